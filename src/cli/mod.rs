@@ -1,0 +1,124 @@
+//! The command line: `serve`, `migrate`, `user add|reset-password`, `seed`.
+
+pub mod serve;
+pub mod user;
+
+use crate::config;
+use crate::db;
+use crate::domain::Role;
+use clap::{Parser, Subcommand};
+use diesel::{Connection, PgConnection};
+
+const ENVIRONMENT_HELP: &str = "\
+Environment:
+  DATABASE_URL            PostgreSQL URL (required), e.g. postgres://rapport@localhost/rapport
+  RAPPORT_BIND            address to serve on (default 127.0.0.1:8080; --bind wins)
+  RAPPORT_DATA_DIR        where keys and files live (default ./.rapport)
+  RAPPORT_SESSION_KEY     base64 of 64 random bytes; generated into the data directory if unset
+  RAPPORT_SECRETS_KEY     base64 of 32 random bytes; generated likewise. Losing it loses the secrets.
+  RAPPORT_PHONE_REGION    region for phone numbers typed without +country (default US)
+  RAPPORT_COOKIE_SECURE   true|false: send the session cookie only over HTTPS (default true)
+  RAPPORT_DB_POOL_SIZE    database connections per process (default 10)
+  RUST_LOG                log filter (default info)";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rapport",
+    version,
+    about = "Rapport: the contacts hub for chatbot and AI-agent platforms",
+    after_help = ENVIRONMENT_HELP
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations, then serve the dashboard.
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8080 (overrides RAPPORT_BIND).
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<String>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage staff users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Fill the database with realistic demo contacts.
+    Seed {
+        /// How many contacts to create.
+        #[arg(long, value_name = "N", default_value_t = 1_000)]
+        contacts: u64,
+        /// Also create change history for some contacts, so profiles look lived-in.
+        #[arg(long)]
+        with_activity: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a staff user. Without --password-stdin a strong password is generated and printed once.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, editor or viewer.
+        #[arg(long, default_value = "editor", value_parser = parse_role)]
+        role: Role,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password. Without --password-stdin a strong password is generated and printed once.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn parse_role(input: &str) -> Result<Role, String> {
+    input.parse()
+}
+
+/// Runs a command; the error is one line for the terminal.
+pub fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve { bind } => serve::run(bind),
+        Command::Migrate => {
+            let mut connection = connect()?;
+            let applied = db::migrate(&mut connection)
+                .map_err(|e| format!("migrations failed: {}", e.cause_chain()))?;
+            if applied.is_empty() {
+                println!("The database is up to date.");
+            } else {
+                for version in applied {
+                    println!("Applied migration {version}");
+                }
+            }
+            Ok(())
+        }
+        Command::User(command) => user::run(command),
+        Command::Seed {
+            contacts,
+            with_activity,
+        } => {
+            let mut connection = connect()?;
+            db::migrate(&mut connection)
+                .map_err(|e| format!("migrations failed: {}", e.cause_chain()))?;
+            crate::seed::run(&mut connection, contacts, with_activity)
+                .map_err(|e| format!("seeding failed: {e}"))
+        }
+    }
+}
+
+/// A direct connection for one-off commands, from `DATABASE_URL`.
+pub fn connect() -> Result<PgConnection, String> {
+    let url = config::database_url(&config::process_env).map_err(|e| e.to_string())?;
+    PgConnection::establish(&url).map_err(|e| format!("DATABASE_URL: cannot connect: {e}"))
+}

@@ -1,0 +1,40 @@
+//! `rapport serve`: validate settings, migrate, listen.
+
+use crate::config::{self, Settings};
+use crate::db;
+use crate::startup::{self, AppState};
+use std::net::TcpListener;
+
+pub fn run(bind: Option<String>) -> Result<(), String> {
+    let settings = Settings::from_env(config::process_env, bind, |path| {
+        tracing::warn!(
+            "generated a new key in {} (keep this file: without it sessions end and secrets cannot be read)",
+            path.display()
+        );
+    })
+    .map_err(|e| e.to_string())?;
+    tracing::info!(?settings, "starting");
+
+    let pool = db::pool(&settings.database_url, settings.db_pool_size);
+    {
+        let mut connection = pool
+            .get()
+            .map_err(|e| format!("DATABASE_URL: cannot connect to the database: {e}"))?;
+        let applied = db::migrate(&mut connection)
+            .map_err(|e| format!("migrations failed: {}", e.cause_chain()))?;
+        for version in applied {
+            tracing::info!(version, "applied migration");
+        }
+    }
+
+    let listener = TcpListener::bind(&settings.bind)
+        .map_err(|e| format!("RAPPORT_BIND: cannot listen on {}: {e}", settings.bind))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!("Rapport is serving the dashboard at http://{address}");
+
+    actix_web::rt::System::new().block_on(async move {
+        let server =
+            startup::run(listener, AppState { pool, settings }).map_err(|e| e.to_string())?;
+        server.await.map_err(|e| e.to_string())
+    })
+}

@@ -1,0 +1,81 @@
+//! `rapport user add` and `rapport user reset-password`.
+
+use super::{UserCommand, connect};
+use crate::domain::{EmailAddress, password};
+use crate::models::staff_user::{self, NewStaffUser};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use std::io::BufRead;
+
+pub fn run(command: UserCommand) -> Result<(), String> {
+    match command {
+        UserCommand::Add {
+            email,
+            name,
+            role,
+            password_stdin,
+        } => {
+            let email = EmailAddress::parse(&email).map_err(|e| format!("--email: {e}"))?;
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 200 {
+                return Err("--name: give a name of 1 to 200 characters".into());
+            }
+            let (password, generated) = choose_password(password_stdin)?;
+            let hash = password::hash(&password)?;
+            let mut connection = connect()?;
+            crate::db::migrate(&mut connection).map_err(|e| e.cause_chain())?;
+            let user = staff_user::insert(
+                &mut connection,
+                &NewStaffUser {
+                    email: email.as_str(),
+                    name,
+                    password_hash: &hash,
+                    role: role.as_str(),
+                },
+            )
+            .map_err(|error| match error {
+                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                    format!("a staff user with the email {email} already exists (use `rapport user reset-password`)")
+                }
+                other => format!("could not create the user: {other}"),
+            })?;
+            println!("Created {} user {} <{}>", role, user.name, user.email);
+            if generated {
+                println!("Password (shown only now): {password}");
+            }
+            Ok(())
+        }
+        UserCommand::ResetPassword {
+            email,
+            password_stdin,
+        } => {
+            let mut connection = connect()?;
+            let user = staff_user::find_by_email(&mut connection, &email)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no staff user has the email {email}"))?;
+            let (password, generated) = choose_password(password_stdin)?;
+            let hash = password::hash(&password)?;
+            staff_user::set_password_hash(&mut connection, user.id(), &hash)
+                .map_err(|e| e.to_string())?;
+            println!("Password changed for {}", user.email);
+            if generated {
+                println!("New password (shown only now): {password}");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The password from stdin (checked for strength), or a generated one.
+fn choose_password(from_stdin: bool) -> Result<(String, bool), String> {
+    if !from_stdin {
+        return Ok((password::generate(), true));
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("could not read the password from standard input: {e}"))?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    password::check_strength(&password).map_err(|e| format!("password: {e}"))?;
+    Ok((password, false))
+}

@@ -1,0 +1,399 @@
+//! Settings from environment variables (DESIGN.md §8), validated once at start.
+//!
+//! Every missing or malformed value becomes one [`ConfigError`] line naming the variable.
+//! Reading goes through a lookup function so the rules are unit-tested without touching the
+//! process environment.
+
+use crate::domain::PhoneRegion;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use rand::RngCore;
+use std::fmt;
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+pub const SESSION_KEY_BYTES: usize = 64;
+pub const SECRETS_KEY_BYTES: usize = 32;
+const DEFAULT_BIND: &str = "127.0.0.1:8080";
+const DEFAULT_DATA_DIR: &str = ".rapport";
+const DEFAULT_UPLOAD_LIMIT: usize = 25 * 1024 * 1024;
+
+/// A configuration problem, printed as one line: `RAPPORT_SESSION_KEY: must be ...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.variable, self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn problem(variable: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable,
+        problem: problem.into(),
+    }
+}
+
+/// Everything the server needs to run.
+#[derive(Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind: String,
+    pub data_dir: PathBuf,
+    /// Signs and encrypts session cookies (64 bytes).
+    pub session_key: Vec<u8>,
+    /// Encrypts contact secrets (32 bytes).
+    pub secrets_key: Vec<u8>,
+    pub phone_region: PhoneRegion,
+    /// Marks the session cookie `Secure`; on by default, off for plain-http local use.
+    pub cookie_secure: bool,
+    pub db_pool_size: u32,
+    pub upload_limit_bytes: usize,
+}
+
+impl fmt::Debug for Settings {
+    // Keys never reach logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("phone_region", &self.phone_region)
+            .field("cookie_secure", &self.cookie_secure)
+            .field("db_pool_size", &self.db_pool_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Settings {
+    /// Reads settings for `serve`. Keys not given in the environment are loaded from, or
+    /// generated into, the data directory; `on_key_generated` is told about each new file.
+    pub fn from_env(
+        lookup: impl Fn(&str) -> Option<String>,
+        bind_override: Option<String>,
+        mut on_key_generated: impl FnMut(&Path),
+    ) -> Result<Settings, ConfigError> {
+        let database_url = database_url(&lookup)?;
+        let data_dir = PathBuf::from(
+            non_empty(&lookup, "RAPPORT_DATA_DIR").unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
+        );
+        let bind = bind_override
+            .or_else(|| non_empty(&lookup, "RAPPORT_BIND"))
+            .unwrap_or_else(|| DEFAULT_BIND.into());
+        if bind.parse::<std::net::SocketAddr>().is_err() && !bind.contains(':') {
+            return Err(problem(
+                "RAPPORT_BIND",
+                format!("\"{bind}\" is not an address like 127.0.0.1:8080"),
+            ));
+        }
+        let session_key = key(
+            &lookup,
+            "RAPPORT_SESSION_KEY",
+            SESSION_KEY_BYTES,
+            &data_dir,
+            "session.key",
+            &mut on_key_generated,
+        )?;
+        let secrets_key = key(
+            &lookup,
+            "RAPPORT_SECRETS_KEY",
+            SECRETS_KEY_BYTES,
+            &data_dir,
+            "secrets.key",
+            &mut on_key_generated,
+        )?;
+        let phone_region = match non_empty(&lookup, "RAPPORT_PHONE_REGION") {
+            None => PhoneRegion::default(),
+            Some(value) => value
+                .parse()
+                .map_err(|e| problem("RAPPORT_PHONE_REGION", e))?,
+        };
+        let cookie_secure = match non_empty(&lookup, "RAPPORT_COOKIE_SECURE") {
+            None => true,
+            Some(value) => parse_bool(&value).ok_or_else(|| {
+                problem(
+                    "RAPPORT_COOKIE_SECURE",
+                    format!("\"{value}\" is not true or false"),
+                )
+            })?,
+        };
+        let db_pool_size = match non_empty(&lookup, "RAPPORT_DB_POOL_SIZE") {
+            None => 10,
+            Some(value) => value
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=200).contains(n))
+                .ok_or_else(|| {
+                    problem(
+                        "RAPPORT_DB_POOL_SIZE",
+                        format!("\"{value}\" is not a number from 1 to 200"),
+                    )
+                })?,
+        };
+        let upload_limit_bytes = match non_empty(&lookup, "RAPPORT_UPLOAD_LIMIT_MB") {
+            None => DEFAULT_UPLOAD_LIMIT,
+            Some(value) => value
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=4096).contains(n))
+                .map(|mb| mb * 1024 * 1024)
+                .ok_or_else(|| {
+                    problem(
+                        "RAPPORT_UPLOAD_LIMIT_MB",
+                        format!("\"{value}\" is not a number of MiB from 1 to 4096"),
+                    )
+                })?,
+        };
+        Ok(Settings {
+            database_url,
+            bind,
+            data_dir,
+            session_key,
+            secrets_key,
+            phone_region,
+            cookie_secure,
+            db_pool_size,
+            upload_limit_bytes,
+        })
+    }
+
+    /// Settings for a process that talks to the given database with fresh random keys and
+    /// defaults everywhere else; used by the tests and the benchmark.
+    pub fn with_database(database_url: impl Into<String>) -> Settings {
+        Settings {
+            database_url: database_url.into(),
+            bind: DEFAULT_BIND.into(),
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            session_key: random_bytes(SESSION_KEY_BYTES),
+            secrets_key: random_bytes(SECRETS_KEY_BYTES),
+            phone_region: PhoneRegion::default(),
+            cookie_secure: false,
+            db_pool_size: 5,
+            upload_limit_bytes: DEFAULT_UPLOAD_LIMIT,
+        }
+    }
+}
+
+/// `DATABASE_URL`, required by every command that touches the database.
+pub fn database_url(lookup: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    let url = non_empty(lookup, "DATABASE_URL").ok_or_else(|| {
+        problem("DATABASE_URL", "is not set; point it at PostgreSQL (postgres://user:pass@host/db), or start Rapport with ./scripts/run, which sets up a local database")
+    })?;
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(problem(
+            "DATABASE_URL",
+            "must start with postgres:// or postgresql://",
+        ));
+    }
+    Ok(url)
+}
+
+/// The process environment as a lookup function.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+fn non_empty(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    lookup(name)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn random_bytes(count: usize) -> Vec<u8> {
+    let mut bytes = vec![0u8; count];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes
+}
+
+fn decode_key(
+    variable: &'static str,
+    encoded: &str,
+    expected: usize,
+) -> Result<Vec<u8>, ConfigError> {
+    let bytes = BASE64.decode(encoded.trim()).map_err(|_| {
+        problem(
+            variable,
+            format!("must be base64 of {expected} random bytes (it is not valid base64)"),
+        )
+    })?;
+    if bytes.len() != expected {
+        return Err(problem(
+            variable,
+            format!(
+                "must be base64 of {expected} random bytes (it decodes to {} bytes); generate one with: openssl rand -base64 {expected}",
+                bytes.len()
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// A key from the environment, else from `data_dir/file`, else newly generated into that file
+/// (mode 0600).
+fn key(
+    lookup: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    length: usize,
+    data_dir: &Path,
+    file: &str,
+    on_key_generated: &mut impl FnMut(&Path),
+) -> Result<Vec<u8>, ConfigError> {
+    if let Some(encoded) = non_empty(lookup, variable) {
+        return decode_key(variable, &encoded, length);
+    }
+    let path = data_dir.join(file);
+    match fs::read_to_string(&path) {
+        Ok(encoded) => decode_key(variable, &encoded, length).map_err(|e| ConfigError {
+            variable,
+            problem: format!("not set, and {} is damaged: {}", path.display(), e.problem),
+        }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let bytes = random_bytes(length);
+            write_private_file(&path, &BASE64.encode(&bytes)).map_err(|error| {
+                problem(
+                    variable,
+                    format!(
+                        "not set, and {} could not be written: {error}",
+                        path.display()
+                    ),
+                )
+            })?;
+            on_key_generated(&path);
+            Ok(bytes)
+        }
+        Err(error) => Err(problem(
+            variable,
+            format!("not set, and {} could not be read: {error}", path.display()),
+        )),
+    }
+}
+
+fn write_private_file(path: &Path, contents: &str) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())?;
+    file.write_all(b"\n")?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("rapport-config-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn env(pairs: &[(&str, String)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn missing_database_url_names_the_variable() {
+        let error = Settings::from_env(env(&[]), None, |_| {}).unwrap_err();
+        assert_eq!(error.variable, "DATABASE_URL");
+        assert!(error.to_string().starts_with("DATABASE_URL: "));
+    }
+
+    #[test]
+    fn keys_are_generated_once_then_reused() {
+        let dir = temp_dir("keys");
+        let vars = [
+            ("DATABASE_URL", "postgres://localhost/x".to_string()),
+            ("RAPPORT_DATA_DIR", dir.display().to_string()),
+        ];
+        let mut generated = Vec::new();
+        let first =
+            Settings::from_env(env(&vars), None, |p| generated.push(p.to_path_buf())).unwrap();
+        assert_eq!(generated.len(), 2);
+        assert_eq!(first.session_key.len(), 64);
+        assert_eq!(first.secrets_key.len(), 32);
+        let mode = fs::metadata(dir.join("session.key")).unwrap().permissions();
+        assert_eq!(
+            std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+            0o600
+        );
+        let second = Settings::from_env(env(&vars), None, |_| panic!("regenerated")).unwrap();
+        assert_eq!(first.session_key, second.session_key);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn malformed_values_name_their_variable() {
+        let dir = temp_dir("bad");
+        let base = |extra: (&'static str, &str)| {
+            vec![
+                ("DATABASE_URL", "postgres://localhost/x".to_string()),
+                ("RAPPORT_DATA_DIR", dir.display().to_string()),
+                (extra.0, extra.1.to_string()),
+            ]
+        };
+        for (variable, value) in [
+            ("RAPPORT_SESSION_KEY", "not base64!"),
+            ("RAPPORT_SESSION_KEY", "c2hvcnQ="),
+            ("RAPPORT_SECRETS_KEY", "c2hvcnQ="),
+            ("RAPPORT_PHONE_REGION", "Narnia"),
+            ("RAPPORT_COOKIE_SECURE", "maybe"),
+            ("RAPPORT_DB_POOL_SIZE", "0"),
+        ] {
+            let error =
+                Settings::from_env(env(&base((variable, value))), None, |_| {}).unwrap_err();
+            assert_eq!(error.variable, variable, "{value}: {error}");
+        }
+        let error = Settings::from_env(env(&[("DATABASE_URL", "mysql://x".into())]), None, |_| {})
+            .unwrap_err();
+        assert_eq!(error.variable, "DATABASE_URL");
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn explicit_values_win() {
+        let dir = temp_dir("explicit");
+        let vars = [
+            ("DATABASE_URL", "postgres://localhost/x".to_string()),
+            ("RAPPORT_DATA_DIR", dir.display().to_string()),
+            ("RAPPORT_SESSION_KEY", BASE64.encode([7u8; 64])),
+            ("RAPPORT_SECRETS_KEY", BASE64.encode([9u8; 32])),
+            ("RAPPORT_PHONE_REGION", "gb".to_string()),
+            ("RAPPORT_COOKIE_SECURE", "false".to_string()),
+        ];
+        let settings = Settings::from_env(env(&vars), Some("0.0.0.0:9000".into()), |_| {
+            panic!("generated")
+        })
+        .unwrap();
+        assert_eq!(settings.session_key, vec![7u8; 64]);
+        assert_eq!(settings.phone_region.code(), "GB");
+        assert!(!settings.cookie_secure);
+        assert_eq!(settings.bind, "0.0.0.0:9000");
+        assert!(!dir.exists());
+    }
+}

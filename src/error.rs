@@ -1,0 +1,210 @@
+//! The one error type of the application.
+//!
+//! Handlers return `Result<_, AppError>`. The error middleware (`web::error_pages`) renders it
+//! once, by context: a page inside the layout, a small htmx fragment, or `{"message","code"}`
+//! JSON on the API. Validation problems are not errors: forms come back with 422 and
+//! [`crate::domain::FieldErrors`].
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+type Cause = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    /// No signed-in user (dashboard: redirect to sign-in; API: 401).
+    #[error("sign-in required")]
+    NotAuthenticated,
+    /// Signed in, but the role does not allow this.
+    #[error("not allowed")]
+    Forbidden,
+    #[error("the request's security token is missing or wrong")]
+    CsrfRejected,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    TooManyRequests(String),
+    #[error("the request is too large")]
+    PayloadTooLarge,
+    /// The pool could not hand out a connection in time, or the server went away.
+    #[error("database unavailable")]
+    DatabaseUnavailable(#[source] Cause),
+    /// A fault on our side; logged with its cause, shown without internals.
+    #[error("internal error")]
+    Internal(#[source] Cause),
+}
+
+impl AppError {
+    /// Wraps any error as an internal fault.
+    pub fn internal(cause: impl Into<Cause>) -> Self {
+        AppError::Internal(cause.into())
+    }
+
+    /// The API's machine-readable code (ChatBotKit's names).
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "NOT_FOUND",
+            AppError::NotAuthenticated => "NOT_AUTHENTICATED",
+            AppError::Forbidden | AppError::CsrfRejected => "NOT_AUTHORIZED",
+            AppError::BadRequest(_) | AppError::PayloadTooLarge => "BAD_REQUEST",
+            AppError::Conflict(_) => "CONFLICT",
+            AppError::TooManyRequests(_) => "LIMITS_REACHED",
+            AppError::DatabaseUnavailable(_) => "SERVICE_UNAVAILABLE",
+            AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    /// A short title for error pages.
+    pub fn title(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "Page not found",
+            AppError::NotAuthenticated => "Sign-in required",
+            AppError::Forbidden => "Not allowed",
+            AppError::CsrfRejected => "Request refused",
+            AppError::BadRequest(_) => "Bad request",
+            AppError::Conflict(_) => "Conflict",
+            AppError::TooManyRequests(_) => "Too many requests",
+            AppError::PayloadTooLarge => "Too large",
+            AppError::DatabaseUnavailable(_) => "Database unavailable",
+            AppError::Internal(_) => "Something went wrong",
+        }
+    }
+
+    /// What a person is told; never contains internals.
+    pub fn public_message(&self) -> String {
+        match self {
+            AppError::NotFound => "There is nothing here. It may have been deleted, or the link is wrong.".into(),
+            AppError::NotAuthenticated => "Sign in to continue.".into(),
+            AppError::Forbidden => "Your role does not allow this. Ask an admin if you need it.".into(),
+            AppError::CsrfRejected => {
+                "This form's security token is missing or out of date. Reload the page and try again.".into()
+            }
+            AppError::BadRequest(message) | AppError::Conflict(message) | AppError::TooManyRequests(message) => {
+                message.clone()
+            }
+            AppError::PayloadTooLarge => "The request is larger than this server accepts.".into(),
+            AppError::DatabaseUnavailable(_) => {
+                "The database is unavailable right now. Try again in a moment.".into()
+            }
+            AppError::Internal(_) => "An unexpected error happened on our side. It has been logged.".into(),
+        }
+    }
+
+    /// The chain of causes, for the log.
+    pub fn cause_chain(&self) -> String {
+        let mut chain = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            chain.push_str(": ");
+            chain.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        chain
+    }
+
+    /// `{"message": "...", "code": "..."}` as the API answers errors.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "message": self.public_message(), "code": self.code() })
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::NotAuthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A plain fallback; the error middleware replaces it with the right shape.
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code())
+            .content_type("text/plain; charset=utf-8")
+            .body(self.public_message())
+    }
+}
+
+impl From<DieselError> for AppError {
+    fn from(error: DieselError) -> Self {
+        match error {
+            DieselError::NotFound => AppError::NotFound,
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, ref info) => {
+                AppError::Conflict(format!(
+                    "This would duplicate an existing record ({}).",
+                    info.constraint_name().unwrap_or("unique constraint")
+                ))
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+            | DieselError::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _) => {
+                AppError::DatabaseUnavailable(Box::new(error))
+            }
+            other => AppError::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl From<r2d2::Error> for AppError {
+    fn from(error: r2d2::Error) -> Self {
+        AppError::DatabaseUnavailable(Box::new(error))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(error: actix_web::error::BlockingError) -> Self {
+        AppError::internal(error)
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(error: askama::Error) -> Self {
+        AppError::internal(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_and_codes() {
+        assert_eq!(AppError::NotFound.status_code(), StatusCode::NOT_FOUND);
+        assert_eq!(AppError::NotFound.code(), "NOT_FOUND");
+        assert_eq!(AppError::Forbidden.status_code(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            AppError::TooManyRequests("x".into()).code(),
+            "LIMITS_REACHED"
+        );
+    }
+
+    #[test]
+    fn internals_stay_out_of_the_public_message_but_reach_the_log() {
+        let error = AppError::internal(std::io::Error::other("disk on fire"));
+        assert!(!error.public_message().contains("disk"));
+        assert!(error.cause_chain().contains("disk on fire"));
+        assert_eq!(error.to_json()["code"], "INTERNAL_SERVER_ERROR");
+    }
+
+    #[test]
+    fn diesel_errors_map_once() {
+        assert!(matches!(
+            AppError::from(DieselError::NotFound),
+            AppError::NotFound
+        ));
+        assert!(matches!(
+            AppError::from(DieselError::RollbackTransaction),
+            AppError::Internal(_)
+        ));
+    }
+}

@@ -1,0 +1,322 @@
+//! Contacts: the row, the insert form, and the writes (create, edit one field, delete), each
+//! in one transaction with its audit entry.
+
+use super::audit::{self, Actor, Changes};
+use super::schema::contacts;
+use super::sql::lower;
+use crate::domain::contact_draft::FieldValue;
+use crate::domain::{ContactDraft, ContactField, ContactId, ContactSource, MetaFields};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde_json::Value;
+
+/// The audit trail's name for this entity.
+pub const ENTITY: &str = "contact";
+const EMAIL_UNIQUE_INDEX: &str = "contacts_email_key";
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq)]
+#[diesel(table_name = contacts)]
+pub struct Contact {
+    pub id: i64,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub nick: Option<String>,
+    pub preferences: Option<String>,
+    pub meta: Value,
+    pub fingerprint: String,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub source: String,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Contact {
+    pub fn contact_id(&self) -> ContactId {
+        ContactId(self.id)
+    }
+
+    pub fn source(&self) -> Option<ContactSource> {
+        self.source.parse().ok()
+    }
+
+    pub fn meta_fields(&self) -> MetaFields {
+        MetaFields::from_stored(&self.meta)
+    }
+
+    /// A field's stored value as JSON (`null` when unset), as the audit trail records it.
+    pub fn field_json(&self, field: ContactField) -> Value {
+        let text = |value: &Option<String>| value.clone().map_or(Value::Null, Value::String);
+        match field {
+            ContactField::Name => text(&self.name),
+            ContactField::Description => text(&self.description),
+            ContactField::Email => text(&self.email),
+            ContactField::Phone => text(&self.phone),
+            ContactField::Nick => text(&self.nick),
+            ContactField::Preferences => text(&self.preferences),
+            ContactField::Meta => self.meta.clone(),
+        }
+    }
+
+    /// A field's stored value as one string ("" when unset, compact JSON for meta), the form
+    /// an edit carries to detect that someone else changed it meanwhile.
+    pub fn field_fingerprint(&self, field: ContactField) -> String {
+        match self.field_json(field) {
+            Value::Null => String::new(),
+            Value::String(text) => text,
+            other => other.to_string(),
+        }
+    }
+}
+
+#[derive(Insertable, Debug)]
+#[diesel(table_name = contacts)]
+pub struct NewContact {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub nick: Option<String>,
+    pub preferences: Option<String>,
+    pub meta: Value,
+    /// `None` lets the database pick a random one.
+    pub fingerprint: Option<String>,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub source: String,
+}
+
+impl NewContact {
+    /// A new contact from a validated draft.
+    pub fn from_draft(draft: ContactDraft, source: ContactSource, verified: bool) -> Self {
+        NewContact {
+            name: draft.name,
+            description: draft.description,
+            email: draft.email.map(|e| e.into_string()),
+            phone: draft.phone.map(|p| p.into_string()),
+            nick: draft.nick,
+            preferences: draft.preferences,
+            meta: draft.meta.into_json(),
+            fingerprint: None,
+            verified_at: verified.then(Utc::now),
+            source: source.as_str().to_string(),
+        }
+    }
+}
+
+/// Why a write was refused for reasons the user can act on.
+#[derive(Debug)]
+pub enum WriteError {
+    /// Another contact already has this email (ignoring case).
+    DuplicateEmail {
+        existing: Option<ContactId>,
+    },
+    Database(DieselError),
+}
+
+impl From<DieselError> for WriteError {
+    fn from(error: DieselError) -> Self {
+        match &error {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
+                if info.constraint_name() == Some(EMAIL_UNIQUE_INDEX) =>
+            {
+                WriteError::DuplicateEmail { existing: None }
+            }
+            _ => WriteError::Database(error),
+        }
+    }
+}
+
+impl From<WriteError> for crate::AppError {
+    fn from(error: WriteError) -> Self {
+        match error {
+            WriteError::DuplicateEmail { .. } => {
+                crate::AppError::Conflict("Another contact already has this email.".into())
+            }
+            WriteError::Database(error) => error.into(),
+        }
+    }
+}
+
+/// Fills in which contact holds the email once the failed transaction is over.
+fn explain_duplicate(
+    connection: &mut PgConnection,
+    error: WriteError,
+    email: Option<&str>,
+) -> WriteError {
+    match (error, email) {
+        (WriteError::DuplicateEmail { .. }, Some(email)) => WriteError::DuplicateEmail {
+            existing: find_by_email(connection, email)
+                .ok()
+                .flatten()
+                .map(|c| c.contact_id()),
+        },
+        (other, _) => other,
+    }
+}
+
+/// Inserts a contact and its "create" audit entry in one transaction.
+pub fn create(
+    connection: &mut PgConnection,
+    contact: NewContact,
+    actor: &Actor,
+) -> Result<Contact, WriteError> {
+    let email = contact.email.clone();
+    connection
+        .transaction(|connection| {
+            let created: Contact = diesel::insert_into(contacts::table)
+                .values(&contact)
+                .returning(Contact::as_returning())
+                .get_result(connection)?;
+            let mut changes = Changes::new();
+            for field in ContactField::ALL {
+                let after = created.field_json(field);
+                if after != Value::Null && after != serde_json::json!({}) {
+                    changes.field(field.slug(), Value::Null, after);
+                }
+            }
+            audit::record(connection, actor, "create", ENTITY, created.id, changes)?;
+            Ok::<_, WriteError>(created)
+        })
+        .map_err(|error| explain_duplicate(connection, error, email.as_deref()))
+}
+
+pub fn find(connection: &mut PgConnection, id: ContactId) -> QueryResult<Contact> {
+    contacts::table
+        .find(id.0)
+        .select(Contact::as_select())
+        .first(connection)
+}
+
+/// The contact with this email, ignoring case.
+pub fn find_by_email(connection: &mut PgConnection, email: &str) -> QueryResult<Option<Contact>> {
+    contacts::table
+        .filter(lower(contacts::email).eq(email.trim().to_lowercase()))
+        .select(Contact::as_select())
+        .first(connection)
+        .optional()
+}
+
+/// What the editor saw when it opened: the row version, and the field's value then
+/// (see [`Contact::field_fingerprint`]).
+#[derive(Debug, Clone)]
+pub struct SeenState {
+    pub version: i32,
+    pub value: String,
+}
+
+/// How an edit of one field ended.
+#[derive(Debug)]
+pub enum FieldUpdate {
+    Saved(Contact),
+    /// The new value equals the stored one; nothing written.
+    Unchanged(Contact),
+    /// Someone else changed this field since the editor opened; nothing written.
+    Conflict(Contact),
+}
+
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = contacts)]
+struct FieldChange {
+    name: Option<Option<String>>,
+    description: Option<Option<String>>,
+    email: Option<Option<String>>,
+    phone: Option<Option<String>>,
+    nick: Option<Option<String>>,
+    preferences: Option<Option<String>>,
+    meta: Option<Value>,
+}
+
+impl FieldChange {
+    fn new(field: ContactField, value: FieldValue) -> Self {
+        let mut change = FieldChange::default();
+        match (field, value) {
+            (ContactField::Meta, FieldValue::Meta(meta)) => change.meta = Some(meta.into_json()),
+            (ContactField::Name, FieldValue::Text(text)) => change.name = Some(text),
+            (ContactField::Description, FieldValue::Text(text)) => change.description = Some(text),
+            (ContactField::Email, FieldValue::Text(text)) => change.email = Some(text),
+            (ContactField::Phone, FieldValue::Text(text)) => change.phone = Some(text),
+            (ContactField::Nick, FieldValue::Text(text)) => change.nick = Some(text),
+            (ContactField::Preferences, FieldValue::Text(text)) => change.preferences = Some(text),
+            // A meta value for a text field (or the reverse) cannot come out of validation.
+            (_, _) => {}
+        }
+        change
+    }
+}
+
+fn value_json(value: &FieldValue) -> Value {
+    match value {
+        FieldValue::Text(text) => text.clone().map_or(Value::Null, Value::String),
+        FieldValue::Meta(meta) => meta.to_json(),
+    }
+}
+
+/// Saves one field, unless someone else changed that same field since `seen`.
+///
+/// The row is locked while deciding, so two concurrent edits cannot both pass the check.
+/// Edits of *other* fields in the meantime do not count as a conflict: the version moved, but
+/// this field still holds what the editor showed.
+pub fn update_field(
+    connection: &mut PgConnection,
+    id: ContactId,
+    field: ContactField,
+    value: FieldValue,
+    seen: &SeenState,
+    actor: &Actor,
+) -> Result<FieldUpdate, WriteError> {
+    let email = match (&value, field) {
+        (FieldValue::Text(text), ContactField::Email) => text.clone(),
+        _ => None,
+    };
+    connection
+        .transaction(|connection| {
+            let current: Contact = contacts::table
+                .find(id.0)
+                .select(Contact::as_select())
+                .for_update()
+                .first(connection)?;
+            if current.version != seen.version && current.field_fingerprint(field) != seen.value {
+                return Ok(FieldUpdate::Conflict(current));
+            }
+            let before = current.field_json(field);
+            let after = value_json(&value);
+            if before == after {
+                return Ok(FieldUpdate::Unchanged(current));
+            }
+            let saved: Contact = diesel::update(contacts::table.find(id.0))
+                .set((
+                    FieldChange::new(field, value),
+                    contacts::version.eq(contacts::version + 1),
+                ))
+                .returning(Contact::as_returning())
+                .get_result(connection)?;
+            let mut changes = Changes::new();
+            changes.field(field.slug(), before, after);
+            audit::record(connection, actor, "update", ENTITY, saved.id, changes)?;
+            Ok::<_, WriteError>(FieldUpdate::Saved(saved))
+        })
+        .map_err(|error| explain_duplicate(connection, error, email.as_deref()))
+}
+
+/// Deletes a contact, recording its last state in the audit trail. Returns what was deleted.
+pub fn delete(connection: &mut PgConnection, id: ContactId, actor: &Actor) -> QueryResult<Contact> {
+    connection.transaction(|connection| {
+        let deleted: Contact = diesel::delete(contacts::table.find(id.0))
+            .returning(Contact::as_returning())
+            .get_result(connection)?;
+        let mut changes = Changes::new();
+        for field in ContactField::ALL {
+            changes.field(field.slug(), deleted.field_json(field), Value::Null);
+        }
+        audit::record(connection, actor, "delete", ENTITY, deleted.id, changes)?;
+        Ok(deleted)
+    })
+}
+
+/// Exact number of contacts (for small tables and tests; the list page estimates instead).
+pub fn count(connection: &mut PgConnection) -> QueryResult<i64> {
+    contacts::table.count().get_result(connection)
+}

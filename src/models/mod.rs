@@ -1,0 +1,14 @@
+//! Tables and their queries: one file per table family. Functions take `&mut PgConnection`
+//! and never see HTTP; multi-row writes run in one transaction together with their audit entry.
+
+pub mod audit;
+pub mod contact;
+pub mod contact_list;
+pub mod schema;
+pub mod sign_in_throttle;
+pub mod sql;
+pub mod staff_user;
+
+pub use audit::Actor;
+pub use contact::Contact;
+pub use staff_user::StaffUser;

@@ -1,0 +1,80 @@
+//! The application factory, shared by `rapport serve`, the tests and the benchmark, so all of
+//! them run the same routes behind the same middleware.
+
+use crate::config::Settings;
+use crate::db::PgPool;
+use crate::web;
+use actix_session::SessionMiddleware;
+use actix_session::config::{BrowserSession, CookieContentSecurity};
+use actix_session::storage::CookieSessionStore;
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
+use actix_web::{App, HttpServer, web as aweb};
+use std::net::TcpListener;
+
+/// Shared by every request: the pool and the settings.
+pub struct AppState {
+    pub pool: PgPool,
+    pub settings: Settings,
+}
+
+/// Largest form or JSON body accepted (uploads have their own limit).
+const BODY_LIMIT: usize = 1024 * 1024;
+
+/// Builds the application: routes, sessions, CSRF checks, error pages, security headers.
+pub fn build_app(
+    state: aweb::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let session_key = Key::from(&state.settings.session_key);
+    let sessions = SessionMiddleware::builder(CookieSessionStore::default(), session_key)
+        .cookie_name("rapport_session".into())
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        .cookie_secure(state.settings.cookie_secure)
+        .cookie_content_security(CookieContentSecurity::Private)
+        .session_lifecycle(BrowserSession::default())
+        .build();
+    App::new()
+        .app_data(state)
+        .app_data(aweb::PayloadConfig::new(BODY_LIMIT))
+        .configure(web::register)
+        .default_service(aweb::to(web::not_found))
+        // Innermost first: CSRF needs the session; the error middleware sees every error.
+        .wrap(from_fn(web::csrf::verify))
+        .wrap(sessions)
+        .wrap(from_fn(web::error_pages::render))
+        .wrap(Compress::default())
+        .wrap(security_headers())
+}
+
+/// Headers that make the browser refuse framing, sniffing and foreign scripts.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "same-origin"))
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ))
+}
+
+/// Starts the HTTP server on an already-bound listener (tests bind port 0).
+pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    let state = aweb::Data::new(state);
+    let server = HttpServer::new(move || build_app(state.clone()))
+        .listen(listener)?
+        .run();
+    Ok(server)
+}

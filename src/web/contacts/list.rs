@@ -1,0 +1,302 @@
+//! `/contacts`: the list with search as you type, sort, filters and keyset pagination.
+
+use super::super::current_user::CurrentUser;
+use super::super::htmx::Htmx;
+use super::super::layout::{PageContext, Section};
+use super::super::render;
+use super::super::routes;
+use super::super::session::TypedSession;
+use super::super::views;
+use crate::db;
+use crate::domain::listing::{self, Cursor, Direction, SearchTerm, SortOrder};
+use crate::domain::phone::display_international;
+use crate::domain::text::initials;
+use crate::domain::{ContactId, ContactSource};
+use crate::error::AppError;
+use crate::models::Contact;
+use crate::models::contact_list::{self, ListPage, ListQuery};
+use crate::startup::AppState;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+/// The query string, read leniently: anything unknown falls back to a default instead of
+/// failing the page.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    verified: String,
+    #[serde(default)]
+    meta: String,
+    #[serde(default)]
+    per_page: String,
+    #[serde(default)]
+    after: String,
+    #[serde(default)]
+    before: String,
+}
+
+impl ListParams {
+    fn sort(&self) -> SortOrder {
+        self.sort.parse().unwrap_or_default()
+    }
+
+    fn to_query(&self) -> ListQuery {
+        let sort = self.sort();
+        let cursor = if !self.after.is_empty() {
+            Cursor::decode(&self.after, sort).map(|c| (Direction::After, c))
+        } else if !self.before.is_empty() {
+            Cursor::decode(&self.before, sort).map(|c| (Direction::Before, c))
+        } else {
+            None
+        };
+        ListQuery {
+            search: SearchTerm::parse(&self.q),
+            source: self.source.parse().ok(),
+            verified: match self.verified.as_str() {
+                "yes" => Some(true),
+                "no" => Some(false),
+                _ => None,
+            },
+            meta: parse_meta_filter(&self.meta),
+            sort,
+            per_page: listing::page_size(self.per_page.parse().ok()),
+            cursor,
+        }
+    }
+}
+
+/// "plan=pro" → ("plan", "pro").
+fn parse_meta_filter(input: &str) -> Option<(String, String)> {
+    let (key, value) = input.split_once('=')?;
+    let key = key.trim();
+    (!key.is_empty()).then(|| (key.to_string(), value.trim().to_string()))
+}
+
+/// An option of a `<select>`.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+fn choice(value: &str, label: &str, current: &str) -> Choice {
+    Choice {
+        value: value.to_string(),
+        label: label.to_string(),
+        selected: value == current,
+    }
+}
+
+/// One row of the table, ready to print.
+pub struct ContactRow {
+    pub url: String,
+    pub name: String,
+    pub initials: String,
+    pub avatar_class: String,
+    pub nick: String,
+    pub email: String,
+    pub phone: String,
+    pub source: &'static str,
+    pub verified: bool,
+    pub updated: String,
+    pub updated_iso: String,
+}
+
+impl ContactRow {
+    fn new(contact: &Contact, now: chrono::DateTime<Utc>) -> Self {
+        let name = views::display_name(contact.name.as_deref());
+        ContactRow {
+            url: routes::contact(ContactId(contact.id)),
+            initials: initials(&name),
+            avatar_class: views::avatar_class(contact.id),
+            name,
+            nick: contact.nick.clone().unwrap_or_default(),
+            email: contact.email.clone().unwrap_or_default(),
+            phone: contact
+                .phone
+                .as_deref()
+                .map(display_international)
+                .unwrap_or_default(),
+            source: contact.source().map_or("", ContactSource::label),
+            verified: contact.verified_at.is_some(),
+            updated: views::relative(contact.updated_at, now),
+            updated_iso: views::iso(contact.updated_at),
+        }
+    }
+}
+
+/// Everything the list shows.
+pub struct ContactListView {
+    pub q: String,
+    pub meta: String,
+    pub rows: Vec<ContactRow>,
+    pub total: String,
+    pub next_url: Option<String>,
+    pub previous_url: Option<String>,
+    pub sort_options: Vec<Choice>,
+    pub source_options: Vec<Choice>,
+    pub verified_options: Vec<Choice>,
+    pub per_page_options: Vec<Choice>,
+    pub is_filtered: bool,
+    pub can_create: bool,
+    pub new_contact_url: &'static str,
+    pub list_url: &'static str,
+}
+
+impl ContactListView {
+    fn new(params: &ListParams, query: &ListQuery, page: ListPage, can_create: bool) -> Self {
+        let sort = query.sort;
+        let per_page = query.per_page.to_string();
+        let link = |cursor_param: &str, cursor: &Cursor| {
+            let encoded = cursor.encode(sort);
+            let (after, before) = if cursor_param == "after" {
+                (encoded.as_str(), "")
+            } else {
+                ("", encoded.as_str())
+            };
+            routes::with_query(
+                routes::CONTACTS,
+                &[
+                    ("q", params.q.trim()),
+                    (
+                        "sort",
+                        if sort == SortOrder::default() {
+                            ""
+                        } else {
+                            sort.as_str()
+                        },
+                    ),
+                    ("source", query.source.map_or("", ContactSource::as_str)),
+                    ("verified", &params.verified),
+                    ("meta", params.meta.trim()),
+                    (
+                        "per_page",
+                        if query.per_page == listing::DEFAULT_PAGE_SIZE {
+                            ""
+                        } else {
+                            &per_page
+                        },
+                    ),
+                    ("after", after),
+                    ("before", before),
+                ],
+            )
+        };
+        let now = Utc::now();
+        let source_current = query.source.map_or("", ContactSource::as_str);
+        ContactListView {
+            q: params.q.clone(),
+            meta: params.meta.clone(),
+            rows: page.rows.iter().map(|c| ContactRow::new(c, now)).collect(),
+            total: page.total.describe("contact", "contacts"),
+            next_url: page.next.as_ref().map(|c| link("after", c)),
+            previous_url: page.previous.as_ref().map(|c| link("before", c)),
+            sort_options: SortOrder::ALL
+                .into_iter()
+                .map(|s| choice(s.as_str(), s.label(), sort.as_str()))
+                .collect(),
+            source_options: std::iter::once(choice("", "Any source", source_current))
+                .chain(
+                    ContactSource::ALL
+                        .into_iter()
+                        .map(|s| choice(s.as_str(), s.label(), source_current)),
+                )
+                .collect(),
+            verified_options: vec![
+                choice("", "Verified or not", &params.verified),
+                choice("yes", "Verified", &params.verified),
+                choice("no", "Unverified", &params.verified),
+            ],
+            per_page_options: listing::PAGE_SIZES
+                .iter()
+                .map(|n| choice(&n.to_string(), &format!("{n} per page"), &per_page))
+                .collect(),
+            is_filtered: query.is_filtered(),
+            can_create,
+            new_contact_url: routes::NEW_CONTACT,
+            list_url: routes::CONTACTS,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "contacts/list.html")]
+struct ContactListPage {
+    page: PageContext,
+    view: ContactListView,
+}
+
+/// Only the results, for search-as-you-type and paging.
+#[derive(Template)]
+#[template(path = "contacts/list.html", block = "results")]
+struct ContactResults {
+    view: ContactListView,
+}
+
+pub async fn list(
+    user: CurrentUser,
+    session: TypedSession,
+    htmx: Htmx,
+    state: web::Data<AppState>,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, AppError> {
+    let params = params.into_inner();
+    let query = params.to_query();
+    let db_query = query.clone();
+    let page = db::run(&state.pool, move |conn| {
+        Ok(contact_list::page(conn, &db_query)?)
+    })
+    .await?;
+    let view = ContactListView::new(&params, &query, page, user.can_edit());
+    if htmx.targets("results") {
+        render::ok(&ContactResults { view })
+    } else {
+        render::ok(&ContactListPage {
+            page: PageContext::signed_in(&user, &session, Section::Contacts),
+            view,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meta_filters_need_a_key() {
+        assert_eq!(
+            parse_meta_filter("plan=pro"),
+            Some(("plan".into(), "pro".into()))
+        );
+        assert_eq!(
+            parse_meta_filter(" plan = "),
+            Some(("plan".into(), "".into()))
+        );
+        assert_eq!(parse_meta_filter("=pro"), None);
+        assert_eq!(parse_meta_filter("plan"), None);
+    }
+
+    #[test]
+    fn unknown_parameters_fall_back_to_defaults() {
+        let params = ListParams {
+            sort: "sideways".into(),
+            per_page: "1000".into(),
+            verified: "maybe".into(),
+            after: "not-a-cursor".into(),
+            ..Default::default()
+        };
+        let query = params.to_query();
+        assert_eq!(query.sort, SortOrder::Updated);
+        assert_eq!(query.per_page, 25);
+        assert_eq!(query.verified, None);
+        assert!(query.cursor.is_none());
+    }
+}

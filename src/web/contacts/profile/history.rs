@@ -1,0 +1,173 @@
+//! The History tab: every change to the contact, newest first.
+
+use super::super::super::current_user::CurrentUser;
+use super::super::super::htmx::Htmx;
+use super::super::super::layout::{PageContext, Section};
+use super::super::super::render;
+use super::super::super::session::TypedSession;
+use super::super::super::views;
+use super::super::parse_id;
+use super::{ProfileView, tab_counts};
+use crate::db;
+use crate::domain::ContactId;
+use crate::domain::meta::display_value;
+use crate::error::AppError;
+use crate::models::audit::{self, AuditEvent};
+use crate::models::contact;
+use crate::startup::AppState;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+use serde_json::Value;
+
+const PAGE_SIZE: i64 = 50;
+
+/// The History tab's count.
+pub fn count(connection: &mut diesel::PgConnection, id: ContactId) -> diesel::QueryResult<i64> {
+    audit::count_for_entity(connection, contact::ENTITY, id.0)
+}
+
+pub struct ChangeView {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+pub struct EventView {
+    pub actor: String,
+    pub action: &'static str,
+    pub when: String,
+    pub when_iso: String,
+    pub changes: Vec<ChangeView>,
+}
+
+impl EventView {
+    fn new(event: &AuditEvent) -> Self {
+        let changes = event
+            .changes
+            .as_object()
+            .map(|fields| {
+                fields
+                    .iter()
+                    .map(|(field, change)| ChangeView {
+                        field: field.clone(),
+                        before: describe(change.get("before")),
+                        after: describe(change.get("after")),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        EventView {
+            actor: event.actor_name.clone(),
+            action: match event.action.as_str() {
+                "create" => "created the contact",
+                "update" => "changed",
+                "delete" => "deleted the contact",
+                _ => "changed",
+            },
+            when: views::timestamp(event.created_at),
+            when_iso: views::iso(event.created_at),
+            changes,
+        }
+    }
+}
+
+/// A value as the history shows it: "—" for nothing, meta as `key = value` pairs.
+fn describe(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => "—".into(),
+        Some(Value::String(text)) if text.is_empty() => "—".into(),
+        Some(Value::Object(map)) if map.is_empty() => "—".into(),
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(k, v)| format!("{k} = {}", display_value(v)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        Some(other) => display_value(other),
+    }
+}
+
+pub struct HistoryView {
+    pub events: Vec<EventView>,
+    pub older_url: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "contacts/profile/history.html")]
+struct HistoryPage {
+    page: PageContext,
+    profile: ProfileView,
+    history: HistoryView,
+}
+
+#[derive(Template)]
+#[template(path = "contacts/profile/history.html", block = "tabs")]
+struct HistoryTabs {
+    profile: ProfileView,
+    history: HistoryView,
+}
+
+#[derive(Deserialize)]
+pub struct HistoryQuery {
+    before: Option<i64>,
+}
+
+/// `GET /contacts/{id}/history`.
+pub async fn show(
+    user: CurrentUser,
+    session: TypedSession,
+    htmx: Htmx,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<HistoryQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let before = query.before;
+    let (contact, counts, events) = db::run(&state.pool, move |conn| {
+        let found = contact::find(conn, id)?;
+        let counts = tab_counts(conn, id)?;
+        let events = audit::for_entity(conn, contact::ENTITY, id.0, before, PAGE_SIZE + 1)?;
+        Ok((found, counts, events))
+    })
+    .await?;
+    let has_older = events.len() as i64 > PAGE_SIZE;
+    let events: Vec<_> = events.into_iter().take(PAGE_SIZE as usize).collect();
+    let history = HistoryView {
+        older_url: events.last().filter(|_| has_older).map(|oldest| {
+            format!(
+                "{}?before={}",
+                super::super::super::routes::contact_tab(id, "history"),
+                oldest.id
+            )
+        }),
+        events: events.iter().map(EventView::new).collect(),
+    };
+    let profile = ProfileView::new(&contact, "history", &counts, user.can_edit());
+    if htmx.targets("profile-tabs") {
+        render::ok(&HistoryTabs { profile, history })
+    } else {
+        let page = PageContext::signed_in(&user, &session, Section::Contacts);
+        render::ok(&HistoryPage {
+            page,
+            profile,
+            history,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn values_are_described_for_people() {
+        assert_eq!(describe(None), "—");
+        assert_eq!(describe(Some(&json!(""))), "—");
+        assert_eq!(describe(Some(&json!("Ada"))), "Ada");
+        assert_eq!(
+            describe(Some(&json!({"plan": "pro", "seats": 3}))),
+            "plan = pro; seats = 3"
+        );
+    }
+}

@@ -1,0 +1,195 @@
+//! `/contacts/{id}`: the profile. A header, then tabs; each tab is its own URL, swapped in
+//! place by htmx (URL pushed) and rendered as a whole page on a direct visit.
+//!
+//! To add a tab: one entry in [`TABS`], a handler and a template extending
+//! `contacts/profile/base.html`.
+
+pub mod field;
+pub mod history;
+pub mod overview;
+
+use super::super::routes;
+use super::super::views;
+use crate::db;
+use crate::domain::phone::display_international;
+use crate::domain::text::initials;
+use crate::domain::{ContactId, ContactSource};
+use crate::error::AppError;
+use crate::models::{Contact, contact};
+use crate::startup::AppState;
+use actix_web::web;
+use diesel::{PgConnection, QueryResult};
+
+pub fn register(config: &mut web::ServiceConfig) {
+    config
+        .route("/contacts/{id}", web::get().to(overview::show))
+        .route("/contacts/{id}/history", web::get().to(history::show))
+        .route("/contacts/{id}/fields/{field}", web::get().to(field::show))
+        .route("/contacts/{id}/fields/{field}", web::post().to(field::save))
+        .route(
+            "/contacts/{id}/fields/{field}/edit",
+            web::get().to(field::edit),
+        );
+}
+
+/// Counts the rows behind a tab, for its label.
+type TabCount = fn(&mut PgConnection, ContactId) -> QueryResult<i64>;
+
+/// A tab of the profile.
+pub struct Tab {
+    /// The URL segment after `/contacts/{id}`; empty for the overview.
+    pub slug: &'static str,
+    pub label: &'static str,
+    pub count: Option<TabCount>,
+}
+
+/// The profile's tabs, in order.
+pub const TABS: &[Tab] = &[
+    Tab {
+        slug: "",
+        label: "Overview",
+        count: None,
+    },
+    Tab {
+        slug: "history",
+        label: "History",
+        count: Some(history::count),
+    },
+];
+
+/// A tab as the tab bar shows it.
+pub struct TabLink {
+    pub label: &'static str,
+    pub url: String,
+    pub count: Option<i64>,
+    pub active: bool,
+}
+
+/// A contact and its tab counts, in one trip to the database.
+pub async fn load_with_counts(
+    state: &AppState,
+    id: ContactId,
+) -> Result<(Contact, Vec<Option<i64>>), AppError> {
+    db::run(&state.pool, move |conn| {
+        let contact = contact::find(conn, id)?;
+        let counts = tab_counts(conn, id)?;
+        Ok((contact, counts))
+    })
+    .await
+}
+
+/// Counts for every tab that has one, in [`TABS`] order.
+pub fn tab_counts(connection: &mut PgConnection, id: ContactId) -> QueryResult<Vec<Option<i64>>> {
+    TABS.iter()
+        .map(|tab| tab.count.map(|count| count(connection, id)).transpose())
+        .collect()
+}
+
+pub fn tab_links(id: ContactId, active_slug: &str, counts: &[Option<i64>]) -> Vec<TabLink> {
+    TABS.iter()
+        .zip(counts.iter().chain(std::iter::repeat(&None)))
+        .map(|(tab, count)| TabLink {
+            label: tab.label,
+            url: routes::contact_tab(id, tab.slug),
+            count: *count,
+            active: tab.slug == active_slug,
+        })
+        .collect()
+}
+
+/// The profile header, ready to print.
+pub struct HeaderView {
+    pub id: i64,
+    pub name: String,
+    pub initials: String,
+    pub avatar_class: String,
+    pub nick: String,
+    pub verified: bool,
+    pub email: String,
+    pub email_href: String,
+    pub phone: String,
+    pub phone_href: String,
+    pub source: &'static str,
+    pub created: String,
+    pub created_iso: String,
+    pub updated: String,
+    pub updated_iso: String,
+}
+
+impl HeaderView {
+    pub fn new(contact: &Contact) -> Self {
+        let name = views::display_name(contact.name.as_deref());
+        let email = contact.email.clone().unwrap_or_default();
+        let phone_e164 = contact.phone.clone().unwrap_or_default();
+        HeaderView {
+            id: contact.id,
+            initials: initials(&name),
+            avatar_class: views::avatar_class(contact.id),
+            name,
+            nick: contact.nick.clone().unwrap_or_default(),
+            verified: contact.verified_at.is_some(),
+            email_href: if email.is_empty() {
+                String::new()
+            } else {
+                format!("mailto:{email}")
+            },
+            email,
+            phone: if phone_e164.is_empty() {
+                String::new()
+            } else {
+                display_international(&phone_e164)
+            },
+            phone_href: if phone_e164.is_empty() {
+                String::new()
+            } else {
+                format!("tel:{phone_e164}")
+            },
+            source: contact.source().map_or("", ContactSource::label),
+            created: views::timestamp(contact.created_at),
+            created_iso: views::iso(contact.created_at),
+            updated: views::timestamp(contact.updated_at),
+            updated_iso: views::iso(contact.updated_at),
+        }
+    }
+}
+
+/// Header and tab bar: what every tab page shares.
+pub struct ProfileView {
+    pub header: HeaderView,
+    pub tabs: Vec<TabLink>,
+    pub delete_url: String,
+    pub can_edit: bool,
+}
+
+impl ProfileView {
+    pub fn new(
+        contact: &Contact,
+        active_slug: &str,
+        counts: &[Option<i64>],
+        can_edit: bool,
+    ) -> Self {
+        let id = contact.contact_id();
+        ProfileView {
+            header: HeaderView::new(contact),
+            tabs: tab_links(id, active_slug, counts),
+            delete_url: routes::contact_delete(id),
+            can_edit,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tab_links_mark_the_active_tab_and_carry_counts() {
+        let links = tab_links(ContactId(3), "history", &[None, Some(4)]);
+        assert_eq!(links.len(), TABS.len());
+        assert_eq!(links[0].url, "/contacts/3");
+        assert!(!links[0].active);
+        assert_eq!(links[1].url, "/contacts/3/history");
+        assert!(links[1].active);
+        assert_eq!(links[1].count, Some(4));
+    }
+}

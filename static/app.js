@@ -1,0 +1,66 @@
+// Rapport's small amount of JavaScript: keyboard shortcuts, inline-editor keys, and visible
+// messages when an htmx request fails. Everything also works without it.
+(function () {
+  "use strict";
+
+  function isTyping(target) {
+    if (!target || !target.tagName) return false;
+    var tag = target.tagName.toLowerCase();
+    return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
+  }
+
+  function toast(text, kind) {
+    var area = document.getElementById("toasts");
+    if (!area) return;
+    var node = document.createElement("div");
+    node.className = "toast " + (kind || "toast-error");
+    node.setAttribute("role", "alert");
+    node.textContent = text;
+    area.appendChild(node);
+    setTimeout(function () { node.remove(); }, 8000);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    // Inline editors: Escape cancels; Enter (Ctrl/Cmd+Enter in a textarea) saves.
+    var editor = event.target.closest && event.target.closest(".inline-editor");
+    if (editor) {
+      if (event.key === "Escape") {
+        var cancel = editor.querySelector("[data-cancel]");
+        if (cancel) { event.preventDefault(); cancel.click(); }
+      } else if (event.key === "Enter" && event.target.tagName.toLowerCase() === "textarea" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        editor.requestSubmit();
+      }
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
+    if (event.key === "/") {
+      var search = document.getElementById("q");
+      if (search) { event.preventDefault(); search.focus(); search.select(); }
+    } else if (event.key === "n") {
+      var create = document.querySelector("[data-shortcut='n']");
+      if (create) { event.preventDefault(); create.click(); }
+    }
+  });
+
+  // Toasts fade by themselves.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("#toasts .toast").forEach(function (node) {
+      setTimeout(function () { node.remove(); }, 8000);
+    });
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "toasts") {
+      var last = event.detail.target.lastElementChild;
+      if (last) setTimeout(function () { last.remove(); }, 8000);
+    }
+  });
+
+  // The server answers failed requests with a toast; these cover what never reached it.
+  document.addEventListener("htmx:sendError", function () {
+    toast("The server could not be reached. Check your connection and try again.");
+  });
+  document.addEventListener("htmx:timeout", function () {
+    toast("The server took too long to answer. Try again.");
+  });
+})();
