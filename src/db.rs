@@ -48,6 +48,6 @@ where
 pub fn migrate(connection: &mut PgConnection) -> Result<Vec<String>, AppError> {
     let applied = connection
         .run_pending_migrations(MIGRATIONS)
-        .map_err(|error| AppError::Internal(error))?;
+        .map_err(AppError::Internal)?;
     Ok(applied.iter().map(ToString::to_string).collect())
 }

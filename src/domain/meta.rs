@@ -72,7 +72,7 @@ impl MetaFields {
             }
             let value = previous
                 .and_then(|p| p.0.get(key))
-                .filter(|old| !old.is_string() && old.to_string() == text)
+                .filter(|old| !old.is_string() && *old == text)
                 .cloned()
                 .unwrap_or_else(|| Value::String(text.to_string()));
             map.insert(key.to_string(), value);

@@ -76,12 +76,12 @@ pub async fn submit(
     user.require_editor()?;
     let meta_op = data.meta_op.clone();
     let mut input = data.into_input();
-    if let Some(op) = meta_op.as_deref() {
-        if apply_meta_op(&mut input.meta, op) {
-            let form =
-                ContactFormView::new(input, FieldErrors::new(), op == "add", session.csrf_token());
-            return respond(&user, &session, &htmx, form, false);
-        }
+    if let Some(op) = meta_op.as_deref()
+        && apply_meta_op(&mut input.meta, op)
+    {
+        let form =
+            ContactFormView::new(input, FieldErrors::new(), op == "add", session.csrf_token());
+        return respond(&user, &session, &htmx, form, false);
     }
 
     let draft = match input.validate(state.settings.phone_region) {

@@ -272,11 +272,10 @@ pub async fn save(
         .meta_op
         .as_deref()
         .filter(|_| field == ContactField::Meta)
+        && apply_meta_op(&mut rows, op)
     {
-        if apply_meta_op(&mut rows, op) {
-            let view = reopen(&contact, rows, FieldErrors::new(), op == "add");
-            return respond(&user, &session, &htmx, &state, id, view, StatusCode::OK).await;
-        }
+        let view = reopen(&contact, rows, FieldErrors::new(), op == "add");
+        return respond(&user, &session, &htmx, &state, id, view, StatusCode::OK).await;
     }
 
     let previous_meta = contact.meta_fields();
