@@ -8,7 +8,7 @@
 
 use super::session::TypedSession;
 use crate::error::AppError;
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
@@ -20,14 +20,17 @@ pub const FIELD: &str = "csrf_token";
 pub async fn verify(
     mut request: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let exempt = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     ) || request.path().starts_with("/api/")
         || request.path().starts_with("/v1/");
     if exempt {
-        return next.call(request).await;
+        return next
+            .call(request)
+            .await
+            .map(ServiceResponse::map_into_left_body);
     }
     let expected = TypedSession::of_service_request(&request).existing_csrf_token();
     let mut provided = request
@@ -45,14 +48,19 @@ pub async fn verify(
         (Some(expected), Some(provided))
             if constant_time_eq(expected.as_bytes(), provided.as_bytes()) =>
         {
-            next.call(request).await
+            next.call(request)
+                .await
+                .map(ServiceResponse::map_into_left_body)
         }
         _ => {
             tracing::warn!(
                 path = request.path(),
                 "refused a request without a valid CSRF token"
             );
-            Err(AppError::CsrfRejected.into())
+            // A response carrying the error, so the error middleware renders it.
+            Ok(request
+                .error_response(AppError::CsrfRejected)
+                .map_into_right_body())
         }
     }
 }

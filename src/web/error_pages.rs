@@ -16,7 +16,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpMessage, HttpResponse, ResponseError};
 use askama::Template;
 use rand::RngCore;
 
@@ -42,6 +42,16 @@ struct ErrorToast<'a> {
     show_reference: bool,
 }
 
+/// What the error renderer needs to know about the request, read before the request is
+/// handed on (an `HttpRequest` must not be cloned before routing).
+struct RequestFacts {
+    method: Method,
+    path: String,
+    query: String,
+    is_api: bool,
+    htmx: Htmx,
+}
+
 pub async fn render(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -50,23 +60,24 @@ pub async fn render(
     request
         .extensions_mut()
         .insert(RequestId(request_id.clone()));
-    let http_request = request.request().clone();
-
-    let response = match next.call(request).await {
-        Ok(response) => match response.response().error() {
-            None => response.map_into_boxed_body(),
-            Some(error) => {
-                let replacement = respond(&http_request, error, &request_id);
-                ServiceResponse::new(response.request().clone(), replacement)
-            }
-        },
-        // Errors raised by middleware (CSRF, session) before a response existed.
-        Err(error) => ServiceResponse::new(
-            http_request.clone(),
-            respond(&http_request, &error, &request_id),
-        ),
+    let facts = RequestFacts {
+        method: request.method().clone(),
+        path: request.path().to_string(),
+        query: request.query_string().to_string(),
+        is_api: request.path().starts_with("/api/") || request.path().starts_with("/v1/"),
+        htmx: Htmx::from_http(request.request()),
     };
-    let mut response = response;
+
+    // Errors raised before any response existed pass through as actix renders them; ours
+    // always arrive inside a response.
+    let response = next.call(request).await?;
+    let mut response = match response.response().error() {
+        None => response.map_into_boxed_body(),
+        Some(error) => {
+            let replacement = respond(&facts, error, &request_id);
+            ServiceResponse::new(response.request().clone(), replacement)
+        }
+    };
     if let Ok(value) = header::HeaderValue::from_str(&request_id) {
         response
             .headers_mut()
@@ -75,7 +86,7 @@ pub async fn render(
     Ok(response)
 }
 
-fn respond(request: &HttpRequest, error: &actix_web::Error, request_id: &str) -> HttpResponse {
+fn respond(request: &RequestFacts, error: &actix_web::Error, request_id: &str) -> HttpResponse {
     let app_error = error.as_error::<AppError>();
     let status = app_error.map_or_else(
         || error.as_response_error().status_code(),
@@ -83,7 +94,7 @@ fn respond(request: &HttpRequest, error: &actix_web::Error, request_id: &str) ->
     );
     if status.is_server_error() {
         let cause = app_error.map_or_else(|| error.to_string(), AppError::cause_chain);
-        tracing::error!(request_id, method = %request.method(), path = request.path(), status = status.as_u16(), cause, "request failed");
+        tracing::error!(request_id, method = %request.method, path = request.path, status = status.as_u16(), cause, "request failed");
     }
     let (title, message, code) = match app_error {
         Some(app_error) => (
@@ -94,16 +105,15 @@ fn respond(request: &HttpRequest, error: &actix_web::Error, request_id: &str) ->
         None => describe_status(status),
     };
 
-    if is_api(request) {
+    if request.is_api {
         return HttpResponse::build(status)
             .insert_header((header::CONTENT_TYPE, "application/json"))
             .body(serde_json::json!({ "message": message, "code": code }).to_string());
     }
-    let htmx = Htmx::from_http(request);
     if matches!(app_error, Some(AppError::NotAuthenticated)) {
-        return to_sign_in(request, &htmx);
+        return to_sign_in(request);
     }
-    if htmx.is_htmx {
+    if request.htmx.is_htmx {
         let toast = ErrorToast {
             message: &message,
             request_id,
@@ -135,11 +145,12 @@ fn respond(request: &HttpRequest, error: &actix_web::Error, request_id: &str) ->
 }
 
 /// Sends a signed-out visitor to sign in, then back to the page they asked for.
-fn to_sign_in(request: &HttpRequest, htmx: &Htmx) -> HttpResponse {
-    let wanted = if request.method() == Method::GET && !htmx.is_htmx {
-        match request.query_string() {
-            "" => request.path().to_string(),
-            query => format!("{}?{query}", request.path()),
+fn to_sign_in(request: &RequestFacts) -> HttpResponse {
+    let htmx = &request.htmx;
+    let wanted = if request.method == Method::GET && !htmx.is_htmx {
+        match request.query.as_str() {
+            "" => request.path.clone(),
+            query => format!("{}?{query}", request.path),
         }
     } else {
         // After a failed write or a fragment request, come back to a whole page.
@@ -155,10 +166,6 @@ fn to_sign_in(request: &HttpRequest, htmx: &Htmx) -> HttpResponse {
             .insert_header((header::LOCATION, location))
             .finish()
     }
-}
-
-fn is_api(request: &HttpRequest) -> bool {
-    request.path().starts_with("/api/") || request.path().starts_with("/v1/")
 }
 
 fn plain(status: StatusCode, message: &str) -> HttpResponse {

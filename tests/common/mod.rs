@@ -1,0 +1,313 @@
+//! Test harness shared by the integration-test binaries.
+//!
+//! Every test gets its own PostgreSQL database, copied from a template that was migrated once
+//! per test process, and its own Rapport server on a free port, driven over real HTTP with a
+//! cookie-keeping client. `DATABASE_URL` must name a maintenance database on a server where
+//! the role may create databases; `./scripts/test` sets that up.
+
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the harness"
+)]
+
+pub mod builders;
+pub mod client;
+
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, PooledConnection};
+use rapport::config::Settings;
+use rapport::db::{self, PgPool};
+use rapport::domain::{Role, password};
+use rapport::models::staff_user::{self, NewStaffUser};
+use rapport::startup::{AppState, build_app};
+use std::net::TcpListener;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub use client::{Response, TestClient};
+
+/// The password every test user gets.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The server-level URL from the environment.
+pub fn admin_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| {
+        panic!("DATABASE_URL is not set: run the tests with ./scripts/test, which starts a local PostgreSQL")
+    })
+}
+
+/// The same server, another database: replaces the path's database name, keeping any
+/// `?host=/socket/dir&port=…` parameters.
+pub fn url_for_database(admin_url: &str, database: &str) -> String {
+    let (before_query, query) = match admin_url.split_once('?') {
+        Some((head, query)) => (head, Some(query)),
+        None => (admin_url, None),
+    };
+    let scheme_end = before_query.find("://").map_or(0, |i| i + 3);
+    let base = match before_query[scheme_end..].find('/') {
+        Some(slash) => &before_query[..scheme_end + slash],
+        None => before_query,
+    };
+    match query {
+        Some(query) => format!("{base}/{database}?{query}"),
+        None => format!("{base}/{database}"),
+    }
+}
+
+fn migrations_fingerprint() -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut files: Vec<_> = walk(&dir);
+    files.sort();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for file in files {
+        for byte in std::fs::read(&file)
+            .unwrap()
+            .into_iter()
+            .chain(file.to_string_lossy().bytes())
+        {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path))
+        } else {
+            out.push(path)
+        }
+    }
+    out
+}
+
+/// Creates (once per process, and once per migration set across processes) a database with
+/// every migration applied, to copy for each test.
+fn template() -> &'static str {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let admin = admin_url();
+        let name = format!("rapport_tpl_{}", migrations_fingerprint());
+        let mut conn = PgConnection::establish(&admin)
+            .unwrap_or_else(|e| panic!("cannot connect to DATABASE_URL: {e}"));
+        // Several test binaries may start at once; one of them builds the template.
+        diesel::sql_query("SELECT pg_advisory_lock(727274)")
+            .execute(&mut conn)
+            .unwrap();
+        drop_stale_test_databases(&mut conn);
+        if !database_exists(&mut conn, &name) {
+            let building = format!("{name}_building");
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+                .execute(&mut conn)
+                .unwrap();
+            diesel::sql_query(format!("CREATE DATABASE {building}"))
+                .execute(&mut conn)
+                .unwrap();
+            {
+                let mut template_conn =
+                    PgConnection::establish(&url_for_database(&admin, &building)).unwrap();
+                db::migrate(&mut template_conn).unwrap();
+            }
+            // Renamed only when complete, so a crash never leaves a half-migrated template.
+            diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
+                .execute(&mut conn)
+                .unwrap();
+        }
+        diesel::sql_query("SELECT pg_advisory_unlock(727274)")
+            .execute(&mut conn)
+            .unwrap();
+        name
+    })
+}
+
+fn database_exists(conn: &mut PgConnection, name: &str) -> bool {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let found: Found =
+        diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
+            .bind::<diesel::sql_types::Text, _>(name)
+            .get_result(conn)
+            .unwrap();
+    found.n > 0
+}
+
+/// Databases left by test processes that died before cleaning up.
+fn drop_stale_test_databases(conn: &mut PgConnection) {
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let names: Vec<Name> =
+        diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'rapport_test_%'")
+            .load(conn)
+            .unwrap();
+    for Name { datname } in names {
+        let pid = datname
+            .split('_')
+            .nth(2)
+            .and_then(|p| p.parse::<u32>().ok());
+        let alive = pid.is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists());
+        if !alive {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {datname} WITH (FORCE)"))
+                .execute(conn);
+        }
+    }
+}
+
+/// A database of one test, dropped when the test ends.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    pub fn create() -> TestDb {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let template = template();
+        let admin = admin_url();
+        let name = format!(
+            "rapport_test_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut conn = PgConnection::establish(&admin).unwrap();
+        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
+            .execute(&mut conn)
+            .unwrap();
+        TestDb {
+            url: url_for_database(&admin, &name),
+            name,
+        }
+    }
+
+    pub fn connect(&self) -> PgConnection {
+        PgConnection::establish(&self.url).unwrap()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = PgConnection::establish(&admin_url()) {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn);
+        }
+    }
+}
+
+/// A running Rapport server on its own database.
+pub struct TestApp {
+    pub address: String,
+    pub pool: PgPool,
+    pub settings: Settings,
+    server: actix_web::dev::ServerHandle,
+    // Dropped last: the database outlives the server's connections.
+    pub db: TestDb,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let db = TestDb::create();
+        let settings = Settings::with_database(db.url.clone());
+        Self::spawn_with(db, settings)
+    }
+
+    /// Runs the real app factory on a free port with the given settings.
+    pub fn spawn_with(db: TestDb, settings: Settings) -> TestApp {
+        let pool = db::pool(&settings.database_url, 4);
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let state = actix_web::web::Data::new(AppState {
+            pool: pool.clone(),
+            settings: settings.clone(),
+        });
+        let server = actix_web::HttpServer::new(move || build_app(state.clone()))
+            .workers(1)
+            .disable_signals()
+            .listen(listener)
+            .unwrap()
+            .run();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        TestApp {
+            address,
+            pool,
+            settings,
+            server: handle,
+            db,
+        }
+    }
+
+    /// A new browser-like client with an empty cookie jar.
+    pub fn client(&self) -> TestClient {
+        TestClient::new(&self.address)
+    }
+
+    /// A direct connection for arranging and checking database state.
+    pub fn conn(&self) -> PooledConnection<ConnectionManager<PgConnection>> {
+        self.pool.get().unwrap()
+    }
+
+    /// Creates a staff user with [`PASSWORD`].
+    pub fn create_user(&self, email: &str, role: Role) -> staff_user::StaffUser {
+        let hash = password::hash(PASSWORD).unwrap();
+        staff_user::insert(
+            &mut self.conn(),
+            &NewStaffUser {
+                email,
+                name: &format!(
+                    "{} {}",
+                    role.as_str(),
+                    email.split('@').next().unwrap_or("user")
+                ),
+                password_hash: &hash,
+                role: role.as_str(),
+            },
+        )
+        .unwrap()
+    }
+
+    /// A client signed in as a new user with this role.
+    pub async fn signed_in(&self, role: Role) -> TestClient {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let email = format!(
+            "{}{}@staff.example.com",
+            role.as_str(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        self.create_user(&email, role);
+        let client = self.client();
+        let response = client.sign_in(&email, PASSWORD).await;
+        assert_eq!(response.status, 303, "sign-in failed: {}", response.body);
+        client
+    }
+
+    pub async fn stop(self) {
+        self.server.stop(false).await;
+    }
+}
+
+#[test]
+fn database_urls_keep_socket_parameters() {
+    assert_eq!(
+        url_for_database("postgres://rapport@/postgres?host=/tmp/s&port=5", "x"),
+        "postgres://rapport@/x?host=/tmp/s&port=5"
+    );
+    assert_eq!(
+        url_for_database("postgres://u:p@localhost:5432/postgres", "x"),
+        "postgres://u:p@localhost:5432/x"
+    );
+    assert_eq!(
+        url_for_database("postgres://localhost", "x"),
+        "postgres://localhost/x"
+    );
+}

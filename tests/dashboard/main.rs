@@ -1,0 +1,14 @@
+//! Black-box tests of the staff dashboard: real server, real PostgreSQL, one database per
+//! test. One binary for the whole area so the suite compiles and starts once.
+
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod auth;
+mod contacts_create;
+mod contacts_list;
+mod errors;
+mod migrations;
+mod profile;
