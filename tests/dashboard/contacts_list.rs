@@ -122,6 +122,18 @@ async fn searching_through_htmx_returns_only_the_results() {
     fragment.assert_lacks("id=\"list-controls\"");
     assert_eq!(names(&fragment), vec!["Grace Hopper".to_string()]);
     assert_eq!(fragment.header("vary"), Some("HX-Request, HX-Target"));
+    // The address bar gets a clean, linkable URL.
+    assert_eq!(fragment.header("hx-push-url"), Some("/contacts?q=grace"));
+    let filtered = client
+        .get_htmx(
+            "/contacts?q=&sort=name&source=&verified=no&meta=&per_page=25",
+            "results",
+        )
+        .await;
+    assert_eq!(
+        filtered.header("hx-push-url"),
+        Some("/contacts?sort=name&verified=no")
+    );
 }
 
 #[actix_web::test]

@@ -154,7 +154,7 @@ async fn every_field_can_be_edited_in_place() {
 
     let history = client.get(&format!("/contacts/{id}/history")).await;
     history.assert_contains("changed");
-    history.assert_contains("<th scope=\"row\">phone</th><td class=\"before\">+12125550147</td><td class=\"after\">+442079460958</td>");
+    history.assert_contains("<th scope=\"row\">phone</th><td class=\"before\">+1 212-555-0147</td><td class=\"after\">+44 20 7946 0958</td>");
     history.assert_contains("plan = enterprise; seats = 40");
 }
 

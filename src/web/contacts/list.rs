@@ -115,7 +115,14 @@ impl ContactRow {
         let name = views::display_name(contact.name.as_deref());
         ContactRow {
             url: routes::contact(ContactId(contact.id)),
-            initials: initials(&name),
+            initials: initials(
+                contact
+                    .name
+                    .as_deref()
+                    .or(contact.nick.as_deref())
+                    .or(contact.email.as_deref())
+                    .unwrap_or(""),
+            ),
             avatar_class: views::avatar_class(contact.id),
             name,
             nick: contact.nick.clone().unwrap_or_default(),
@@ -149,50 +156,69 @@ pub struct ContactListView {
     pub can_create: bool,
     pub new_contact_url: &'static str,
     pub list_url: &'static str,
+    /// This page's address without empty or default parameters, pushed into the browser's
+    /// location bar by htmx so search results are linkable.
+    pub canonical_url: String,
+}
+
+/// The list's URL for these filters: defaults and blanks left out, plus an optional cursor
+/// (`after` or `before`).
+fn list_url(params: &ListParams, query: &ListQuery, cursor: Option<(&str, String)>) -> String {
+    let sort = if query.sort == SortOrder::default() {
+        ""
+    } else {
+        query.sort.as_str()
+    };
+    let per_page = query.per_page.to_string();
+    let per_page = if query.per_page == listing::DEFAULT_PAGE_SIZE {
+        ""
+    } else {
+        per_page.as_str()
+    };
+    let verified = match query.verified {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "",
+    };
+    let (after, before) = match &cursor {
+        Some(("before", encoded)) => ("", encoded.as_str()),
+        Some((_, encoded)) => (encoded.as_str(), ""),
+        None => ("", ""),
+    };
+    routes::with_query(
+        routes::CONTACTS,
+        &[
+            ("q", params.q.trim()),
+            ("sort", sort),
+            ("source", query.source.map_or("", ContactSource::as_str)),
+            ("verified", verified),
+            ("meta", params.meta.trim()),
+            ("per_page", per_page),
+            ("after", after),
+            ("before", before),
+        ],
+    )
 }
 
 impl ContactListView {
     fn new(params: &ListParams, query: &ListQuery, page: ListPage, can_create: bool) -> Self {
         let sort = query.sort;
         let per_page = query.per_page.to_string();
-        let link = |cursor_param: &str, cursor: &Cursor| {
-            let encoded = cursor.encode(sort);
-            let (after, before) = if cursor_param == "after" {
-                (encoded.as_str(), "")
-            } else {
-                ("", encoded.as_str())
-            };
-            routes::with_query(
-                routes::CONTACTS,
-                &[
-                    ("q", params.q.trim()),
-                    (
-                        "sort",
-                        if sort == SortOrder::default() {
-                            ""
-                        } else {
-                            sort.as_str()
-                        },
-                    ),
-                    ("source", query.source.map_or("", ContactSource::as_str)),
-                    ("verified", &params.verified),
-                    ("meta", params.meta.trim()),
-                    (
-                        "per_page",
-                        if query.per_page == listing::DEFAULT_PAGE_SIZE {
-                            ""
-                        } else {
-                            &per_page
-                        },
-                    ),
-                    ("after", after),
-                    ("before", before),
-                ],
-            )
+        let link = |direction: &str, cursor: &Cursor| {
+            list_url(params, query, Some((direction, cursor.encode(sort))))
         };
         let now = Utc::now();
         let source_current = query.source.map_or("", ContactSource::as_str);
+        let current_cursor = query.cursor.as_ref().map(|(direction, cursor)| {
+            let name = if *direction == Direction::Before {
+                "before"
+            } else {
+                "after"
+            };
+            (name, cursor.encode(sort))
+        });
         ContactListView {
+            canonical_url: list_url(params, query, current_cursor),
             q: params.q.clone(),
             meta: params.meta.clone(),
             rows: page.rows.iter().map(|c| ContactRow::new(c, now)).collect(),
@@ -257,7 +283,15 @@ pub async fn list(
     .await?;
     let view = ContactListView::new(&params, &query, page, user.can_edit());
     if htmx.targets("results") {
-        render::ok(&ContactResults { view })
+        let push_url = view.canonical_url.clone();
+        let mut response = render::ok(&ContactResults { view })?;
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&push_url) {
+            response.headers_mut().insert(
+                actix_web::http::header::HeaderName::from_static("hx-push-url"),
+                value,
+            );
+        }
+        Ok(response)
     } else {
         render::ok(&ContactListPage {
             page: PageContext::signed_in(&user, &session, Section::Contacts),

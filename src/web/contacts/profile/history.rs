@@ -11,6 +11,7 @@ use super::{ProfileView, tab_counts};
 use crate::db;
 use crate::domain::ContactId;
 use crate::domain::meta::display_value;
+use crate::domain::phone::display_international;
 use crate::error::AppError;
 use crate::models::audit::{self, AuditEvent};
 use crate::models::contact;
@@ -51,8 +52,8 @@ impl EventView {
                     .iter()
                     .map(|(field, change)| ChangeView {
                         field: field.clone(),
-                        before: describe(change.get("before")),
-                        after: describe(change.get("after")),
+                        before: describe(field, change.get("before")),
+                        after: describe(field, change.get("after")),
                     })
                     .collect()
             })
@@ -72,9 +73,13 @@ impl EventView {
     }
 }
 
-/// A value as the history shows it: "—" for nothing, meta as `key = value` pairs.
-fn describe(value: Option<&Value>) -> String {
+/// A value as the history shows it: "—" for nothing, phones in international format, meta
+/// as `key = value` pairs.
+fn describe(field: &str, value: Option<&Value>) -> String {
     match value {
+        Some(Value::String(phone)) if field == "phone" && !phone.is_empty() => {
+            display_international(phone)
+        }
         None | Some(Value::Null) => "—".into(),
         Some(Value::String(text)) if text.is_empty() => "—".into(),
         Some(Value::Object(map)) if map.is_empty() => "—".into(),

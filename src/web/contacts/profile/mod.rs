@@ -123,7 +123,14 @@ impl HeaderView {
         let phone_e164 = contact.phone.clone().unwrap_or_default();
         HeaderView {
             id: contact.id,
-            initials: initials(&name),
+            initials: initials(
+                contact
+                    .name
+                    .as_deref()
+                    .or(contact.nick.as_deref())
+                    .or(contact.email.as_deref())
+                    .unwrap_or(""),
+            ),
             avatar_class: views::avatar_class(contact.id),
             name,
             nick: contact.nick.clone().unwrap_or_default(),
