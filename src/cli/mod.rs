@@ -61,8 +61,10 @@ pub enum Command {
 pub enum UserCommand {
     /// Create a staff user. Without --password-stdin a strong password is generated and printed once.
     Add {
+        /// The email the user signs in with.
         #[arg(long)]
         email: String,
+        /// The name shown in the dashboard and in change history.
         #[arg(long)]
         name: String,
         /// admin, editor or viewer.
@@ -74,6 +76,7 @@ pub enum UserCommand {
     },
     /// Set a new password. Without --password-stdin a strong password is generated and printed once.
     ResetPassword {
+        /// The email of the user whose password to replace.
         #[arg(long)]
         email: String,
         /// Read the password from the first line of standard input.
