@@ -1,0 +1,19 @@
+//! End-to-end tests in headless Chromium, driven through chromedriver: the real server, a real
+//! PostgreSQL database per test, and a real browser running the pages' htmx and scripts.
+//!
+//! Needs `chromedriver` and `chromium` (`apt-get install chromium chromium-driver`, which
+//! `./scripts/test` does); `CHROMEDRIVER` and `CHROME_BIN` override their paths, and
+//! `RAPPORT_SKIP_BROWSER_TESTS=1` skips these tests with a loud notice.
+
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+// `allow`, not `expect`: the harness may start using this re-export itself.
+#[allow(
+    unused_imports,
+    reason = "the harness re-exports `Response` for the dashboard tests"
+)]
+#[path = "../common/mod.rs"]
+mod common;
+
+mod chrome;
+mod create_edit_search;
