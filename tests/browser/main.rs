@@ -7,11 +7,6 @@
 
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
-// `allow`, not `expect`: the harness may start using this re-export itself.
-#[allow(
-    unused_imports,
-    reason = "the harness re-exports `Response` for the dashboard tests"
-)]
 #[path = "../common/mod.rs"]
 mod common;
 

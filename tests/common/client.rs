@@ -171,10 +171,11 @@ impl TestClient {
                 .header("HX-Request", "true")
                 .header("HX-Target", target);
         }
-        if header_token && body.is_some() {
-            if let Some(token) = self.csrf_token() {
-                request = request.header("X-CSRF-Token", token);
-            }
+        if header_token
+            && body.is_some()
+            && let Some(token) = self.csrf_token()
+        {
+            request = request.header("X-CSRF-Token", token);
         }
         if body.is_some() {
             request = request.header("content-type", "application/x-www-form-urlencoded");
