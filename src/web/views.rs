@@ -1,5 +1,7 @@
 //! Small formatting helpers shared by view structs: times, avatars, display names.
 
+use crate::domain::text::initials;
+use crate::models::Contact;
 use chrono::{DateTime, Utc};
 
 /// "2026-11-25 08:48 UTC": unambiguous for teams across time zones.
@@ -29,6 +31,28 @@ pub fn relative(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
 /// policy forbids inline styles).
 pub fn avatar_class(id: i64) -> String {
     format!("avatar-c{}", id.rem_euclid(8))
+}
+
+/// How a contact is recognised at a glance: its name, avatar initials and avatar colour.
+pub struct Identity {
+    pub name: String,
+    pub initials: String,
+    pub avatar_class: String,
+}
+
+/// The contact's [`Identity`]; unnamed contacts get initials from their nick or email.
+pub fn identity(contact: &Contact) -> Identity {
+    let for_initials = contact
+        .name
+        .as_deref()
+        .or(contact.nick.as_deref())
+        .or(contact.email.as_deref())
+        .unwrap_or("");
+    Identity {
+        name: display_name(contact.name.as_deref()),
+        initials: initials(for_initials),
+        avatar_class: avatar_class(contact.id),
+    }
 }
 
 /// What to call a contact that may have no name.

@@ -10,7 +10,6 @@ use super::super::views;
 use crate::db;
 use crate::domain::listing::{self, Cursor, Direction, SearchTerm, SortOrder};
 use crate::domain::phone::display_international;
-use crate::domain::text::initials;
 use crate::domain::{ContactId, ContactSource};
 use crate::error::AppError;
 use crate::models::Contact;
@@ -112,18 +111,15 @@ pub struct ContactRow {
 
 impl ContactRow {
     fn new(contact: &Contact, now: chrono::DateTime<Utc>) -> Self {
-        let name = views::display_name(contact.name.as_deref());
+        let views::Identity {
+            name,
+            initials,
+            avatar_class,
+        } = views::identity(contact);
         ContactRow {
             url: routes::contact(ContactId(contact.id)),
-            initials: initials(
-                contact
-                    .name
-                    .as_deref()
-                    .or(contact.nick.as_deref())
-                    .or(contact.email.as_deref())
-                    .unwrap_or(""),
-            ),
-            avatar_class: views::avatar_class(contact.id),
+            initials,
+            avatar_class,
             name,
             nick: contact.nick.clone().unwrap_or_default(),
             email: contact.email.clone().unwrap_or_default(),

@@ -12,7 +12,6 @@ use super::super::routes;
 use super::super::views;
 use crate::db;
 use crate::domain::phone::display_international;
-use crate::domain::text::initials;
 use crate::domain::{ContactId, ContactSource};
 use crate::error::AppError;
 use crate::models::{Contact, contact};
@@ -118,20 +117,17 @@ pub struct HeaderView {
 
 impl HeaderView {
     pub fn new(contact: &Contact) -> Self {
-        let name = views::display_name(contact.name.as_deref());
+        let views::Identity {
+            name,
+            initials,
+            avatar_class,
+        } = views::identity(contact);
         let email = contact.email.clone().unwrap_or_default();
         let phone_e164 = contact.phone.clone().unwrap_or_default();
         HeaderView {
             id: contact.id,
-            initials: initials(
-                contact
-                    .name
-                    .as_deref()
-                    .or(contact.nick.as_deref())
-                    .or(contact.email.as_deref())
-                    .unwrap_or(""),
-            ),
-            avatar_class: views::avatar_class(contact.id),
+            initials,
+            avatar_class,
             name,
             nick: contact.nick.clone().unwrap_or_default(),
             verified: contact.verified_at.is_some(),
