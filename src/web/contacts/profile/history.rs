@@ -112,9 +112,11 @@ struct HistoryTabs {
     history: HistoryView,
 }
 
+/// `?before=<event id>`; anything unreadable means "from the newest".
 #[derive(Deserialize)]
 pub struct HistoryQuery {
-    before: Option<i64>,
+    #[serde(default)]
+    before: String,
 }
 
 /// `GET /contacts/{id}/history`.
@@ -127,7 +129,7 @@ pub async fn show(
     query: web::Query<HistoryQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
-    let before = query.before;
+    let before = query.before.parse::<i64>().ok();
     let (contact, counts, events) = db::run(&state.pool, move |conn| {
         let found = contact::find(conn, id)?;
         let counts = tab_counts(conn, id)?;
