@@ -1,0 +1,93 @@
+//! `--with-activity`: what happens to a contact after it is created.
+//!
+//! Each kind of activity has one module with a `plan` (pure: invents the records from the
+//! generated contact) and a `write` (COPYs them once the contact ids are known). Today that is
+//! only the audit trail (`history`); conversations, tasks and the like get a module, a field
+//! in [`Activity`], a line in [`plan`] and a line in [`write`].
+
+use super::history;
+use super::people::SeedPerson;
+use diesel::prelude::*;
+use rand::Rng;
+
+/// Share of contacts that get activity, and the most contacts that get it in one run: 20% of
+/// a small base makes every other profile look lived-in, while a million-row seed should not
+/// spend longer on history than on the contacts themselves.
+const SHARE_PERCENT: u64 = 20;
+const MAX_CONTACTS: u64 = 200_000;
+
+/// Everything planned for one contact.
+#[derive(Debug, Clone, Default)]
+pub struct Activity {
+    pub history: Vec<history::Entry>,
+}
+
+/// How many records of each kind were written.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Written {
+    pub history: usize,
+}
+
+impl std::ops::AddAssign for Written {
+    fn add_assign(&mut self, other: Self) {
+        self.history += other.history;
+    }
+}
+
+/// Chooses which contacts of a run get activity: each one with the same probability, so the
+/// chosen ones are spread over the whole run (and over its date range).
+#[derive(Debug, Clone, Copy)]
+pub struct Selection {
+    per_million: u64,
+}
+
+impl Selection {
+    pub fn new(total_contacts: u64) -> Self {
+        let wanted = (total_contacts * SHARE_PERCENT / 100).min(MAX_CONTACTS);
+        Self {
+            per_million: (wanted * 1_000_000)
+                .checked_div(total_contacts)
+                .unwrap_or_default(),
+        }
+    }
+
+    pub fn chooses<R: Rng>(&self, rng: &mut R) -> bool {
+        rng.random_range(0..1_000_000) < self.per_million
+    }
+}
+
+/// Invents the activity of one contact.
+pub fn plan<R: Rng>(rng: &mut R, person: &SeedPerson) -> Activity {
+    Activity {
+        history: history::plan(rng, person),
+    }
+}
+
+/// Writes the activity of written contacts, given as (contact id, activity).
+pub fn write(connection: &mut PgConnection, planned: &[(i64, &Activity)]) -> QueryResult<Written> {
+    Ok(Written {
+        history: history::write(
+            connection,
+            planned
+                .iter()
+                .map(|(id, activity)| (*id, activity.history.as_slice())),
+        )?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    #[test]
+    fn selection_share_and_cap() {
+        let mut rng = StdRng::seed_from_u64(1);
+        let small = Selection::new(10_000);
+        let chosen = (0..10_000).filter(|_| small.chooses(&mut rng)).count();
+        assert!((1_800..2_200).contains(&chosen), "{chosen}");
+        assert_eq!(Selection::new(5_000_000).per_million, 40_000);
+        assert_eq!(Selection::new(0).per_million, 0);
+    }
+}
