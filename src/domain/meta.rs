@@ -72,7 +72,9 @@ impl MetaFields {
             }
             let value = previous
                 .and_then(|p| p.0.get(key))
-                .filter(|old| !old.is_string() && *old == text)
+                .filter(|old| {
+                    !old.is_string() && serde_json::to_string(old).is_ok_and(|json| json == text)
+                })
                 .cloned()
                 .unwrap_or_else(|| Value::String(text.to_string()));
             map.insert(key.to_string(), value);

@@ -49,7 +49,15 @@ impl PhoneNumber {
         {
             return Err("A phone number may only contain digits, spaces and + ( ) - .".into());
         }
-        let parsed = parse(Some(region.0), trimmed).map_err(|error| explain(&error, region))?;
+        // With a country code given, the default region must not take part: the crate would
+        // otherwise strip a leading 1 after any country code as if it were the US trunk
+        // prefix (+49 151… became +49 51…).
+        let region_hint = if trimmed.starts_with('+') {
+            None
+        } else {
+            Some(region.0)
+        };
+        let parsed = parse(region_hint, trimmed).map_err(|error| explain(&error, region))?;
         if !parsed.is_valid() {
             let country = parsed.country().id().map_or_else(
                 || format!("country code +{}", parsed.code().value()),
@@ -155,6 +163,22 @@ mod tests {
                 .e164(),
             "+442079460958"
         );
+    }
+
+    #[test]
+    fn international_numbers_keep_every_digit_whatever_the_default_region() {
+        for (input, e164) in [
+            ("+49 151 6525 0602", "+4915165250602"),
+            ("+86 138 0013 8000", "+8613800138000"),
+            ("+55 11 91234 5678", "+5511912345678"),
+            ("+20 10 1234 5678", "+201012345678"),
+        ] {
+            assert_eq!(
+                PhoneNumber::parse(input, us()).unwrap().e164(),
+                e164,
+                "{input}"
+            );
+        }
     }
 
     #[test]

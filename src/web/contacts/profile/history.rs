@@ -169,11 +169,15 @@ mod tests {
 
     #[test]
     fn values_are_described_for_people() {
-        assert_eq!(describe(None), "—");
-        assert_eq!(describe(Some(&json!(""))), "—");
-        assert_eq!(describe(Some(&json!("Ada"))), "Ada");
+        assert_eq!(describe("name", None), "—");
+        assert_eq!(describe("name", Some(&json!(""))), "—");
+        assert_eq!(describe("name", Some(&json!("Ada"))), "Ada");
         assert_eq!(
-            describe(Some(&json!({"plan": "pro", "seats": 3}))),
+            describe("phone", Some(&json!("+12125550147"))),
+            "+1 212-555-0147"
+        );
+        assert_eq!(
+            describe("meta", Some(&json!({"plan": "pro", "seats": 3}))),
             "plan = pro; seats = 3"
         );
     }
