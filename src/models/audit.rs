@@ -56,7 +56,36 @@ struct NewAuditEvent<'a> {
     action: &'a str,
     entity: &'a str,
     entity_id: i64,
+    contact_id: Option<i64>,
     changes: Value,
+}
+
+/// What an event is about: an entity, and the contact whose History tab shows it.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    pub entity: &'a str,
+    pub id: i64,
+    pub contact_id: Option<i64>,
+}
+
+impl<'a> Subject<'a> {
+    /// The contact itself.
+    pub fn contact(id: i64) -> Subject<'static> {
+        Subject {
+            entity: super::contact::ENTITY,
+            id,
+            contact_id: Some(id),
+        }
+    }
+
+    /// Something that belongs to a contact (a memory, a task…), or to no contact any more.
+    pub fn of_contact(entity: &'a str, id: i64, contact_id: Option<i64>) -> Self {
+        Subject {
+            entity,
+            id,
+            contact_id,
+        }
+    }
 }
 
 /// Field-by-field changes: `{"field": {"before": …, "after": …}}`.
@@ -93,8 +122,7 @@ pub fn record(
     connection: &mut PgConnection,
     actor: &Actor,
     action: &str,
-    entity: &str,
-    entity_id: i64,
+    subject: Subject<'_>,
     changes: Changes,
 ) -> QueryResult<()> {
     diesel::insert_into(audit_events::table)
@@ -103,25 +131,25 @@ pub fn record(
             actor_id: actor.id(),
             actor_name: actor.name(),
             action,
-            entity,
-            entity_id,
+            entity: subject.entity,
+            entity_id: subject.id,
+            contact_id: subject.contact_id,
             changes: changes.into_json(),
         })
         .execute(connection)?;
     Ok(())
 }
 
-/// Events of one entity, newest first, `limit` at a time, continuing below `before_id`.
-pub fn for_entity(
+/// Events of a contact and of everything that belongs to it, newest first, `limit` at a
+/// time, continuing below `before_id`.
+pub fn for_contact(
     connection: &mut PgConnection,
-    entity: &str,
-    entity_id: i64,
+    contact_id: i64,
     before_id: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<AuditEvent>> {
     let mut query = audit_events::table
-        .filter(audit_events::entity.eq(entity))
-        .filter(audit_events::entity_id.eq(entity_id))
+        .filter(about_contact(contact_id))
         .select(AuditEvent::as_select())
         .order(audit_events::id.desc())
         .limit(limit)
@@ -132,17 +160,28 @@ pub fn for_entity(
     query.load(connection)
 }
 
-/// How many events an entity has (for the tab label).
-pub fn count_for_entity(
-    connection: &mut PgConnection,
-    entity: &str,
-    entity_id: i64,
-) -> QueryResult<i64> {
+/// How many events a contact's History tab holds.
+pub fn count_for_contact(connection: &mut PgConnection, contact_id: i64) -> QueryResult<i64> {
     audit_events::table
-        .filter(audit_events::entity.eq(entity))
-        .filter(audit_events::entity_id.eq(entity_id))
+        .filter(about_contact(contact_id))
         .count()
         .get_result(connection)
+}
+
+/// Events linked to the contact, and the contact's own events from before the link existed.
+fn about_contact(
+    contact_id: i64,
+) -> Box<
+    dyn BoxableExpression<audit_events::table, diesel::pg::Pg, SqlType = diesel::sql_types::Bool>,
+> {
+    Box::new(
+        audit_events::contact_id
+            .eq(contact_id)
+            .assume_not_null()
+            .or(audit_events::entity
+                .eq(super::contact::ENTITY)
+                .and(audit_events::entity_id.eq(contact_id))),
+    )
 }
 
 #[cfg(test)]

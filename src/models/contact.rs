@@ -1,7 +1,7 @@
 //! Contacts: the row, the insert form, and the writes (create, edit one field, delete), each
 //! in one transaction with its audit entry.
 
-use super::audit::{self, Actor, Changes};
+use super::audit::{self, Actor, Changes, Subject};
 use super::schema::contacts;
 use super::sql::lower;
 use crate::domain::contact_draft::FieldValue;
@@ -177,7 +177,13 @@ pub fn create(
                     changes.field(field.slug(), Value::Null, after);
                 }
             }
-            audit::record(connection, actor, "create", ENTITY, created.id, changes)?;
+            audit::record(
+                connection,
+                actor,
+                "create",
+                Subject::contact(created.id),
+                changes,
+            )?;
             Ok::<_, WriteError>(created)
         })
         .map_err(|error| explain_duplicate(connection, error, email.as_deref()))
@@ -295,7 +301,13 @@ pub fn update_field(
                 .get_result(connection)?;
             let mut changes = Changes::new();
             changes.field(field.slug(), before, after);
-            audit::record(connection, actor, "update", ENTITY, saved.id, changes)?;
+            audit::record(
+                connection,
+                actor,
+                "update",
+                Subject::contact(saved.id),
+                changes,
+            )?;
             Ok::<_, WriteError>(FieldUpdate::Saved(saved))
         })
         .map_err(|error| explain_duplicate(connection, error, email.as_deref()))
@@ -311,9 +323,49 @@ pub fn delete(connection: &mut PgConnection, id: ContactId, actor: &Actor) -> Qu
         for field in ContactField::ALL {
             changes.field(field.slug(), deleted.field_json(field), Value::Null);
         }
-        audit::record(connection, actor, "delete", ENTITY, deleted.id, changes)?;
+        audit::record(
+            connection,
+            actor,
+            "delete",
+            Subject::contact(deleted.id),
+            changes,
+        )?;
         Ok(deleted)
     })
+}
+
+/// What deleting a contact takes with it and what it leaves, detached (ChatBotKit's rules:
+/// tasks, memories and secrets go; conversations, spaces and ratings stay).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, QueryableByName)]
+pub struct DeletionImpact {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub tasks: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub memories: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub secrets: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub conversations: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub spaces: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub ratings: i64,
+}
+
+pub fn deletion_impact(
+    connection: &mut PgConnection,
+    id: ContactId,
+) -> QueryResult<DeletionImpact> {
+    diesel::sql_query(
+        "SELECT (SELECT count(*) FROM tasks WHERE contact_id = $1) AS tasks, \
+                (SELECT count(*) FROM memories WHERE contact_id = $1) AS memories, \
+                (SELECT count(*) FROM secrets WHERE contact_id = $1) AS secrets, \
+                (SELECT count(*) FROM conversations WHERE contact_id = $1) AS conversations, \
+                (SELECT count(*) FROM spaces WHERE contact_id = $1) AS spaces, \
+                (SELECT count(*) FROM ratings WHERE contact_id = $1) AS ratings",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(id.0)
+    .get_result(connection)
 }
 
 /// Exact number of contacts (for small tables and tests; the list page estimates instead).

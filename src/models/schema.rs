@@ -59,5 +59,146 @@ diesel::table! {
         changes -> Jsonb,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        contact_id -> Nullable<Int8>,
     }
 }
+
+diesel::table! {
+    conversations (id) {
+        id -> Int8,
+        contact_id -> Nullable<Int8>,
+        channel -> Text,
+        subject -> Nullable<Text>,
+        meta -> Jsonb,
+        message_count -> Int4,
+        last_message_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> Int8,
+        conversation_id -> Int8,
+        role -> Text,
+        text -> Text,
+        meta -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    tasks (id) {
+        id -> Int8,
+        contact_id -> Int8,
+        name -> Text,
+        description -> Nullable<Text>,
+        schedule -> Nullable<Text>,
+        timezone -> Text,
+        status -> Text,
+        outcome -> Text,
+        last_run_at -> Nullable<Timestamptz>,
+        next_run_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    memories (id) {
+        id -> Int8,
+        contact_id -> Int8,
+        text -> Text,
+        meta -> Jsonb,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    spaces (id) {
+        id -> Int8,
+        contact_id -> Nullable<Int8>,
+        name -> Text,
+        description -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    space_files (id) {
+        id -> Int8,
+        space_id -> Int8,
+        path -> Text,
+        size -> Int8,
+        content_type -> Text,
+        sha256 -> Text,
+        storage_key -> Text,
+        uploaded_by_id -> Nullable<Int8>,
+        uploaded_by_name -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    ratings (id) {
+        id -> Int8,
+        contact_id -> Nullable<Int8>,
+        conversation_id -> Nullable<Int8>,
+        message_id -> Nullable<Int8>,
+        value -> Int4,
+        reason -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamptz>,
+        reviewed_by_id -> Nullable<Int8>,
+        reviewed_by_name -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    secrets (id) {
+        id -> Int8,
+        contact_id -> Int8,
+        name -> Text,
+        description -> Nullable<Text>,
+        kind -> Text,
+        ciphertext -> Bytea,
+        nonce -> Bytea,
+        key_id -> Text,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(conversations -> contacts (contact_id));
+diesel::joinable!(messages -> conversations (conversation_id));
+diesel::joinable!(tasks -> contacts (contact_id));
+diesel::joinable!(memories -> contacts (contact_id));
+diesel::joinable!(spaces -> contacts (contact_id));
+diesel::joinable!(space_files -> spaces (space_id));
+diesel::joinable!(ratings -> contacts (contact_id));
+diesel::joinable!(secrets -> contacts (contact_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    contacts,
+    conversations,
+    messages,
+    tasks,
+    memories,
+    spaces,
+    space_files,
+    ratings,
+    secrets,
+    audit_events,
+    staff_users,
+);

@@ -25,7 +25,7 @@ const PAGE_SIZE: i64 = 50;
 
 /// The History tab's count.
 pub fn count(connection: &mut diesel::PgConnection, id: ContactId) -> diesel::QueryResult<i64> {
-    audit::count_for_entity(connection, contact::ENTITY, id.0)
+    audit::count_for_contact(connection, id.0)
 }
 
 pub struct ChangeView {
@@ -36,7 +36,7 @@ pub struct ChangeView {
 
 pub struct EventView {
     pub actor: String,
-    pub action: &'static str,
+    pub action: String,
     pub when: String,
     pub when_iso: String,
     pub changes: Vec<ChangeView>,
@@ -60,17 +60,28 @@ impl EventView {
             .unwrap_or_default();
         EventView {
             actor: event.actor_name.clone(),
-            action: match event.action.as_str() {
-                "create" => "created the contact",
-                "update" => "changed",
-                "delete" => "deleted the contact",
-                _ => "changed",
-            },
+            action: describe_action(&event.action, &event.entity),
             when: views::timestamp(event.created_at),
             when_iso: views::iso(event.created_at),
             changes,
         }
     }
+}
+
+/// "created the contact", "changed a memory", "revealed a secret".
+fn describe_action(action: &str, entity: &str) -> String {
+    let verb = match action {
+        "create" => "created",
+        "update" => "changed",
+        "delete" => "deleted",
+        other => other,
+    };
+    let thing = match entity {
+        "contact" => "the contact".to_string(),
+        "space_file" => "a file".to_string(),
+        other => format!("a {}", other.replace('_', " ")),
+    };
+    format!("{verb} {thing}")
 }
 
 /// A value as the history shows it: "—" for nothing, phones in international format, meta
@@ -133,7 +144,7 @@ pub async fn show(
     let (contact, counts, events) = db::run(&state.pool, move |conn| {
         let found = contact::find(conn, id)?;
         let counts = tab_counts(conn, id)?;
-        let events = audit::for_entity(conn, contact::ENTITY, id.0, before, PAGE_SIZE + 1)?;
+        let events = audit::for_contact(conn, id.0, before, PAGE_SIZE + 1)?;
         Ok((found, counts, events))
     })
     .await?;
@@ -166,6 +177,14 @@ pub async fn show(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn actions_are_described_for_people() {
+        assert_eq!(describe_action("create", "contact"), "created the contact");
+        assert_eq!(describe_action("update", "memory"), "changed a memory");
+        assert_eq!(describe_action("revealed", "secret"), "revealed a secret");
+        assert_eq!(describe_action("delete", "space_file"), "deleted a file");
+    }
 
     #[test]
     fn values_are_described_for_people() {

@@ -1,0 +1,11 @@
+DROP TABLE secrets;
+DROP TABLE ratings;
+DROP TABLE space_files;
+DROP TABLE spaces;
+DROP TABLE memories;
+DROP TABLE tasks;
+DROP TABLE messages;
+DROP FUNCTION rapport_count_messages();
+DROP TABLE conversations;
+DROP INDEX audit_events_contact_idx;
+ALTER TABLE audit_events DROP COLUMN contact_id;
