@@ -8,10 +8,13 @@ pub mod email;
 pub mod field_errors;
 pub mod ids;
 pub mod listing;
+pub mod memory_text;
 pub mod meta;
 pub mod password;
 pub mod phone;
 pub mod role;
+pub mod schedule;
+pub mod task_draft;
 pub mod text;
 
 pub use contact_draft::{ContactDraft, ContactInput};
