@@ -4,10 +4,13 @@
 pub mod audit;
 pub mod contact;
 pub mod contact_list;
+pub mod memory;
 pub mod schema;
 pub mod sign_in_throttle;
 pub mod sql;
 pub mod staff_user;
+pub mod task;
+pub mod versioned;
 
 pub use audit::Actor;
 pub use contact::Contact;

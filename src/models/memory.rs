@@ -1,0 +1,283 @@
+//! A contact's memories: the row, the Memories tab's queries (newest first, keyset pages,
+//! substring search) and the writes, each in one transaction with its audit entry.
+
+use super::audit::{self, Actor, Changes, Subject};
+use super::schema::memories;
+use super::sql::lower;
+use super::versioned::Versioned;
+use crate::domain::ContactId;
+use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Timestamptz};
+use serde_json::{Value, json};
+
+/// The audit trail's name for this entity.
+pub const ENTITY: &str = "memory";
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq)]
+#[diesel(table_name = memories)]
+pub struct Memory {
+    pub id: i64,
+    pub contact_id: i64,
+    pub text: String,
+    pub meta: Value,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Memory {
+    pub fn cursor(&self) -> Cursor {
+        Cursor {
+            created_at: self.created_at,
+            id: self.id,
+        }
+    }
+}
+
+/// A position in the newest-first order: the last memory shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub created_at: DateTime<Utc>,
+    pub id: i64,
+}
+
+impl Cursor {
+    /// `<microseconds since 1970>_<id>`, for `?before=`.
+    pub fn encode(&self) -> String {
+        format!("{}_{}", self.created_at.timestamp_micros(), self.id)
+    }
+
+    /// Reads [`Cursor::encode`]'s form; anything else is `None` (start from the newest).
+    pub fn decode(raw: &str) -> Option<Cursor> {
+        let (micros, id) = raw.split_once('_')?;
+        Some(Cursor {
+            created_at: DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+            id: id.parse().ok().filter(|id: &i64| *id > 0)?,
+        })
+    }
+}
+
+/// A case-insensitive substring of the text, as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search(String);
+
+impl Search {
+    /// Blank searches for nothing (`None`).
+    pub fn new(query: &str) -> Option<Search> {
+        let trimmed = query.trim();
+        (!trimmed.is_empty()).then(|| Search(trimmed.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `%…%` for `lower(text) LIKE`, with LIKE's own characters taken literally. Matching
+    /// the lowered text lets PostgreSQL use the trigram index `memories_text_trgm_idx`.
+    fn like_pattern(&self) -> String {
+        let mut pattern = String::with_capacity(self.0.len() + 2);
+        pattern.push('%');
+        for c in self.0.to_lowercase().chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push('%');
+        pattern
+    }
+}
+
+type Filter =
+    Box<dyn BoxableExpression<memories::table, Pg, SqlType = diesel::sql_types::Nullable<Bool>>>;
+
+fn matching(contact_id: ContactId, search: Option<&Search>) -> Filter {
+    let of_contact = memories::contact_id.eq(contact_id.0).nullable();
+    match search {
+        None => Box::new(of_contact),
+        Some(search) => {
+            Box::new(of_contact.and(lower(memories::text.nullable()).like(search.like_pattern())))
+        }
+    }
+}
+
+/// Newest first, `limit` at a time, after `after` (index `memories_contact_idx`), only those
+/// containing `search` if given.
+pub fn page(
+    connection: &mut PgConnection,
+    contact_id: ContactId,
+    search: Option<&Search>,
+    after: Option<Cursor>,
+    limit: i64,
+) -> QueryResult<Vec<Memory>> {
+    let mut query = memories::table
+        .filter(matching(contact_id, search))
+        .select(Memory::as_select())
+        .order((memories::created_at.desc(), memories::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(cursor) = after {
+        // A row comparison, which the index on (contact_id, created_at DESC, id DESC) serves
+        // as one range.
+        query = query.filter(
+            sql::<Bool>("(memories.created_at, memories.id) < (")
+                .bind::<Timestamptz, _>(cursor.created_at)
+                .sql(", ")
+                .bind::<BigInt, _>(cursor.id)
+                .sql(")"),
+        );
+    }
+    query.load(connection)
+}
+
+/// How many memories the contact has (with `search`: how many contain it).
+pub fn count(
+    connection: &mut PgConnection,
+    contact_id: ContactId,
+    search: Option<&Search>,
+) -> QueryResult<i64> {
+    memories::table
+        .filter(matching(contact_id, search))
+        .count()
+        .get_result(connection)
+}
+
+/// A memory of this contact; another contact's memory is not found.
+pub fn find(connection: &mut PgConnection, contact_id: ContactId, id: i64) -> QueryResult<Memory> {
+    memories::table
+        .filter(memories::id.eq(id))
+        .filter(memories::contact_id.eq(contact_id.0))
+        .select(Memory::as_select())
+        .first(connection)
+}
+
+fn subject(memory: &Memory) -> Subject<'static> {
+    Subject::of_contact(ENTITY, memory.id, Some(memory.contact_id))
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = memories)]
+struct NewMemory<'a> {
+    contact_id: i64,
+    text: &'a str,
+}
+
+/// Adds a memory (text already validated) and its audit entry.
+pub fn create(
+    connection: &mut PgConnection,
+    contact_id: ContactId,
+    text: &str,
+    actor: &Actor,
+) -> QueryResult<Memory> {
+    connection.transaction(|connection| {
+        let memory: Memory = diesel::insert_into(memories::table)
+            .values(NewMemory {
+                contact_id: contact_id.0,
+                text,
+            })
+            .returning(Memory::as_returning())
+            .get_result(connection)?;
+        let mut changes = Changes::new();
+        changes.field("text", Value::Null, json!(memory.text));
+        audit::record(connection, actor, "create", subject(&memory), changes)?;
+        Ok(memory)
+    })
+}
+
+/// Saves new text unless someone else saved the memory since `seen_version` (saving the text
+/// they saved is no conflict).
+pub fn update(
+    connection: &mut PgConnection,
+    contact_id: ContactId,
+    id: i64,
+    seen_version: i32,
+    text: &str,
+    actor: &Actor,
+) -> QueryResult<Versioned<Memory>> {
+    connection.transaction(|connection| {
+        let current: Memory = memories::table
+            .filter(memories::id.eq(id))
+            .filter(memories::contact_id.eq(contact_id.0))
+            .select(Memory::as_select())
+            .for_update()
+            .first(connection)?;
+        if current.text == text {
+            return Ok(Versioned::Unchanged(current));
+        }
+        if current.version != seen_version {
+            return Ok(Versioned::Conflict(current));
+        }
+        let saved: Memory = diesel::update(memories::table.find(id))
+            .set((
+                memories::text.eq(text),
+                memories::version.eq(memories::version + 1),
+            ))
+            .returning(Memory::as_returning())
+            .get_result(connection)?;
+        let mut changes = Changes::new();
+        changes.field("text", json!(current.text), json!(saved.text));
+        audit::record(connection, actor, "update", subject(&saved), changes)?;
+        Ok(Versioned::Saved(saved))
+    })
+}
+
+/// Deletes a memory, recording its text.
+pub fn delete(
+    connection: &mut PgConnection,
+    contact_id: ContactId,
+    id: i64,
+    actor: &Actor,
+) -> QueryResult<Memory> {
+    connection.transaction(|connection| {
+        let deleted: Memory = diesel::delete(
+            memories::table
+                .filter(memories::id.eq(id))
+                .filter(memories::contact_id.eq(contact_id.0)),
+        )
+        .returning(Memory::as_returning())
+        .get_result(connection)?;
+        let mut changes = Changes::new();
+        changes.field("text", json!(deleted.text), Value::Null);
+        audit::record(connection, actor, "delete", subject(&deleted), changes)?;
+        Ok(deleted)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        let cursor = Cursor {
+            created_at: Utc.timestamp_micros(1_764_000_000_123_456).unwrap(),
+            id: 42,
+        };
+        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+        for raw in [
+            "",
+            "abc",
+            "1_",
+            "_2",
+            "1_-3",
+            "1_x",
+            "99999999999999999999_1",
+        ] {
+            assert_eq!(Cursor::decode(raw), None, "{raw}");
+        }
+    }
+
+    #[test]
+    fn searches_match_literally_and_ignore_case() {
+        assert_eq!(Search::new("  "), None);
+        assert_eq!(Search::new(" Kids ").unwrap().like_pattern(), "%kids%");
+        assert_eq!(
+            Search::new("50%_off\\").unwrap().like_pattern(),
+            "%50\\%\\_off\\\\%"
+        );
+    }
+}
