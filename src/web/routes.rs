@@ -37,6 +37,57 @@ pub fn contact_delete(id: ContactId) -> String {
     format!("/contacts/{id}/delete")
 }
 
+/// The Tasks tab, at the page that starts below task `before` (none: the newest).
+pub fn contact_tasks(id: ContactId, before: Option<i64>) -> String {
+    let before = before.map(|b| b.to_string()).unwrap_or_default();
+    with_query(&contact_tab(id, "tasks"), &[("before", &before)])
+}
+
+pub fn new_task(id: ContactId) -> String {
+    format!("/contacts/{id}/tasks/new")
+}
+
+/// Where the task form posts a new task.
+pub fn create_task(id: ContactId) -> String {
+    format!("/contacts/{id}/tasks")
+}
+
+/// The live preview of a schedule (words and next runs) while the form is filled in.
+pub fn task_preview(id: ContactId) -> String {
+    format!("/contacts/{id}/tasks/preview")
+}
+
+/// One task; GET shows its row, POST saves an edit.
+pub fn task(id: ContactId, task_id: i64) -> String {
+    format!("/contacts/{id}/tasks/{task_id}")
+}
+
+/// `edit`, `run`, `cancel`, `resume` or `delete` of one task.
+pub fn task_action(id: ContactId, task_id: i64, action: &str) -> String {
+    format!("/contacts/{id}/tasks/{task_id}/{action}")
+}
+
+/// The Memories tab, searched for `q` and starting below `before` (an encoded cursor).
+pub fn contact_memories(id: ContactId, q: &str, before: &str) -> String {
+    with_query(
+        &contact_tab(id, "memories"),
+        &[("q", q), ("before", before)],
+    )
+}
+
+/// One memory; GET shows it, POST saves an edit.
+pub fn memory(id: ContactId, memory_id: i64) -> String {
+    format!("/contacts/{id}/memories/{memory_id}")
+}
+
+/// `edit` or `delete` of one memory, remembering the list it was opened from.
+pub fn memory_action(id: ContactId, memory_id: i64, action: &str, q: &str, before: &str) -> String {
+    with_query(
+        &format!("/contacts/{id}/memories/{memory_id}/{action}"),
+        &[("q", q), ("before", before)],
+    )
+}
+
 /// Percent-encodes a query parameter value.
 pub fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -119,6 +170,23 @@ mod tests {
         assert_eq!(
             contact_field_edit(id, ContactField::Phone),
             "/contacts/7/fields/phone/edit"
+        );
+    }
+
+    #[test]
+    fn task_and_memory_urls() {
+        let id = ContactId(7);
+        assert_eq!(contact_tasks(id, None), "/contacts/7/tasks");
+        assert_eq!(contact_tasks(id, Some(40)), "/contacts/7/tasks?before=40");
+        assert_eq!(task_action(id, 3, "run"), "/contacts/7/tasks/3/run");
+        assert_eq!(contact_memories(id, "", ""), "/contacts/7/memories");
+        assert_eq!(
+            contact_memories(id, "two kids", "17_4"),
+            "/contacts/7/memories?q=two%20kids&before=17_4"
+        );
+        assert_eq!(
+            memory_action(id, 5, "delete", "kids", ""),
+            "/contacts/7/memories/5/delete?q=kids"
         );
     }
 }

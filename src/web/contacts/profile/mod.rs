@@ -6,7 +6,9 @@
 
 pub mod field;
 pub mod history;
+pub mod memories;
 pub mod overview;
+pub mod tasks;
 
 use super::super::routes;
 use super::super::views;
@@ -28,7 +30,9 @@ pub fn register(config: &mut web::ServiceConfig) {
         .route(
             "/contacts/{id}/fields/{field}/edit",
             web::get().to(field::edit),
-        );
+        )
+        .configure(tasks::register)
+        .configure(memories::register);
 }
 
 /// Counts the rows behind a tab, for its label.
@@ -48,6 +52,16 @@ pub const TABS: &[Tab] = &[
         slug: "",
         label: "Overview",
         count: None,
+    },
+    Tab {
+        slug: "tasks",
+        label: "Tasks",
+        count: Some(tasks::count),
+    },
+    Tab {
+        slug: "memories",
+        label: "Memories",
+        count: Some(memories::count),
     },
     Tab {
         slug: "history",
@@ -187,12 +201,16 @@ mod tests {
 
     #[test]
     fn tab_links_mark_the_active_tab_and_carry_counts() {
-        let links = tab_links(ContactId(3), "history", &[None, Some(4)]);
+        let counts: Vec<Option<i64>> = TABS.iter().map(|tab| tab.count.map(|_| 4)).collect();
+        let links = tab_links(ContactId(3), "history", &counts);
         assert_eq!(links.len(), TABS.len());
         assert_eq!(links[0].url, "/contacts/3");
         assert!(!links[0].active);
-        assert_eq!(links[1].url, "/contacts/3/history");
-        assert!(links[1].active);
-        assert_eq!(links[1].count, Some(4));
+        assert_eq!(links[0].count, None);
+        let history = links.iter().find(|link| link.label == "History").unwrap();
+        assert_eq!(history.url, "/contacts/3/history");
+        assert!(history.active);
+        assert_eq!(history.count, Some(4));
+        assert_eq!(links.iter().filter(|link| link.active).count(), 1);
     }
 }

@@ -1,0 +1,398 @@
+//! The Memories tab: what agents keep about the contact, newest first. Add at the top, search
+//! as you type (`?q=` pushed into the URL), edit in place ([`item`]), delete after a confirm
+//! step.
+//!
+//! Adding and deleting answer htmx with the whole tab (the count in the tab label changes);
+//! searching and paging answer with the results alone. Without JavaScript every action is a
+//! plain form or link, and editing or confirming shows the one memory on its own.
+
+mod item;
+mod view;
+
+use super::super::super::current_user::CurrentUser;
+use super::super::super::forms::HtmlForm;
+use super::super::super::htmx::Htmx;
+use super::super::super::layout::{PageContext, Section};
+use super::super::super::render;
+use super::super::super::routes;
+use super::super::super::session::{FlashKind, TypedSession};
+use super::super::parse_id;
+use super::{ProfileView, tab_counts};
+use crate::db;
+use crate::domain::{ContactId, memory_text};
+use crate::error::AppError;
+use crate::models::contact;
+use crate::models::memory::{self, Memory};
+use crate::startup::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+use view::{AddView, ListState, MemoriesView, MemoryView, ResultsView};
+
+/// Memories per page.
+const PAGE_SIZE: i64 = 25;
+
+pub fn register(config: &mut web::ServiceConfig) {
+    config
+        .route("/contacts/{id}/memories", web::get().to(show))
+        .route("/contacts/{id}/memories", web::post().to(add))
+        .route(
+            "/contacts/{id}/memories/{memory}",
+            web::get().to(item::show),
+        )
+        .route(
+            "/contacts/{id}/memories/{memory}",
+            web::post().to(item::save),
+        )
+        .route(
+            "/contacts/{id}/memories/{memory}/edit",
+            web::get().to(item::edit),
+        )
+        .route(
+            "/contacts/{id}/memories/{memory}/delete",
+            web::get().to(confirm_delete),
+        )
+        .route(
+            "/contacts/{id}/memories/{memory}/delete",
+            web::post().to(delete),
+        );
+}
+
+/// The Memories tab's count.
+pub fn count(connection: &mut diesel::PgConnection, id: ContactId) -> diesel::QueryResult<i64> {
+    memory::count(connection, id, None)
+}
+
+#[derive(Template)]
+#[template(path = "contacts/profile/memories.html")]
+struct MemoriesPage {
+    page: PageContext,
+    profile: ProfileView,
+    memories: MemoriesView,
+}
+
+#[derive(Template)]
+#[template(path = "contacts/profile/memories.html", block = "tabs")]
+struct MemoriesTabs {
+    profile: ProfileView,
+    memories: MemoriesView,
+}
+
+#[derive(Template)]
+#[template(path = "contacts/profile/_memory_results.html")]
+struct MemoriesResults {
+    memories: MemoriesView,
+}
+
+#[derive(Template)]
+#[template(path = "contacts/profile/_memory.html")]
+struct MemoryFragment {
+    memory: MemoryView,
+}
+
+/// `?q=…&before=…`, as links and forms carry them.
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    before: String,
+}
+
+impl ListQuery {
+    fn state(&self) -> ListState {
+        ListState::from_raw(&self.q, &self.before)
+    }
+}
+
+fn parse_memory_path(path: &(String, String)) -> Result<(ContactId, i64), AppError> {
+    let id = parse_id(&path.0)?;
+    let memory_id = path
+        .1
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(AppError::NotFound)?;
+    Ok((id, memory_id))
+}
+
+/// One memory shown on its own (without JavaScript): its editor or its delete confirmation.
+pub enum Focus {
+    Edit {
+        input: String,
+        error: String,
+        /// Someone else's text, when they saved first.
+        conflict: Option<String>,
+        /// The version the editor is based on; `None` takes the stored one.
+        version: Option<i32>,
+    },
+    Confirm,
+}
+
+/// Everything one render of the tab may need besides the list itself.
+#[derive(Default)]
+pub struct Extras {
+    /// The add form's text and error, after a failed add.
+    add: Option<(String, String)>,
+    focus: Option<(i64, Focus)>,
+}
+
+/// Renders the tab (or, for htmx, the part it targets) at `state`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the request's parts, each distinct"
+)]
+async fn render_tab(
+    user: &CurrentUser,
+    session: &TypedSession,
+    htmx: &Htmx,
+    state: &AppState,
+    id: ContactId,
+    list: ListState,
+    extras: Extras,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let search = list.search();
+    let cursor = list.cursor();
+    let focus_id = extras.focus.as_ref().map(|(memory_id, _)| *memory_id);
+    let (contact, counts, rows, matching, focused) = db::run(&state.pool, move |conn| {
+        let found = contact::find(conn, id)?;
+        let counts = tab_counts(conn, id)?;
+        let rows = memory::page(conn, id, search.as_ref(), cursor, PAGE_SIZE + 1)?;
+        let matching = memory::count(conn, id, search.as_ref())?;
+        let focused = focus_id
+            .map(|memory_id| memory::find(conn, id, memory_id))
+            .transpose()?;
+        Ok((found, counts, rows, matching, focused))
+    })
+    .await?;
+    let can_edit = user.can_edit();
+    let csrf_token = session.csrf_token();
+    let now = Utc::now();
+    let has_older = rows.len() as i64 > PAGE_SIZE;
+    let shown: Vec<&Memory> = rows.iter().take(PAGE_SIZE as usize).collect();
+    let oldest = shown.last().map(|m| m.cursor());
+    let items = shown
+        .into_iter()
+        .map(|m| MemoryView::new(m, &list, can_edit, &csrf_token, now))
+        .collect();
+    let (add_text, add_error) = extras.add.unwrap_or_default();
+    let focus = match (focused, extras.focus) {
+        (Some(row), Some((_, mode))) => {
+            let view = MemoryView::new(&row, &list, can_edit, &csrf_token, now);
+            Some(match mode {
+                Focus::Confirm => view.confirmation(),
+                Focus::Edit {
+                    input,
+                    error,
+                    conflict,
+                    version,
+                } => {
+                    let mut view = view.editor(input, error);
+                    view.conflict = conflict;
+                    view.version = version.unwrap_or(row.version);
+                    view
+                }
+            })
+        }
+        _ => None,
+    };
+    let memories = MemoriesView {
+        can_edit,
+        list_url: routes::contact_tab(id, "memories"),
+        add: AddView {
+            action_url: routes::contact_tab(id, "memories"),
+            text: add_text,
+            error: add_error,
+        },
+        results: ResultsView::new(id, &list, items, has_older, oldest, matching),
+        focus,
+        csrf_token,
+    };
+    if htmx.targets("memory-results") {
+        return render::html(status, &MemoriesResults { memories });
+    }
+    let profile = ProfileView::new(&contact, "memories", &counts, can_edit);
+    if htmx.targets("profile-tabs") {
+        render::html(status, &MemoriesTabs { profile, memories })
+    } else {
+        let page = PageContext::signed_in(user, session, Section::Contacts);
+        render::html(
+            status,
+            &MemoriesPage {
+                page,
+                profile,
+                memories,
+            },
+        )
+    }
+}
+
+/// `GET /contacts/{id}/memories?q=…&before=…`.
+pub async fn show(
+    user: CurrentUser,
+    session: TypedSession,
+    htmx: Htmx,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let list = query.state();
+    render_tab(
+        &user,
+        &session,
+        &htmx,
+        &state,
+        id,
+        list,
+        Extras::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct AddForm {
+    #[serde(default)]
+    text: String,
+}
+
+/// `POST /contacts/{id}/memories`: add one; the list starts again from the newest.
+pub async fn add(
+    user: CurrentUser,
+    session: TypedSession,
+    htmx: Htmx,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    HtmlForm(form): HtmlForm<AddForm>,
+) -> Result<HttpResponse, AppError> {
+    user.require_editor()?;
+    let id = parse_id(&path)?;
+    let text = match memory_text::validate(&form.text) {
+        Ok(text) => text,
+        Err(error) => {
+            let extras = Extras {
+                add: Some((form.text, error)),
+                focus: None,
+            };
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render_tab(
+                &user,
+                &session,
+                &htmx,
+                &state,
+                id,
+                ListState::default(),
+                extras,
+                status,
+            )
+            .await;
+        }
+    };
+    let actor = user.actor();
+    db::run(&state.pool, move |conn| {
+        contact::find(conn, id)?;
+        Ok(memory::create(conn, id, &text, &actor)?)
+    })
+    .await?;
+    let list_url = routes::contact_tab(id, "memories");
+    if htmx.targets("profile-tabs") {
+        let mut response = render_tab(
+            &user,
+            &session,
+            &htmx,
+            &state,
+            id,
+            ListState::default(),
+            Extras::default(),
+            StatusCode::OK,
+        )
+        .await?;
+        // A search in the address bar no longer describes what is shown.
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&list_url) {
+            response.headers_mut().insert(
+                actix_web::http::header::HeaderName::from_static("hx-replace-url"),
+                value,
+            );
+        }
+        return Ok(response);
+    }
+    session.set_flash(FlashKind::Success, "Memory added");
+    Ok(render::redirect(&htmx, &list_url))
+}
+
+/// `GET /contacts/{id}/memories/{memory}/delete`: the confirm step, in place (htmx) or on
+/// its own.
+pub async fn confirm_delete(
+    user: CurrentUser,
+    session: TypedSession,
+    htmx: Htmx,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    user.require_editor()?;
+    let (id, memory_id) = parse_memory_path(&path)?;
+    let list = query.state();
+    if htmx.is_htmx && !htmx.targets("profile-tabs") {
+        let found = db::run(&state.pool, move |conn| {
+            Ok(memory::find(conn, id, memory_id)?)
+        })
+        .await?;
+        let memory =
+            MemoryView::new(&found, &list, true, &session.csrf_token(), Utc::now()).confirmation();
+        return render::ok(&MemoryFragment { memory });
+    }
+    let extras = Extras {
+        add: None,
+        focus: Some((memory_id, Focus::Confirm)),
+    };
+    render_tab(
+        &user,
+        &session,
+        &htmx,
+        &state,
+        id,
+        list,
+        extras,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `POST /contacts/{id}/memories/{memory}/delete`; the form carries the list's position.
+pub async fn delete(
+    user: CurrentUser,
+    session: TypedSession,
+    htmx: Htmx,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    HtmlForm(form): HtmlForm<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    user.require_editor()?;
+    let (id, memory_id) = parse_memory_path(&path)?;
+    let list = form.state();
+    let actor = user.actor();
+    db::run(&state.pool, move |conn| {
+        Ok(memory::delete(conn, id, memory_id, &actor)?)
+    })
+    .await?;
+    if htmx.targets("profile-tabs") {
+        return render_tab(
+            &user,
+            &session,
+            &htmx,
+            &state,
+            id,
+            list,
+            Extras::default(),
+            StatusCode::OK,
+        )
+        .await;
+    }
+    session.set_flash(FlashKind::Success, "Memory deleted");
+    Ok(render::redirect(&htmx, &list.list_url(id)))
+}

@@ -1,0 +1,430 @@
+//! Creating and editing a task, with a preview of the schedule before it is saved.
+//!
+//! The preview (the schedule in words and its next three runs) updates as the schedule or
+//! time zone is typed: htmx posts both to `…/tasks/preview` and swaps `#task-preview`.
+//! Without JavaScript the form's "Preview" button posts the whole form with `op=preview`,
+//! which comes back filled in and with the preview, saving nothing.
+
+use super::super::super::super::current_user::CurrentUser;
+use super::super::super::super::forms::HtmlForm;
+use super::super::super::super::htmx::Htmx;
+use super::super::super::super::layout::{PageContext, Section};
+use super::super::super::super::render;
+use super::super::super::super::routes;
+use super::super::super::super::session::{FlashKind, TypedSession};
+use super::super::super::parse_id;
+use super::super::{ProfileView, load_with_counts};
+use super::parse_task_path;
+use super::view::{TimeView, until};
+use crate::db;
+use crate::domain::schedule::{self, DEFAULT_TIMEZONE, Timing};
+use crate::domain::task_draft::{TaskInput, check_runs_at_all};
+use crate::domain::{ContactId, FieldErrors};
+use crate::error::AppError;
+use crate::models::task::{self, Task};
+use crate::models::versioned::Versioned;
+use crate::startup::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+/// How many upcoming runs the preview lists.
+const PREVIEW_RUNS: usize = 3;
+
+/// The posted form, as typed.
+#[derive(Debug, Default, Deserialize)]
+pub struct TaskFormData {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    schedule: String,
+    #[serde(default)]
+    timezone: String,
+    /// The edited row's version (edits only).
+    #[serde(default)]
+    version: String,
+    /// `preview` when the Preview button was pressed rather than Save.
+    op: Option<String>,
+}
+
+impl TaskFormData {
+    fn input(&self) -> TaskInput {
+        TaskInput {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            schedule: self.schedule.clone(),
+            timezone: self.timezone.clone(),
+        }
+    }
+
+    fn wants_preview(&self) -> bool {
+        self.op.as_deref() == Some("preview")
+    }
+}
+
+/// What the schedule as typed means: in words, and when it runs next.
+pub struct PreviewView {
+    /// Problems with the schedule or zone (only while typing; a submitted form shows them
+    /// next to the fields instead).
+    pub problems: Vec<String>,
+    /// The form's own errors are shown; the preview just waits for them to be fixed.
+    pub waiting: bool,
+    pub on_demand: bool,
+    pub words: String,
+    /// The expression, when the words are not the expression itself.
+    pub expression: String,
+    pub zone: String,
+    pub runs: Vec<TimeView>,
+}
+
+impl PreviewView {
+    fn new(input: &TaskInput, now: DateTime<Utc>, show_problems: bool) -> Self {
+        let mut view = PreviewView {
+            problems: Vec::new(),
+            waiting: false,
+            on_demand: false,
+            words: String::new(),
+            expression: String::new(),
+            zone: String::new(),
+            runs: Vec::new(),
+        };
+        match input.validate_timing() {
+            Err(errors) => {
+                if show_problems {
+                    view.problems = errors
+                        .iter()
+                        .map(|(field, error)| {
+                            let label = if field == "timezone" {
+                                "Time zone"
+                            } else {
+                                "Schedule"
+                            };
+                            format!("{label}: {}", error.message)
+                        })
+                        .collect();
+                } else {
+                    view.waiting = true;
+                }
+            }
+            Ok(Timing { schedule: None, .. }) => view.on_demand = true,
+            Ok(Timing {
+                schedule: Some(schedule),
+                zone,
+            }) => {
+                view.words = schedule.describe();
+                if view.words != schedule.expression() {
+                    view.expression = schedule.expression().to_string();
+                }
+                view.zone = zone.name().to_string();
+                view.runs = schedule
+                    .upcoming(zone, now, PREVIEW_RUNS)
+                    .into_iter()
+                    .map(|run| {
+                        let run = run.with_timezone(&Utc);
+                        let mut time = TimeView::new(run, zone, now);
+                        time.relative = until(run, now);
+                        time
+                    })
+                    .collect();
+            }
+        }
+        view
+    }
+}
+
+/// The values of a task someone else saved while this form was open.
+pub struct TheirTaskView {
+    pub name: String,
+    pub description: String,
+    pub schedule: String,
+    pub timezone: String,
+}
+
+/// The task form, with what was typed and what is wrong with it.
+pub struct TaskFormView {
+    pub heading: &'static str,
+    pub submit_label: &'static str,
+    pub action_url: String,
+    pub preview_url: String,
+    pub cancel_url: String,
+    pub input: TaskInput,
+    pub errors: FieldErrors,
+    /// The row version the edit is based on; `None` for a new task.
+    pub version: Option<i32>,
+    pub conflict: Option<TheirTaskView>,
+    pub preview: PreviewView,
+    pub timezones: Vec<&'static str>,
+    pub csrf_token: String,
+}
+
+impl TaskFormView {
+    fn new(
+        id: ContactId,
+        editing: Option<i64>,
+        input: TaskInput,
+        errors: FieldErrors,
+        csrf_token: String,
+    ) -> Self {
+        let preview = PreviewView::new(&input, Utc::now(), errors.is_empty());
+        let (heading, submit_label, action_url) = match editing {
+            Some(task_id) => ("Edit task", "Save task", routes::task(id, task_id)),
+            None => ("New task", "Create task", routes::create_task(id)),
+        };
+        TaskFormView {
+            heading,
+            submit_label,
+            action_url,
+            preview_url: routes::task_preview(id),
+            cancel_url: routes::contact_tasks(id, None),
+            input,
+            errors,
+            version: None,
+            conflict: None,
+            preview,
+            timezones: schedule::timezone_names().collect(),
+            csrf_token,
+        }
+    }
+
+    /// The problem with `field`, or "".
+    pub fn error(&self, field: &str) -> &str {
+        self.errors.message(field)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.errors.len()
+    }
+}
+
+fn input_of(task: &Task) -> TaskInput {
+    TaskInput {
+        name: task.name.clone(),
+        description: task.description.clone().unwrap_or_default(),
+        schedule: task.schedule.clone().unwrap_or_default(),
+        timezone: task.timezone.clone(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "contacts/profile/task_form.html")]
+struct TaskFormPage {
+    page: PageContext,
+    profile: ProfileView,
+    form: TaskFormView,
+}
+
+#[derive(Template)]
+#[template(path = "contacts/profile/task_form.html", block = "tabs")]
+struct TaskFormTabs {
+    profile: ProfileView,
+    form: TaskFormView,
+}
+
+#[derive(Template)]
+#[template(path = "contacts/profile/_task_preview.html")]
+struct PreviewFragment {
+    preview: PreviewView,
+}
+
+/// Answers with the form in the tab, whole page or tabs fragment.
+async fn respond(
+    user: &CurrentUser,
+    session: &TypedSession,
+    htmx: &Htmx,
+    state: &AppState,
+    id: ContactId,
+    form: TaskFormView,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let (contact, counts) = load_with_counts(state, id).await?;
+    let profile = ProfileView::new(&contact, "tasks", &counts, user.can_edit());
+    if htmx.targets("profile-tabs") {
+        render::html(status, &TaskFormTabs { profile, form })
+    } else {
+        let page = PageContext::signed_in(user, session, Section::Contacts);
+        render::html(
+            status,
+            &TaskFormPage {
+                page,
+                profile,
+                form,
+            },
+        )
+    }
+}
+
+/// `GET /contacts/{id}/tasks/new`.
+pub async fn new(
+    user: CurrentUser,
+    session: TypedSession,
+    htmx: Htmx,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    user.require_editor()?;
+    let id = parse_id(&path)?;
+    let input = TaskInput {
+        timezone: DEFAULT_TIMEZONE.to_string(),
+        ..TaskInput::default()
+    };
+    let form = TaskFormView::new(id, None, input, FieldErrors::new(), session.csrf_token());
+    respond(&user, &session, &htmx, &state, id, form, StatusCode::OK).await
+}
+
+/// `POST /contacts/{id}/tasks/preview`: the preview alone, for htmx.
+pub async fn preview(
+    user: CurrentUser,
+    path: web::Path<String>,
+    HtmlForm(data): HtmlForm<TaskFormData>,
+) -> Result<HttpResponse, AppError> {
+    user.require_editor()?;
+    parse_id(&path)?;
+    render::ok(&PreviewFragment {
+        preview: PreviewView::new(&data.input(), Utc::now(), true),
+    })
+}
+
+/// Validates the form into a draft that can run, or the errors.
+fn validate(
+    input: &TaskInput,
+    now: DateTime<Utc>,
+) -> Result<crate::domain::task_draft::TaskDraft, FieldErrors> {
+    let draft = input.validate()?;
+    check_runs_at_all(&draft, now)?;
+    Ok(draft)
+}
+
+/// `POST /contacts/{id}/tasks`: create (or preview).
+pub async fn create(
+    user: CurrentUser,
+    session: TypedSession,
+    htmx: Htmx,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    HtmlForm(data): HtmlForm<TaskFormData>,
+) -> Result<HttpResponse, AppError> {
+    user.require_editor()?;
+    let id = parse_id(&path)?;
+    let input = data.input();
+    let csrf = session.csrf_token();
+    if data.wants_preview() {
+        let form = TaskFormView::new(id, None, input, FieldErrors::new(), csrf);
+        return respond(&user, &session, &htmx, &state, id, form, StatusCode::OK).await;
+    }
+    let now = Utc::now();
+    let draft = match validate(&input, now) {
+        Ok(draft) => draft,
+        Err(errors) => {
+            let form = TaskFormView::new(id, None, input, errors, csrf);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return respond(&user, &session, &htmx, &state, id, form, status).await;
+        }
+    };
+    let actor = user.actor();
+    let created = db::run(&state.pool, move |conn| {
+        // The contact must exist: a deleted one is a 404, not a foreign-key error.
+        crate::models::contact::find(conn, id)?;
+        Ok(task::create(conn, id, &draft, now, &actor)?)
+    })
+    .await?;
+    session.set_flash(
+        FlashKind::Success,
+        format!("Task “{}” created", created.name),
+    );
+    Ok(render::redirect(&htmx, &routes::contact_tasks(id, None)))
+}
+
+/// `GET /contacts/{id}/tasks/{task}/edit`.
+pub async fn edit(
+    user: CurrentUser,
+    session: TypedSession,
+    htmx: Htmx,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    user.require_editor()?;
+    let (id, task_id) = parse_task_path(&path)?;
+    let found = db::run(&state.pool, move |conn| Ok(task::find(conn, id, task_id)?)).await?;
+    let mut form = TaskFormView::new(
+        id,
+        Some(task_id),
+        input_of(&found),
+        FieldErrors::new(),
+        session.csrf_token(),
+    );
+    form.version = Some(found.version);
+    respond(&user, &session, &htmx, &state, id, form, StatusCode::OK).await
+}
+
+/// `POST /contacts/{id}/tasks/{task}`: save an edit (or preview it).
+pub async fn save(
+    user: CurrentUser,
+    session: TypedSession,
+    htmx: Htmx,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    HtmlForm(data): HtmlForm<TaskFormData>,
+) -> Result<HttpResponse, AppError> {
+    user.require_editor()?;
+    let (id, task_id) = parse_task_path(&path)?;
+    let version: i32 = data.version.parse().map_err(|_| {
+        AppError::BadRequest("The form is missing its version; reload the page.".into())
+    })?;
+    let input = data.input();
+    let csrf = session.csrf_token();
+    let reopen = |input: TaskInput, errors: FieldErrors, version: i32| {
+        let mut form = TaskFormView::new(id, Some(task_id), input, errors, csrf.clone());
+        form.version = Some(version);
+        form
+    };
+    if data.wants_preview() {
+        let form = reopen(input, FieldErrors::new(), version);
+        return respond(&user, &session, &htmx, &state, id, form, StatusCode::OK).await;
+    }
+    let now = Utc::now();
+    let draft = match validate(&input, now) {
+        Ok(draft) => draft,
+        Err(errors) => {
+            let form = reopen(input, errors, version);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return respond(&user, &session, &htmx, &state, id, form, status).await;
+        }
+    };
+    let actor = user.actor();
+    let outcome = db::run(&state.pool, move |conn| {
+        Ok(task::update(
+            conn, id, task_id, version, &draft, now, &actor,
+        )?)
+    })
+    .await?;
+    match outcome {
+        Versioned::Saved(saved) | Versioned::Unchanged(saved) => {
+            session.set_flash(FlashKind::Success, format!("Task “{}” saved", saved.name));
+            Ok(render::redirect(&htmx, &routes::contact_tasks(id, None)))
+        }
+        Versioned::Conflict(current) => {
+            // Saving again now knowingly replaces their version with this one.
+            let mut form = reopen(input, FieldErrors::new(), current.version);
+            form.conflict = Some(TheirTaskView {
+                name: current.name.clone(),
+                description: current.description.clone().unwrap_or_default(),
+                schedule: current.timing().describe(),
+                timezone: current.timezone.clone(),
+            });
+            respond(
+                &user,
+                &session,
+                &htmx,
+                &state,
+                id,
+                form,
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+    }
+}
