@@ -76,3 +76,63 @@ impl ContactBuilder {
         }
     }
 }
+
+/// `TaskBuilder::new(contact_id, "Weekly summary").schedule("0 8 * * 1").create(&mut conn)`.
+pub struct TaskBuilder {
+    contact_id: i64,
+    input: rapport::domain::task_draft::TaskInput,
+}
+
+impl TaskBuilder {
+    pub fn new(contact_id: i64, name: &str) -> Self {
+        TaskBuilder {
+            contact_id,
+            input: rapport::domain::task_draft::TaskInput {
+                name: name.to_string(),
+                ..Default::default()
+            },
+        }
+    }
+
+    pub fn description(mut self, text: &str) -> Self {
+        self.input.description = text.to_string();
+        self
+    }
+
+    pub fn schedule(mut self, expression: &str) -> Self {
+        self.input.schedule = expression.to_string();
+        self
+    }
+
+    pub fn timezone(mut self, zone: &str) -> Self {
+        self.input.timezone = zone.to_string();
+        self
+    }
+
+    pub fn create(self, conn: &mut PgConnection) -> rapport::models::task::Task {
+        let draft = self.input.validate().expect("fixture must be valid");
+        rapport::models::task::create(
+            conn,
+            rapport::domain::ContactId(self.contact_id),
+            &draft,
+            chrono::Utc::now(),
+            &Actor::System("test fixture".into()),
+        )
+        .expect("task fixture")
+    }
+}
+
+/// Adds a memory to a contact, as an agent would.
+pub fn memory(
+    conn: &mut PgConnection,
+    contact_id: i64,
+    text: &str,
+) -> rapport::models::memory::Memory {
+    rapport::models::memory::create(
+        conn,
+        rapport::domain::ContactId(contact_id),
+        text,
+        &Actor::System("test fixture".into()),
+    )
+    .expect("memory fixture")
+}
