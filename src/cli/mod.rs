@@ -51,7 +51,7 @@ pub enum Command {
         /// How many contacts to create.
         #[arg(long, value_name = "N", default_value_t = 1_000)]
         contacts: u64,
-        /// Also create change history for some contacts, so profiles look lived-in.
+        /// Also create change history, tasks and memories for some contacts, so profiles look lived-in.
         #[arg(long)]
         with_activity: bool,
     },

@@ -1,12 +1,12 @@
 //! `--with-activity`: what happens to a contact after it is created.
 //!
 //! Each kind of activity has one module with a `plan` (pure: invents the records from the
-//! generated contact) and a `write` (COPYs them once the contact ids are known). Today that is
-//! only the audit trail (`history`); conversations, tasks and the like get a module, a field
-//! in [`Activity`], a line in [`plan`] and a line in [`write`].
+//! generated contact) and a `write` (COPYs them once the contact ids are known): the audit
+//! trail (`history`), `tasks` and `memories`. Another kind gets a module, a field in
+//! [`Activity`], a line in [`plan`] and a line in [`write`].
 
-use super::history;
 use super::people::SeedPerson;
+use super::{history, memories, tasks};
 use diesel::prelude::*;
 use rand::Rng;
 
@@ -20,17 +20,23 @@ const MAX_CONTACTS: u64 = 200_000;
 #[derive(Debug, Clone, Default)]
 pub struct Activity {
     pub history: Vec<history::Entry>,
+    pub tasks: Vec<tasks::Entry>,
+    pub memories: Vec<memories::Entry>,
 }
 
 /// How many records of each kind were written.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Written {
     pub history: usize,
+    pub tasks: usize,
+    pub memories: usize,
 }
 
 impl std::ops::AddAssign for Written {
     fn add_assign(&mut self, other: Self) {
         self.history += other.history;
+        self.tasks += other.tasks;
+        self.memories += other.memories;
     }
 }
 
@@ -60,6 +66,8 @@ impl Selection {
 pub fn plan<R: Rng>(rng: &mut R, person: &SeedPerson) -> Activity {
     Activity {
         history: history::plan(rng, person),
+        tasks: tasks::plan(rng, person),
+        memories: memories::plan(rng, person),
     }
 }
 
@@ -71,6 +79,18 @@ pub fn write(connection: &mut PgConnection, planned: &[(i64, &Activity)]) -> Que
             planned
                 .iter()
                 .map(|(id, activity)| (*id, activity.history.as_slice())),
+        )?,
+        tasks: tasks::write(
+            connection,
+            planned
+                .iter()
+                .map(|(id, activity)| (*id, activity.tasks.as_slice())),
+        )?,
+        memories: memories::write(
+            connection,
+            planned
+                .iter()
+                .map(|(id, activity)| (*id, activity.memories.as_slice())),
         )?,
     })
 }

@@ -15,10 +15,12 @@ mod contacts;
 mod countries;
 mod history;
 mod indexes;
+mod memories;
 mod names;
 mod people;
 mod phones;
 mod pick;
+mod tasks;
 mod text;
 mod words;
 
@@ -66,7 +68,7 @@ pub fn run(
     // After the commit: ANALYZE sees the new rows, and the list page's total (an estimate
     // from pg_class.reltuples) is right straight away.
     let analyze = if with_activity {
-        "ANALYZE contacts, audit_events"
+        "ANALYZE contacts, audit_events, tasks, memories"
     } else {
         "ANALYZE contacts"
     };
@@ -83,8 +85,10 @@ pub fn run(
     );
     if with_activity {
         println!(
-            "Wrote {} history events for {} contacts.",
+            "Wrote {} history events, {} tasks and {} memories for {} contacts.",
             thousands(summary.written.history as u64),
+            thousands(summary.written.tasks as u64),
+            thousands(summary.written.memories as u64),
             thousands(summary.with_activity as u64)
         );
     }
