@@ -107,9 +107,9 @@ impl TaskRowView {
         let with_before = |url: String| routes::with_query(&url, &[("before", &before_text)]);
         let next_note = match (status, task.next_run_at) {
             (TaskStatus::Canceled, _) => "Canceled",
-            (TaskStatus::Running, None) => "Running now",
-            (_, Some(next)) if next <= now => "Due now",
-            (_, Some(_)) => "",
+            (_, Some(next)) if next > now => "",
+            (TaskStatus::Running, _) => "Running now",
+            (_, Some(_)) => "Due now",
             (_, None) => "On demand",
         };
         let words_are_expression = schedule_words == schedule_expression;
@@ -205,6 +205,54 @@ impl TasksView {
 mod tests {
     use super::*;
     use chrono::Duration;
+
+    fn task(status: &str, schedule: Option<&str>, next: Option<DateTime<Utc>>) -> Task {
+        let now = Utc::now();
+        Task {
+            id: 1,
+            contact_id: 2,
+            name: "Sync".into(),
+            description: None,
+            schedule: schedule.map(str::to_string),
+            timezone: "Europe/London".into(),
+            status: status.into(),
+            outcome: "pending".into(),
+            last_run_at: None,
+            next_run_at: next,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn what_the_next_run_column_says() {
+        let now = Utc::now();
+        let later = Some(now + Duration::hours(2));
+        let earlier = Some(now - Duration::minutes(1));
+        let row = |status, schedule, next| {
+            TaskRowView::new(&task(status, schedule, next), None, true, "t", now)
+        };
+        let upcoming = row("idle", Some("0 8 * * 1"), later);
+        assert_eq!(upcoming.next_note, "");
+        assert!(upcoming.next_run.unwrap().relative.starts_with("in "));
+        assert_eq!(row("idle", None, earlier).next_note, "Due now");
+        assert_eq!(row("idle", None, None).next_note, "On demand");
+        assert_eq!(row("running", None, earlier).next_note, "Running now");
+        let canceled = row("canceled", Some("0 8 * * 1"), later);
+        assert_eq!(canceled.next_note, "Canceled");
+        assert!(canceled.next_run.is_none());
+        assert!(canceled.can_resume && !canceled.can_cancel && canceled.can_run);
+        let running = row("running", None, None);
+        assert!(!running.can_run && running.can_cancel);
+        assert_eq!(upcoming.schedule_words, "Every Monday at 08:00");
+        assert_eq!(upcoming.schedule_expression, "0 8 * * 1");
+        let custom = row("idle", Some("0 9-17 * * *"), later);
+        assert!(custom.words_are_expression);
+        assert_eq!(custom.schedule_expression, "");
+        let viewer = TaskRowView::new(&task("idle", None, None), None, false, "t", now);
+        assert!(!viewer.can_run && !viewer.can_cancel && !viewer.can_resume);
+    }
 
     #[test]
     fn times_to_come() {
