@@ -12,6 +12,8 @@ pub mod meta;
 pub mod password;
 pub mod phone;
 pub mod role;
+pub mod secret;
+pub mod secret_box;
 pub mod text;
 
 pub use contact_draft::{ContactDraft, ContactInput};
