@@ -230,6 +230,22 @@ pub fn open(
             key_id: sealed.key_id.clone(),
             current_key_id: keyring.primary.id.clone(),
         })?;
+    open_with(key, identity, sealed)
+}
+
+/// Decrypts with exactly this key; a value stored under another key id is refused as
+/// [`SecretBoxError::UnknownKey`].
+pub fn open_with(
+    key: &SecretsKey,
+    identity: SecretIdentity<'_>,
+    sealed: &Sealed,
+) -> Result<Zeroizing<Vec<u8>>, SecretBoxError> {
+    if sealed.key_id != key.id {
+        return Err(SecretBoxError::UnknownKey {
+            key_id: sealed.key_id.clone(),
+            current_key_id: key.id.clone(),
+        });
+    }
     let tampered = || SecretBoxError::Tampered {
         key_id: sealed.key_id.clone(),
     };

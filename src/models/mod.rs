@@ -5,6 +5,7 @@ pub mod audit;
 pub mod contact;
 pub mod contact_list;
 pub mod schema;
+pub mod secret;
 pub mod sign_in_throttle;
 pub mod sql;
 pub mod staff_user;
