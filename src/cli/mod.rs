@@ -1,5 +1,7 @@
-//! The command line: `serve`, `migrate`, `user add|reset-password`, `seed`.
+//! The command line: `serve`, `migrate`, `user add|reset-password`, `seed`,
+//! `secrets rotate-key`.
 
+pub mod secrets;
 pub mod serve;
 pub mod user;
 
@@ -16,6 +18,8 @@ Environment:
   RAPPORT_DATA_DIR        where keys and files live (default ./.rapport)
   RAPPORT_SESSION_KEY     base64 of 64 random bytes; generated into the data directory if unset
   RAPPORT_SECRETS_KEY     base64 of 32 random bytes; generated likewise. Losing it loses the secrets.
+  RAPPORT_SECRETS_PREVIOUS_KEY  with RAPPORT_SECRETS_KEY: an older key still used to decrypt
+  RAPPORT_NEW_SECRETS_KEY for `secrets rotate-key`: the key to rotate to
   RAPPORT_PHONE_REGION    region for phone numbers typed without +country (default US)
   RAPPORT_COOKIE_SECURE   true|false: send the session cookie only over HTTPS (default true)
   RAPPORT_DB_POOL_SIZE    database connections per process (default 10)
@@ -46,6 +50,9 @@ pub enum Command {
     /// Manage staff users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage the encryption of contact secrets.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
     /// Fill the database with realistic demo contacts.
     Seed {
         /// How many contacts to create.
@@ -85,6 +92,20 @@ pub enum UserCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Re-encrypt every secret under a new key, in one transaction, then make it the key.
+    ///
+    /// The new key comes from --new-key-file, else RAPPORT_NEW_SECRETS_KEY, else (when the
+    /// current key is the data directory's secrets.key) a new one is generated. The previous
+    /// key is kept as secrets.key.old. Safe to run again after an interruption.
+    RotateKey {
+        /// A file holding the new key: base64 of 32 random bytes (`openssl rand -base64 32`).
+        #[arg(long, value_name = "PATH")]
+        new_key_file: Option<std::path::PathBuf>,
+    },
+}
+
 fn parse_role(input: &str) -> Result<Role, String> {
     input.parse()
 }
@@ -107,6 +128,9 @@ pub fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::User(command) => user::run(command),
+        Command::Secrets(command) => {
+            secrets::run(command, &config::process_env, &mut std::io::stdout())
+        }
         Command::Seed {
             contacts,
             with_activity,

@@ -127,10 +127,10 @@ impl Keyring {
     }
 
     /// A keyring from raw key bytes, the primary first.
-    pub fn from_bytes(primary: &[u8], older: &[Vec<u8>]) -> Result<Self, SecretBoxError> {
+    pub fn from_bytes<K: AsRef<[u8]>>(primary: &[u8], older: &[K]) -> Result<Self, SecretBoxError> {
         let older = older
             .iter()
-            .map(|bytes| SecretsKey::from_bytes(bytes))
+            .map(|bytes| SecretsKey::from_bytes(bytes.as_ref()))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Keyring::new(SecretsKey::from_bytes(primary)?, older))
     }

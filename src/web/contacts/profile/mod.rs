@@ -7,6 +7,8 @@
 pub mod field;
 pub mod history;
 pub mod overview;
+pub mod secret_reveal;
+pub mod secrets;
 
 use super::super::routes;
 use super::super::views;
@@ -28,6 +30,43 @@ pub fn register(config: &mut web::ServiceConfig) {
         .route(
             "/contacts/{id}/fields/{field}/edit",
             web::get().to(field::edit),
+        )
+        .configure(register_secrets);
+}
+
+fn register_secrets(config: &mut web::ServiceConfig) {
+    config
+        .route("/contacts/{id}/secrets", web::get().to(secrets::show))
+        .route("/contacts/{id}/secrets", web::post().to(secrets::create))
+        .route("/contacts/{id}/secrets/new", web::get().to(secrets::new_form))
+        .route("/contacts/{id}/secrets/{secret}", web::post().to(secrets::update))
+        .route(
+            "/contacts/{id}/secrets/{secret}/edit",
+            web::get().to(secrets::edit_form),
+        )
+        .route(
+            "/contacts/{id}/secrets/{secret}/replace",
+            web::get().to(secrets::replace_form),
+        )
+        .route(
+            "/contacts/{id}/secrets/{secret}/replace",
+            web::post().to(secrets::replace),
+        )
+        .route(
+            "/contacts/{id}/secrets/{secret}/delete",
+            web::get().to(secrets::confirm_delete),
+        )
+        .route(
+            "/contacts/{id}/secrets/{secret}/delete",
+            web::post().to(secrets::delete),
+        )
+        .route(
+            "/contacts/{id}/secrets/{secret}/reveal",
+            web::get().to(secret_reveal::reveal_form),
+        )
+        .route(
+            "/contacts/{id}/secrets/{secret}/reveal",
+            web::post().to(secret_reveal::reveal),
         );
 }
 
@@ -48,6 +87,11 @@ pub const TABS: &[Tab] = &[
         slug: "",
         label: "Overview",
         count: None,
+    },
+    Tab {
+        slug: secrets::SLUG,
+        label: "Secrets",
+        count: Some(secrets::count),
     },
     Tab {
         slug: "history",
@@ -187,12 +231,20 @@ mod tests {
 
     #[test]
     fn tab_links_mark_the_active_tab_and_carry_counts() {
-        let links = tab_links(ContactId(3), "history", &[None, Some(4)]);
+        let counts: Vec<Option<i64>> = TABS
+            .iter()
+            .map(|tab| (tab.slug == "history").then_some(4))
+            .collect();
+        let links = tab_links(ContactId(3), "history", &counts);
         assert_eq!(links.len(), TABS.len());
         assert_eq!(links[0].url, "/contacts/3");
         assert!(!links[0].active);
-        assert_eq!(links[1].url, "/contacts/3/history");
-        assert!(links[1].active);
-        assert_eq!(links[1].count, Some(4));
+        let history = links
+            .iter()
+            .find(|link| link.url == "/contacts/3/history")
+            .unwrap();
+        assert!(history.active);
+        assert_eq!(history.count, Some(4));
+        assert_eq!(links.iter().filter(|link| link.active).count(), 1);
     }
 }
