@@ -8,6 +8,7 @@ pub mod user;
 use crate::config;
 use crate::db;
 use crate::domain::Role;
+use crate::domain::secret_box::SecretsKey;
 use clap::{Parser, Subcommand};
 use diesel::{Connection, PgConnection};
 
@@ -135,13 +136,33 @@ pub fn run(cli: Cli) -> Result<(), String> {
             contacts,
             with_activity,
         } => {
+            // Seeded secrets must be readable by the dashboard: the key is read, or generated
+            // into the data directory, exactly as `serve` does.
+            let secrets_key = if with_activity {
+                Some(seed_secrets_key()?)
+            } else {
+                None
+            };
             let mut connection = connect()?;
             db::migrate(&mut connection)
                 .map_err(|e| format!("migrations failed: {}", e.cause_chain()))?;
-            crate::seed::run(&mut connection, contacts, with_activity)
+            crate::seed::run(&mut connection, contacts, with_activity, secrets_key.as_ref())
                 .map_err(|e| format!("seeding failed: {e}"))
         }
     }
+}
+
+/// The secrets key `serve` would use, for encrypting seeded secrets.
+fn seed_secrets_key() -> Result<SecretsKey, String> {
+    let data_dir = config::data_dir(&config::process_env);
+    let keys = config::secrets_keys(&config::process_env, &data_dir, &mut |path| {
+        println!(
+            "Generated a new secrets key in {} (keep this file: without it the secrets cannot be read)",
+            path.display()
+        );
+    })
+    .map_err(|e| e.to_string())?;
+    SecretsKey::from_bytes(&keys.primary).map_err(|e| e.to_string())
 }
 
 /// A direct connection for one-off commands, from `DATABASE_URL`.

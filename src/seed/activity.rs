@@ -1,12 +1,13 @@
 //! `--with-activity`: what happens to a contact after it is created.
 //!
 //! Each kind of activity has one module with a `plan` (pure: invents the records from the
-//! generated contact) and a `write` (COPYs them once the contact ids are known). Today that is
-//! only the audit trail (`history`); conversations, tasks and the like get a module, a field
-//! in [`Activity`], a line in [`plan`] and a line in [`write`].
+//! generated contact) and a `write` (COPYs them once the contact ids are known): the audit
+//! trail (`history`) and secrets (`secrets`); conversations, tasks and the like get a module,
+//! a field in [`Activity`], a line in [`plan`] and a line in [`write`].
 
 use super::history;
 use super::people::SeedPerson;
+use super::secrets;
 use diesel::prelude::*;
 use rand::Rng;
 
@@ -20,17 +21,20 @@ const MAX_CONTACTS: u64 = 200_000;
 #[derive(Debug, Clone, Default)]
 pub struct Activity {
     pub history: Vec<history::Entry>,
+    pub secrets: Vec<secrets::Planned>,
 }
 
 /// How many records of each kind were written.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Written {
     pub history: usize,
+    pub secrets: usize,
 }
 
 impl std::ops::AddAssign for Written {
     fn add_assign(&mut self, other: Self) {
         self.history += other.history;
+        self.secrets += other.secrets;
     }
 }
 
@@ -60,17 +64,30 @@ impl Selection {
 pub fn plan<R: Rng>(rng: &mut R, person: &SeedPerson) -> Activity {
     Activity {
         history: history::plan(rng, person),
+        secrets: secrets::plan(rng, person),
     }
 }
 
-/// Writes the activity of written contacts, given as (contact id, activity).
-pub fn write(connection: &mut PgConnection, planned: &[(i64, &Activity)]) -> QueryResult<Written> {
+/// Writes the activity of written contacts, given as (contact id, activity); secrets within
+/// `secrets_budget`.
+pub fn write(
+    connection: &mut PgConnection,
+    planned: &[(i64, &Activity)],
+    secrets_budget: &mut secrets::Budget<'_>,
+) -> QueryResult<Written> {
     Ok(Written {
         history: history::write(
             connection,
             planned
                 .iter()
                 .map(|(id, activity)| (*id, activity.history.as_slice())),
+        )?,
+        secrets: secrets::write(
+            connection,
+            planned
+                .iter()
+                .map(|(id, activity)| (*id, activity.secrets.as_slice())),
+            secrets_budget,
         )?,
     })
 }

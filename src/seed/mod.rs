@@ -19,11 +19,13 @@ mod names;
 mod people;
 mod phones;
 mod pick;
+mod secrets;
 mod text;
 mod words;
 
 use activity::{Activity, Selection, Written};
 use chrono::{DateTime, Utc};
+use crate::domain::secret_box::SecretsKey;
 use contacts::SeedContact;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
@@ -50,10 +52,12 @@ const REBUILD_FROM: u64 = 100_000;
 const ADVISORY_LOCK: i64 = 0x7261_7070_7365_6564; // "rappseed"
 
 /// Creates `contacts` demo contacts, with activity for some of them if `with_activity`.
+/// Seeded secrets are encrypted with `secrets_key` (none without it).
 pub fn run(
     connection: &mut PgConnection,
     contacts: u64,
     with_activity: bool,
+    secrets_key: Option<&SecretsKey>,
 ) -> Result<(), String> {
     if contacts == 0 {
         println!("Nothing to seed.");
@@ -61,12 +65,14 @@ pub fn run(
     }
     let started = Instant::now();
     let summary = connection
-        .transaction(|connection| seed(connection, contacts, with_activity, started))
+        .transaction(|connection| {
+            seed(connection, contacts, with_activity, secrets_key, started)
+        })
         .map_err(|error| format!("{error} (nothing was written)"))?;
     // After the commit: ANALYZE sees the new rows, and the list page's total (an estimate
     // from pg_class.reltuples) is right straight away.
     let analyze = if with_activity {
-        "ANALYZE contacts, audit_events"
+        "ANALYZE contacts, audit_events, secrets"
     } else {
         "ANALYZE contacts"
     };
@@ -83,8 +89,9 @@ pub fn run(
     );
     if with_activity {
         println!(
-            "Wrote {} history events for {} contacts.",
+            "Wrote {} history events and {} secrets for {} contacts.",
             thousands(summary.written.history as u64),
+            thousands(summary.written.secrets as u64),
             thousands(summary.with_activity as u64)
         );
     }
@@ -116,6 +123,7 @@ fn seed(
     connection: &mut PgConnection,
     contacts: u64,
     with_activity: bool,
+    secrets_key: Option<&SecretsKey>,
     started: Instant,
 ) -> QueryResult<Summary> {
     diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
@@ -149,6 +157,7 @@ fn seed(
         with_activity: 0,
         written: Written::default(),
     };
+    let mut secrets_budget = secrets::Budget::new(secrets_key);
     // Every contact this seed writes gets an id above the highest one handed out before it.
     let mut ids_after = i64::try_from(plan.base).unwrap_or(i64::MAX);
     // Room for one chunk in flight: the generator works on the next while this one is copied.
@@ -163,7 +172,12 @@ fn seed(
             done += chunk.contacts.len() as u64;
             if !chunk.activity.is_empty() {
                 summary.with_activity += chunk.activity.len();
-                summary.written += write_activity(connection, &mut ids_after, &chunk.activity)?;
+                summary.written += write_activity(
+                    connection,
+                    &mut ids_after,
+                    &chunk.activity,
+                    &mut secrets_budget,
+                )?;
             }
             // Every 5%, and at the end.
             let step = done * 20 / contacts;
@@ -231,6 +245,7 @@ fn write_activity(
     connection: &mut PgConnection,
     ids_after: &mut i64,
     planned: &[(String, Activity)],
+    secrets_budget: &mut secrets::Budget<'_>,
 ) -> QueryResult<Written> {
     let fingerprints: Vec<&str> = planned.iter().map(|(f, _)| f.as_str()).collect();
     let ids = contacts::ids_by_fingerprint(connection, *ids_after, &fingerprints)?;
@@ -244,7 +259,7 @@ fn write_activity(
         })
         .collect::<QueryResult<Vec<_>>>()?;
     *ids_after = ids.values().copied().max().unwrap_or(*ids_after);
-    activity::write(connection, &with_ids)
+    activity::write(connection, &with_ids, secrets_budget)
 }
 
 #[derive(QueryableByName)]
