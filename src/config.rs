@@ -502,13 +502,19 @@ mod tests {
         fs::write(dir.join(SECRETS_KEY_OLD_FILE), BASE64.encode([4u8; 32])).unwrap();
         let second = Settings::from_env(env(&vars), None, |_| panic!("generated")).unwrap();
         assert_eq!(second.secrets_key, first.secrets_key);
-        assert_eq!(second.secrets_older_keys, vec![vec![3u8; 32], vec![4u8; 32]]);
+        assert_eq!(
+            second.secrets_older_keys,
+            vec![vec![3u8; 32], vec![4u8; 32]]
+        );
         let keyring = second.secrets_keyring().unwrap();
         assert!(keyring.can_read(&crate::domain::secret_box::key_id(&[3u8; 32])));
 
         fs::write(dir.join(SECRETS_KEY_NEW_FILE), "garbage").unwrap();
         let error = Settings::from_env(env(&vars), None, |_| {}).unwrap_err();
-        assert!(error.problem.contains("secrets.key.new is damaged"), "{error}");
+        assert!(
+            error.problem.contains("secrets.key.new is damaged"),
+            "{error}"
+        );
 
         // From the environment, the data directory's files are not consulted.
         let from_env = [

@@ -146,8 +146,13 @@ pub fn run(cli: Cli) -> Result<(), String> {
             let mut connection = connect()?;
             db::migrate(&mut connection)
                 .map_err(|e| format!("migrations failed: {}", e.cause_chain()))?;
-            crate::seed::run(&mut connection, contacts, with_activity, secrets_key.as_ref())
-                .map_err(|e| format!("seeding failed: {e}"))
+            crate::seed::run(
+                &mut connection,
+                contacts,
+                with_activity,
+                secrets_key.as_ref(),
+            )
+            .map_err(|e| format!("seeding failed: {e}"))
         }
     }
 }

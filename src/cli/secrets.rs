@@ -111,7 +111,10 @@ pub fn rotate_key(
             return Err("RAPPORT_SECRETS_KEY comes from the environment, so give the new key with --new-key-file PATH or RAPPORT_NEW_SECRETS_KEY (base64 of 32 random bytes, e.g. from `openssl rand -base64 32`): Rapport cannot store a generated key where your deployment reads it".into());
         }
         (SecretsKeySource::DataDir, given) => {
-            match (config::read_key_file(&new_file).map_err(|e| e.problem)?, given) {
+            match (
+                config::read_key_file(&new_file).map_err(|e| e.problem)?,
+                given,
+            ) {
                 (Some(pending), Some(given)) if pending.as_slice() != given.as_slice() => {
                     return Err(format!(
                         "an interrupted rotation left {} (key id {}); finish it first by running `rapport secrets rotate-key` without a new key",
@@ -158,8 +161,8 @@ pub fn rotate_key(
 
     // 2. Every row, one transaction.
     let url = config::database_url(lookup).map_err(|e| e.to_string())?;
-    let mut connection = PgConnection::establish(&url)
-        .map_err(|e| format!("DATABASE_URL: cannot connect: {e}"))?;
+    let mut connection =
+        PgConnection::establish(&url).map_err(|e| format!("DATABASE_URL: cannot connect: {e}"))?;
     db::migrate(&mut connection).map_err(|e| format!("migrations failed: {}", e.cause_chain()))?;
     let report = secret::rotate_key(
         &mut connection,
@@ -238,8 +241,16 @@ pub fn rotate_key(
                 "{} secret{} could not be read with any key at hand and {} left unchanged: restore the key named above, or replace {} values in the dashboard.",
                 report.skipped.len(),
                 if report.skipped.len() == 1 { "" } else { "s" },
-                if report.skipped.len() == 1 { "was" } else { "were" },
-                if report.skipped.len() == 1 { "its" } else { "their" },
+                if report.skipped.len() == 1 {
+                    "was"
+                } else {
+                    "were"
+                },
+                if report.skipped.len() == 1 {
+                    "its"
+                } else {
+                    "their"
+                },
             ),
         );
     }

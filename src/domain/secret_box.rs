@@ -410,7 +410,9 @@ mod tests {
         assert!(SecretsKey::from_base64("not base64!").is_err());
         let encoded = BASE64.encode([5u8; KEY_BYTES]);
         assert_eq!(
-            SecretsKey::from_base64(&format!("{encoded}\n")).unwrap().id(),
+            SecretsKey::from_base64(&format!("{encoded}\n"))
+                .unwrap()
+                .id(),
             key(5).id()
         );
     }

@@ -14,7 +14,9 @@ use super::audit::{self, Actor, Changes, Subject};
 use super::schema::secrets;
 use crate::domain::ContactId;
 use crate::domain::secret::{PayloadError, SecretDetails, SecretKind, SecretValue};
-use crate::domain::secret_box::{self, Keyring, Sealed, SecretBoxError, SecretIdentity, SecretsKey};
+use crate::domain::secret_box::{
+    self, Keyring, Sealed, SecretBoxError, SecretIdentity, SecretsKey,
+};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -149,9 +151,9 @@ impl From<SecretBoxError> for WriteError {
 impl From<WriteError> for crate::AppError {
     fn from(error: WriteError) -> Self {
         match error {
-            WriteError::NameTaken => {
-                crate::AppError::Conflict("This contact already has a secret with this name.".into())
-            }
+            WriteError::NameTaken => crate::AppError::Conflict(
+                "This contact already has a secret with this name.".into(),
+            ),
             WriteError::Crypto(error) => crate::AppError::internal(error),
             WriteError::Database(error) => error.into(),
         }
@@ -432,9 +434,15 @@ pub fn delete(
 /// How a reveal ended.
 #[derive(Debug)]
 pub enum Revealed {
-    Shown { secret: Secret, value: SecretValue },
+    Shown {
+        secret: Secret,
+        value: SecretValue,
+    },
     /// The value cannot be decrypted (wrong key, tampering); nothing was recorded.
-    Unreadable { secret: Secret, error: RevealError },
+    Unreadable {
+        secret: Secret,
+        error: RevealError,
+    },
 }
 
 /// Decrypts a secret for showing and records the reveal ("revealed", no value) in the same
@@ -493,7 +501,9 @@ pub enum RotationError {
     Database(#[from] DieselError),
     #[error("could not encrypt secret {id}: {error}")]
     Seal { id: i64, error: SecretBoxError },
-    #[error("secret {id} did not decrypt under the new key after re-encryption ({error}); nothing was changed")]
+    #[error(
+        "secret {id} did not decrypt under the new key after re-encryption ({error}); nothing was changed"
+    )]
     Verify { id: i64, error: String },
 }
 

@@ -23,9 +23,9 @@ mod secrets;
 mod text;
 mod words;
 
+use crate::domain::secret_box::SecretsKey;
 use activity::{Activity, Selection, Written};
 use chrono::{DateTime, Utc};
-use crate::domain::secret_box::SecretsKey;
 use contacts::SeedContact;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
@@ -65,9 +65,7 @@ pub fn run(
     }
     let started = Instant::now();
     let summary = connection
-        .transaction(|connection| {
-            seed(connection, contacts, with_activity, secrets_key, started)
-        })
+        .transaction(|connection| seed(connection, contacts, with_activity, secrets_key, started))
         .map_err(|error| format!("{error} (nothing was written)"))?;
     // After the commit: ANALYZE sees the new rows, and the list page's total (an estimate
     // from pg_class.reltuples) is right straight away.

@@ -51,10 +51,10 @@ impl<'a> Budget<'a> {
 /// in order).
 pub fn plan<R: Rng>(rng: &mut R, person: &SeedPerson) -> Vec<Planned> {
     let contact = &person.contact;
-    let jira = person
-        .profile
-        .company
-        .map_or_else(|| "their Jira".to_string(), |(name, _)| format!("{name}'s Jira"));
+    let jira = person.profile.company.map_or_else(
+        || "their Jira".to_string(),
+        |(name, _)| format!("{name}'s Jira"),
+    );
     let mut at = contact.updated_at;
     let mut next = |rng: &mut R| {
         at += Duration::seconds(rng.random_range(60..=3_600));
@@ -190,7 +190,10 @@ pub fn write<'p>(
         });
         // As `models::secret::create` records it: never the value.
         let mut changes = serde_json::Map::new();
-        changes.insert("name".into(), json!({"before": null, "after": planned.name}));
+        changes.insert(
+            "name".into(),
+            json!({"before": null, "after": planned.name}),
+        );
         if let Some(description) = description {
             changes.insert(
                 "description".into(),

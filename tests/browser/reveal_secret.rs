@@ -52,7 +52,8 @@ async fn an_admin_adds_and_reveals_a_secret() {
 }
 
 async fn scenario(page: Page, app: Rc<TestApp>, id: i64) {
-    page.goto(&format!("/login?next=/contacts/{id}/secrets")).await;
+    page.goto(&format!("/login?next=/contacts/{id}/secrets"))
+        .await;
     page.labelled("Email").await.send_keys(ADMIN).await.unwrap();
     page.labelled("Password")
         .await
@@ -76,11 +77,7 @@ async fn scenario(page: Page, app: Rc<TestApp>, id: i64) {
     page.element(".empty-state").await;
 
     // Add a username-and-password secret.
-    page.control("a", "Add secret")
-        .await
-        .click()
-        .await
-        .unwrap();
+    page.control("a", "Add secret").await.click().await.unwrap();
     page.element(".secret-form").await;
     assert_eq!(
         page.location().await.path,
@@ -130,7 +127,10 @@ async fn scenario(page: Page, app: Rc<TestApp>, id: i64) {
     })
     .await;
     let source = page.client.source().await.unwrap();
-    assert!(!source.contains(PORTAL_PASSWORD), "the list shows the value");
+    assert!(
+        !source.contains(PORTAL_PASSWORD),
+        "the list shows the value"
+    );
     {
         use diesel::prelude::*;
         let count: i64 = secrets::table

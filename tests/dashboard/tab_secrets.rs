@@ -39,7 +39,13 @@ fn bearer(token: &str) -> SecretValue {
 }
 
 /// Adds a secret directly, encrypted under `key` (the server's unless given).
-fn add(app: &TestApp, contact: i64, name: &str, value: SecretValue, key: Option<&SecretsKey>) -> Secret {
+fn add(
+    app: &TestApp,
+    contact: i64,
+    name: &str,
+    value: SecretValue,
+    key: Option<&SecretsKey>,
+) -> Secret {
     let keyring = keyring(app);
     let key = key.unwrap_or(keyring.primary());
     secret::create(
@@ -230,7 +236,10 @@ async fn create_replace_edit_and_delete() {
 
     // Edit name and description.
     let form = editor
-        .get_htmx(&format!("/contacts/{id}/secrets/{}/edit", row.id), "profile-tabs")
+        .get_htmx(
+            &format!("/contacts/{id}/secrets/{}/edit", row.id),
+            "profile-tabs",
+        )
         .await;
     assert_eq!(form.status, 200);
     form.assert_contains("value=\"Jira API token\"");
@@ -285,7 +294,11 @@ async fn create_replace_edit_and_delete() {
     assert_eq!(deletes.len(), 1);
     assert_eq!(deletes[0].changes["value"]["before"], "set");
     for value in [TOKEN, PORTAL_PASSWORD, "ignored-password"] {
-        assert_eq!(audit_containing(&app, value), 0, "{value} in the audit trail");
+        assert_eq!(
+            audit_containing(&app, value),
+            0,
+            "{value} in the audit trail"
+        );
     }
     let history = editor.get(&format!("/contacts/{id}/history")).await;
     history.assert_contains("created a secret");
@@ -325,7 +338,12 @@ async fn bad_input_keeps_the_details_never_the_value_and_writes_nothing() {
     let unknown_kind = editor
         .post_form(
             &tab(id),
-            &[("name", "X"), ("kind", "ssh"), ("version", "0"), ("value_text", "v")],
+            &[
+                ("name", "X"),
+                ("kind", "ssh"),
+                ("version", "0"),
+                ("value_text", "v"),
+            ],
         )
         .await;
     assert_eq!(unknown_kind.status, 422);
@@ -428,7 +446,11 @@ async fn the_raw_columns_never_hold_the_plaintext() {
         "refresh-token-Hn90",
     ] {
         assert_eq!(rows_containing(&app, needle), 0, "{needle} stored in clear");
-        assert_eq!(audit_containing(&app, needle), 0, "{needle} in the audit trail");
+        assert_eq!(
+            audit_containing(&app, needle),
+            0,
+            "{needle} in the audit trail"
+        );
     }
     // The check itself can fail: a bytea holding the text is found.
     diesel::sql_query(
@@ -480,7 +502,13 @@ async fn swapped_ciphertexts_fail_to_decrypt_with_a_clear_error() {
 async fn a_secret_under_another_key_names_the_key_to_restore() {
     let (app, _editor, id) = setup().await;
     let foreign = SecretsKey::from_bytes(&[7u8; 32]).unwrap();
-    let row = add(&app, id, "Old token", bearer("old-token-Cc33"), Some(&foreign));
+    let row = add(
+        &app,
+        id,
+        "Old token",
+        bearer("old-token-Cc33"),
+        Some(&foreign),
+    );
     let admin = admin(&app, "boss@example.com").await;
     let list = admin.get(&tab(id)).await;
     list.assert_contains("Other key");
@@ -499,7 +527,9 @@ async fn a_secret_under_another_key_names_the_key_to_restore() {
     response.assert_lacks("old-token-Cc33");
     assert!(matches!(
         stored(&app, id)[0].open(&keyring(&app)),
-        Err(secret::RevealError::Crypto(SecretBoxError::UnknownKey { .. }))
+        Err(secret::RevealError::Crypto(
+            SecretBoxError::UnknownKey { .. }
+        ))
     ));
 }
 
@@ -518,7 +548,13 @@ async fn key_rotation_keeps_every_secret_readable() {
                 password: "portal-Ee55".into(),
             },
         ),
-        (grace.id, "Notes", SecretValue::Plain { text: "plain-Ff66\nline".into() }),
+        (
+            grace.id,
+            "Notes",
+            SecretValue::Plain {
+                text: "plain-Ff66\nline".into(),
+            },
+        ),
     ] {
         let row = add(&app, contact, name, value.clone(), None);
         expected.insert(row.id, value);
@@ -539,7 +575,11 @@ async fn key_rotation_keeps_every_secret_readable() {
     assert_eq!(report.already_current, 0);
     assert_eq!(report.skipped.len(), 1);
     assert_eq!(report.skipped[0].id, lost.id);
-    assert!(report.skipped[0].reason.contains("encrypted with another key"));
+    assert!(
+        report.skipped[0]
+            .reason
+            .contains("encrypted with another key")
+    );
 
     let after_rotation = Keyring::new(SecretsKey::from_bytes(&[42u8; 32]).unwrap(), Vec::new());
     let all: Vec<Secret> = secrets::table
@@ -598,7 +638,11 @@ fn rand_suffix() -> u64 {
 
 /// `serve` may generate its session key into the data directory, never a secrets key here.
 fn no_secrets_key_generated(path: &std::path::Path) {
-    assert!(!path.ends_with("secrets.key"), "generated {}", path.display());
+    assert!(
+        !path.ends_with("secrets.key"),
+        "generated {}",
+        path.display()
+    );
 }
 
 fn key_file(dir: &std::path::Path, name: &str) -> Option<Vec<u8>> {
@@ -630,22 +674,32 @@ async fn the_rotate_key_command_swaps_the_key_files_after_the_commit() {
     )
     .unwrap();
     let printed = String::from_utf8(out).unwrap();
-    assert!(printed.contains("Re-encrypted 1 secret under key"), "{printed}");
+    assert!(
+        printed.contains("Re-encrypted 1 secret under key"),
+        "{printed}"
+    );
     let new_key = key_file(&dir, "secrets.key").unwrap();
     assert_ne!(new_key, original);
     assert_eq!(key_file(&dir, "secrets.key.old").unwrap(), original);
     assert!(!dir.join("secrets.key.new").exists());
     assert!(printed.contains(&key_id(&new_key)));
-    let mode = std::fs::metadata(dir.join("secrets.key")).unwrap().permissions();
-    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777, 0o600);
+    let mode = std::fs::metadata(dir.join("secrets.key"))
+        .unwrap()
+        .permissions();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+        0o600
+    );
 
     // What serve would read now decrypts the row.
-    let settings = Settings::from_env(&lookup, None, no_secrets_key_generated).unwrap();
+    let settings = Settings::from_env(lookup, None, no_secrets_key_generated).unwrap();
     assert_eq!(settings.secrets_key, new_key);
     let stored_row = &stored(&app, id)[0];
     assert_eq!(stored_row.key_id, key_id(&new_key));
     assert_eq!(
-        stored_row.open(&settings.secrets_keyring().unwrap()).unwrap(),
+        stored_row
+            .open(&settings.secrets_keyring().unwrap())
+            .unwrap(),
         bearer("jira-Hh88")
     );
     assert_ne!(stored_row.ciphertext, row.ciphertext);
@@ -663,7 +717,7 @@ async fn the_rotate_key_command_swaps_the_key_files_after_the_commit() {
         &Actor::System("key rotation".into()),
     )
     .unwrap();
-    let mid_crash = Settings::from_env(&lookup, None, no_secrets_key_generated).unwrap();
+    let mid_crash = Settings::from_env(lookup, None, no_secrets_key_generated).unwrap();
     assert_eq!(mid_crash.secrets_key, new_key);
     assert_eq!(
         stored(&app, id)[0]
@@ -674,7 +728,10 @@ async fn the_rotate_key_command_swaps_the_key_files_after_the_commit() {
     let mut out = Vec::new();
     let report = rapport::cli::secrets::rotate_key(&lookup, None, &mut out).unwrap();
     let printed = String::from_utf8(out).unwrap();
-    assert!(printed.contains("Resuming an interrupted rotation"), "{printed}");
+    assert!(
+        printed.contains("Resuming an interrupted rotation"),
+        "{printed}"
+    );
     assert_eq!(report.already_current, 1);
     assert_eq!(report.re_encrypted, 0);
     assert_eq!(key_file(&dir, "secrets.key").unwrap(), pending);
@@ -689,8 +746,9 @@ async fn the_rotate_key_command_swaps_the_key_files_after_the_commit() {
     ]
     .into_iter()
     .collect();
-    let error = rapport::cli::secrets::rotate_key(&|n: &str| no_key.get(n).cloned(), None, &mut Vec::new())
-        .unwrap_err();
+    let error =
+        rapport::cli::secrets::rotate_key(&|n: &str| no_key.get(n).cloned(), None, &mut Vec::new())
+            .unwrap_err();
     assert!(error.contains("there is no current key"), "{error}");
     assert!(!empty.join("secrets.key").exists());
     let _ = std::fs::remove_dir_all(&dir);
@@ -712,12 +770,18 @@ async fn an_admin_reveals_a_value_with_their_password() {
     );
     let admin = admin(&app, "boss@example.com").await;
     let list = admin.get(&tab(id)).await;
-    list.assert_contains(&format!("href=\"/contacts/{id}/secrets/{}/reveal\"", row.id));
+    list.assert_contains(&format!(
+        "href=\"/contacts/{id}/secrets/{}/reveal\"",
+        row.id
+    ));
     list.assert_lacks(PORTAL_PASSWORD);
     list.assert_lacks("ada-billing");
 
     let form = admin
-        .get_htmx(&format!("/contacts/{id}/secrets/{}/reveal", row.id), "profile-tabs")
+        .get_htmx(
+            &format!("/contacts/{id}/secrets/{}/reveal", row.id),
+            "profile-tabs",
+        )
         .await;
     assert_eq!(form.status, 200);
     form.assert_contains("autocomplete=\"current-password\"");
@@ -731,7 +795,9 @@ async fn an_admin_reveals_a_value_with_their_password() {
         )
         .await;
     assert_eq!(shown.status, 200, "{}", shown.body);
-    shown.assert_contains(&format!("<code class=\"secret-value\">{PORTAL_PASSWORD}</code>"));
+    shown.assert_contains(&format!(
+        "<code class=\"secret-value\">{PORTAL_PASSWORD}</code>"
+    ));
     shown.assert_contains("<code class=\"secret-value\">ada-billing</code>");
     shown.assert_contains("data-hide-after=\"30\"");
     assert_no_store(&shown);
@@ -828,7 +894,14 @@ async fn viewers_see_no_controls_and_cannot_write() {
     let viewer = signed_in(&app, Role::Viewer).await;
     let list = viewer.get(&tab(id)).await;
     list.assert_contains("Jira API token");
-    for control in ["Add secret", ">Edit<", "Replace value", ">Delete<", "/edit\"", "/delete\""] {
+    for control in [
+        "Add secret",
+        ">Edit<",
+        "Replace value",
+        ">Delete<",
+        "/edit\"",
+        "/delete\"",
+    ] {
         list.assert_lacks(control);
     }
     let base = format!("/contacts/{id}/secrets/{}", row.id);
@@ -852,7 +925,11 @@ async fn viewers_see_no_controls_and_cannot_write() {
         format!("{base}/replace"),
         format!("{base}/delete"),
     ] {
-        assert_eq!(viewer.post_form(&path, fields).await.status, 403, "POST {path}");
+        assert_eq!(
+            viewer.post_form(&path, fields).await.status,
+            403,
+            "POST {path}"
+        );
     }
     let rows = stored(&app, id);
     assert_eq!(rows.len(), 1);
@@ -869,8 +946,20 @@ async fn another_contacts_secret_is_not_found() {
     let base = format!("/contacts/{id}/secrets/{}", hers.id);
     assert_eq!(editor.get(&format!("{base}/edit")).await.status, 404);
     assert_eq!(editor.get(&format!("{base}/delete")).await.status, 404);
-    assert_eq!(editor.post_form(&format!("{base}/delete"), &[]).await.status, 404);
-    assert_eq!(editor.get(&format!("/contacts/{id}/secrets/abc/edit")).await.status, 404);
+    assert_eq!(
+        editor
+            .post_form(&format!("{base}/delete"), &[])
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        editor
+            .get(&format!("/contacts/{id}/secrets/abc/edit"))
+            .await
+            .status,
+        404
+    );
     assert_eq!(stored(&app, grace.id).len(), 1);
 }
 
@@ -878,7 +967,13 @@ async fn another_contacts_secret_is_not_found() {
 async fn long_lists_are_paginated_by_name() {
     let (app, editor, id) = setup().await;
     for n in 0..30 {
-        add(&app, id, &format!("Token {n:02}"), bearer(&format!("tok-{n}")), None);
+        add(
+            &app,
+            id,
+            &format!("Token {n:02}"),
+            bearer(&format!("tok-{n}")),
+            None,
+        );
     }
     let first = editor.get(&tab(id)).await;
     first.assert_contains("Secrets <span class=\"count\">30</span>");
@@ -907,7 +1002,9 @@ async fn secrets_are_deleted_with_their_contact() {
     add(&app, grace.id, "Hers", bearer("hers-Kk11"), None);
     let confirm = editor.get(&format!("/contacts/{id}/delete")).await;
     confirm.assert_contains("2 secrets");
-    let deleted = editor.post_form(&format!("/contacts/{id}/delete"), &[]).await;
+    let deleted = editor
+        .post_form(&format!("/contacts/{id}/delete"), &[])
+        .await;
     assert_eq!(deleted.status, 303);
     assert!(stored(&app, id).is_empty());
     assert_eq!(stored(&app, grace.id).len(), 1);
@@ -930,7 +1027,9 @@ async fn the_tab_queries_use_the_contact_name_index() {
     )
     .execute(&mut conn)
     .unwrap();
-    diesel::sql_query("ANALYZE secrets").execute(&mut conn).unwrap();
+    diesel::sql_query("ANALYZE secrets")
+        .execute(&mut conn)
+        .unwrap();
     #[derive(QueryableByName)]
     struct Plan {
         #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
@@ -945,7 +1044,10 @@ async fn the_tab_queries_use_the_contact_name_index() {
         let plan: Vec<Plan> = diesel::sql_query(query).load(&mut conn).unwrap();
         let text: Vec<String> = plan.into_iter().map(|p| p.line).collect();
         let text = text.join("\n");
-        assert!(text.contains("secrets_contact_id_name_key"), "{query}:\n{text}");
+        assert!(
+            text.contains("secrets_contact_id_name_key"),
+            "{query}:\n{text}"
+        );
         assert!(!text.contains("Seq Scan"), "{query}:\n{text}");
     }
 }

@@ -38,8 +38,14 @@ fn register_secrets(config: &mut web::ServiceConfig) {
     config
         .route("/contacts/{id}/secrets", web::get().to(secrets::show))
         .route("/contacts/{id}/secrets", web::post().to(secrets::create))
-        .route("/contacts/{id}/secrets/new", web::get().to(secrets::new_form))
-        .route("/contacts/{id}/secrets/{secret}", web::post().to(secrets::update))
+        .route(
+            "/contacts/{id}/secrets/new",
+            web::get().to(secrets::new_form),
+        )
+        .route(
+            "/contacts/{id}/secrets/{secret}",
+            web::post().to(secrets::update),
+        )
         .route(
             "/contacts/{id}/secrets/{secret}/edit",
             web::get().to(secrets::edit_form),

@@ -115,7 +115,15 @@ pub async fn reveal_form(
     })
     .await?;
     let panel = Panel::Reveal(RevealView::new(&found, session.csrf_token()));
-    render_tab(&user, &session, &htmx, &state, loaded, panel, StatusCode::OK)
+    render_tab(
+        &user,
+        &session,
+        &htmx,
+        &state,
+        loaded,
+        panel,
+        StatusCode::OK,
+    )
 }
 
 #[derive(Deserialize)]
@@ -173,7 +181,8 @@ pub async fn reveal(
             StatusCode::TOO_MANY_REQUESTS
         }
         (Check::Wrong, _) | (Check::Right, None) => {
-            view.error = "That password is not correct. Enter the password you sign in with.".into();
+            view.error =
+                "That password is not correct. Enter the password you sign in with.".into();
             StatusCode::UNAUTHORIZED
         }
         (Check::Right, Some(Ok(value))) => {
@@ -199,11 +208,15 @@ pub async fn reveal(
     )?;
     if revealed && !htmx.targets("profile-tabs") {
         // Without JavaScript the page reloads itself, without the value, after the same time.
-        let refresh = format!("{HIDE_AFTER_SECONDS};url={}", routes::contact_secrets(id, None));
+        let refresh = format!(
+            "{HIDE_AFTER_SECONDS};url={}",
+            routes::contact_secrets(id, None)
+        );
         if let Ok(value) = refresh.parse() {
-            response
-                .headers_mut()
-                .insert(actix_web::http::header::HeaderName::from_static("refresh"), value);
+            response.headers_mut().insert(
+                actix_web::http::header::HeaderName::from_static("refresh"),
+                value,
+            );
         }
     }
     Ok(response)
@@ -223,7 +236,9 @@ async fn check_password(
         if sign_in_throttle::is_throttled(conn, &email, &ip)? {
             return Ok(None);
         }
-        Ok(Some(staff_user::find(conn, user_id)?.map(|u| u.password_hash)))
+        Ok(Some(
+            staff_user::find(conn, user_id)?.map(|u| u.password_hash),
+        ))
     })
     .await?;
     let Some(hash) = stored else {

@@ -76,7 +76,9 @@ impl SecretRowView {
 }
 
 fn kind_label(stored: &str) -> &'static str {
-    stored.parse::<SecretKind>().map_or("Unknown", SecretKind::label)
+    stored
+        .parse::<SecretKind>()
+        .map_or("Unknown", SecretKind::label)
 }
 
 /// A choice of kind in the form.
@@ -115,7 +117,12 @@ pub struct SecretFormView {
 }
 
 impl SecretFormView {
-    fn new(mode: FormMode, contact: ContactId, secret: Option<&Secret>, csrf_token: String) -> Self {
+    fn new(
+        mode: FormMode,
+        contact: ContactId,
+        secret: Option<&Secret>,
+        csrf_token: String,
+    ) -> Self {
         let (title, action, submit_label) = match (mode, secret) {
             (FormMode::Edit, Some(s)) => (
                 format!("Edit “{}”", s.name),
@@ -133,9 +140,7 @@ impl SecretFormView {
                 "Add secret",
             ),
         };
-        let kind = secret
-            .and_then(Secret::kind)
-            .unwrap_or(SecretKind::Bearer);
+        let kind = secret.and_then(Secret::kind).unwrap_or(SecretKind::Bearer);
         SecretFormView {
             mode,
             title,
@@ -389,7 +394,15 @@ pub async fn show(
     let id = parse_id(&path)?;
     let after = Some(query.into_inner().after).filter(|a| !a.is_empty());
     let (loaded, ()) = load(&state, id, after, |_| Ok(())).await?;
-    render_tab(&user, &session, &htmx, &state, loaded, Panel::None, StatusCode::OK)
+    render_tab(
+        &user,
+        &session,
+        &htmx,
+        &state,
+        loaded,
+        Panel::None,
+        StatusCode::OK,
+    )
 }
 
 /// `GET /contacts/{id}/secrets/new`.
@@ -404,7 +417,15 @@ pub async fn new_form(
     let id = parse_id(&path)?;
     let (loaded, ()) = load(&state, id, None, |_| Ok(())).await?;
     let form = SecretFormView::new(FormMode::Add, id, None, session.csrf_token());
-    render_tab(&user, &session, &htmx, &state, loaded, Panel::Form(form), StatusCode::OK)
+    render_tab(
+        &user,
+        &session,
+        &htmx,
+        &state,
+        loaded,
+        Panel::Form(form),
+        StatusCode::OK,
+    )
 }
 
 /// `GET /contacts/{id}/secrets/{secret}/edit` and `…/replace`.
@@ -423,7 +444,15 @@ async fn open_form(
     })
     .await?;
     let form = SecretFormView::new(mode, id, Some(&found), session.csrf_token());
-    render_tab(&user, &session, &htmx, &state, loaded, Panel::Form(form), StatusCode::OK)
+    render_tab(
+        &user,
+        &session,
+        &htmx,
+        &state,
+        loaded,
+        Panel::Form(form),
+        StatusCode::OK,
+    )
 }
 
 pub async fn edit_form(
@@ -536,7 +565,15 @@ async fn refuse(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let (loaded, ()) = load(state, id, None, |_| Ok(())).await?;
-    render_tab(user, session, htmx, state, loaded, Panel::Form(form), status)
+    render_tab(
+        user,
+        session,
+        htmx,
+        state,
+        loaded,
+        Panel::Form(form),
+        status,
+    )
 }
 
 fn name_taken(errors: &mut FieldErrors, name: &str) {
@@ -567,8 +604,16 @@ pub async fn create(
         (Ok(details), Some(value)) if errors.is_empty() => (details, value),
         _ => {
             let view = form.reopen(blank, errors);
-            return refuse(&user, &session, &htmx, &state, id, view, StatusCode::UNPROCESSABLE_ENTITY)
-                .await;
+            return refuse(
+                &user,
+                &session,
+                &htmx,
+                &state,
+                id,
+                view,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
     };
     let keyring = keyring(&state)?;
@@ -586,12 +631,31 @@ pub async fn create(
     })
     .await?;
     match created {
-        Ok(_) => written(&user, &session, &htmx, &state, id, format!("Secret “{name}” added")).await,
+        Ok(_) => {
+            written(
+                &user,
+                &session,
+                &htmx,
+                &state,
+                id,
+                format!("Secret “{name}” added"),
+            )
+            .await
+        }
         Err(WriteError::NameTaken) => {
             let mut errors = FieldErrors::new();
             name_taken(&mut errors, &name);
             let view = form.reopen(blank, errors);
-            refuse(&user, &session, &htmx, &state, id, view, StatusCode::UNPROCESSABLE_ENTITY).await
+            refuse(
+                &user,
+                &session,
+                &htmx,
+                &state,
+                id,
+                view,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(other) => Err(other.into()),
     }
@@ -619,31 +683,67 @@ pub async fn update(
         Ok(details) => details,
         Err(errors) => {
             let view = form.reopen(base, errors);
-            return refuse(&user, &session, &htmx, &state, id, view, StatusCode::UNPROCESSABLE_ENTITY)
-                .await;
+            return refuse(
+                &user,
+                &session,
+                &htmx,
+                &state,
+                id,
+                view,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
     };
     let actor = user.actor();
     let name = details.name.clone();
     let outcome = db::run(&state.pool, move |conn| {
-        Ok(secret::update_details(conn, id, secret_id, version, &details, &actor))
+        Ok(secret::update_details(
+            conn, id, secret_id, version, &details, &actor,
+        ))
     })
     .await?;
     match outcome {
         Ok(Update::Saved(_) | Update::Unchanged(_)) => {
-            written(&user, &session, &htmx, &state, id, format!("Secret “{name}” saved")).await
+            written(
+                &user,
+                &session,
+                &htmx,
+                &state,
+                id,
+                format!("Secret “{name}” saved"),
+            )
+            .await
         }
         Ok(Update::Conflict(theirs)) => {
             let mut view = form.reopen(base, FieldErrors::new());
             view.conflict = Some(describe_conflict(&theirs));
             view.version = theirs.version;
-            refuse(&user, &session, &htmx, &state, id, view, StatusCode::CONFLICT).await
+            refuse(
+                &user,
+                &session,
+                &htmx,
+                &state,
+                id,
+                view,
+                StatusCode::CONFLICT,
+            )
+            .await
         }
         Err(WriteError::NameTaken) => {
             let mut errors = FieldErrors::new();
             name_taken(&mut errors, &name);
             let view = form.reopen(base, errors);
-            refuse(&user, &session, &htmx, &state, id, view, StatusCode::UNPROCESSABLE_ENTITY).await
+            refuse(
+                &user,
+                &session,
+                &htmx,
+                &state,
+                id,
+                view,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(other) => Err(other.into()),
     }
@@ -683,8 +783,16 @@ pub async fn replace(
     drop(input);
     let Some(value) = value.filter(|_| errors.is_empty()) else {
         let view = form.reopen(base, errors);
-        return refuse(&user, &session, &htmx, &state, id, view, StatusCode::UNPROCESSABLE_ENTITY)
-            .await;
+        return refuse(
+            &user,
+            &session,
+            &htmx,
+            &state,
+            id,
+            view,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     let keyring = keyring(&state)?;
     let actor = user.actor();
@@ -709,7 +817,16 @@ pub async fn replace(
             let mut view = form.reopen(base, FieldErrors::new());
             view.conflict = Some(describe_conflict(&theirs));
             view.version = theirs.version;
-            refuse(&user, &session, &htmx, &state, id, view, StatusCode::CONFLICT).await
+            refuse(
+                &user,
+                &session,
+                &htmx,
+                &state,
+                id,
+                view,
+                StatusCode::CONFLICT,
+            )
+            .await
         }
         Err(other) => Err(other.into()),
     }
@@ -735,7 +852,15 @@ pub async fn confirm_delete(
         cancel_url: routes::contact_secrets(id, None),
         csrf_token: session.csrf_token(),
     });
-    render_tab(&user, &session, &htmx, &state, loaded, panel, StatusCode::OK)
+    render_tab(
+        &user,
+        &session,
+        &htmx,
+        &state,
+        loaded,
+        panel,
+        StatusCode::OK,
+    )
 }
 
 /// `POST /contacts/{id}/secrets/{secret}/delete`.
