@@ -133,15 +133,26 @@ pub fn rotate_key(
         }
     };
     let new = SecretsKey::from_bytes(new_key.bytes()).map_err(|e| e.to_string())?;
-    if new.id() == current.primary().id() && !matches!(new_key, NewKey::Resumed(_)) {
-        return Err(format!(
-            "the new key is the current key (key id {}); give a different one",
-            new.id()
-        ));
-    }
     let say = |out: &mut dyn Write, line: String| {
         let _ = writeln!(out, "{line}");
     };
+    if new.id() == current.primary().id() && !matches!(new_key, NewKey::Resumed(_)) {
+        if keys.source == SecretsKeySource::DataDir {
+            return Err(format!(
+                "the new key is the current key (key id {}); give a different one",
+                new.id()
+            ));
+        }
+        // From the environment: finishes a rotation, moving what servers still running with
+        // RAPPORT_SECRETS_PREVIOUS_KEY wrote meanwhile onto the current key.
+        say(
+            out,
+            format!(
+                "The new key is the current key ({}): re-encrypting the secrets that still use an older key.",
+                new.id()
+            ),
+        );
+    }
     if let NewKey::Resumed(_) = new_key {
         say(
             out,

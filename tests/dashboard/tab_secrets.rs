@@ -1051,3 +1051,56 @@ async fn the_tab_queries_use_the_contact_name_index() {
         assert!(!text.contains("Seq Scan"), "{query}:\n{text}");
     }
 }
+
+#[actix_web::test]
+async fn the_rotate_key_command_with_keys_from_the_environment() {
+    let (app, _editor, id) = setup().await;
+    let dir = temp_dir("cli-env");
+    let old = BASE64.encode(&app.settings.secrets_key);
+    let new = BASE64.encode([11u8; 32]);
+    add(&app, id, "Jira", bearer("jira-Ll12"), None);
+    let run = |vars: &[(&str, &str)]| {
+        let mut map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        map.insert("DATABASE_URL".into(), app.db.url.clone());
+        map.insert("RAPPORT_DATA_DIR".into(), dir.display().to_string());
+        let mut out = Vec::new();
+        let result =
+            rapport::cli::secrets::rotate_key(&|n: &str| map.get(n).cloned(), None, &mut out);
+        (result, String::from_utf8(out).unwrap())
+    };
+
+    let (refused, _) = run(&[("RAPPORT_SECRETS_KEY", &old)]);
+    assert!(
+        refused.unwrap_err().contains("give the new key with --new-key-file"),
+        "a key from the environment is never generated"
+    );
+
+    let (report, printed) = run(&[
+        ("RAPPORT_SECRETS_KEY", &old),
+        ("RAPPORT_NEW_SECRETS_KEY", &new),
+    ]);
+    assert_eq!(report.unwrap().re_encrypted, 1);
+    assert!(printed.contains("Now set RAPPORT_SECRETS_KEY to the new key"), "{printed}");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "no key files written");
+
+    // A server still running with the old key writes another secret meanwhile…
+    let old_key = SecretsKey::from_bytes(&app.settings.secrets_key).unwrap();
+    add(&app, id, "Portal", bearer("portal-Mm13"), Some(&old_key));
+    // …which the restarted servers read through the previous key, and a second run moves.
+    let (report, printed) = run(&[
+        ("RAPPORT_SECRETS_KEY", &new),
+        ("RAPPORT_SECRETS_PREVIOUS_KEY", &old),
+        ("RAPPORT_NEW_SECRETS_KEY", &new),
+    ]);
+    let report = report.unwrap();
+    assert!(printed.contains("re-encrypting the secrets that still use an older key"));
+    assert_eq!((report.re_encrypted, report.already_current), (1, 1));
+    let only_new = Keyring::new(SecretsKey::from_bytes(&[11u8; 32]).unwrap(), Vec::new());
+    for row in stored(&app, id) {
+        assert!(row.open(&only_new).is_ok(), "{}", row.name);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
