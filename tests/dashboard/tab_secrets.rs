@@ -1074,7 +1074,9 @@ async fn the_rotate_key_command_with_keys_from_the_environment() {
 
     let (refused, _) = run(&[("RAPPORT_SECRETS_KEY", &old)]);
     assert!(
-        refused.unwrap_err().contains("give the new key with --new-key-file"),
+        refused
+            .unwrap_err()
+            .contains("give the new key with --new-key-file"),
         "a key from the environment is never generated"
     );
 
@@ -1083,8 +1085,15 @@ async fn the_rotate_key_command_with_keys_from_the_environment() {
         ("RAPPORT_NEW_SECRETS_KEY", &new),
     ]);
     assert_eq!(report.unwrap().re_encrypted, 1);
-    assert!(printed.contains("Now set RAPPORT_SECRETS_KEY to the new key"), "{printed}");
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "no key files written");
+    assert!(
+        printed.contains("Now set RAPPORT_SECRETS_KEY to the new key"),
+        "{printed}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "no key files written"
+    );
 
     // A server still running with the old key writes another secret meanwhile…
     let old_key = SecretsKey::from_bytes(&app.settings.secrets_key).unwrap();
