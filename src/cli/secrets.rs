@@ -25,7 +25,7 @@ use crate::config::{
 use crate::db;
 use crate::domain::secret_box::{Keyring, SecretsKey};
 use crate::models::Actor;
-use crate::models::secret::{self, RotationReport};
+use crate::models::secret_rotation::{self, RotationReport};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use diesel::{Connection, PgConnection};
@@ -175,7 +175,7 @@ pub fn rotate_key(
     let mut connection =
         PgConnection::establish(&url).map_err(|e| format!("DATABASE_URL: cannot connect: {e}"))?;
     db::migrate(&mut connection).map_err(|e| format!("migrations failed: {}", e.cause_chain()))?;
-    let report = secret::rotate_key(
+    let report = secret_rotation::rotate_key(
         &mut connection,
         &current,
         &new,

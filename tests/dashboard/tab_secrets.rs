@@ -16,6 +16,7 @@ use rapport::models::Actor;
 use rapport::models::audit::AuditEvent;
 use rapport::models::schema::{audit_events, secrets};
 use rapport::models::secret::{self, Secret};
+use rapport::models::secret_rotation;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -564,7 +565,7 @@ async fn key_rotation_keeps_every_secret_readable() {
 
     let current = keyring(&app);
     let new_key = SecretsKey::from_bytes(&[42u8; 32]).unwrap();
-    let report = secret::rotate_key(
+    let report = secret_rotation::rotate_key(
         &mut app.conn(),
         &current,
         &new_key,
@@ -605,7 +606,7 @@ async fn key_rotation_keeps_every_secret_readable() {
     assert_eq!(audit_containing(&app, "jira-Dd44"), 0);
 
     // Running it again finds nothing left to do, and changes nothing.
-    let again = secret::rotate_key(
+    let again = secret_rotation::rotate_key(
         &mut app.conn(),
         &after_rotation,
         &new_key,
@@ -710,7 +711,7 @@ async fn the_rotate_key_command_swaps_the_key_files_after_the_commit() {
     let pending = [5u8; 32];
     std::fs::write(dir.join("secrets.key.new"), BASE64.encode(pending)).unwrap();
     let pending_key = SecretsKey::from_bytes(&pending).unwrap();
-    secret::rotate_key(
+    secret_rotation::rotate_key(
         &mut app.conn(),
         &settings.secrets_keyring().unwrap(),
         &pending_key,

@@ -8,6 +8,7 @@ pub mod field;
 pub mod history;
 pub mod overview;
 pub mod secret_reveal;
+pub mod secret_writes;
 pub mod secrets;
 
 use super::super::routes;
@@ -37,34 +38,37 @@ pub fn register(config: &mut web::ServiceConfig) {
 fn register_secrets(config: &mut web::ServiceConfig) {
     config
         .route("/contacts/{id}/secrets", web::get().to(secrets::show))
-        .route("/contacts/{id}/secrets", web::post().to(secrets::create))
+        .route(
+            "/contacts/{id}/secrets",
+            web::post().to(secret_writes::create),
+        )
         .route(
             "/contacts/{id}/secrets/new",
-            web::get().to(secrets::new_form),
+            web::get().to(secret_writes::new_form),
         )
         .route(
             "/contacts/{id}/secrets/{secret}",
-            web::post().to(secrets::update),
+            web::post().to(secret_writes::update),
         )
         .route(
             "/contacts/{id}/secrets/{secret}/edit",
-            web::get().to(secrets::edit_form),
+            web::get().to(secret_writes::edit_form),
         )
         .route(
             "/contacts/{id}/secrets/{secret}/replace",
-            web::get().to(secrets::replace_form),
+            web::get().to(secret_writes::replace_form),
         )
         .route(
             "/contacts/{id}/secrets/{secret}/replace",
-            web::post().to(secrets::replace),
+            web::post().to(secret_writes::replace),
         )
         .route(
             "/contacts/{id}/secrets/{secret}/delete",
-            web::get().to(secrets::confirm_delete),
+            web::get().to(secret_writes::confirm_delete),
         )
         .route(
             "/contacts/{id}/secrets/{secret}/delete",
-            web::post().to(secrets::delete),
+            web::post().to(secret_writes::delete),
         )
         .route(
             "/contacts/{id}/secrets/{secret}/reveal",
