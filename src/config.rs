@@ -5,6 +5,7 @@
 //! process environment.
 
 use crate::domain::PhoneRegion;
+use crate::domain::secret_box::{Keyring, SecretBoxError};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use rand::RngCore;
@@ -13,9 +14,16 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use zeroize::Zeroizing;
 
 pub const SESSION_KEY_BYTES: usize = 64;
 pub const SECRETS_KEY_BYTES: usize = 32;
+/// The secrets key in the data directory, when `RAPPORT_SECRETS_KEY` is not set.
+pub const SECRETS_KEY_FILE: &str = "secrets.key";
+/// The next secrets key, written by `rapport secrets rotate-key` before its database commit.
+pub const SECRETS_KEY_NEW_FILE: &str = "secrets.key.new";
+/// The key a completed rotation replaced, kept for backups taken before it.
+pub const SECRETS_KEY_OLD_FILE: &str = "secrets.key.old";
 const DEFAULT_BIND: &str = "127.0.0.1:8080";
 const DEFAULT_DATA_DIR: &str = ".rapport";
 const DEFAULT_UPLOAD_LIMIT: usize = 25 * 1024 * 1024;
@@ -52,6 +60,8 @@ pub struct Settings {
     pub session_key: Vec<u8>,
     /// Encrypts contact secrets (32 bytes).
     pub secrets_key: Vec<u8>,
+    /// Older secrets keys that are only decrypted with (see [`SecretsKeys::older`]).
+    pub secrets_older_keys: Vec<Vec<u8>>,
     pub phone_region: PhoneRegion,
     /// Marks the session cookie `Secure`; on by default, off for plain-http local use.
     pub cookie_secure: bool,
@@ -81,9 +91,7 @@ impl Settings {
         mut on_key_generated: impl FnMut(&Path),
     ) -> Result<Settings, ConfigError> {
         let database_url = database_url(&lookup)?;
-        let data_dir = PathBuf::from(
-            non_empty(&lookup, "RAPPORT_DATA_DIR").unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
-        );
+        let data_dir = data_dir(&lookup);
         let bind = bind_override
             .or_else(|| non_empty(&lookup, "RAPPORT_BIND"))
             .unwrap_or_else(|| DEFAULT_BIND.into());
@@ -101,14 +109,7 @@ impl Settings {
             "session.key",
             &mut on_key_generated,
         )?;
-        let secrets_key = key(
-            &lookup,
-            "RAPPORT_SECRETS_KEY",
-            SECRETS_KEY_BYTES,
-            &data_dir,
-            "secrets.key",
-            &mut on_key_generated,
-        )?;
+        let secrets = secrets_keys(&lookup, &data_dir, &mut on_key_generated)?;
         let phone_region = match non_empty(&lookup, "RAPPORT_PHONE_REGION") {
             None => PhoneRegion::default(),
             Some(value) => value
@@ -156,12 +157,18 @@ impl Settings {
             bind,
             data_dir,
             session_key,
-            secrets_key,
+            secrets_key: secrets.primary.to_vec(),
+            secrets_older_keys: secrets.older.iter().map(|key| key.to_vec()).collect(),
             phone_region,
             cookie_secure,
             db_pool_size,
             upload_limit_bytes,
         })
+    }
+
+    /// The keys that encrypt and decrypt contact secrets.
+    pub fn secrets_keyring(&self) -> Result<Keyring, SecretBoxError> {
+        Keyring::from_bytes(&self.secrets_key, &self.secrets_older_keys)
     }
 
     /// Settings for a process that talks to the given database with fresh random keys and
@@ -173,11 +180,118 @@ impl Settings {
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
             session_key: random_bytes(SESSION_KEY_BYTES),
             secrets_key: random_bytes(SECRETS_KEY_BYTES),
+            secrets_older_keys: Vec::new(),
             phone_region: PhoneRegion::default(),
             cookie_secure: false,
             db_pool_size: 5,
             upload_limit_bytes: DEFAULT_UPLOAD_LIMIT,
         }
+    }
+}
+
+/// `RAPPORT_DATA_DIR`, or `./.rapport`.
+pub fn data_dir(lookup: &impl Fn(&str) -> Option<String>) -> PathBuf {
+    PathBuf::from(non_empty(lookup, "RAPPORT_DATA_DIR").unwrap_or_else(|| DEFAULT_DATA_DIR.into()))
+}
+
+/// Where the secrets key came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretsKeySource {
+    /// `RAPPORT_SECRETS_KEY`.
+    Environment,
+    /// `secrets.key` in the data directory (read, or generated just now).
+    DataDir,
+}
+
+/// The secrets keys of this installation, read the way `serve` reads them.
+pub struct SecretsKeys {
+    /// Encrypts new values (and decrypts).
+    pub primary: Zeroizing<Vec<u8>>,
+    /// Only decrypt: `RAPPORT_SECRETS_PREVIOUS_KEY` when the key comes from the environment;
+    /// `secrets.key.new` and `secrets.key.old` when it comes from the data directory, so values
+    /// stay readable whatever moment a key rotation was interrupted at.
+    pub older: Vec<Zeroizing<Vec<u8>>>,
+    pub source: SecretsKeySource,
+}
+
+impl fmt::Debug for SecretsKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecretsKeys")
+            .field("source", &self.source)
+            .field("older", &self.older.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Reads the secrets keys exactly as `serve` does: `RAPPORT_SECRETS_KEY` (with an optional
+/// `RAPPORT_SECRETS_PREVIOUS_KEY`), else `data_dir/secrets.key` (generated there if missing,
+/// reported through `on_key_generated`) with the rotation files beside it.
+pub fn secrets_keys(
+    lookup: &impl Fn(&str) -> Option<String>,
+    data_dir: &Path,
+    on_key_generated: &mut impl FnMut(&Path),
+) -> Result<SecretsKeys, ConfigError> {
+    if non_empty(lookup, "RAPPORT_SECRETS_KEY").is_some() {
+        let primary = key(
+            lookup,
+            "RAPPORT_SECRETS_KEY",
+            SECRETS_KEY_BYTES,
+            data_dir,
+            SECRETS_KEY_FILE,
+            on_key_generated,
+        )?;
+        let older = match non_empty(lookup, "RAPPORT_SECRETS_PREVIOUS_KEY") {
+            Some(encoded) => vec![Zeroizing::new(decode_key(
+                "RAPPORT_SECRETS_PREVIOUS_KEY",
+                &encoded,
+                SECRETS_KEY_BYTES,
+            )?)],
+            None => Vec::new(),
+        };
+        return Ok(SecretsKeys {
+            primary: Zeroizing::new(primary),
+            older,
+            source: SecretsKeySource::Environment,
+        });
+    }
+    let primary = key(
+        lookup,
+        "RAPPORT_SECRETS_KEY",
+        SECRETS_KEY_BYTES,
+        data_dir,
+        SECRETS_KEY_FILE,
+        on_key_generated,
+    )?;
+    let mut older = Vec::new();
+    for file in [SECRETS_KEY_NEW_FILE, SECRETS_KEY_OLD_FILE] {
+        if let Some(bytes) = read_key_file(&data_dir.join(file))? {
+            older.push(bytes);
+        }
+    }
+    Ok(SecretsKeys {
+        primary: Zeroizing::new(primary),
+        older,
+        source: SecretsKeySource::DataDir,
+    })
+}
+
+/// A secrets key file (base64), or `None` when it does not exist.
+pub fn read_key_file(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, ConfigError> {
+    match fs::read_to_string(path) {
+        Ok(encoded) => {
+            let encoded = Zeroizing::new(encoded);
+            decode_key("RAPPORT_SECRETS_KEY", &encoded, SECRETS_KEY_BYTES)
+                .map(|bytes| Some(Zeroizing::new(bytes)))
+                .map_err(|e| ConfigError {
+                    variable: "RAPPORT_SECRETS_KEY",
+                    problem: format!("{} is damaged: {}", path.display(), e.problem),
+                })
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(problem(
+            "RAPPORT_SECRETS_KEY",
+            format!("{} could not be read: {error}", path.display()),
+        )),
     }
 }
 
@@ -372,6 +486,46 @@ mod tests {
         let error = Settings::from_env(env(&[("DATABASE_URL", "mysql://x".into())]), None, |_| {})
             .unwrap_err();
         assert_eq!(error.variable, "DATABASE_URL");
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn secrets_keys_include_the_rotation_files_and_the_previous_key() {
+        let dir = temp_dir("rotation");
+        let vars = [
+            ("DATABASE_URL", "postgres://localhost/x".to_string()),
+            ("RAPPORT_DATA_DIR", dir.display().to_string()),
+        ];
+        let first = Settings::from_env(env(&vars), None, |_| {}).unwrap();
+        assert!(first.secrets_older_keys.is_empty());
+        fs::write(dir.join(SECRETS_KEY_NEW_FILE), BASE64.encode([3u8; 32])).unwrap();
+        fs::write(dir.join(SECRETS_KEY_OLD_FILE), BASE64.encode([4u8; 32])).unwrap();
+        let second = Settings::from_env(env(&vars), None, |_| panic!("generated")).unwrap();
+        assert_eq!(second.secrets_key, first.secrets_key);
+        assert_eq!(
+            second.secrets_older_keys,
+            vec![vec![3u8; 32], vec![4u8; 32]]
+        );
+        let keyring = second.secrets_keyring().unwrap();
+        assert!(keyring.can_read(&crate::domain::secret_box::key_id(&[3u8; 32])));
+
+        fs::write(dir.join(SECRETS_KEY_NEW_FILE), "garbage").unwrap();
+        let error = Settings::from_env(env(&vars), None, |_| {}).unwrap_err();
+        assert!(
+            error.problem.contains("secrets.key.new is damaged"),
+            "{error}"
+        );
+
+        // From the environment, the data directory's files are not consulted.
+        let from_env = [
+            ("DATABASE_URL", "postgres://localhost/x".to_string()),
+            ("RAPPORT_DATA_DIR", dir.display().to_string()),
+            ("RAPPORT_SECRETS_KEY", BASE64.encode([9u8; 32])),
+            ("RAPPORT_SECRETS_PREVIOUS_KEY", BASE64.encode([8u8; 32])),
+        ];
+        let settings = Settings::from_env(env(&from_env), None, |_| {}).unwrap();
+        assert_eq!(settings.secrets_key, vec![9u8; 32]);
+        assert_eq!(settings.secrets_older_keys, vec![vec![8u8; 32]]);
         let _ = fs::remove_dir_all(&dir);
     }
 

@@ -1,5 +1,6 @@
-// Rapport's small amount of JavaScript: keyboard shortcuts, inline-editor keys, and visible
-// messages when an htmx request fails. Everything also works without it.
+// Rapport's small amount of JavaScript: keyboard shortcuts, inline-editor keys, visible
+// messages when an htmx request fails, and hiding revealed secrets again. Everything also
+// works without it.
 (function () {
   "use strict";
 
@@ -55,6 +56,29 @@
       if (last) setTimeout(function () { last.remove(); }, 8000);
     }
   });
+
+  // Revealed secrets (data-hide-after="30"): after that many seconds the value is removed
+  // from the page, replaced by a short notice.
+  function scheduleHiding(root) {
+    if (!root || !root.querySelectorAll) return;
+    var nodes = Array.prototype.slice.call(root.querySelectorAll("[data-hide-after]"));
+    if (root.matches && root.matches("[data-hide-after]")) nodes.push(root);
+    nodes.forEach(function (node) {
+      if (node.hasAttribute("data-hide-scheduled")) return;
+      node.setAttribute("data-hide-scheduled", "");
+      var seconds = parseInt(node.getAttribute("data-hide-after"), 10);
+      if (!(seconds > 0)) seconds = 30;
+      setTimeout(function () {
+        if (!node.isConnected) return;
+        var notice = document.createElement("p");
+        notice.className = "muted secret-hidden";
+        notice.textContent = node.getAttribute("data-hidden-text") || "Hidden.";
+        node.replaceWith(notice);
+      }, seconds * 1000);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { scheduleHiding(document); });
+  document.addEventListener("htmx:load", function (event) { scheduleHiding(event.target); });
 
   // The server answers failed requests with a toast; these cover what never reached it.
   document.addEventListener("htmx:sendError", function () {

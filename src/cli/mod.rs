@@ -1,11 +1,14 @@
-//! The command line: `serve`, `migrate`, `user add|reset-password`, `seed`.
+//! The command line: `serve`, `migrate`, `user add|reset-password`, `seed`,
+//! `secrets rotate-key`.
 
+pub mod secrets;
 pub mod serve;
 pub mod user;
 
 use crate::config;
 use crate::db;
 use crate::domain::Role;
+use crate::domain::secret_box::SecretsKey;
 use clap::{Parser, Subcommand};
 use diesel::{Connection, PgConnection};
 
@@ -16,6 +19,8 @@ Environment:
   RAPPORT_DATA_DIR        where keys and files live (default ./.rapport)
   RAPPORT_SESSION_KEY     base64 of 64 random bytes; generated into the data directory if unset
   RAPPORT_SECRETS_KEY     base64 of 32 random bytes; generated likewise. Losing it loses the secrets.
+  RAPPORT_SECRETS_PREVIOUS_KEY  with RAPPORT_SECRETS_KEY: an older key still used to decrypt
+  RAPPORT_NEW_SECRETS_KEY for `secrets rotate-key`: the key to rotate to
   RAPPORT_PHONE_REGION    region for phone numbers typed without +country (default US)
   RAPPORT_COOKIE_SECURE   true|false: send the session cookie only over HTTPS (default true)
   RAPPORT_DB_POOL_SIZE    database connections per process (default 10)
@@ -46,6 +51,9 @@ pub enum Command {
     /// Manage staff users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage the encryption of contact secrets.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
     /// Fill the database with realistic demo contacts.
     Seed {
         /// How many contacts to create.
@@ -85,6 +93,20 @@ pub enum UserCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Re-encrypt every secret under a new key, in one transaction, then make it the key.
+    ///
+    /// The new key comes from --new-key-file, else RAPPORT_NEW_SECRETS_KEY, else (when the
+    /// current key is the data directory's secrets.key) a new one is generated. The previous
+    /// key is kept as secrets.key.old. Safe to run again after an interruption.
+    RotateKey {
+        /// A file holding the new key: base64 of 32 random bytes (`openssl rand -base64 32`).
+        #[arg(long, value_name = "PATH")]
+        new_key_file: Option<std::path::PathBuf>,
+    },
+}
+
 fn parse_role(input: &str) -> Result<Role, String> {
     input.parse()
 }
@@ -107,17 +129,45 @@ pub fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::User(command) => user::run(command),
+        Command::Secrets(command) => {
+            secrets::run(command, &config::process_env, &mut std::io::stdout())
+        }
         Command::Seed {
             contacts,
             with_activity,
         } => {
+            // Seeded secrets must be readable by the dashboard: the key is read, or generated
+            // into the data directory, exactly as `serve` does.
+            let secrets_key = if with_activity {
+                Some(seed_secrets_key()?)
+            } else {
+                None
+            };
             let mut connection = connect()?;
             db::migrate(&mut connection)
                 .map_err(|e| format!("migrations failed: {}", e.cause_chain()))?;
-            crate::seed::run(&mut connection, contacts, with_activity)
-                .map_err(|e| format!("seeding failed: {e}"))
+            crate::seed::run(
+                &mut connection,
+                contacts,
+                with_activity,
+                secrets_key.as_ref(),
+            )
+            .map_err(|e| format!("seeding failed: {e}"))
         }
     }
+}
+
+/// The secrets key `serve` would use, for encrypting seeded secrets.
+fn seed_secrets_key() -> Result<SecretsKey, String> {
+    let data_dir = config::data_dir(&config::process_env);
+    let keys = config::secrets_keys(&config::process_env, &data_dir, &mut |path| {
+        println!(
+            "Generated a new secrets key in {} (keep this file: without it the secrets cannot be read)",
+            path.display()
+        );
+    })
+    .map_err(|e| e.to_string())?;
+    SecretsKey::from_bytes(&keys.primary).map_err(|e| e.to_string())
 }
 
 /// A direct connection for one-off commands, from `DATABASE_URL`.

@@ -14,6 +14,8 @@ pub mod password;
 pub mod phone;
 pub mod role;
 pub mod schedule;
+pub mod secret;
+pub mod secret_box;
 pub mod task_draft;
 pub mod text;
 

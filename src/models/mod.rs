@@ -6,6 +6,8 @@ pub mod contact;
 pub mod contact_list;
 pub mod memory;
 pub mod schema;
+pub mod secret;
+pub mod secret_rotation;
 pub mod sign_in_throttle;
 pub mod sql;
 pub mod staff_user;

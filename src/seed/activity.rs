@@ -2,11 +2,11 @@
 //!
 //! Each kind of activity has one module with a `plan` (pure: invents the records from the
 //! generated contact) and a `write` (COPYs them once the contact ids are known): the audit
-//! trail (`history`), `tasks` and `memories`. Another kind gets a module, a field in
-//! [`Activity`], a line in [`plan`] and a line in [`write`].
+//! trail (`history`), `tasks`, `memories` and `secrets`. Another kind gets a module, a field
+//! in [`Activity`], a line in [`plan`] and a line in [`write`].
 
 use super::people::SeedPerson;
-use super::{history, memories, tasks};
+use super::{history, memories, secrets, tasks};
 use diesel::prelude::*;
 use rand::Rng;
 
@@ -22,6 +22,7 @@ pub struct Activity {
     pub history: Vec<history::Entry>,
     pub tasks: Vec<tasks::Entry>,
     pub memories: Vec<memories::Entry>,
+    pub secrets: Vec<secrets::Planned>,
 }
 
 /// How many records of each kind were written.
@@ -30,6 +31,7 @@ pub struct Written {
     pub history: usize,
     pub tasks: usize,
     pub memories: usize,
+    pub secrets: usize,
 }
 
 impl std::ops::AddAssign for Written {
@@ -37,6 +39,7 @@ impl std::ops::AddAssign for Written {
         self.history += other.history;
         self.tasks += other.tasks;
         self.memories += other.memories;
+        self.secrets += other.secrets;
     }
 }
 
@@ -68,11 +71,17 @@ pub fn plan<R: Rng>(rng: &mut R, person: &SeedPerson) -> Activity {
         history: history::plan(rng, person),
         tasks: tasks::plan(rng, person),
         memories: memories::plan(rng, person),
+        secrets: secrets::plan(rng, person),
     }
 }
 
-/// Writes the activity of written contacts, given as (contact id, activity).
-pub fn write(connection: &mut PgConnection, planned: &[(i64, &Activity)]) -> QueryResult<Written> {
+/// Writes the activity of written contacts, given as (contact id, activity); secrets within
+/// `secrets_budget`.
+pub fn write(
+    connection: &mut PgConnection,
+    planned: &[(i64, &Activity)],
+    secrets_budget: &mut secrets::Budget<'_>,
+) -> QueryResult<Written> {
     Ok(Written {
         history: history::write(
             connection,
@@ -91,6 +100,13 @@ pub fn write(connection: &mut PgConnection, planned: &[(i64, &Activity)]) -> Que
             planned
                 .iter()
                 .map(|(id, activity)| (*id, activity.memories.as_slice())),
+        )?,
+        secrets: secrets::write(
+            connection,
+            planned
+                .iter()
+                .map(|(id, activity)| (*id, activity.secrets.as_slice())),
+            secrets_budget,
         )?,
     })
 }

@@ -20,10 +20,12 @@ mod names;
 mod people;
 mod phones;
 mod pick;
+mod secrets;
 mod tasks;
 mod text;
 mod words;
 
+use crate::domain::secret_box::SecretsKey;
 use activity::{Activity, Selection, Written};
 use chrono::{DateTime, Utc};
 use contacts::SeedContact;
@@ -52,10 +54,12 @@ const REBUILD_FROM: u64 = 100_000;
 const ADVISORY_LOCK: i64 = 0x7261_7070_7365_6564; // "rappseed"
 
 /// Creates `contacts` demo contacts, with activity for some of them if `with_activity`.
+/// Seeded secrets are encrypted with `secrets_key` (none without it).
 pub fn run(
     connection: &mut PgConnection,
     contacts: u64,
     with_activity: bool,
+    secrets_key: Option<&SecretsKey>,
 ) -> Result<(), String> {
     if contacts == 0 {
         println!("Nothing to seed.");
@@ -63,12 +67,12 @@ pub fn run(
     }
     let started = Instant::now();
     let summary = connection
-        .transaction(|connection| seed(connection, contacts, with_activity, started))
+        .transaction(|connection| seed(connection, contacts, with_activity, secrets_key, started))
         .map_err(|error| format!("{error} (nothing was written)"))?;
     // After the commit: ANALYZE sees the new rows, and the list page's total (an estimate
     // from pg_class.reltuples) is right straight away.
     let analyze = if with_activity {
-        "ANALYZE contacts, audit_events, tasks, memories"
+        "ANALYZE contacts, audit_events, tasks, memories, secrets"
     } else {
         "ANALYZE contacts"
     };
@@ -85,10 +89,11 @@ pub fn run(
     );
     if with_activity {
         println!(
-            "Wrote {} history events, {} tasks and {} memories for {} contacts.",
+            "Wrote {} history events, {} tasks, {} memories and {} secrets for {} contacts.",
             thousands(summary.written.history as u64),
             thousands(summary.written.tasks as u64),
             thousands(summary.written.memories as u64),
+            thousands(summary.written.secrets as u64),
             thousands(summary.with_activity as u64)
         );
     }
@@ -120,6 +125,7 @@ fn seed(
     connection: &mut PgConnection,
     contacts: u64,
     with_activity: bool,
+    secrets_key: Option<&SecretsKey>,
     started: Instant,
 ) -> QueryResult<Summary> {
     diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
@@ -153,6 +159,7 @@ fn seed(
         with_activity: 0,
         written: Written::default(),
     };
+    let mut secrets_budget = secrets::Budget::new(secrets_key);
     // Every contact this seed writes gets an id above the highest one handed out before it.
     let mut ids_after = i64::try_from(plan.base).unwrap_or(i64::MAX);
     // Room for one chunk in flight: the generator works on the next while this one is copied.
@@ -167,7 +174,12 @@ fn seed(
             done += chunk.contacts.len() as u64;
             if !chunk.activity.is_empty() {
                 summary.with_activity += chunk.activity.len();
-                summary.written += write_activity(connection, &mut ids_after, &chunk.activity)?;
+                summary.written += write_activity(
+                    connection,
+                    &mut ids_after,
+                    &chunk.activity,
+                    &mut secrets_budget,
+                )?;
             }
             // Every 5%, and at the end.
             let step = done * 20 / contacts;
@@ -235,6 +247,7 @@ fn write_activity(
     connection: &mut PgConnection,
     ids_after: &mut i64,
     planned: &[(String, Activity)],
+    secrets_budget: &mut secrets::Budget<'_>,
 ) -> QueryResult<Written> {
     let fingerprints: Vec<&str> = planned.iter().map(|(f, _)| f.as_str()).collect();
     let ids = contacts::ids_by_fingerprint(connection, *ids_after, &fingerprints)?;
@@ -248,7 +261,7 @@ fn write_activity(
         })
         .collect::<QueryResult<Vec<_>>>()?;
     *ids_after = ids.values().copied().max().unwrap_or(*ids_after);
-    activity::write(connection, &with_ids)
+    activity::write(connection, &with_ids, secrets_budget)
 }
 
 #[derive(QueryableByName)]

@@ -88,6 +88,39 @@ pub fn memory_action(id: ContactId, memory_id: i64, action: &str, q: &str, befor
     )
 }
 
+/// The Secrets tab, optionally continuing after the secret named `after`.
+pub fn contact_secrets(id: ContactId, after: Option<&str>) -> String {
+    with_query(
+        &format!("/contacts/{id}/secrets"),
+        &[("after", after.unwrap_or(""))],
+    )
+}
+
+pub fn contact_secret_new(id: ContactId) -> String {
+    format!("/contacts/{id}/secrets/new")
+}
+
+/// Where a secret's name and description are saved.
+pub fn contact_secret(id: ContactId, secret: i64) -> String {
+    format!("/contacts/{id}/secrets/{secret}")
+}
+
+pub fn contact_secret_edit(id: ContactId, secret: i64) -> String {
+    format!("/contacts/{id}/secrets/{secret}/edit")
+}
+
+pub fn contact_secret_replace(id: ContactId, secret: i64) -> String {
+    format!("/contacts/{id}/secrets/{secret}/replace")
+}
+
+pub fn contact_secret_delete(id: ContactId, secret: i64) -> String {
+    format!("/contacts/{id}/secrets/{secret}/delete")
+}
+
+pub fn contact_secret_reveal(id: ContactId, secret: i64) -> String {
+    format!("/contacts/{id}/secrets/{secret}/reveal")
+}
+
 /// Percent-encodes a query parameter value.
 pub fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -171,6 +204,12 @@ mod tests {
             contact_field_edit(id, ContactField::Phone),
             "/contacts/7/fields/phone/edit"
         );
+        assert_eq!(contact_secrets(id, None), "/contacts/7/secrets");
+        assert_eq!(
+            contact_secrets(id, Some("Jira & co")),
+            "/contacts/7/secrets?after=Jira%20%26%20co"
+        );
+        assert_eq!(contact_secret_reveal(id, 3), "/contacts/7/secrets/3/reveal");
     }
 
     #[test]

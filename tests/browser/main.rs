@@ -12,4 +12,5 @@ mod common;
 
 mod chrome;
 mod create_edit_search;
+mod reveal_secret;
 mod tasks_and_memories;

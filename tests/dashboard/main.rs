@@ -13,4 +13,5 @@ mod errors;
 mod migrations;
 mod profile;
 mod tab_memories;
+mod tab_secrets;
 mod tab_tasks;

@@ -8,6 +8,9 @@ pub mod field;
 pub mod history;
 pub mod memories;
 pub mod overview;
+pub mod secret_reveal;
+pub mod secret_writes;
+pub mod secrets;
 pub mod tasks;
 
 use super::super::routes;
@@ -32,7 +35,53 @@ pub fn register(config: &mut web::ServiceConfig) {
             web::get().to(field::edit),
         )
         .configure(tasks::register)
-        .configure(memories::register);
+        .configure(memories::register)
+        .configure(register_secrets);
+}
+
+fn register_secrets(config: &mut web::ServiceConfig) {
+    config
+        .route("/contacts/{id}/secrets", web::get().to(secrets::show))
+        .route(
+            "/contacts/{id}/secrets",
+            web::post().to(secret_writes::create),
+        )
+        .route(
+            "/contacts/{id}/secrets/new",
+            web::get().to(secret_writes::new_form),
+        )
+        .route(
+            "/contacts/{id}/secrets/{secret}",
+            web::post().to(secret_writes::update),
+        )
+        .route(
+            "/contacts/{id}/secrets/{secret}/edit",
+            web::get().to(secret_writes::edit_form),
+        )
+        .route(
+            "/contacts/{id}/secrets/{secret}/replace",
+            web::get().to(secret_writes::replace_form),
+        )
+        .route(
+            "/contacts/{id}/secrets/{secret}/replace",
+            web::post().to(secret_writes::replace),
+        )
+        .route(
+            "/contacts/{id}/secrets/{secret}/delete",
+            web::get().to(secret_writes::confirm_delete),
+        )
+        .route(
+            "/contacts/{id}/secrets/{secret}/delete",
+            web::post().to(secret_writes::delete),
+        )
+        .route(
+            "/contacts/{id}/secrets/{secret}/reveal",
+            web::get().to(secret_reveal::reveal_form),
+        )
+        .route(
+            "/contacts/{id}/secrets/{secret}/reveal",
+            web::post().to(secret_reveal::reveal),
+        );
 }
 
 /// Counts the rows behind a tab, for its label.
@@ -62,6 +111,11 @@ pub const TABS: &[Tab] = &[
         slug: "memories",
         label: "Memories",
         count: Some(memories::count),
+    },
+    Tab {
+        slug: secrets::SLUG,
+        label: "Secrets",
+        count: Some(secrets::count),
     },
     Tab {
         slug: "history",
@@ -201,14 +255,19 @@ mod tests {
 
     #[test]
     fn tab_links_mark_the_active_tab_and_carry_counts() {
-        let counts: Vec<Option<i64>> = TABS.iter().map(|tab| tab.count.map(|_| 4)).collect();
+        let counts: Vec<Option<i64>> = TABS
+            .iter()
+            .map(|tab| (tab.slug == "history").then_some(4))
+            .collect();
         let links = tab_links(ContactId(3), "history", &counts);
         assert_eq!(links.len(), TABS.len());
         assert_eq!(links[0].url, "/contacts/3");
         assert!(!links[0].active);
         assert_eq!(links[0].count, None);
-        let history = links.iter().find(|link| link.label == "History").unwrap();
-        assert_eq!(history.url, "/contacts/3/history");
+        let history = links
+            .iter()
+            .find(|link| link.url == "/contacts/3/history")
+            .unwrap();
         assert!(history.active);
         assert_eq!(history.count, Some(4));
         assert_eq!(links.iter().filter(|link| link.active).count(), 1);

@@ -1,0 +1,289 @@
+//! The Secrets tab: a contact's credentials for personalised integrations.
+//!
+//! The list shows name, description, kind and when it was updated; never any part of a value.
+//! Every action opens a panel above the list (add, edit name and description, replace the
+//! value, delete, reveal) at its own URL, so each works as a plain page without JavaScript and
+//! as an htmx swap of `#profile-tabs` with it. The writes are in [`super::secret_writes`],
+//! revealing in [`super::secret_reveal`].
+
+use super::super::super::current_user::CurrentUser;
+use super::super::super::htmx::Htmx;
+use super::super::super::layout::{PageContext, Section};
+use super::super::super::render;
+use super::super::super::routes;
+use super::super::super::session::{FlashKind, TypedSession};
+use super::super::super::views;
+use super::super::parse_id;
+use super::secret_reveal::RevealView;
+use super::secret_writes::{DeleteView, SecretFormView};
+use super::{ProfileView, tab_counts};
+use crate::db;
+use crate::domain::ContactId;
+use crate::domain::secret::SecretKind;
+use crate::domain::secret_box::Keyring;
+use crate::error::AppError;
+use crate::models::secret::{self, SecretSummary};
+use crate::models::{Contact, contact};
+use crate::startup::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use diesel::PgConnection;
+use serde::Deserialize;
+
+/// Secrets per page.
+const PAGE_SIZE: i64 = 25;
+/// The tab's slug.
+pub const SLUG: &str = "secrets";
+
+/// The tab's count.
+pub fn count(connection: &mut PgConnection, id: ContactId) -> diesel::QueryResult<i64> {
+    secret::count(connection, id)
+}
+
+/// One secret in the list.
+pub struct SecretRowView {
+    pub element_id: String,
+    pub name: String,
+    pub description: String,
+    pub kind: &'static str,
+    pub updated: String,
+    pub updated_iso: String,
+    /// Encrypted under a key this server does not have.
+    pub unreadable: bool,
+    pub edit_url: String,
+    pub replace_url: String,
+    pub delete_url: String,
+    pub reveal_url: String,
+}
+
+impl SecretRowView {
+    fn new(contact: ContactId, row: &SecretSummary, keyring: &Keyring) -> Self {
+        SecretRowView {
+            element_id: format!("secret-{}", row.id),
+            name: row.name.clone(),
+            description: row.description.clone().unwrap_or_default(),
+            kind: kind_label(&row.kind),
+            updated: views::timestamp(row.updated_at),
+            updated_iso: views::iso(row.updated_at),
+            unreadable: !keyring.can_read(&row.key_id),
+            edit_url: routes::contact_secret_edit(contact, row.id),
+            replace_url: routes::contact_secret_replace(contact, row.id),
+            delete_url: routes::contact_secret_delete(contact, row.id),
+            reveal_url: routes::contact_secret_reveal(contact, row.id),
+        }
+    }
+}
+
+pub fn kind_label(stored: &str) -> &'static str {
+    stored
+        .parse::<SecretKind>()
+        .map_or("Unknown", SecretKind::label)
+}
+
+/// What opens above the list.
+pub enum Panel {
+    None,
+    /// A short confirmation after a write (htmx; plain forms get a flash after a redirect).
+    Notice(String),
+    Form(SecretFormView),
+    Delete(DeleteView),
+    Reveal(RevealView),
+}
+
+/// The tab's content.
+pub struct SecretsView {
+    pub rows: Vec<SecretRowView>,
+    pub total: i64,
+    pub first_url: Option<String>,
+    pub more_url: Option<String>,
+    pub new_url: String,
+    pub can_edit: bool,
+    pub can_reveal: bool,
+    pub panel: Panel,
+}
+
+#[derive(Template)]
+#[template(path = "contacts/profile/secrets.html")]
+struct SecretsPage {
+    page: PageContext,
+    profile: ProfileView,
+    secrets: SecretsView,
+}
+
+#[derive(Template)]
+#[template(path = "contacts/profile/secrets.html", block = "tabs")]
+struct SecretsTabs {
+    profile: ProfileView,
+    secrets: SecretsView,
+}
+
+/// What every answer of this tab shows besides its panel.
+pub struct Loaded {
+    pub contact: Contact,
+    pub counts: Vec<Option<i64>>,
+    pub total: i64,
+    pub page: Vec<SecretSummary>,
+    pub after: Option<String>,
+}
+
+/// Loads the contact, tab counts and one page of secrets, plus whatever `extra` reads, in one
+/// trip to the database.
+pub async fn load<T, F>(
+    state: &AppState,
+    id: ContactId,
+    after: Option<String>,
+    extra: F,
+) -> Result<(Loaded, T), AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
+{
+    db::run(&state.pool, move |conn| {
+        let found = contact::find(conn, id)?;
+        let counts = tab_counts(conn, id)?;
+        let total = secret::count(conn, id)?;
+        let page = secret::list(conn, id, after.as_deref(), PAGE_SIZE + 1)?;
+        let extra = extra(conn)?;
+        Ok((
+            Loaded {
+                contact: found,
+                counts,
+                total,
+                page,
+                after,
+            },
+            extra,
+        ))
+    })
+    .await
+}
+
+/// The server's keys; they were checked at start, so failing here is a fault.
+pub fn keyring(state: &AppState) -> Result<Keyring, AppError> {
+    state.settings.secrets_keyring().map_err(AppError::internal)
+}
+
+/// Renders the tab (whole page, or the tabs fragment for htmx) with `panel` open.
+pub fn render_tab(
+    user: &CurrentUser,
+    session: &TypedSession,
+    htmx: &Htmx,
+    state: &AppState,
+    loaded: Loaded,
+    panel: Panel,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let keyring = keyring(state)?;
+    let id = loaded.contact.contact_id();
+    let has_more = loaded.page.len() as i64 > PAGE_SIZE;
+    let shown: Vec<&SecretSummary> = loaded.page.iter().take(PAGE_SIZE as usize).collect();
+    let secrets = SecretsView {
+        rows: shown
+            .iter()
+            .map(|row| SecretRowView::new(id, row, &keyring))
+            .collect(),
+        total: loaded.total,
+        first_url: loaded
+            .after
+            .as_ref()
+            .map(|_| routes::contact_secrets(id, None)),
+        more_url: shown
+            .last()
+            .filter(|_| has_more)
+            .map(|last| routes::contact_secrets(id, Some(&last.name))),
+        new_url: routes::contact_secret_new(id),
+        can_edit: user.can_edit(),
+        can_reveal: user.role.is_admin(),
+        panel,
+    };
+    let profile = ProfileView::new(&loaded.contact, SLUG, &loaded.counts, user.can_edit());
+    if htmx.targets("profile-tabs") {
+        render::html(status, &SecretsTabs { profile, secrets })
+    } else {
+        let page = PageContext::signed_in(user, session, Section::Contacts);
+        render::html(
+            status,
+            &SecretsPage {
+                page,
+                profile,
+                secrets,
+            },
+        )
+    }
+}
+
+/// After a successful write: the list with a notice (htmx, URL reset to the tab), or a
+/// redirect with a flash (plain forms).
+pub async fn written(
+    user: &CurrentUser,
+    session: &TypedSession,
+    htmx: &Htmx,
+    state: &AppState,
+    id: ContactId,
+    notice: String,
+) -> Result<HttpResponse, AppError> {
+    if !htmx.targets("profile-tabs") {
+        session.set_flash(FlashKind::Success, notice);
+        return Ok(render::redirect(htmx, &routes::contact_secrets(id, None)));
+    }
+    let (loaded, ()) = load(state, id, None, |_| Ok(())).await?;
+    let mut response = render_tab(
+        user,
+        session,
+        htmx,
+        state,
+        loaded,
+        Panel::Notice(notice),
+        StatusCode::OK,
+    )?;
+    if let Ok(url) = routes::contact_secrets(id, None).parse() {
+        response.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("hx-push-url"),
+            url,
+        );
+    }
+    Ok(response)
+}
+
+/// `?after=<name>`: the page after that secret.
+#[derive(Deserialize)]
+pub struct PageQuery {
+    #[serde(default)]
+    after: String,
+}
+
+/// Reads `{id}/secrets/{secret}`.
+pub fn parse_ids(path: &(String, String)) -> Result<(ContactId, i64), AppError> {
+    let id = parse_id(&path.0)?;
+    let secret = path
+        .1
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(AppError::NotFound)?;
+    Ok((id, secret))
+}
+
+/// `GET /contacts/{id}/secrets`.
+pub async fn show(
+    user: CurrentUser,
+    session: TypedSession,
+    htmx: Htmx,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let after = Some(query.into_inner().after).filter(|a| !a.is_empty());
+    let (loaded, ()) = load(&state, id, after, |_| Ok(())).await?;
+    render_tab(
+        &user,
+        &session,
+        &htmx,
+        &state,
+        loaded,
+        Panel::None,
+        StatusCode::OK,
+    )
+}
