@@ -6,6 +6,8 @@ pub mod contact;
 pub mod contact_list;
 pub mod schema;
 pub mod sign_in_throttle;
+pub mod space;
+pub mod space_file;
 pub mod sql;
 pub mod staff_user;
 
