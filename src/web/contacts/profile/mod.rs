@@ -7,6 +7,7 @@
 pub mod field;
 pub mod history;
 pub mod overview;
+pub mod spaces;
 
 use super::super::routes;
 use super::super::views;
@@ -28,7 +29,8 @@ pub fn register(config: &mut web::ServiceConfig) {
         .route(
             "/contacts/{id}/fields/{field}/edit",
             web::get().to(field::edit),
-        );
+        )
+        .configure(spaces::register);
 }
 
 /// Counts the rows behind a tab, for its label.
@@ -48,6 +50,11 @@ pub const TABS: &[Tab] = &[
         slug: "",
         label: "Overview",
         count: None,
+    },
+    Tab {
+        slug: spaces::SLUG,
+        label: "Spaces",
+        count: Some(spaces::count),
     },
     Tab {
         slug: "history",
@@ -187,12 +194,19 @@ mod tests {
 
     #[test]
     fn tab_links_mark_the_active_tab_and_carry_counts() {
-        let links = tab_links(ContactId(3), "history", &[None, Some(4)]);
+        // Counts in TABS order; found by label, so adding a tab does not move this test.
+        let counts: Vec<Option<i64>> = TABS
+            .iter()
+            .map(|tab| (tab.slug == "history").then_some(4))
+            .collect();
+        let links = tab_links(ContactId(3), "history", &counts);
         assert_eq!(links.len(), TABS.len());
         assert_eq!(links[0].url, "/contacts/3");
         assert!(!links[0].active);
-        assert_eq!(links[1].url, "/contacts/3/history");
-        assert!(links[1].active);
-        assert_eq!(links[1].count, Some(4));
+        let history = links.iter().find(|link| link.label == "History").unwrap();
+        assert_eq!(history.url, "/contacts/3/history");
+        assert!(history.active);
+        assert_eq!(history.count, Some(4));
+        assert_eq!(links.iter().filter(|link| link.active).count(), 1);
     }
 }
