@@ -12,3 +12,4 @@ mod contacts_list;
 mod errors;
 mod migrations;
 mod profile;
+mod tab_spaces;
