@@ -12,3 +12,4 @@ mod common;
 
 mod chrome;
 mod create_edit_search;
+mod spaces;
