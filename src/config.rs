@@ -81,9 +81,7 @@ impl Settings {
         mut on_key_generated: impl FnMut(&Path),
     ) -> Result<Settings, ConfigError> {
         let database_url = database_url(&lookup)?;
-        let data_dir = PathBuf::from(
-            non_empty(&lookup, "RAPPORT_DATA_DIR").unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
-        );
+        let data_dir = data_dir(&lookup);
         let bind = bind_override
             .or_else(|| non_empty(&lookup, "RAPPORT_BIND"))
             .unwrap_or_else(|| DEFAULT_BIND.into());
@@ -193,6 +191,11 @@ pub fn database_url(lookup: &impl Fn(&str) -> Option<String>) -> Result<String, 
         ));
     }
     Ok(url)
+}
+
+/// `RAPPORT_DATA_DIR`, or `.rapport`: where keys, the local database and space files live.
+pub fn data_dir(lookup: &impl Fn(&str) -> Option<String>) -> PathBuf {
+    PathBuf::from(non_empty(lookup, "RAPPORT_DATA_DIR").unwrap_or_else(|| DEFAULT_DATA_DIR.into()))
 }
 
 /// The process environment as a lookup function.

@@ -18,7 +18,8 @@ use crate::domain::SpaceId;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::fs;
-use std::io;
+use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 use tokio::io::AsyncWriteExt;
@@ -78,6 +79,29 @@ impl SpaceStore {
             limit,
             finished: false,
         })
+    }
+
+    /// Stages a small file that is already in memory (demo data): written under a temporary
+    /// name, synced and hashed, like an upload (blocking).
+    pub fn stage_bytes(&self, bytes: &[u8]) -> io::Result<StagedFile> {
+        let dir = self.temp_dir();
+        fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{}.part", new_storage_key()));
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)?;
+        // Armed from here on: a failed write or sync removes the file.
+        let staged = StagedFile {
+            path,
+            size: bytes.len() as u64,
+            sha256: hex(&Sha256::digest(bytes)),
+            armed: true,
+        };
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        Ok(staged)
     }
 
     /// Opens a stored file for reading.
@@ -367,6 +391,20 @@ mod tests {
         store.remove_space(SpaceId(7), &[key]);
         assert!(files_under(&dir).is_empty());
         assert!(!store.space_dir(SpaceId(7)).exists());
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn bytes_in_memory_are_staged_like_an_upload() {
+        let (dir, store) = temp_store("bytes");
+        let staged = store.stage_bytes(b"demo").unwrap();
+        assert_eq!(staged.size, 4);
+        assert_eq!(staged.sha256, hex(&Sha256::digest(b"demo")));
+        let placed = staged.place(&store, SpaceId(3)).unwrap();
+        let path = store.file_path(SpaceId(3), &placed.storage_key).unwrap();
+        placed.keep();
+        assert_eq!(fs::read(&path).unwrap(), b"demo");
+        assert_eq!(files_under(&dir), vec![path]);
         let _ = fs::remove_dir_all(&dir);
     }
 

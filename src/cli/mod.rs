@@ -114,7 +114,8 @@ pub fn run(cli: Cli) -> Result<(), String> {
             let mut connection = connect()?;
             db::migrate(&mut connection)
                 .map_err(|e| format!("migrations failed: {}", e.cause_chain()))?;
-            crate::seed::run(&mut connection, contacts, with_activity)
+            let data_dir = config::data_dir(&config::process_env);
+            crate::seed::run(&mut connection, contacts, with_activity, &data_dir)
                 .map_err(|e| format!("seeding failed: {e}"))
         }
     }

@@ -5,8 +5,8 @@
 //! only the audit trail (`history`); conversations, tasks and the like get a module, a field
 //! in [`Activity`], a line in [`plan`] and a line in [`write`].
 
-use super::history;
 use super::people::SeedPerson;
+use super::{history, spaces};
 use diesel::prelude::*;
 use rand::Rng;
 
@@ -20,17 +20,20 @@ const MAX_CONTACTS: u64 = 200_000;
 #[derive(Debug, Clone, Default)]
 pub struct Activity {
     pub history: Vec<history::Entry>,
+    pub spaces: Vec<spaces::Planned>,
 }
 
 /// How many records of each kind were written.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Written {
     pub history: usize,
+    pub spaces: usize,
 }
 
 impl std::ops::AddAssign for Written {
     fn add_assign(&mut self, other: Self) {
         self.history += other.history;
+        self.spaces += other.spaces;
     }
 }
 
@@ -60,6 +63,7 @@ impl Selection {
 pub fn plan<R: Rng>(rng: &mut R, person: &SeedPerson) -> Activity {
     Activity {
         history: history::plan(rng, person),
+        spaces: spaces::plan(rng, person),
     }
 }
 
@@ -71,6 +75,12 @@ pub fn write(connection: &mut PgConnection, planned: &[(i64, &Activity)]) -> Que
             planned
                 .iter()
                 .map(|(id, activity)| (*id, activity.history.as_slice())),
+        )?,
+        spaces: spaces::write(
+            connection,
+            planned
+                .iter()
+                .map(|(id, activity)| (*id, activity.spaces.as_slice())),
         )?,
     })
 }
