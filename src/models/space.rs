@@ -280,7 +280,7 @@ pub fn delete(
             Value::Null,
         );
         if !file_names.is_empty() {
-            changes.field("files", json!(file_names.join(", ")), Value::Null);
+            changes.field("files", json!(names_for_audit(&file_names)), Value::Null);
         }
         audit::record(connection, actor, "delete", space.subject(), changes)?;
         Ok(DeletedSpace {
@@ -289,4 +289,30 @@ pub fn delete(
             storage_keys,
         })
     })
+}
+
+/// Names audited with a deleted space: all of them up to a point, then a count, so a space of
+/// thousands of files does not make one huge audit entry.
+fn names_for_audit(names: &[String]) -> String {
+    const LISTED: usize = 50;
+    let listed = names[..names.len().min(LISTED)].join(", ");
+    match names.len().saturating_sub(LISTED) {
+        0 => listed,
+        more => format!("{listed} and {more} more"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audited_names_are_bounded() {
+        let names: Vec<String> = (1..=3).map(|n| format!("f{n}")).collect();
+        assert_eq!(names_for_audit(&names), "f1, f2, f3");
+        let many: Vec<String> = (1..=60).map(|n| format!("f{n}")).collect();
+        let audited = names_for_audit(&many);
+        assert!(audited.starts_with("f1, f2,"));
+        assert!(audited.ends_with("f50 and 10 more"), "{audited}");
+    }
 }

@@ -398,6 +398,25 @@ async fn upload_one_file_store_its_hash_and_download_identical_bytes() {
     );
     assert_eq!(download.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(download.header("content-length"), Some("70000"));
+    // Sent as stored even to a client that accepts gzip (no re-encoding of downloads).
+    let mut stream = raw_connection(&app).await;
+    let head = format!(
+        "GET /contacts/{id}/spaces/{space_id}/files/{} HTTP/1.1\r\nHost: localhost\r\n\
+         Cookie: {}\r\nAccept-Encoding: gzip, br\r\nConnection: close\r\n\r\n",
+        row.id,
+        client.cookie_header()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let raw = String::from_utf8_lossy(&raw).to_ascii_lowercase();
+    assert!(
+        raw.starts_with("http/1.1 200"),
+        "{}",
+        &raw[..200.min(raw.len())]
+    );
+    assert!(raw.contains("content-length: 70000"));
+    assert!(!raw.contains("content-encoding: gzip"));
     assert_eq!(
         audit_actions(&app, "space_file"),
         ["uploaded"],

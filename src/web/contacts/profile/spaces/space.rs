@@ -323,12 +323,13 @@ pub async fn delete(
     let actor = user.actor();
     let store = SpaceStore::new(&state.settings.data_dir);
     let deleted = db::run(&state.pool, move |conn| {
-        let deleted = space::delete(conn, id, space_id, &actor)?;
-        // Committed: the bytes can go.
-        store.remove_space(space_id, &deleted.storage_keys);
-        Ok(deleted)
+        Ok(space::delete(conn, id, space_id, &actor)?)
     })
     .await?;
+    // Committed: the bytes can go, without holding a connection. A blocking task runs to the
+    // end even if the client leaves meanwhile.
+    let keys = deleted.storage_keys.clone();
+    web::block(move || store.remove_space(space_id, &keys)).await?;
     let files = match deleted.file_names.len() {
         0 => String::new(),
         n => format!(" and its {}", files_label(n as i64)),

@@ -224,12 +224,17 @@ fn declared_length(request: &HttpRequest) -> Option<u64> {
         .ok()
 }
 
-/// A body that ended early or broke: the client went away or sent something malformed.
+/// A body that ended early (the client went away) or that is not a readable upload.
 fn interrupted(error: actix_multipart::MultipartError) -> AppError {
-    tracing::info!(%error, "an upload did not arrive complete; nothing was stored");
-    AppError::BadRequest(
-        "The upload did not arrive complete, so nothing was saved. Try again.".into(),
-    )
+    use actix_multipart::MultipartError;
+    tracing::info!(%error, "an upload was not read to the end; nothing was stored");
+    let message = match error {
+        MultipartError::Incomplete | MultipartError::Payload(_) => {
+            "The upload did not arrive complete, so nothing was saved. Try again."
+        }
+        _ => "The upload could not be read, so nothing was saved. Upload the files with the form.",
+    };
+    AppError::BadRequest(message.into())
 }
 
 /// Reads the whole body: files into temporary files, `replace` into a flag. Returns an error
