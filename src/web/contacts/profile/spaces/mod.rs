@@ -8,6 +8,7 @@
 
 pub mod files;
 pub mod list;
+pub mod receive;
 pub mod space;
 pub mod upload;
 pub mod views;

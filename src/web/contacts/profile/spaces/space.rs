@@ -9,7 +9,7 @@ use super::super::super::super::routes;
 use super::super::super::super::session::{FlashKind, TypedSession};
 use super::super::super::parse_id;
 use super::super::tab_counts;
-use super::upload::MAX_FILES;
+use super::receive::MAX_FILES;
 use super::views::{
     DeleteSpaceView, Panel, SpaceForm, SpaceView, UploadFeedback, UploadForm, files_label,
 };
