@@ -432,6 +432,27 @@ async fn upload_one_file_store_its_hash_and_download_identical_bytes() {
     assert_eq!(changes["space"]["after"], "Contracts");
     assert!(!changes.to_string().contains("\"data\""));
 
+    // Well above the 1 MiB limit of form bodies: uploads stream past it.
+    let large: Vec<u8> = (0..3 * 1024 * 1024u32).map(|i| (i % 7) as u8).collect();
+    let response = client
+        .post_multipart(
+            &upload_url(id, space_id),
+            &[Part::file(
+                "files",
+                "large.bin",
+                "application/octet-stream",
+                &large,
+            )],
+        )
+        .await;
+    assert_eq!(response.status, 303, "{}", response.body);
+    let stored_large = file_rows(&app, space_id)
+        .into_iter()
+        .find(|r| r.path == "large.bin")
+        .unwrap();
+    assert_eq!(stored_large.size, 3 * 1024 * 1024);
+    assert_eq!(stored_large.sha256, sha256_hex(&large));
+
     // A name with non-ASCII characters downloads under its exact name.
     let response = client
         .post_multipart(
