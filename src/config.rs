@@ -189,7 +189,7 @@ impl Settings {
     }
 }
 
-/// `RAPPORT_DATA_DIR`, or `./.rapport`.
+/// `RAPPORT_DATA_DIR`, or `./.rapport`: where keys, the local database and space files live.
 pub fn data_dir(lookup: &impl Fn(&str) -> Option<String>) -> PathBuf {
     PathBuf::from(non_empty(lookup, "RAPPORT_DATA_DIR").unwrap_or_else(|| DEFAULT_DATA_DIR.into()))
 }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod models;
 pub mod seed;
 pub mod startup;
+pub mod storage;
 pub mod telemetry;
 pub mod web;
 

@@ -20,7 +20,9 @@ pub struct AppState {
     pub settings: Settings,
 }
 
-/// Largest form or JSON body accepted (uploads have their own limit).
+/// Largest form or JSON body accepted. Space uploads are not buffered, so this does not apply
+/// to them: their route streams the body with its own limits (per file and per request, see
+/// `web::contacts::profile::spaces::receive`).
 const BODY_LIMIT: usize = 1024 * 1024;
 
 /// Builds the application: routes, sessions, CSRF checks, error pages, security headers.

@@ -1,6 +1,6 @@
-// Rapport's small amount of JavaScript: keyboard shortcuts, inline-editor keys, visible
-// messages when an htmx request fails, and hiding revealed secrets again. Everything also
-// works without it.
+// Rapport's small amount of JavaScript: keyboard shortcuts, inline-editor keys, upload progress,
+// visible messages when an htmx request fails, and hiding revealed secrets again. Everything
+// also works without it.
 (function () {
   "use strict";
 
@@ -79,6 +79,48 @@
   }
   document.addEventListener("DOMContentLoaded", function () { scheduleHiding(document); });
   document.addEventListener("htmx:load", function (event) { scheduleHiding(event.target); });
+  // Space uploads: a progress bar while htmx sends the files, and the per-file limit checked
+  // before anything is sent (the server checks it again). Without JavaScript the form is a
+  // plain multipart post.
+  function uploadForm(node) {
+    return node && node.closest ? node.closest("form[data-upload]") : null;
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = uploadForm(event.target);
+    if (!form) return;
+    var bar = form.querySelector("progress");
+    if (bar) { bar.value = 0; bar.hidden = false; }
+    form.setAttribute("aria-busy", "true");
+  });
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var form = uploadForm(event.target);
+    var detail = event.detail;
+    if (!form || !detail.lengthComputable || !detail.total) return;
+    var bar = form.querySelector("progress");
+    if (bar) bar.value = Math.round(detail.loaded * 100 / detail.total);
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = uploadForm(event.target);
+    if (!form) return;
+    form.removeAttribute("aria-busy");
+    // After a successful upload the page reloads (HX-Redirect); keep the full bar until then.
+    var xhr = event.detail.xhr;
+    var leaving = xhr && xhr.getResponseHeader("HX-Redirect");
+    var bar = form.querySelector("progress");
+    if (bar && !leaving) bar.hidden = true;
+  });
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type='file'][data-max-bytes]")) return;
+    var max = Number(input.getAttribute("data-max-bytes"));
+    var tooLarge = Array.prototype.filter.call(input.files || [], function (file) {
+      return file.size > max;
+    }).map(function (file) { return file.name; });
+    input.setCustomValidity(tooLarge.length
+      ? "Larger than the " + input.getAttribute("data-limit-label") + " limit for one file: " + tooLarge.join(", ")
+      : "");
+    if (tooLarge.length) input.reportValidity();
+  });
 
   // The server answers failed requests with a toast; these cover what never reached it.
   document.addEventListener("htmx:sendError", function () {

@@ -146,11 +146,13 @@ pub fn run(cli: Cli) -> Result<(), String> {
             let mut connection = connect()?;
             db::migrate(&mut connection)
                 .map_err(|e| format!("migrations failed: {}", e.cause_chain()))?;
+            let data_dir = config::data_dir(&config::process_env);
             crate::seed::run(
                 &mut connection,
                 contacts,
                 with_activity,
                 secrets_key.as_ref(),
+                &data_dir,
             )
             .map_err(|e| format!("seeding failed: {e}"))
         }

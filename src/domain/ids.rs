@@ -26,3 +26,11 @@ id_type!(
     /// Identifies a row of `staff_users`.
     StaffUserId
 );
+id_type!(
+    /// Identifies a row of `spaces`.
+    SpaceId
+);
+id_type!(
+    /// Identifies a row of `space_files`.
+    SpaceFileId
+);

@@ -1,11 +1,13 @@
 //! Validated value types and pure rules. Nothing here touches the database or the network,
 //! so everything is unit-tested in place.
 
+pub mod byte_size;
 pub mod contact_draft;
 pub mod contact_field;
 pub mod contact_source;
 pub mod email;
 pub mod field_errors;
+pub mod file_name;
 pub mod ids;
 pub mod listing;
 pub mod memory_text;
@@ -16,6 +18,7 @@ pub mod role;
 pub mod schedule;
 pub mod secret;
 pub mod secret_box;
+pub mod space_draft;
 pub mod task_draft;
 pub mod text;
 
@@ -24,7 +27,7 @@ pub use contact_field::ContactField;
 pub use contact_source::ContactSource;
 pub use email::EmailAddress;
 pub use field_errors::{FieldError, FieldErrors};
-pub use ids::{ContactId, StaffUserId};
+pub use ids::{ContactId, SpaceFileId, SpaceId, StaffUserId};
 pub use meta::{MetaFields, MetaRow};
 pub use phone::{PhoneNumber, PhoneRegion};
 pub use role::Role;

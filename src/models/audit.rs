@@ -108,6 +108,16 @@ impl Changes {
         self
     }
 
+    /// Records a value that did not change but says what the event is about (a replaced
+    /// file's name, the space a file is in): shown with the same value before and after.
+    pub fn context(&mut self, name: &str, value: Value) -> &mut Self {
+        self.0.insert(
+            name.to_string(),
+            serde_json::json!({ "before": value.clone(), "after": value }),
+        );
+        self
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -9,6 +9,8 @@ pub mod schema;
 pub mod secret;
 pub mod secret_rotation;
 pub mod sign_in_throttle;
+pub mod space;
+pub mod space_file;
 pub mod sql;
 pub mod staff_user;
 pub mod task;

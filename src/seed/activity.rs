@@ -6,7 +6,7 @@
 //! in [`Activity`], a line in [`plan`] and a line in [`write`].
 
 use super::people::SeedPerson;
-use super::{history, memories, secrets, tasks};
+use super::{history, memories, secrets, spaces, tasks};
 use diesel::prelude::*;
 use rand::Rng;
 
@@ -23,6 +23,7 @@ pub struct Activity {
     pub tasks: Vec<tasks::Entry>,
     pub memories: Vec<memories::Entry>,
     pub secrets: Vec<secrets::Planned>,
+    pub spaces: Vec<spaces::Planned>,
 }
 
 /// How many records of each kind were written.
@@ -32,6 +33,7 @@ pub struct Written {
     pub tasks: usize,
     pub memories: usize,
     pub secrets: usize,
+    pub spaces: usize,
 }
 
 impl std::ops::AddAssign for Written {
@@ -40,6 +42,7 @@ impl std::ops::AddAssign for Written {
         self.tasks += other.tasks;
         self.memories += other.memories;
         self.secrets += other.secrets;
+        self.spaces += other.spaces;
     }
 }
 
@@ -72,6 +75,7 @@ pub fn plan<R: Rng>(rng: &mut R, person: &SeedPerson) -> Activity {
         tasks: tasks::plan(rng, person),
         memories: memories::plan(rng, person),
         secrets: secrets::plan(rng, person),
+        spaces: spaces::plan(rng, person),
     }
 }
 
@@ -107,6 +111,12 @@ pub fn write(
                 .iter()
                 .map(|(id, activity)| (*id, activity.secrets.as_slice())),
             secrets_budget,
+        )?,
+        spaces: spaces::write(
+            connection,
+            planned
+                .iter()
+                .map(|(id, activity)| (*id, activity.spaces.as_slice())),
         )?,
     })
 }

@@ -21,6 +21,7 @@ mod people;
 mod phones;
 mod pick;
 mod secrets;
+mod spaces;
 mod tasks;
 mod text;
 mod words;
@@ -54,12 +55,14 @@ const REBUILD_FROM: u64 = 100_000;
 const ADVISORY_LOCK: i64 = 0x7261_7070_7365_6564; // "rappseed"
 
 /// Creates `contacts` demo contacts, with activity for some of them if `with_activity`.
-/// Seeded secrets are encrypted with `secrets_key` (none without it).
+/// Seeded secrets are encrypted with `secrets_key` (none without it); sample files of spaces
+/// go under `data_dir`.
 pub fn run(
     connection: &mut PgConnection,
     contacts: u64,
     with_activity: bool,
     secrets_key: Option<&SecretsKey>,
+    data_dir: &std::path::Path,
 ) -> Result<(), String> {
     if contacts == 0 {
         println!("Nothing to seed.");
@@ -72,7 +75,7 @@ pub fn run(
     // After the commit: ANALYZE sees the new rows, and the list page's total (an estimate
     // from pg_class.reltuples) is right straight away.
     let analyze = if with_activity {
-        "ANALYZE contacts, audit_events, tasks, memories, secrets"
+        "ANALYZE contacts, audit_events, tasks, memories, secrets, spaces"
     } else {
         "ANALYZE contacts"
     };
@@ -89,13 +92,27 @@ pub fn run(
     );
     if with_activity {
         println!(
-            "Wrote {} history events, {} tasks, {} memories and {} secrets for {} contacts.",
+            "Wrote {} history events, {} tasks, {} memories, {} secrets and {} spaces for {} contacts.",
             thousands(summary.written.history as u64),
             thousands(summary.written.tasks as u64),
             thousands(summary.written.memories as u64),
             thousands(summary.written.secrets as u64),
+            thousands(summary.written.spaces as u64),
             thousands(summary.with_activity as u64)
         );
+        // After the commit, so a failed seed never leaves files behind (see `spaces`).
+        let (with_files, files) =
+            spaces::attach_sample_files(connection, data_dir, summary.spaces_before).map_err(
+                |error| format!("the seed was written, but its sample files failed: {error}"),
+            )?;
+        if files > 0 {
+            println!(
+                "Added {} sample files to {} spaces (those of the most recently updated contacts), under {}.",
+                thousands(files as u64),
+                thousands(with_files as u64),
+                data_dir.join("spaces").display()
+            );
+        }
     }
     Ok(())
 }
@@ -104,6 +121,8 @@ pub fn run(
 struct Summary {
     with_activity: usize,
     written: Written,
+    /// The highest space id before this seed: the seed's spaces are above it.
+    spaces_before: i64,
 }
 
 /// What the generator thread needs to know.
@@ -158,6 +177,7 @@ fn seed(
     let mut summary = Summary {
         with_activity: 0,
         written: Written::default(),
+        spaces_before: spaces::highest_id(connection)?,
     };
     let mut secrets_budget = secrets::Budget::new(secrets_key);
     // Every contact this seed writes gets an id above the highest one handed out before it.

@@ -1,7 +1,7 @@
 //! Every dashboard URL, built in one place. Handlers and view structs call these; templates
 //! receive ready-made strings.
 
-use crate::domain::{ContactField, ContactId};
+use crate::domain::{ContactField, ContactId, SpaceFileId, SpaceId};
 
 pub const LOGIN: &str = "/login";
 pub const LOGOUT: &str = "/logout";
@@ -121,6 +121,48 @@ pub fn contact_secret_reveal(id: ContactId, secret: i64) -> String {
     format!("/contacts/{id}/secrets/{secret}/reveal")
 }
 
+/// The Spaces tab.
+pub fn contact_spaces(id: ContactId) -> String {
+    contact_tab(id, "spaces")
+}
+
+/// One space: its files and upload form (GET), its rename (POST).
+pub fn space(id: ContactId, space: SpaceId) -> String {
+    format!("/contacts/{id}/spaces/{space}")
+}
+
+pub fn space_edit(id: ContactId, space: SpaceId) -> String {
+    format!("/contacts/{id}/spaces/{space}/edit")
+}
+
+pub fn space_delete(id: ContactId, space: SpaceId) -> String {
+    format!("/contacts/{id}/spaces/{space}/delete")
+}
+
+/// Where a space's uploads are posted (see [`is_space_upload`]).
+pub fn space_upload(id: ContactId, space: SpaceId) -> String {
+    format!("/contacts/{id}/spaces/{space}/files")
+}
+
+/// A file's download.
+pub fn space_file(id: ContactId, space: SpaceId, file: SpaceFileId) -> String {
+    format!("/contacts/{id}/spaces/{space}/files/{file}")
+}
+
+pub fn space_file_delete(id: ContactId, space: SpaceId, file: SpaceFileId) -> String {
+    format!("/contacts/{id}/spaces/{space}/files/{file}/delete")
+}
+
+/// Whether `path` is a space's upload URL ([`space_upload`]): the one route whose handler
+/// checks a multipart body's CSRF token itself (see `web::csrf`).
+pub fn is_space_upload(path: &str) -> bool {
+    let number = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    matches!(
+        path.split('/').collect::<Vec<_>>().as_slice(),
+        ["", "contacts", id, "spaces", space, "files"] if number(id) && number(space)
+    )
+}
+
 /// Percent-encodes a query parameter value.
 pub fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -193,6 +235,16 @@ mod tests {
             login_with_next("/contacts?q=x"),
             "/login?next=/contacts%3Fq%3Dx"
         );
+    }
+
+    #[test]
+    fn only_upload_urls_are_upload_urls() {
+        assert!(is_space_upload(&space_upload(ContactId(3), SpaceId(41))));
+        assert!(!is_space_upload("/contacts/3/spaces/41/files/7"));
+        assert!(!is_space_upload("/contacts/3/spaces/41/files/"));
+        assert!(!is_space_upload("/contacts/3/spaces/x/files"));
+        assert!(!is_space_upload("/contacts/3/delete"));
+        assert!(!is_space_upload("/contacts//spaces/4/files"));
     }
 
     #[test]

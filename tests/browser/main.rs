@@ -13,4 +13,5 @@ mod common;
 mod chrome;
 mod create_edit_search;
 mod reveal_secret;
+mod spaces;
 mod tasks_and_memories;

@@ -15,6 +15,8 @@ pub struct Response {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body exactly as received (downloads).
+    pub bytes: Vec<u8>,
 }
 
 impl Response {
@@ -57,6 +59,101 @@ pub struct TestClient {
     http: Client<HttpConnector, Full<Bytes>>,
     cookies: Mutex<BTreeMap<String, String>>,
     csrf: Mutex<Option<String>>,
+}
+
+/// A request body and its content type.
+struct Body {
+    content_type: String,
+    bytes: Vec<u8>,
+}
+
+fn urlencoded(fields: &[(&str, &str)]) -> Body {
+    Body {
+        content_type: "application/x-www-form-urlencoded".into(),
+        bytes: encode(fields).into_bytes(),
+    }
+}
+
+/// One part of a `multipart/form-data` body.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub name: String,
+    /// `filename="…"`, written as given (the test decides what is escaped).
+    pub filename: Option<String>,
+    /// `filename*=UTF-8''…`, percent-encoded here.
+    pub filename_ext: Option<String>,
+    pub content_type: Option<String>,
+    pub data: Vec<u8>,
+}
+
+impl Part {
+    pub fn text(name: &str, value: &str) -> Part {
+        Part {
+            name: name.into(),
+            filename: None,
+            filename_ext: None,
+            content_type: None,
+            data: value.as_bytes().to_vec(),
+        }
+    }
+
+    pub fn file(name: &str, filename: &str, content_type: &str, data: &[u8]) -> Part {
+        Part {
+            name: name.into(),
+            filename: Some(filename.into()),
+            filename_ext: None,
+            content_type: Some(content_type.into()),
+            data: data.to_vec(),
+        }
+    }
+
+    /// A file whose exact name travels only as `filename*` (RFC 5987), as some clients send
+    /// names that a quoted string cannot hold.
+    pub fn file_ext(name: &str, filename: &str, content_type: &str, data: &[u8]) -> Part {
+        Part {
+            filename: Some("fallback.bin".into()),
+            filename_ext: Some(filename.into()),
+            ..Part::file(name, "", content_type, data)
+        }
+    }
+}
+
+/// The boundary every test body uses.
+pub const BOUNDARY: &str = "----rapport-test-boundary-7MA4YWxkTrZu0gW";
+
+/// Encodes parts as `multipart/form-data`; returns (content type, body).
+pub fn multipart_body(parts: &[Part]) -> (String, Vec<u8>) {
+    let mut body = Vec::new();
+    for part in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        let mut disposition = format!("Content-Disposition: form-data; name=\"{}\"", part.name);
+        if let Some(filename) = &part.filename {
+            disposition.push_str(&format!("; filename=\"{filename}\""));
+        }
+        if let Some(exact) = &part.filename_ext {
+            let encoded: String = exact
+                .bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b".-_~".contains(&b) {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect();
+            disposition.push_str(&format!("; filename*=UTF-8''{encoded}"));
+        }
+        body.extend_from_slice(disposition.as_bytes());
+        body.extend_from_slice(b"\r\n");
+        if let Some(content_type) = &part.content_type {
+            body.extend_from_slice(format!("Content-Type: {content_type}\r\n").as_bytes());
+        }
+        body.extend_from_slice(b"\r\n");
+        body.extend_from_slice(&part.data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
 }
 
 /// What kind of request to make.
@@ -106,7 +203,7 @@ impl TestClient {
             Method::POST,
             path,
             Flavour::Plain,
-            Some(encode(&fields)),
+            Some(urlencoded(&fields)),
             false,
         )
         .await
@@ -118,7 +215,7 @@ impl TestClient {
             Method::POST,
             path,
             Flavour::Htmx { target },
-            Some(encode(fields)),
+            Some(urlencoded(fields)),
             true,
         )
         .await
@@ -130,10 +227,62 @@ impl TestClient {
             Method::POST,
             path,
             Flavour::Plain,
-            Some(encode(fields)),
+            Some(urlencoded(fields)),
             false,
         )
         .await
+    }
+
+    /// A multipart post as a browser without JavaScript sends it: the CSRF token as the
+    /// first field, then `parts`.
+    pub async fn post_multipart(&self, path: &str, parts: &[Part]) -> Response {
+        let token = self.csrf_token().unwrap_or_default();
+        let mut all = vec![Part::text("csrf_token", &token)];
+        all.extend_from_slice(parts);
+        self.post_multipart_raw(path, &all).await
+    }
+
+    /// A multipart post as htmx sends it: the token in the `X-CSRF-Token` header.
+    pub async fn post_multipart_htmx(&self, path: &str, parts: &[Part], target: &str) -> Response {
+        let (content_type, bytes) = multipart_body(parts);
+        self.send(
+            Method::POST,
+            path,
+            Flavour::Htmx { target },
+            Some(Body {
+                content_type,
+                bytes,
+            }),
+            true,
+        )
+        .await
+    }
+
+    /// A multipart post exactly as given: no token added anywhere.
+    pub async fn post_multipart_raw(&self, path: &str, parts: &[Part]) -> Response {
+        let (content_type, bytes) = multipart_body(parts);
+        self.send(
+            Method::POST,
+            path,
+            Flavour::Plain,
+            Some(Body {
+                content_type,
+                bytes,
+            }),
+            false,
+        )
+        .await
+    }
+
+    /// The session cookie header, for tests that speak raw HTTP.
+    pub fn cookie_header(&self) -> String {
+        self.cookies
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     /// Opens the sign-in page (for the session's CSRF token) and signs in.
@@ -149,20 +298,13 @@ impl TestClient {
         method: Method,
         path: &str,
         flavour: Flavour<'_>,
-        body: Option<String>,
+        body: Option<Body>,
         header_token: bool,
     ) -> Response {
         let mut request = Request::builder()
             .method(method)
             .uri(format!("{}{}", self.base, path));
-        let cookie_header = {
-            let cookies = self.cookies.lock().unwrap();
-            cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
+        let cookie_header = self.cookie_header();
         if !cookie_header.is_empty() {
             request = request.header("cookie", cookie_header);
         }
@@ -177,11 +319,13 @@ impl TestClient {
         {
             request = request.header("X-CSRF-Token", token);
         }
-        if body.is_some() {
-            request = request.header("content-type", "application/x-www-form-urlencoded");
+        if let Some(body) = &body {
+            request = request.header("content-type", body.content_type.as_str());
         }
         let request = request
-            .body(Full::new(Bytes::from(body.unwrap_or_default())))
+            .body(Full::new(Bytes::from(
+                body.map(|body| body.bytes).unwrap_or_default(),
+            )))
             .unwrap();
         let response = self
             .http
@@ -202,6 +346,7 @@ impl TestClient {
             status,
             headers,
             body,
+            bytes: bytes.to_vec(),
         }
     }
 

@@ -205,12 +205,36 @@ impl Drop for TestDb {
     }
 }
 
-/// A running Rapport server on its own database.
+/// A data directory of one test (uploaded files live there), removed when the test ends.
+pub struct TestDataDir(pub std::path::PathBuf);
+
+impl TestDataDir {
+    pub fn create() -> TestDataDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "rapport-test-data-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TestDataDir(dir)
+    }
+}
+
+impl Drop for TestDataDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A running Rapport server on its own database and data directory.
 pub struct TestApp {
     pub address: String,
     pub pool: PgPool,
     pub settings: Settings,
     server: actix_web::dev::ServerHandle,
+    pub data_dir: TestDataDir,
     // Dropped last: the database outlives the server's connections.
     pub db: TestDb,
 }
@@ -222,8 +246,11 @@ impl TestApp {
         Self::spawn_with(db, settings)
     }
 
-    /// Runs the real app factory on a free port with the given settings.
-    pub fn spawn_with(db: TestDb, settings: Settings) -> TestApp {
+    /// Runs the real app factory on a free port with the given settings, and a fresh data
+    /// directory of its own in place of `settings.data_dir`.
+    pub fn spawn_with(db: TestDb, mut settings: Settings) -> TestApp {
+        let data_dir = TestDataDir::create();
+        settings.data_dir = data_dir.0.clone();
         let pool = db::pool(&settings.database_url, 4);
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
@@ -244,6 +271,7 @@ impl TestApp {
             pool,
             settings,
             server: handle,
+            data_dir,
             db,
         }
     }

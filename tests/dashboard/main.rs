@@ -14,4 +14,5 @@ mod migrations;
 mod profile;
 mod tab_memories;
 mod tab_secrets;
+mod tab_spaces;
 mod tab_tasks;

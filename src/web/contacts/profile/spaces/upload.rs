@@ -1,0 +1,287 @@
+//! `POST /contacts/{id}/spaces/{space}/files`: uploading one or several files.
+//!
+//! The multipart body is read as a stream (`receive`): each file goes to a temporary file in
+//! small chunks, its size checked against the limit and its SHA-256 computed on the way (see
+//! `crate::storage`). An upload is all or nothing: only when every part arrived complete and
+//! valid are the files renamed into the space and their rows written, in one transaction that
+//! holds the space's row lock. Anything refused, interrupted or failed leaves no file and no
+//! row.
+//!
+//! A name that already exists in the space is not overwritten silently: the answer lists the
+//! clashing names with a "Replace" button that posts the same form again with `replace=1`.
+//! Nothing of the refused attempt is kept on the server (no half-finished state to expire or
+//! to clean up, and nothing tied to one server process). With htmx only the message is
+//! swapped in, so the file field keeps its selection and "Replace" simply sends the files
+//! again; a plain form cannot keep a selection, so the page asks to choose the files again.
+
+use super::super::super::super::csrf;
+use super::super::super::super::current_user::CurrentUser;
+use super::super::super::super::htmx::Htmx;
+use super::super::super::super::render;
+use super::super::super::super::routes;
+use super::super::super::super::session::{FlashKind, TypedSession};
+use super::super::super::parse_id;
+use super::parse_space;
+use super::receive::{ReceivedFile, receive, request_budget};
+use super::space::{SpaceExtras, render_space};
+use super::views::{UploadFeedback, files_label};
+use crate::db;
+use crate::domain::{ContactId, SpaceId};
+use crate::error::AppError;
+use crate::models::space_file::{self, NewUpload};
+use crate::models::{Actor, space};
+use crate::startup::AppState;
+use crate::storage::{PlacedFile, SpaceStore};
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use diesel::Connection;
+use std::collections::BTreeSet;
+
+#[derive(Template)]
+#[template(path = "contacts/profile/spaces/upload_feedback.html")]
+struct FeedbackFragment {
+    feedback: UploadFeedback,
+}
+
+/// `POST /contacts/{id}/spaces/{space}/files`.
+pub async fn upload(
+    request: HttpRequest,
+    user: CurrentUser,
+    session: TypedSession,
+    htmx: Htmx,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    mut multipart: Multipart,
+) -> Result<HttpResponse, AppError> {
+    user.require_editor()?;
+    let id = parse_id(&path.0)?;
+    let space_id = parse_space(&path.1)?;
+    // Before anything is read or written (see `web::csrf`).
+    csrf::verify_multipart(&request, &mut multipart).await?;
+    let limit = state.settings.upload_limit_bytes as u64;
+    let budget = request_budget(limit);
+    if declared_length(&request).is_some_and(|length| length > budget) {
+        return Err(AppError::PayloadTooLarge);
+    }
+    // Not found before a byte is stored, rather than after.
+    db::run(&state.pool, move |conn| {
+        Ok(space::find_for_contact(conn, id, space_id)?)
+    })
+    .await?;
+
+    let store = SpaceStore::new(&state.settings.data_dir);
+    let received = receive(&mut multipart, &store, limit, budget).await?;
+
+    let mut feedback = UploadFeedback {
+        problems: received.problems,
+        ..UploadFeedback::default()
+    };
+    if received.files.is_empty() && feedback.problems.is_empty() {
+        feedback
+            .problems
+            .push("Choose at least one file to upload.".into());
+    }
+    let mut seen = BTreeSet::new();
+    for file in &received.files {
+        if !seen.insert(file.name.as_str()) {
+            feedback.problems.push(format!(
+                "“{}” was chosen more than once; a space holds one file per name.",
+                file.name
+            ));
+        }
+    }
+    if !feedback.problems.is_empty() {
+        let status = if received.too_large {
+            StatusCode::PAYLOAD_TOO_LARGE
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        // The staged files are dropped (deleted) here.
+        drop(received.files);
+        return refuse(
+            &user, &session, &htmx, &state, id, space_id, feedback, status,
+        )
+        .await;
+    }
+
+    let outcome = commit(
+        &state,
+        store,
+        id,
+        space_id,
+        received.files,
+        received.replace,
+        user.actor(),
+    )
+    .await?;
+    match outcome {
+        Committed::Saved {
+            uploaded,
+            replaced,
+            single,
+        } => {
+            session.set_flash(
+                FlashKind::Success,
+                saved_message(uploaded, replaced, single),
+            );
+            Ok(render::redirect(&htmx, &routes::space(id, space_id)))
+        }
+        Committed::Conflicts(names) => {
+            feedback.conflicts = names;
+            refuse(
+                &user,
+                &session,
+                &htmx,
+                &state,
+                id,
+                space_id,
+                feedback,
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+    }
+}
+
+/// "Uploaded notes.txt", "Uploaded 3 files and replaced 1".
+fn saved_message(uploaded: usize, replaced: usize, single: Option<String>) -> String {
+    match (uploaded, replaced, single) {
+        (1, 0, Some(name)) => format!("Uploaded {name}"),
+        (0, 1, Some(name)) => format!("Replaced {name}"),
+        (uploaded, 0, _) => format!("Uploaded {}", files_label(uploaded as i64)),
+        (0, replaced, _) => format!("Replaced {}", files_label(replaced as i64)),
+        (uploaded, replaced, _) => format!(
+            "Uploaded {} and replaced {replaced}",
+            files_label(uploaded as i64)
+        ),
+    }
+}
+
+/// Answers a refused upload: with htmx only the messages next to the file field (the form,
+/// and its file selection, stay as they are), otherwise the whole page.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the request's parts, passed through"
+)]
+async fn refuse(
+    user: &CurrentUser,
+    session: &TypedSession,
+    htmx: &Htmx,
+    state: &AppState,
+    id: ContactId,
+    space_id: SpaceId,
+    mut feedback: UploadFeedback,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    if htmx.targets("upload-feedback") {
+        return render::html(status, &FeedbackFragment { feedback });
+    }
+    feedback.reselect = true;
+    let extras = SpaceExtras {
+        feedback,
+        ..SpaceExtras::default()
+    };
+    render_space(user, session, htmx, state, id, space_id, extras, status).await
+}
+
+fn declared_length(request: &HttpRequest) -> Option<u64> {
+    request
+        .headers()
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+/// How committing ended.
+enum Committed {
+    Saved {
+        uploaded: usize,
+        replaced: usize,
+        /// The name, when one file was sent.
+        single: Option<String>,
+    },
+    /// These names exist and `replace` was not asked for; nothing was written.
+    Conflicts(Vec<String>),
+}
+
+/// In one blocking call, so a client going away cannot stop it halfway: locks the space,
+/// checks for clashing names, renames the files into place (synced), records them with their
+/// audit entries and commits; then deletes the bytes the replaced files had. A failure at
+/// any step rolls back and deletes every file placed.
+async fn commit(
+    state: &AppState,
+    store: SpaceStore,
+    id: ContactId,
+    space_id: SpaceId,
+    files: Vec<ReceivedFile>,
+    replace: bool,
+    actor: Actor,
+) -> Result<Committed, AppError> {
+    db::run(&state.pool, move |conn| {
+        let single = (files.len() == 1).then(|| files[0].name.to_string());
+        let mut placed: Vec<PlacedFile> = Vec::with_capacity(files.len());
+        let outcome = conn.transaction::<_, AppError, _>(|conn| {
+            let space_row = space::lock_for_contact(conn, id, space_id)?;
+            let names: Vec<String> = files.iter().map(|f| f.name.to_string()).collect();
+            let existing = space_file::with_names(conn, space_id, &names)?;
+            if !existing.is_empty() && !replace {
+                return Ok((
+                    Committed::Conflicts(existing.into_iter().map(|f| f.path).collect()),
+                    Vec::new(),
+                ));
+            }
+            let mut uploads = Vec::with_capacity(files.len());
+            for file in files {
+                let size = i64::try_from(file.staged.size).map_err(AppError::internal)?;
+                let sha256 = file.staged.sha256.clone();
+                let file_placed = file
+                    .staged
+                    .place(&store, space_id)
+                    .map_err(AppError::internal)?;
+                uploads.push(NewUpload {
+                    path: file.name.into_string(),
+                    size,
+                    content_type: file.content_type,
+                    sha256,
+                    storage_key: file_placed.storage_key.clone(),
+                });
+                placed.push(file_placed);
+            }
+            let replaced_keys =
+                space_file::save_uploads(conn, &space_row, &existing, &uploads, &actor)?;
+            let outcome = Committed::Saved {
+                uploaded: uploads.len() - replaced_keys.len(),
+                replaced: replaced_keys.len(),
+                single,
+            };
+            Ok((outcome, replaced_keys))
+        });
+        // On an error `placed` is dropped on return, deleting the files.
+        let (outcome, replaced_keys) = outcome?;
+        placed.into_iter().for_each(PlacedFile::keep);
+        for key in &replaced_keys {
+            store.remove(space_id, key);
+        }
+        Ok(outcome)
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saved_messages() {
+        assert_eq!(saved_message(1, 0, Some("a.txt".into())), "Uploaded a.txt");
+        assert_eq!(saved_message(0, 1, Some("a.txt".into())), "Replaced a.txt");
+        assert_eq!(saved_message(3, 0, None), "Uploaded 3 files");
+        assert_eq!(saved_message(0, 2, None), "Replaced 2 files");
+        assert_eq!(saved_message(2, 1, None), "Uploaded 2 files and replaced 1");
+    }
+}
