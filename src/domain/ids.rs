@@ -26,3 +26,15 @@ id_type!(
     /// Identifies a row of `staff_users`.
     StaffUserId
 );
+id_type!(
+    /// Identifies a row of `conversations`.
+    ConversationId
+);
+id_type!(
+    /// Identifies a row of `messages`.
+    MessageId
+);
+id_type!(
+    /// Identifies a row of `ratings`.
+    RatingId
+);

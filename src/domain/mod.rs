@@ -4,13 +4,17 @@
 pub mod contact_draft;
 pub mod contact_field;
 pub mod contact_source;
+pub mod conversation;
 pub mod email;
 pub mod field_errors;
 pub mod ids;
+pub mod keyset;
 pub mod listing;
 pub mod meta;
 pub mod password;
 pub mod phone;
+pub mod rating;
+pub mod rating_chart;
 pub mod role;
 pub mod text;
 
@@ -19,7 +23,7 @@ pub use contact_field::ContactField;
 pub use contact_source::ContactSource;
 pub use email::EmailAddress;
 pub use field_errors::{FieldError, FieldErrors};
-pub use ids::{ContactId, StaffUserId};
+pub use ids::{ContactId, ConversationId, MessageId, RatingId, StaffUserId};
 pub use meta::{MetaFields, MetaRow};
 pub use phone::{PhoneNumber, PhoneRegion};
 pub use role::Role;
