@@ -4,6 +4,9 @@
 pub mod audit;
 pub mod contact;
 pub mod contact_list;
+pub mod conversation;
+pub mod message;
+pub mod rating;
 pub mod schema;
 pub mod sign_in_throttle;
 pub mod sql;
