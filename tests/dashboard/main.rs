@@ -12,3 +12,5 @@ mod contacts_list;
 mod errors;
 mod migrations;
 mod profile;
+mod tab_conversations;
+mod tab_ratings;

@@ -4,9 +4,12 @@
 //! To add a tab: one entry in [`TABS`], a handler and a template extending
 //! `contacts/profile/base.html`.
 
+pub mod conversation_actions;
+pub mod conversations;
 pub mod field;
 pub mod history;
 pub mod overview;
+pub mod ratings;
 
 use super::super::routes;
 use super::super::views;
@@ -23,11 +26,53 @@ pub fn register(config: &mut web::ServiceConfig) {
     config
         .route("/contacts/{id}", web::get().to(overview::show))
         .route("/contacts/{id}/history", web::get().to(history::show))
+        .configure(register_conversations)
+        .configure(register_ratings)
         .route("/contacts/{id}/fields/{field}", web::get().to(field::show))
         .route("/contacts/{id}/fields/{field}", web::post().to(field::save))
         .route(
             "/contacts/{id}/fields/{field}/edit",
             web::get().to(field::edit),
+        );
+}
+
+fn register_conversations(config: &mut web::ServiceConfig) {
+    use conversation_actions as actions;
+    const ONE: &str = "/contacts/{id}/conversations/{conversation}";
+    config
+        .route(
+            "/contacts/{id}/conversations",
+            web::get().to(conversations::list),
+        )
+        .route(ONE, web::get().to(conversations::show))
+        .route(
+            &format!("{ONE}/delete"),
+            web::get().to(actions::confirm_delete),
+        )
+        .route(&format!("{ONE}/delete"), web::post().to(actions::delete))
+        .route(
+            &format!("{ONE}/detach"),
+            web::get().to(actions::confirm_detach),
+        )
+        .route(&format!("{ONE}/detach"), web::post().to(actions::detach))
+        .route(&format!("{ONE}/move"), web::get().to(actions::picker))
+        .route(&format!("{ONE}/move"), web::post().to(actions::move_to))
+        .route(
+            &format!("{ONE}/messages"),
+            web::post().to(actions::add_message),
+        );
+}
+
+fn register_ratings(config: &mut web::ServiceConfig) {
+    config
+        .route("/contacts/{id}/ratings", web::get().to(ratings::show))
+        .route(
+            "/contacts/{id}/ratings/review",
+            web::post().to(ratings::review_shown),
+        )
+        .route(
+            "/contacts/{id}/ratings/{rating}/review",
+            web::post().to(ratings::review_one),
         );
 }
 
@@ -48,6 +93,16 @@ pub const TABS: &[Tab] = &[
         slug: "",
         label: "Overview",
         count: None,
+    },
+    Tab {
+        slug: "conversations",
+        label: "Conversations",
+        count: Some(conversations::count),
+    },
+    Tab {
+        slug: "ratings",
+        label: "Ratings",
+        count: Some(ratings::count),
     },
     Tab {
         slug: "history",
@@ -187,12 +242,15 @@ mod tests {
 
     #[test]
     fn tab_links_mark_the_active_tab_and_carry_counts() {
-        let links = tab_links(ContactId(3), "history", &[None, Some(4)]);
+        let history = TABS.iter().position(|t| t.slug == "history").unwrap();
+        let mut counts = vec![None; TABS.len()];
+        counts[history] = Some(4);
+        let links = tab_links(ContactId(3), "history", &counts);
         assert_eq!(links.len(), TABS.len());
         assert_eq!(links[0].url, "/contacts/3");
         assert!(!links[0].active);
-        assert_eq!(links[1].url, "/contacts/3/history");
-        assert!(links[1].active);
-        assert_eq!(links[1].count, Some(4));
+        assert_eq!(links[history].url, "/contacts/3/history");
+        assert!(links[history].active);
+        assert_eq!(links[history].count, Some(4));
     }
 }
