@@ -172,7 +172,7 @@ impl Chart {
                 });
             }
             // A date every week, counted back from today so the newest day is labelled.
-            if (days.len() - 1 - index) % 7 == 0 {
+            if (days.len() - 1 - index).is_multiple_of(7) {
                 labels.push(AxisLabel {
                     x: slot_x + SLOT / 2,
                     text: day.day.format("%b %-d").to_string(),

@@ -1,12 +1,14 @@
 //! `--with-activity`: what happens to a contact after it is created.
 //!
 //! Each kind of activity has one module with a `plan` (pure: invents the records from the
-//! generated contact) and a `write` (COPYs them once the contact ids are known). Today that is
-//! only the audit trail (`history`); conversations, tasks and the like get a module, a field
-//! in [`Activity`], a line in [`plan`] and a line in [`write`].
+//! generated contact) and a `write` (COPYs them once the contact ids are known): the audit
+//! trail (`history`) and conversations with their messages and ratings (`conversations`);
+//! each further kind gets a module, a field in [`Activity`], a line in [`plan`] and a line in
+//! [`write`].
 
-use super::history;
 use super::people::SeedPerson;
+use super::{conversations, history};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use rand::Rng;
 
@@ -20,17 +22,22 @@ const MAX_CONTACTS: u64 = 200_000;
 #[derive(Debug, Clone, Default)]
 pub struct Activity {
     pub history: Vec<history::Entry>,
+    pub conversations: Vec<conversations::Planned>,
 }
 
 /// How many records of each kind were written.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Written {
     pub history: usize,
+    pub conversations: conversations::Counts,
 }
 
 impl std::ops::AddAssign for Written {
     fn add_assign(&mut self, other: Self) {
         self.history += other.history;
+        self.conversations.conversations += other.conversations.conversations;
+        self.conversations.messages += other.conversations.messages;
+        self.conversations.ratings += other.conversations.ratings;
     }
 }
 
@@ -56,10 +63,11 @@ impl Selection {
     }
 }
 
-/// Invents the activity of one contact.
-pub fn plan<R: Rng>(rng: &mut R, person: &SeedPerson) -> Activity {
+/// Invents the activity of one contact, as of `now`.
+pub fn plan<R: Rng>(rng: &mut R, person: &SeedPerson, now: DateTime<Utc>) -> Activity {
     Activity {
         history: history::plan(rng, person),
+        conversations: conversations::plan(rng, person, now),
     }
 }
 
@@ -71,6 +79,12 @@ pub fn write(connection: &mut PgConnection, planned: &[(i64, &Activity)]) -> Que
             planned
                 .iter()
                 .map(|(id, activity)| (*id, activity.history.as_slice())),
+        )?,
+        conversations: conversations::write(
+            connection,
+            planned
+                .iter()
+                .map(|(id, activity)| (*id, activity.conversations.as_slice())),
         )?,
     })
 }

@@ -12,7 +12,9 @@
 
 mod activity;
 mod contacts;
+mod conversations;
 mod countries;
+mod dialogues;
 mod history;
 mod indexes;
 mod names;
@@ -66,7 +68,7 @@ pub fn run(
     // After the commit: ANALYZE sees the new rows, and the list page's total (an estimate
     // from pg_class.reltuples) is right straight away.
     let analyze = if with_activity {
-        "ANALYZE contacts, audit_events"
+        "ANALYZE contacts, audit_events, conversations, messages, ratings"
     } else {
         "ANALYZE contacts"
     };
@@ -86,6 +88,13 @@ pub fn run(
             "Wrote {} history events for {} contacts.",
             thousands(summary.written.history as u64),
             thousands(summary.with_activity as u64)
+        );
+        let talk = summary.written.conversations;
+        println!(
+            "Wrote {} conversations with {} messages and {} ratings.",
+            thousands(talk.conversations as u64),
+            thousands(talk.messages as u64),
+            thousands(talk.ratings as u64)
         );
     }
     Ok(())
@@ -210,7 +219,7 @@ fn generate(plan: &Plan, sender: mpsc::SyncSender<Chunk>) {
             if let Some(selection) = &plan.activity
                 && selection.chooses(&mut activity_rng)
             {
-                let planned = activity::plan(&mut activity_rng, &person);
+                let planned = activity::plan(&mut activity_rng, &person, plan.now);
                 chunk
                     .activity
                     .push((person.contact.fingerprint.clone(), planned));
