@@ -85,7 +85,8 @@ pub struct ListItem {
     /// `coalesce(last_message_at, created_at)`: the list's sort key.
     #[diesel(sql_type = Timestamptz)]
     pub activity_at: DateTime<Utc>,
-    /// The start of the first message, fetched only when there is no subject.
+    /// The start of the opening message (the first one that is not context for the bot, else
+    /// the first), fetched only when there is no subject.
     #[diesel(sql_type = Nullable<Text>)]
     pub first_message: Option<String>,
 }
@@ -97,8 +98,8 @@ impl ListItem {
 }
 
 /// A contact's conversations, newest activity first, `limit` at a time, continuing after
-/// `before`. One index range scan on `conversations_contact_idx`; the first message of the
-/// subject-less ones comes from `messages_conversation_idx`, one row each.
+/// `before`. One index range scan on `conversations_contact_idx`; the opening message of the
+/// subject-less ones comes from `messages_conversation_idx`, reading from the first message on.
 pub fn list_for_contact(
     connection: &mut PgConnection,
     contact_id: ContactId,
@@ -115,12 +116,18 @@ pub fn list_for_contact(
     let sql = format!(
         "SELECT c.id, c.channel, c.subject, c.message_count, \
                 coalesce(c.last_message_at, c.created_at) AS activity_at, \
-                f.text AS first_message \
+                coalesce(f.text, any_first.text) AS first_message \
            FROM conversations c \
            LEFT JOIN LATERAL ( \
                 SELECT left(m.text, 500) AS text FROM messages m \
                  WHERE m.conversation_id = c.id AND nullif(btrim(c.subject), '') IS NULL \
+                   AND m.role <> 'context' \
                  ORDER BY m.id LIMIT 1) f ON true \
+           LEFT JOIN LATERAL ( \
+                SELECT left(m.text, 500) AS text FROM messages m \
+                 WHERE m.conversation_id = c.id AND nullif(btrim(c.subject), '') IS NULL \
+                   AND f.text IS NULL \
+                 ORDER BY m.id LIMIT 1) any_first ON true \
           WHERE c.contact_id = $1 {keyset} \
           ORDER BY coalesce(c.last_message_at, c.created_at) DESC, c.id DESC \
           LIMIT $2"

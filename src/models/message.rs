@@ -91,6 +91,29 @@ pub fn add_staff(
     })
 }
 
+/// The message a conversation without a subject is named after: the first one that is not
+/// context for the bot, else the very first.
+pub fn opening(
+    connection: &mut PgConnection,
+    conversation: ConversationId,
+) -> QueryResult<Option<String>> {
+    let first = |connection: &mut PgConnection, skip_context: bool| {
+        let mut query = messages::table
+            .filter(messages::conversation_id.eq(conversation.0))
+            .order(messages::id)
+            .select(messages::text)
+            .into_boxed();
+        if skip_context {
+            query = query.filter(messages::role.ne(MessageRole::Context.as_str()));
+        }
+        query.first::<String>(connection).optional()
+    };
+    match first(connection, true)? {
+        Some(text) => Ok(Some(text)),
+        None => first(connection, false),
+    }
+}
+
 /// Which part of a transcript to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Window {

@@ -99,6 +99,7 @@ struct Fill {
     order: String,
     vat: String,
     day: String,
+    due: String,
     month: String,
     plan: String,
     company: String,
@@ -114,6 +115,9 @@ impl Fill {
             order: rng.random_range(100_000..1_000_000).to_string(),
             vat: rng.random_range(100_000_000..1_000_000_000u32).to_string(),
             day: day.format("%-d %B").to_string(),
+            due: (start + Duration::days(rng.random_range(3..25)))
+                .format("%-d %B")
+                .to_string(),
             month: last_month.format("%B").to_string(),
             plan: person
                 .contact
@@ -137,6 +141,7 @@ impl Fill {
             .replace("{order}", &self.order)
             .replace("{vat}", &self.vat)
             .replace("{day}", &self.day)
+            .replace("{due}", &self.due)
             .replace("{month}", &self.month)
             .replace("{plan}", &self.plan)
             .replace("{company}", &self.company)

@@ -1,6 +1,7 @@
 //! Scripts for demo conversations: what customers ask a support bot, how it answers, and
 //! where staff step in. Each turn has a few interchangeable wordings; `{placeholders}` are
-//! filled per contact (see `conversations::fill`).
+//! filled per conversation (see `conversations::Fill`): `{day}` is a few days before it
+//! started, `{due}` a few days after.
 
 /// Who speaks a turn, as the `role` column stores it.
 pub const USER: &str = "user";
@@ -227,7 +228,7 @@ pub const DIALOGUES: &[Dialogue] = &[
             ]),
             user(&["Please just cancel.", "Cancel, please."]),
             bot(&[
-                "Done: your subscription ends on {day}, and you can keep using everything until then. We'd be glad to have you back any time.",
+                "Done: your subscription ends on {due}, and you can keep using everything until then. We'd be glad to have you back any time.",
             ]),
         ],
     },
@@ -253,10 +254,10 @@ pub const DIALOGUES: &[Dialogue] = &[
     },
     Dialogue {
         subject: "Moving our onboarding call",
-        context: "Onboarding session booked for {day}",
+        context: "Onboarding session booked for {due}",
         turns: &[
             user(&[
-                "Hi, could we move our onboarding call to next week? Something came up on {day}.",
+                "Hi, could we move our onboarding call to next week? Something came up on {due}.",
                 "Is it possible to reschedule the onboarding session?",
             ]),
             bot(&[

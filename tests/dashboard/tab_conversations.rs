@@ -98,8 +98,10 @@ async fn the_list_shows_channel_title_count_and_activity_newest_first() {
     page.assert_contains("3 messages");
     page.assert_contains("2 messages");
     page.assert_contains("0 messages");
-    // No subject: the first line of the first message.
-    page.assert_contains("Page: /pricing");
+    // No subject: the first line of the opening message (context for the bot does not count).
+    page.assert_contains("How much is the pro plan?");
+    page.assert_lacks("And is there a discount?");
+    page.assert_lacks("Page: /pricing");
     page.assert_contains("(no messages yet)");
     page.assert_lacks("Grace&#39;s own");
     page.assert_lacks("Grace's own");
@@ -195,8 +197,10 @@ async fn a_transcript_shows_each_role_and_escapes_text() {
     page.assert_contains("&#60;script&#62;alert(1)&#60;/script&#62;\nSecond line");
     page.assert_contains("4 messages");
     page.assert_lacks("Earlier messages");
-    // The title falls back to the first message's first line.
-    page.assert_contains("<h2 id=\"conversation-title\">Visitor on /pricing, plan: trial</h2>");
+    // Without a subject the title is the opening message's first line.
+    page.assert_contains(
+        "<h2 id=\"conversation-title\">Hi! &#60;script&#62;alert(1)&#60;/script&#62;</h2>",
+    );
 
     let tabs = client.get_htmx(&url, "profile-tabs").await;
     tabs.assert_lacks("<html");
@@ -659,4 +663,81 @@ async fn deleting_the_contact_detaches_its_conversations_and_ratings() {
         .first(&mut app.conn())
         .unwrap();
     assert_eq!(kept, (None, Some(conversation.id), Some(messages[3].id)));
+}
+
+#[actix_web::test]
+async fn the_demo_seed_fills_both_tabs_with_consistent_rows() {
+    let app = TestApp::spawn().await;
+    rapport::seed::run(&mut app.conn(), 400, true).unwrap();
+    let mut conn = app.conn();
+    #[derive(QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        conversations: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        miscounted: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        ratings: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        misplaced_ratings: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        staff_without_author: i64,
+    }
+    let check: Check = diesel::sql_query(
+        "SELECT (SELECT count(*) FROM conversations) AS conversations, \
+                (SELECT count(*) FROM conversations c WHERE c.message_count <> \
+                    (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) \
+                    OR c.last_message_at IS DISTINCT FROM \
+                    (SELECT max(created_at) FROM messages m WHERE m.conversation_id = c.id)) AS miscounted, \
+                (SELECT count(*) FROM ratings) AS ratings, \
+                (SELECT count(*) FROM ratings r JOIN messages m ON m.id = r.message_id \
+                  JOIN conversations c ON c.id = m.conversation_id \
+                  WHERE m.conversation_id <> r.conversation_id OR m.role <> 'bot' \
+                     OR c.contact_id IS DISTINCT FROM r.contact_id) AS misplaced_ratings, \
+                (SELECT count(*) FROM messages WHERE role = 'staff' AND NOT meta ? 'author') \
+                  AS staff_without_author",
+    )
+    .get_result(&mut conn)
+    .unwrap();
+    assert!(check.conversations > 20, "{}", check.conversations);
+    assert!(check.ratings > 5, "{}", check.ratings);
+    assert_eq!(check.miscounted, 0);
+    assert_eq!(check.misplaced_ratings, 0);
+    assert_eq!(check.staff_without_author, 0);
+
+    // The counting trigger is back on after the seed.
+    let (id, before): (i64, i32) = conversations::table
+        .select((conversations::id, conversations::message_count))
+        .filter(conversations::contact_id.is_not_null())
+        .first(&mut conn)
+        .unwrap();
+    diesel::insert_into(messages::table)
+        .values((
+            messages::conversation_id.eq(id),
+            messages::role.eq("user"),
+            messages::text.eq("One more thing"),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(
+        conversation_row(&app, id).unwrap().message_count,
+        before + 1
+    );
+
+    // A seeded profile with ratings shows the transcript list, the summary and the chart.
+    let rated: i64 = ratings::table
+        .filter(ratings::contact_id.is_not_null())
+        .select(ratings::contact_id.assume_not_null())
+        .first(&mut conn)
+        .unwrap();
+    drop(conn);
+    let client = app.signed_in(Role::Viewer).await;
+    let list = client
+        .get(&format!("/contacts/{rated}/conversations"))
+        .await;
+    assert_eq!(list.status, 200);
+    list.assert_contains("class=\"conversation-row\"");
+    let ratings_tab = client.get(&format!("/contacts/{rated}/ratings")).await;
+    assert_eq!(ratings_tab.status, 200);
+    ratings_tab.assert_contains("<svg class=\"ratings-chart\"");
 }

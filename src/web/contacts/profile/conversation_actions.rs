@@ -68,11 +68,7 @@ async fn load_target(
         Ok(Target {
             counts: tab_counts(conn, id)?,
             ratings: conversation::rating_count(conn, conversation_id)?,
-            first_message: message::window(conn, conversation_id, Window::After(0), 1)?
-                .messages
-                .into_iter()
-                .next()
-                .map(|m| m.text),
+            first_message: message::opening(conn, conversation_id)?,
             contact,
             conversation,
         })

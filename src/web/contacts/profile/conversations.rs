@@ -314,14 +314,9 @@ pub async fn load(
         let window = message::window(conn, conversation_id, window, MESSAGES_PER_WINDOW)?;
         let ids: Vec<i64> = window.messages.iter().map(|m| m.id).collect();
         let ratings = rating::values_for_messages(conn, &ids)?;
-        // The title needs the first message only when there is no subject and it is not shown.
-        let first_message = match (&conversation.subject, window.has_earlier) {
-            (None, true) => message::window(conn, conversation_id, Window::After(0), 1)?
-                .messages
-                .into_iter()
-                .next()
-                .map(|m| m.text),
-            _ => window.messages.first().map(|m| m.text.clone()),
+        let first_message = match &conversation.subject {
+            Some(subject) if !subject.trim().is_empty() => None,
+            _ => message::opening(conn, conversation_id)?,
         };
         Ok(Loaded {
             contact,
