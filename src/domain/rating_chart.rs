@@ -43,7 +43,8 @@ pub fn last_days(counts: &[DayCount], today: NaiveDate, days: u32) -> Vec<DayCou
 
 // Layout, in SVG user units.
 const LEFT: u32 = 28;
-const RIGHT: u32 = 6;
+/// Room for half of the last date label, centred on the last day.
+const RIGHT: u32 = 20;
 const TOP: u32 = 8;
 const BOTTOM: u32 = 22;
 const HALF: u32 = 60;

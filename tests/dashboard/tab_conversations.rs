@@ -484,11 +484,20 @@ async fn moving_picks_another_contact_by_search_and_records_both_sides() {
     results.assert_contains("grace@navy.example");
     results.assert_contains("Gracie Allen");
     results.assert_contains(&format!("name=\"to\" value=\"{}\"", grace.id));
+    results.assert_lacks("id=\"move-more\"");
     let by_email = client
         .get_htmx(&format!("{base}/move?q=navy"), "move-results")
         .await;
     by_email.assert_contains("Grace Hopper");
     by_email.assert_lacks("Gracie Allen");
+    for i in 0..11 {
+        ContactBuilder::new(&format!("Graham Bell {i}")).create(&mut app.conn());
+    }
+    let many = client
+        .get_htmx(&format!("{base}/move?q=graham"), "move-results")
+        .await;
+    assert_eq!(many.body.matches("class=\"candidate\"").count(), 10);
+    many.assert_contains("id=\"move-more\"");
     let own = client
         .get_htmx(&format!("{base}/move?q=ada"), "move-results")
         .await;

@@ -176,11 +176,18 @@ async fn filters_narrow_the_list_and_swap_only_the_list() {
 
     let down = client
         .get_htmx(
-            &format!("/contacts/{}/ratings?value=down&review=unreviewed", ada.id),
+            &format!(
+                "/contacts/{}/ratings?value=down&review=unreviewed&before=",
+                ada.id
+            ),
             "ratings-list",
         )
         .await;
     assert_eq!(down.status, 200);
+    assert_eq!(
+        down.header("hx-push-url"),
+        Some(format!("/contacts/{}/ratings?value=down&review=unreviewed", ada.id).as_str())
+    );
     down.assert_lacks("<html");
     down.assert_lacks("ratings-summary");
     down.assert_lacks("ratings-filters");

@@ -297,6 +297,8 @@ pub struct MoveView {
     pub q: String,
     pub searched: bool,
     pub candidates: Vec<CandidateView>,
+    /// More contacts match than are shown.
+    pub more: bool,
     pub error: String,
     pub csrf_token: String,
 }
@@ -330,13 +332,14 @@ pub struct PickerQuery {
 
 /// Up to [`PICKER_SIZE`] contacts matching `q` (as the contacts list searches), without
 /// the one the conversation belongs to.
+/// Also says whether more contacts match than are offered.
 fn search(
     connection: &mut diesel::PgConnection,
     q: &str,
     except: ContactId,
-) -> Result<Vec<CandidateView>, AppError> {
+) -> Result<(Vec<CandidateView>, bool), AppError> {
     let Some(term) = SearchTerm::parse(q) else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), false));
     };
     let found = contact_list::page(
         connection,
@@ -347,10 +350,14 @@ fn search(
             ..Default::default()
         },
     )?;
-    Ok(found
+    let others: Vec<&Contact> = found
         .rows
         .iter()
         .filter(|c| c.contact_id() != except)
+        .collect();
+    let more = others.len() > PICKER_SIZE as usize || found.next.is_some();
+    let candidates = others
+        .into_iter()
         .take(PICKER_SIZE as usize)
         .map(|c| {
             let identity = views::identity(c);
@@ -363,7 +370,8 @@ fn search(
                 nick: c.nick.clone().unwrap_or_default(),
             }
         })
-        .collect())
+        .collect();
+    Ok((candidates, more))
 }
 
 #[expect(
@@ -383,7 +391,7 @@ async fn render_picker(
 ) -> Result<HttpResponse, AppError> {
     let target = load_target(state, id, conversation_id).await?;
     let query = q.clone();
-    let candidates = db::run(&state.pool, move |conn| search(conn, &query, id)).await?;
+    let (candidates, more) = db::run(&state.pool, move |conn| search(conn, &query, id)).await?;
     let picker = MoveView {
         conversation_title: target.title(),
         from_name: target.name(),
@@ -393,6 +401,7 @@ async fn render_picker(
         searched: !q.trim().is_empty(),
         q,
         candidates,
+        more,
         error,
         csrf_token: session.csrf_token(),
     };

@@ -31,6 +31,7 @@ use crate::error::AppError;
 use crate::models::rating::{self, ListItem, Summary};
 use crate::models::{Contact, contact};
 use crate::startup::AppState;
+use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{Duration, Utc};
@@ -150,6 +151,8 @@ pub struct DayRow {
 /// The list part of the tab: filters, rows, paging and the bulk action.
 pub struct ListView {
     pub list_url: String,
+    /// This list's address without empty parameters, pushed into the address bar.
+    pub canonical_url: String,
     pub value_options: Vec<Choice>,
     pub review_options: Vec<Choice>,
     pub value: &'static str,
@@ -321,6 +324,7 @@ fn build_view(
         notice,
         list: ListView {
             list_url: routes::contact_tab(id, "ratings"),
+            canonical_url: state.url(id, true),
             value_options: choices(
                 &ValueFilter::ALL,
                 filter.value,
@@ -365,7 +369,15 @@ fn respond(
     ratings: RatingsView,
 ) -> Result<HttpResponse, AppError> {
     if htmx.targets("ratings-list") {
-        return render::ok(&RatingsList { ratings });
+        // The filter form sends every field, empty ones too; the address bar gets the clean URL.
+        let push_url = ratings.list.canonical_url.clone();
+        let mut response = render::ok(&RatingsList { ratings })?;
+        if let Ok(value) = header::HeaderValue::from_str(&push_url) {
+            response
+                .headers_mut()
+                .insert(header::HeaderName::from_static("hx-push-url"), value);
+        }
+        return Ok(response);
     }
     let profile = ProfileView::new(contact, "ratings", counts, user.can_edit());
     if htmx.targets("profile-tabs") {
