@@ -5,11 +5,14 @@
 //! `contacts/profile/base.html`.
 
 pub mod conversation_actions;
+pub mod conversation_move;
 pub mod conversations;
 pub mod field;
 pub mod history;
 pub mod overview;
+pub mod rating_review;
 pub mod ratings;
+pub mod transcript;
 
 use super::super::routes;
 use super::super::views;
@@ -44,7 +47,7 @@ fn register_conversations(config: &mut web::ServiceConfig) {
             "/contacts/{id}/conversations",
             web::get().to(conversations::list),
         )
-        .route(ONE, web::get().to(conversations::show))
+        .route(ONE, web::get().to(transcript::show))
         .route(
             &format!("{ONE}/delete"),
             web::get().to(actions::confirm_delete),
@@ -55,8 +58,14 @@ fn register_conversations(config: &mut web::ServiceConfig) {
             web::get().to(actions::confirm_detach),
         )
         .route(&format!("{ONE}/detach"), web::post().to(actions::detach))
-        .route(&format!("{ONE}/move"), web::get().to(actions::picker))
-        .route(&format!("{ONE}/move"), web::post().to(actions::move_to))
+        .route(
+            &format!("{ONE}/move"),
+            web::get().to(conversation_move::picker),
+        )
+        .route(
+            &format!("{ONE}/move"),
+            web::post().to(conversation_move::move_to),
+        )
         .route(
             &format!("{ONE}/messages"),
             web::post().to(actions::add_message),
@@ -68,11 +77,11 @@ fn register_ratings(config: &mut web::ServiceConfig) {
         .route("/contacts/{id}/ratings", web::get().to(ratings::show))
         .route(
             "/contacts/{id}/ratings/review",
-            web::post().to(ratings::review_shown),
+            web::post().to(rating_review::review_shown),
         )
         .route(
             "/contacts/{id}/ratings/{rating}/review",
-            web::post().to(ratings::review_one),
+            web::post().to(rating_review::review_one),
         );
 }
 
