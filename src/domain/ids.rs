@@ -34,3 +34,15 @@ id_type!(
     /// Identifies a row of `space_files`.
     SpaceFileId
 );
+id_type!(
+    /// Identifies a row of `conversations`.
+    ConversationId
+);
+id_type!(
+    /// Identifies a row of `messages`.
+    MessageId
+);
+id_type!(
+    /// Identifies a row of `ratings`.
+    RatingId
+);

@@ -4,7 +4,10 @@
 pub mod audit;
 pub mod contact;
 pub mod contact_list;
+pub mod conversation;
 pub mod memory;
+pub mod message;
+pub mod rating;
 pub mod schema;
 pub mod secret;
 pub mod secret_rotation;

@@ -2,11 +2,13 @@
 //!
 //! Each kind of activity has one module with a `plan` (pure: invents the records from the
 //! generated contact) and a `write` (COPYs them once the contact ids are known): the audit
-//! trail (`history`), `tasks`, `memories` and `secrets`. Another kind gets a module, a field
-//! in [`Activity`], a line in [`plan`] and a line in [`write`].
+//! trail (`history`), conversations with their messages and ratings (`conversations`),
+//! `tasks`, `memories`, `secrets` and `spaces`. Another kind gets a module, a field in
+//! [`Activity`], a line in [`plan`] and a line in [`write`].
 
 use super::people::SeedPerson;
-use super::{history, memories, secrets, spaces, tasks};
+use super::{conversations, history, memories, secrets, spaces, tasks};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use rand::Rng;
 
@@ -24,6 +26,7 @@ pub struct Activity {
     pub memories: Vec<memories::Entry>,
     pub secrets: Vec<secrets::Planned>,
     pub spaces: Vec<spaces::Planned>,
+    pub conversations: Vec<conversations::Planned>,
 }
 
 /// How many records of each kind were written.
@@ -34,6 +37,7 @@ pub struct Written {
     pub memories: usize,
     pub secrets: usize,
     pub spaces: usize,
+    pub conversations: conversations::Counts,
 }
 
 impl std::ops::AddAssign for Written {
@@ -43,6 +47,9 @@ impl std::ops::AddAssign for Written {
         self.memories += other.memories;
         self.secrets += other.secrets;
         self.spaces += other.spaces;
+        self.conversations.conversations += other.conversations.conversations;
+        self.conversations.messages += other.conversations.messages;
+        self.conversations.ratings += other.conversations.ratings;
     }
 }
 
@@ -68,14 +75,15 @@ impl Selection {
     }
 }
 
-/// Invents the activity of one contact.
-pub fn plan<R: Rng>(rng: &mut R, person: &SeedPerson) -> Activity {
+/// Invents the activity of one contact, as of `now`.
+pub fn plan<R: Rng>(rng: &mut R, person: &SeedPerson, now: DateTime<Utc>) -> Activity {
     Activity {
         history: history::plan(rng, person),
         tasks: tasks::plan(rng, person),
         memories: memories::plan(rng, person),
         secrets: secrets::plan(rng, person),
         spaces: spaces::plan(rng, person),
+        conversations: conversations::plan(rng, person, now),
     }
 }
 
@@ -117,6 +125,12 @@ pub fn write(
             planned
                 .iter()
                 .map(|(id, activity)| (*id, activity.spaces.as_slice())),
+        )?,
+        conversations: conversations::write(
+            connection,
+            planned
+                .iter()
+                .map(|(id, activity)| (*id, activity.conversations.as_slice())),
         )?,
     })
 }

@@ -12,7 +12,9 @@
 
 mod activity;
 mod contacts;
+mod conversations;
 mod countries;
+mod dialogues;
 mod history;
 mod indexes;
 mod memories;
@@ -75,7 +77,7 @@ pub fn run(
     // After the commit: ANALYZE sees the new rows, and the list page's total (an estimate
     // from pg_class.reltuples) is right straight away.
     let analyze = if with_activity {
-        "ANALYZE contacts, audit_events, tasks, memories, secrets, spaces"
+        "ANALYZE contacts, audit_events, tasks, memories, secrets, spaces, conversations, messages, ratings"
     } else {
         "ANALYZE contacts"
     };
@@ -113,6 +115,13 @@ pub fn run(
                 data_dir.join("spaces").display()
             );
         }
+        let talk = summary.written.conversations;
+        println!(
+            "Wrote {} conversations with {} messages and {} ratings.",
+            thousands(talk.conversations as u64),
+            thousands(talk.messages as u64),
+            thousands(talk.ratings as u64)
+        );
     }
     Ok(())
 }
@@ -246,7 +255,7 @@ fn generate(plan: &Plan, sender: mpsc::SyncSender<Chunk>) {
             if let Some(selection) = &plan.activity
                 && selection.chooses(&mut activity_rng)
             {
-                let planned = activity::plan(&mut activity_rng, &person);
+                let planned = activity::plan(&mut activity_rng, &person, plan.now);
                 chunk
                     .activity
                     .push((person.contact.fingerprint.clone(), planned));

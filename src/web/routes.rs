@@ -1,7 +1,9 @@
 //! Every dashboard URL, built in one place. Handlers and view structs call these; templates
 //! receive ready-made strings.
 
-use crate::domain::{ContactField, ContactId, SpaceFileId, SpaceId};
+use crate::domain::{
+    ContactField, ContactId, ConversationId, MessageId, RatingId, SpaceFileId, SpaceId,
+};
 
 pub const LOGIN: &str = "/login";
 pub const LOGOUT: &str = "/logout";
@@ -35,6 +37,47 @@ pub fn contact_field_edit(id: ContactId, field: ContactField) -> String {
 
 pub fn contact_delete(id: ContactId) -> String {
     format!("/contacts/{id}/delete")
+}
+
+/// One conversation of a contact: its transcript.
+pub fn contact_conversation(id: ContactId, conversation: ConversationId) -> String {
+    format!("/contacts/{id}/conversations/{conversation}")
+}
+
+/// An action on a conversation: `delete`, `detach`, `move` or `messages` (add a staff message).
+pub fn contact_conversation_action(
+    id: ContactId,
+    conversation: ConversationId,
+    action: &str,
+) -> String {
+    format!("/contacts/{id}/conversations/{conversation}/{action}")
+}
+
+/// A message inside its transcript: the window around it, scrolled to it.
+pub fn contact_conversation_message(
+    id: ContactId,
+    conversation: ConversationId,
+    message: MessageId,
+) -> String {
+    format!(
+        "/contacts/{id}/conversations/{conversation}?at={message}#{}",
+        message_anchor(message)
+    )
+}
+
+/// The element id of a message in a transcript.
+pub fn message_anchor(message: MessageId) -> String {
+    format!("message-{message}")
+}
+
+/// Marks one rating reviewed.
+pub fn contact_rating_review(id: ContactId, rating: RatingId) -> String {
+    format!("/contacts/{id}/ratings/{rating}/review")
+}
+
+/// Marks every rating shown reviewed.
+pub fn contact_ratings_review(id: ContactId) -> String {
+    format!("/contacts/{id}/ratings/review")
 }
 
 /// The Tasks tab, at the page that starts below task `before` (none: the newest).
@@ -262,6 +305,18 @@ mod tests {
             "/contacts/7/secrets?after=Jira%20%26%20co"
         );
         assert_eq!(contact_secret_reveal(id, 3), "/contacts/7/secrets/3/reveal");
+        assert_eq!(
+            contact_conversation_message(id, ConversationId(3), MessageId(9)),
+            "/contacts/7/conversations/3?at=9#message-9"
+        );
+        assert_eq!(
+            contact_conversation_action(id, ConversationId(3), "move"),
+            "/contacts/7/conversations/3/move"
+        );
+        assert_eq!(
+            contact_rating_review(id, RatingId(5)),
+            "/contacts/7/ratings/5/review"
+        );
     }
 
     #[test]

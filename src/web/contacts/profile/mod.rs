@@ -4,15 +4,21 @@
 //! To add a tab: one entry in [`TABS`], a handler and a template extending
 //! `contacts/profile/base.html`.
 
+pub mod conversation_actions;
+pub mod conversation_move;
+pub mod conversations;
 pub mod field;
 pub mod history;
 pub mod memories;
 pub mod overview;
+pub mod rating_review;
+pub mod ratings;
 pub mod secret_reveal;
 pub mod secret_writes;
 pub mod secrets;
 pub mod spaces;
 pub mod tasks;
+pub mod transcript;
 
 use super::super::routes;
 use super::super::views;
@@ -29,6 +35,8 @@ pub fn register(config: &mut web::ServiceConfig) {
     config
         .route("/contacts/{id}", web::get().to(overview::show))
         .route("/contacts/{id}/history", web::get().to(history::show))
+        .configure(register_conversations)
+        .configure(register_ratings)
         .route("/contacts/{id}/fields/{field}", web::get().to(field::show))
         .route("/contacts/{id}/fields/{field}", web::post().to(field::save))
         .route(
@@ -86,6 +94,52 @@ fn register_secrets(config: &mut web::ServiceConfig) {
         );
 }
 
+fn register_conversations(config: &mut web::ServiceConfig) {
+    use conversation_actions as actions;
+    const ONE: &str = "/contacts/{id}/conversations/{conversation}";
+    config
+        .route(
+            "/contacts/{id}/conversations",
+            web::get().to(conversations::list),
+        )
+        .route(ONE, web::get().to(transcript::show))
+        .route(
+            &format!("{ONE}/delete"),
+            web::get().to(actions::confirm_delete),
+        )
+        .route(&format!("{ONE}/delete"), web::post().to(actions::delete))
+        .route(
+            &format!("{ONE}/detach"),
+            web::get().to(actions::confirm_detach),
+        )
+        .route(&format!("{ONE}/detach"), web::post().to(actions::detach))
+        .route(
+            &format!("{ONE}/move"),
+            web::get().to(conversation_move::picker),
+        )
+        .route(
+            &format!("{ONE}/move"),
+            web::post().to(conversation_move::move_to),
+        )
+        .route(
+            &format!("{ONE}/messages"),
+            web::post().to(actions::add_message),
+        );
+}
+
+fn register_ratings(config: &mut web::ServiceConfig) {
+    config
+        .route("/contacts/{id}/ratings", web::get().to(ratings::show))
+        .route(
+            "/contacts/{id}/ratings/review",
+            web::post().to(rating_review::review_shown),
+        )
+        .route(
+            "/contacts/{id}/ratings/{rating}/review",
+            web::post().to(rating_review::review_one),
+        );
+}
+
 /// Counts the rows behind a tab, for its label.
 type TabCount = fn(&mut PgConnection, ContactId) -> QueryResult<i64>;
 
@@ -105,6 +159,11 @@ pub const TABS: &[Tab] = &[
         count: None,
     },
     Tab {
+        slug: "conversations",
+        label: "Conversations",
+        count: Some(conversations::count),
+    },
+    Tab {
         slug: "tasks",
         label: "Tasks",
         count: Some(tasks::count),
@@ -115,14 +174,19 @@ pub const TABS: &[Tab] = &[
         count: Some(memories::count),
     },
     Tab {
-        slug: secrets::SLUG,
-        label: "Secrets",
-        count: Some(secrets::count),
-    },
-    Tab {
         slug: spaces::SLUG,
         label: "Spaces",
         count: Some(spaces::count),
+    },
+    Tab {
+        slug: "ratings",
+        label: "Ratings",
+        count: Some(ratings::count),
+    },
+    Tab {
+        slug: secrets::SLUG,
+        label: "Secrets",
+        count: Some(secrets::count),
     },
     Tab {
         slug: "history",

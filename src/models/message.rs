@@ -1,0 +1,244 @@
+//! Messages of a conversation: windows of a transcript (the latest, or around a position) and
+//! staff notes added from the dashboard.
+
+use super::audit::{self, Actor, Changes, Subject};
+use super::conversation::Conversation;
+use super::schema::messages;
+use crate::domain::conversation::MessageRole;
+use crate::domain::{ConversationId, MessageId};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde_json::{Value, json};
+
+/// The audit trail's name for this entity.
+pub const ENTITY: &str = "message";
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq)]
+#[diesel(table_name = messages)]
+pub struct Message {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub role: String,
+    pub text: String,
+    pub meta: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Message {
+    pub fn message_id(&self) -> MessageId {
+        MessageId(self.id)
+    }
+
+    pub fn role(&self) -> Option<MessageRole> {
+        self.role.parse().ok()
+    }
+
+    /// Who wrote a staff message, as recorded when it was added.
+    pub fn author(&self) -> Option<&str> {
+        self.meta.get("author").and_then(Value::as_str)
+    }
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = messages)]
+pub struct NewMessage {
+    pub conversation_id: i64,
+    pub role: String,
+    pub text: String,
+    pub meta: Value,
+    /// `None` means now.
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// Stores messages that arrived through a channel, in order. Not audited: they are the record
+/// itself. The conversation's count and last activity follow by trigger.
+pub fn insert_all(connection: &mut PgConnection, rows: &[NewMessage]) -> QueryResult<Vec<Message>> {
+    diesel::insert_into(messages::table)
+        .values(rows)
+        .returning(Message::as_returning())
+        .get_results(connection)
+}
+
+/// Appends a staff message to a conversation, audited on the conversation's contact.
+pub fn add_staff(
+    connection: &mut PgConnection,
+    conversation: &Conversation,
+    text: String,
+    actor: &Actor,
+) -> QueryResult<Message> {
+    connection.transaction(|connection| {
+        let added: Message = diesel::insert_into(messages::table)
+            .values(NewMessage {
+                conversation_id: conversation.id,
+                role: MessageRole::Staff.as_str().to_string(),
+                text,
+                meta: json!({ "author": actor.name() }),
+                created_at: None,
+            })
+            .returning(Message::as_returning())
+            .get_result(connection)?;
+        let mut changes = Changes::new();
+        changes.field("conversation", Value::Null, Value::from(conversation.id));
+        changes.field("text", Value::Null, Value::String(added.text.clone()));
+        audit::record(
+            connection,
+            actor,
+            "create",
+            Subject::of_contact(ENTITY, added.id, conversation.contact_id),
+            changes,
+        )?;
+        Ok(added)
+    })
+}
+
+/// The message a conversation without a subject is named after: the first one that is not
+/// context for the bot, else the very first.
+pub fn opening(
+    connection: &mut PgConnection,
+    conversation: ConversationId,
+) -> QueryResult<Option<String>> {
+    let first = |connection: &mut PgConnection, skip_context: bool| {
+        let mut query = messages::table
+            .filter(messages::conversation_id.eq(conversation.0))
+            .order(messages::id)
+            .select(messages::text)
+            .into_boxed();
+        if skip_context {
+            query = query.filter(messages::role.ne(MessageRole::Context.as_str()));
+        }
+        query.first::<String>(connection).optional()
+    };
+    match first(connection, true)? {
+        Some(text) => Ok(Some(text)),
+        None => first(connection, false),
+    }
+}
+
+/// Which part of a transcript to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Window {
+    /// The newest messages.
+    #[default]
+    Latest,
+    /// Messages older than this id ("Earlier messages").
+    Before(i64),
+    /// Messages newer than this id ("Later messages").
+    After(i64),
+    /// This message with some before and after it (a link from a rating).
+    Around(i64),
+}
+
+/// Consecutive messages, oldest first, and whether there are more on either side.
+#[derive(Debug, Clone, Default)]
+pub struct MessageWindow {
+    pub messages: Vec<Message>,
+    pub has_earlier: bool,
+    pub has_later: bool,
+}
+
+/// Up to `size` messages of a conversation. Each side is one range scan on
+/// `messages_conversation_idx`, whatever the transcript's length.
+pub fn window(
+    connection: &mut PgConnection,
+    conversation: ConversationId,
+    window: Window,
+    size: i64,
+) -> QueryResult<MessageWindow> {
+    let size = size.max(2);
+    let of_conversation = || {
+        messages::table
+            .filter(messages::conversation_id.eq(conversation.0))
+            .select(Message::as_select())
+    };
+    // Newest-first up to (and including, when `inclusive`) `bound`, reversed afterwards.
+    let older = |connection: &mut PgConnection, bound: Option<i64>, inclusive: bool, n: i64| {
+        let mut query = of_conversation()
+            .order(messages::id.desc())
+            .limit(n + 1)
+            .into_boxed();
+        query = match (bound, inclusive) {
+            (Some(id), true) => query.filter(messages::id.le(id)),
+            (Some(id), false) => query.filter(messages::id.lt(id)),
+            (None, _) => query,
+        };
+        let mut rows: Vec<Message> = query.load(connection)?;
+        let more = rows.len() as i64 > n;
+        rows.truncate(n as usize);
+        rows.reverse();
+        Ok::<_, diesel::result::Error>((rows, more))
+    };
+    let newer = |connection: &mut PgConnection, after: i64, n: i64| {
+        let mut rows: Vec<Message> = of_conversation()
+            .filter(messages::id.gt(after))
+            .order(messages::id.asc())
+            .limit(n + 1)
+            .load(connection)?;
+        let more = rows.len() as i64 > n;
+        rows.truncate(n as usize);
+        Ok::<_, diesel::result::Error>((rows, more))
+    };
+    let any_from = |connection: &mut PgConnection, id: i64| {
+        diesel::select(diesel::dsl::exists(
+            messages::table
+                .filter(messages::conversation_id.eq(conversation.0))
+                .filter(messages::id.ge(id)),
+        ))
+        .get_result::<bool>(connection)
+    };
+    let any_up_to = |connection: &mut PgConnection, id: i64| {
+        diesel::select(diesel::dsl::exists(
+            messages::table
+                .filter(messages::conversation_id.eq(conversation.0))
+                .filter(messages::id.le(id)),
+        ))
+        .get_result::<bool>(connection)
+    };
+    Ok(match window {
+        Window::Latest => {
+            let (messages, has_earlier) = older(connection, None, false, size)?;
+            MessageWindow {
+                messages,
+                has_earlier,
+                has_later: false,
+            }
+        }
+        Window::Before(id) => {
+            let (messages, has_earlier) = older(connection, Some(id), false, size)?;
+            MessageWindow {
+                messages,
+                has_earlier,
+                has_later: any_from(connection, id)?,
+            }
+        }
+        Window::After(id) => {
+            let (messages, has_later) = newer(connection, id, size)?;
+            MessageWindow {
+                messages,
+                has_earlier: any_up_to(connection, id)?,
+                has_later,
+            }
+        }
+        Window::Around(id) => {
+            // Half before (the message included), the rest after; near either end of the
+            // transcript the other side fills the window.
+            let (mut messages, mut has_earlier) =
+                older(connection, Some(id), true, size - size / 2)?;
+            let room = size - messages.len() as i64;
+            let (later, has_later) = newer(connection, id, room)?;
+            if !has_later && (messages.len() + later.len()) < size as usize && has_earlier {
+                let oldest = messages.first().map_or(id, |m| m.id);
+                let wanted = size - (messages.len() + later.len()) as i64;
+                let (mut before, more) = older(connection, Some(oldest), false, wanted)?;
+                before.append(&mut messages);
+                messages = before;
+                has_earlier = more;
+            }
+            messages.extend(later);
+            MessageWindow {
+                messages,
+                has_earlier,
+                has_later,
+            }
+        }
+    })
+}

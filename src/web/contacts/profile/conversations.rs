@@ -1,0 +1,167 @@
+//! The Conversations tab: the contact's conversations, newest activity first, keyset-paged.
+//! One conversation's transcript is [`super::transcript`]; what staff do with it is
+//! [`super::conversation_actions`] and [`super::conversation_move`].
+
+use super::super::super::current_user::CurrentUser;
+use super::super::super::htmx::Htmx;
+use super::super::super::layout::{PageContext, Section};
+use super::super::super::render;
+use super::super::super::routes;
+use super::super::super::session::TypedSession;
+use super::super::super::views;
+use super::super::parse_id;
+use super::{ProfileView, tab_counts};
+use crate::db;
+use crate::domain::conversation::{self as rules, Channel};
+use crate::domain::keyset::TimeCursor;
+use crate::domain::{ContactId, ConversationId};
+use crate::error::AppError;
+use crate::models::contact;
+use crate::models::conversation::{self, ListItem};
+use crate::startup::AppState;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+/// Conversations per page of the list.
+const PAGE_SIZE: i64 = 25;
+
+/// The Conversations tab's count.
+pub fn count(connection: &mut diesel::PgConnection, id: ContactId) -> diesel::QueryResult<i64> {
+    conversation::count_for_contact(connection, id)
+}
+
+/// Reads `{conversation}` from a path; anything but a positive number is not found.
+pub fn parse_conversation_id(raw: &str) -> Result<ConversationId, AppError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .map(ConversationId)
+        .ok_or(AppError::NotFound)
+}
+
+/// "3 messages", "1 message".
+pub fn messages_text(count: i32) -> String {
+    match count {
+        1 => "1 message".into(),
+        n => format!("{n} messages"),
+    }
+}
+
+pub fn channel_label(channel: &str) -> &'static str {
+    channel.parse::<Channel>().map_or("Other", Channel::label)
+}
+
+/// One row of the list.
+pub struct ConversationRow {
+    pub url: String,
+    pub channel: &'static str,
+    pub channel_class: String,
+    pub title: String,
+    pub messages: String,
+    pub activity: String,
+    pub activity_full: String,
+    pub activity_iso: String,
+}
+
+impl ConversationRow {
+    fn new(contact_id: ContactId, item: &ListItem, now: chrono::DateTime<Utc>) -> Self {
+        ConversationRow {
+            url: routes::contact_conversation(contact_id, ConversationId(item.id)),
+            channel: channel_label(&item.channel),
+            channel_class: format!("channel channel-{}", item.channel),
+            title: rules::title(item.subject.as_deref(), item.first_message.as_deref()),
+            messages: messages_text(item.message_count),
+            activity: views::relative(item.activity_at, now),
+            activity_full: views::timestamp(item.activity_at),
+            activity_iso: views::iso(item.activity_at),
+        }
+    }
+}
+
+pub struct ConversationListView {
+    pub rows: Vec<ConversationRow>,
+    pub older_url: Option<String>,
+    /// Back to the first page, when this is a later one.
+    pub newest_url: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "contacts/profile/conversations.html")]
+struct ListPage {
+    page: PageContext,
+    profile: ProfileView,
+    list: ConversationListView,
+}
+
+#[derive(Template)]
+#[template(path = "contacts/profile/conversations.html", block = "tabs")]
+struct ListTabs {
+    profile: ProfileView,
+    list: ConversationListView,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    before: String,
+}
+
+/// `GET /contacts/{id}/conversations`.
+pub async fn list(
+    user: CurrentUser,
+    session: TypedSession,
+    htmx: Htmx,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let before = TimeCursor::decode(&query.before);
+    let (contact, counts, mut items) = db::run(&state.pool, move |conn| {
+        let found = contact::find(conn, id)?;
+        let counts = tab_counts(conn, id)?;
+        let items = conversation::list_for_contact(conn, id, before, PAGE_SIZE + 1)?;
+        Ok((found, counts, items))
+    })
+    .await?;
+    let has_older = items.len() as i64 > PAGE_SIZE;
+    items.truncate(PAGE_SIZE as usize);
+    let base = routes::contact_tab(id, "conversations");
+    let now = Utc::now();
+    let list = ConversationListView {
+        older_url: items
+            .last()
+            .filter(|_| has_older)
+            .map(|last| routes::with_query(&base, &[("before", &last.cursor().encode())])),
+        newest_url: before.map(|_| base.clone()),
+        rows: items
+            .iter()
+            .map(|item| ConversationRow::new(id, item, now))
+            .collect(),
+    };
+    let profile = ProfileView::new(&contact, "conversations", &counts, user.can_edit());
+    if htmx.targets("profile-tabs") {
+        render::ok(&ListTabs { profile, list })
+    } else {
+        let page = PageContext::signed_in(&user, &session, Section::Contacts);
+        render::ok(&ListPage {
+            page,
+            profile,
+            list,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_counts_are_worded() {
+        assert_eq!(messages_text(1), "1 message");
+        assert_eq!(messages_text(0), "0 messages");
+        assert_eq!(messages_text(12), "12 messages");
+    }
+}
