@@ -59,7 +59,8 @@ pub enum Command {
         /// How many contacts to create.
         #[arg(long, value_name = "N", default_value_t = 1_000)]
         contacts: u64,
-        /// Also create change history, tasks and memories for some contacts, so profiles look lived-in.
+        /// Also give some contacts history, conversations, ratings, tasks, memories, spaces and
+        /// secrets, so their profiles look lived-in.
         #[arg(long)]
         with_activity: bool,
     },
