@@ -7,8 +7,13 @@ use std::net::TcpListener;
 
 pub fn run(bind: Option<String>) -> Result<(), String> {
     let settings = Settings::from_env(config::process_env, bind, |path| {
+        let losing_it = if path.ends_with("secrets.key") {
+            "without it the stored secrets cannot be read"
+        } else {
+            "without it everyone is signed out"
+        };
         tracing::warn!(
-            "generated a new key in {} (keep this file: without it sessions end and secrets cannot be read)",
+            "generated a new key in {} (keep this file: {losing_it})",
             path.display()
         );
     })
