@@ -422,9 +422,12 @@ impl Page {
     }
 
     /// The `id` of the focused element.
+    /// Empty while the focused element is being replaced by a swap (it is then stale).
     pub async fn focused_id(&self) -> String {
-        let element = self.client.active_element().await.unwrap();
-        element.attr("id").await.unwrap().unwrap_or_default()
+        match self.client.active_element().await {
+            Ok(element) => element.attr("id").await.ok().flatten().unwrap_or_default(),
+            Err(_) => String::new(),
+        }
     }
 
     /// Waits for focus to land on `#id`: htmx honours `autofocus` only once the swapped

@@ -279,14 +279,20 @@ async fn search_by_new_phone(page: &Page, id: i64) {
 
     let href = format!("/contacts/{id}");
     page.until("the results narrowed to Ada alone", async || {
+        // htmx may replace the results between finding the links and reading them: a stale
+        // element means "not settled yet", so look again.
         let links = page
             .client
             .find_all(fantoccini::Locator::Css("#results a.contact-link"))
             .await
-            .unwrap();
+            .map_err(|error| format!("results not readable yet: {error}"))?;
         let mut seen = Vec::new();
         for link in &links {
-            seen.push(link.attr("href").await.unwrap().unwrap_or_default());
+            let href = link
+                .attr("href")
+                .await
+                .map_err(|error| format!("results replaced while reading: {error}"))?;
+            seen.push(href.unwrap_or_default());
         }
         if seen == [href.as_str()] {
             Ok(())
