@@ -240,6 +240,48 @@ impl Browser {
     }
 
     /// Ends the session politely; `Drop` still kills whatever is left.
+    /// Runs `scenario` against the app at `base` in a task of its own (so a panic anywhere in
+    /// the flow still leaves the browser alive for the failure report), then fails the test
+    /// on that panic or on any severe console entry that `expected` does not excuse: a
+    /// script error or a CSP refusal would otherwise pass unnoticed.
+    pub async fn run<F>(
+        self,
+        base: &str,
+        scenario: impl FnOnce(Page) -> F,
+        expected: impl Fn(&ConsoleEntry) -> bool,
+    ) where
+        F: std::future::Future<Output = ()> + 'static,
+    {
+        let page = Page {
+            client: self.client.clone(),
+            base: base.to_string(),
+        };
+        let outcome = actix_web::rt::spawn(scenario(page)).await;
+        let console = self.console().await;
+        if let Err(failure) = outcome {
+            self.report_failure(&console).await;
+            self.close().await;
+            match failure.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                Err(e) => panic!("the scenario did not finish: {e}"),
+            }
+        }
+        let errors: Vec<String> = console
+            .iter()
+            .filter(|entry| entry.level == "SEVERE" && !expected(entry))
+            .map(ToString::to_string)
+            .collect();
+        if !errors.is_empty() {
+            self.report_failure(&console).await;
+        }
+        self.close().await;
+        assert!(
+            errors.is_empty(),
+            "the pages logged errors (a script failed or the CSP blocked something):\n{}",
+            errors.join("\n")
+        );
+    }
+
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
     }

@@ -28,36 +28,13 @@ async fn create_edit_and_find_a_contact() {
         .phone("+44 20 7946 0000")
         .create(&mut app.conn());
 
-    let page = Page {
-        client: browser.client.clone(),
-        base: app.address.clone(),
-    };
-    // In its own task so that a panic anywhere in the flow still leaves the browser alive for
-    // the failure report below.
-    let outcome = actix_web::rt::spawn(scenario(page, Rc::clone(&app))).await;
-    let console = browser.console().await;
-    if let Err(failure) = outcome {
-        browser.report_failure(&console).await;
-        browser.close().await;
-        match failure.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(e) => panic!("the scenario did not finish: {e}"),
-        }
-    }
-    let errors: Vec<String> = console
-        .iter()
-        .filter(|entry| entry.level == "SEVERE")
-        .map(ToString::to_string)
-        .collect();
-    if !errors.is_empty() {
-        browser.report_failure(&console).await;
-    }
-    browser.close().await;
-    assert!(
-        errors.is_empty(),
-        "the pages logged errors (a script failed or the CSP blocked something):\n{}",
-        errors.join("\n")
-    );
+    browser
+        .run(
+            &app.address,
+            |page| scenario(page, Rc::clone(&app)),
+            |_| false,
+        )
+        .await;
 }
 
 async fn scenario(page: Page, app: Rc<TestApp>) {

@@ -21,34 +21,13 @@ async fn an_admin_adds_and_reveals_a_secret() {
     let app = Rc::new(TestApp::spawn().await);
     app.create_user(ADMIN, Role::Admin);
     let ada = ContactBuilder::new("Ada Lovelace").create(&mut app.conn());
-    let page = Page {
-        client: browser.client.clone(),
-        base: app.address.clone(),
-    };
-    let outcome = actix_web::rt::spawn(scenario(page, Rc::clone(&app), ada.id)).await;
-    let console = browser.console().await;
-    if let Err(failure) = outcome {
-        browser.report_failure(&console).await;
-        browser.close().await;
-        match failure.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(e) => panic!("the scenario did not finish: {e}"),
-        }
-    }
-    let errors: Vec<String> = console
-        .iter()
-        .filter(|entry| entry.level == "SEVERE")
-        .map(ToString::to_string)
-        .collect();
-    if !errors.is_empty() {
-        browser.report_failure(&console).await;
-    }
-    browser.close().await;
-    assert!(
-        errors.is_empty(),
-        "the pages logged errors (a script failed or the CSP blocked something):\n{}",
-        errors.join("\n")
-    );
+    browser
+        .run(
+            &app.address,
+            |page| scenario(page, Rc::clone(&app), ada.id),
+            |_| false,
+        )
+        .await;
 }
 
 async fn scenario(page: Page, app: Rc<TestApp>, id: i64) {

@@ -22,40 +22,17 @@ async fn upload_replace_and_download_a_file_in_a_space() {
     let app = Rc::new(TestApp::spawn().await);
     app.create_user(EDITOR, Role::Editor);
     let ada = ContactBuilder::new("Ada Lovelace").create(&mut app.conn());
-    let page = Page {
-        client: browser.client.clone(),
-        base: app.address.clone(),
-    };
-    let outcome = actix_web::rt::spawn(scenario(page, Rc::clone(&app), ada.id)).await;
-    let console = browser.console().await;
-    if let Err(failure) = outcome {
-        browser.report_failure(&console).await;
-        browser.close().await;
-        match failure.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(e) => panic!("the scenario did not finish: {e}"),
-        }
-    }
-    // Chromium logs every 4xx answer as an error; the 409 that asks before replacing is
-    // the one the scenario expects.
-    let errors: Vec<String> = console
-        .iter()
-        .filter(|entry| entry.level == "SEVERE")
-        .filter(|entry| {
-            !(entry.message.contains("/files - Failed to load resource")
-                && entry.message.contains("409 (Conflict)"))
-        })
-        .map(ToString::to_string)
-        .collect();
-    if !errors.is_empty() {
-        browser.report_failure(&console).await;
-    }
-    browser.close().await;
-    assert!(
-        errors.is_empty(),
-        "the pages logged errors (a script failed or the CSP blocked something):\n{}",
-        errors.join("\n")
-    );
+    browser
+        .run(
+            &app.address,
+            |page| scenario(page, Rc::clone(&app), ada.id),
+            |entry| {
+                // Chromium logs every 4xx answer; the 409 that asks before replacing is expected.
+                entry.message.contains("/files - Failed to load resource")
+                    && entry.message.contains("409 (Conflict)")
+            },
+        )
+        .await;
 }
 
 /// A file named `name` with `bytes`, in a directory of its own (two versions of one name).

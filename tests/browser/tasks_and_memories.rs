@@ -21,35 +21,13 @@ async fn schedule_a_task_and_keep_a_memory() {
     let ada = ContactBuilder::new("Ada Lovelace").create(&mut app.conn());
     memory(&mut app.conn(), ada.id, "Prefers SMS over phone");
 
-    let page = Page {
-        client: browser.client.clone(),
-        base: app.address.clone(),
-    };
-    let outcome = actix_web::rt::spawn(scenario(page, Rc::clone(&app), ada.id)).await;
-    let console = browser.console().await;
-    if let Err(failure) = outcome {
-        browser.report_failure(&console).await;
-        browser.close().await;
-        match failure.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(e) => panic!("the scenario did not finish: {e}"),
-        }
-    }
-    // 4xx answers are part of the flow (none here); anything else severe is a failure.
-    let errors: Vec<String> = console
-        .iter()
-        .filter(|entry| entry.level == "SEVERE")
-        .map(ToString::to_string)
-        .collect();
-    if !errors.is_empty() {
-        browser.report_failure(&console).await;
-    }
-    browser.close().await;
-    assert!(
-        errors.is_empty(),
-        "the pages logged errors (a script failed or the CSP blocked something):\n{}",
-        errors.join("\n")
-    );
+    browser
+        .run(
+            &app.address,
+            |page| scenario(page, Rc::clone(&app), ada.id),
+            |_| false,
+        )
+        .await;
 }
 
 async fn scenario(page: Page, app: Rc<TestApp>, id: i64) {
