@@ -44,6 +44,18 @@ impl Response {
         );
     }
 
+    /// The value of the hidden input called `name` (an editor's version, a cursor…).
+    pub fn hidden(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self
+            .body
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no {name} in {}", self.body))
+            + marker.len();
+        let end = self.body[start..].find('"').unwrap() + start;
+        self.body[start..end].to_string()
+    }
+
     pub fn assert_lacks(&self, needle: &str) {
         assert!(
             !self.body.contains(needle),

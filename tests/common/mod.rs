@@ -320,6 +320,18 @@ impl TestApp {
         client
     }
 
+    /// The audit trail of one row: (action, changes), oldest first.
+    pub fn audit_of(&self, entity: &str, id: i64) -> Vec<(String, serde_json::Value)> {
+        use rapport::models::schema::audit_events;
+        audit_events::table
+            .filter(audit_events::entity.eq(entity))
+            .filter(audit_events::entity_id.eq(id))
+            .select((audit_events::action, audit_events::changes))
+            .order(audit_events::id)
+            .load(&mut self.conn())
+            .unwrap()
+    }
+
     pub async fn stop(self) {
         self.server.stop(false).await;
     }

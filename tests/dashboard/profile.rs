@@ -8,18 +8,6 @@ use rapport::models::contact;
 use rapport::models::schema::audit_events;
 use serde_json::json;
 
-/// The hidden `name` input's value in an editor fragment.
-fn hidden(response: &Response, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = response
-        .body
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in {}", response.body))
-        + marker.len();
-    let end = response.body[start..].find('"').unwrap() + start;
-    response.body[start..end].to_string()
-}
-
 async fn setup() -> (TestApp, TestClient, i64) {
     let app = TestApp::spawn().await;
     let ada = ContactBuilder::new("Ada Lovelace")
@@ -43,8 +31,8 @@ async fn edit(client: &TestClient, id: i64, field: &str, fields: &[(&str, &str)]
         )
         .await;
     assert_eq!(editor.status, 200, "{}", editor.body);
-    let version = hidden(&editor, "version");
-    let seen = hidden(&editor, "seen");
+    let version = editor.hidden("version");
+    let seen = editor.hidden("seen");
     let mut all = vec![("version", version.as_str()), ("seen", seen.as_str())];
     all.extend_from_slice(fields);
     client
@@ -204,7 +192,7 @@ async fn someone_elses_edit_of_the_same_field_is_never_overwritten_silently() {
     let mine = client
         .get_htmx(&format!("/contacts/{id}/fields/phone/edit"), "field-phone")
         .await;
-    let (version, seen) = (hidden(&mine, "version"), hidden(&mine, "seen"));
+    let (version, seen) = (mine.hidden("version"), mine.hidden("seen"));
     // The colleague saves first.
     let theirs = edit(&colleague, id, "phone", &[("value", "+44 20 7946 0000")]).await;
     assert_eq!(theirs.status, 200);
@@ -237,8 +225,8 @@ async fn someone_elses_edit_of_the_same_field_is_never_overwritten_silently() {
         .post_htmx(
             &format!("/contacts/{id}/fields/phone"),
             &[
-                ("version", &hidden(&conflict, "version")),
-                ("seen", &hidden(&conflict, "seen")),
+                ("version", &conflict.hidden("version")),
+                ("seen", &conflict.hidden("seen")),
                 ("value", "+1 212 555 0199"),
             ],
             "field-phone",
@@ -260,7 +248,7 @@ async fn edits_of_different_fields_do_not_conflict() {
     let mine = client
         .get_htmx(&format!("/contacts/{id}/fields/nick/edit"), "field-nick")
         .await;
-    let (version, seen) = (hidden(&mine, "version"), hidden(&mine, "seen"));
+    let (version, seen) = (mine.hidden("version"), mine.hidden("seen"));
     let name = edit(&client, id, "name", &[("value", "Ada King")]).await;
     assert_eq!(name.status, 200);
     let nick = client
@@ -287,8 +275,8 @@ async fn inline_edit_works_without_javascript() {
     assert_eq!(page.status, 200);
     page.assert_contains("<html");
     page.assert_contains("class=\"inline-editor\"");
-    let version = hidden(&page, "version");
-    let seen = hidden(&page, "seen");
+    let version = page.hidden("version");
+    let seen = page.hidden("seen");
     let saved = client
         .post_form(
             &format!("/contacts/{id}/fields/nick"),

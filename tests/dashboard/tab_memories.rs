@@ -2,22 +2,10 @@
 //! search as you type, pagination, roles, escaping and the cascade on contact delete.
 
 use crate::common::builders::{ContactBuilder, memory};
-use crate::common::{Response, TestApp, TestClient};
+use crate::common::{TestApp, TestClient};
 use diesel::prelude::*;
 use rapport::domain::Role;
 use rapport::models::schema::{audit_events, memories};
-use serde_json::Value;
-
-fn hidden(response: &Response, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = response
-        .body
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in {}", response.body))
-        + marker.len();
-    let end = response.body[start..].find('"').unwrap() + start;
-    response.body[start..end].to_string()
-}
 
 async fn setup(role: Role) -> (TestApp, TestClient, i64) {
     let app = TestApp::spawn().await;
@@ -33,16 +21,6 @@ fn texts(app: &TestApp, contact: i64) -> Vec<String> {
         .filter(memories::contact_id.eq(contact))
         .select(memories::text)
         .order((memories::created_at.desc(), memories::id.desc()))
-        .load(&mut app.conn())
-        .unwrap()
-}
-
-fn audit_of(app: &TestApp, id: i64) -> Vec<(String, Value)> {
-    audit_events::table
-        .filter(audit_events::entity.eq("memory"))
-        .filter(audit_events::entity_id.eq(id))
-        .select((audit_events::action, audit_events::changes))
-        .order(audit_events::id)
         .load(&mut app.conn())
         .unwrap()
 }
@@ -102,7 +80,7 @@ async fn adding_memories_puts_the_newest_on_top() {
         .select(memories::id)
         .first(&mut app.conn())
         .unwrap();
-    let events = audit_of(&app, created);
+    let events = app.audit_of("memory", created);
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].0, "create");
     assert_eq!(events[0].1["text"]["after"], "Prefers SMS over phone");
@@ -150,7 +128,7 @@ async fn a_memory_is_edited_in_place() {
     editor.assert_lacks("<html");
     editor.assert_contains(&format!("id=\"{element}\""));
     editor.assert_contains(">Uses the Pro plan</textarea>");
-    assert_eq!(hidden(&editor, "version"), "1");
+    assert_eq!(editor.hidden("version"), "1");
     let cancel = client.get_htmx(&url, &element).await;
     cancel.assert_lacks("<textarea");
     cancel.assert_contains("Uses the Pro plan");
@@ -167,7 +145,7 @@ async fn a_memory_is_edited_in_place() {
     response.assert_contains("Uses the Pro plan since 2024");
     response.assert_contains("edited just now");
     assert_eq!(texts(&app, id), ["Uses the Pro plan since 2024"]);
-    let (action, changes) = audit_of(&app, saved.id).pop().unwrap();
+    let (action, changes) = app.audit_of("memory", saved.id).pop().unwrap();
     assert_eq!(action, "update");
     assert_eq!(changes["text"]["before"], "Uses the Pro plan");
     assert_eq!(changes["text"]["after"], "Uses the Pro plan since 2024");
@@ -197,8 +175,8 @@ async fn editing_works_without_javascript() {
         .post_form(
             &url,
             &[
-                ("version", &hidden(&page, "version")),
-                ("q", &hidden(&page, "q")),
+                ("version", &page.hidden("version")),
+                ("q", &page.hidden("q")),
                 ("before", ""),
                 ("text", "Lives in Porto"),
             ],
@@ -226,7 +204,7 @@ async fn someone_elses_edit_of_a_memory_is_never_overwritten_silently() {
         .post_htmx(
             &url,
             &[
-                ("version", &hidden(&theirs, "version")),
+                ("version", &theirs.hidden("version")),
                 ("text", "Has two kids"),
             ],
             &element,
@@ -238,7 +216,7 @@ async fn someone_elses_edit_of_a_memory_is_never_overwritten_silently() {
         .post_htmx(
             &url,
             &[
-                ("version", &hidden(&mine, "version")),
+                ("version", &mine.hidden("version")),
                 ("text", "Has a daughter"),
             ],
             &element,
@@ -254,7 +232,7 @@ async fn someone_elses_edit_of_a_memory_is_never_overwritten_silently() {
         .post_htmx(
             &url,
             &[
-                ("version", &hidden(&conflict, "version")),
+                ("version", &conflict.hidden("version")),
                 ("text", "Has a daughter"),
             ],
             &element,
@@ -294,7 +272,7 @@ async fn deleting_a_memory_asks_first_and_keeps_the_search() {
     deleted.assert_lacks("Prefers SMS");
     deleted.assert_contains("1 memory contains “kids”");
     deleted.assert_contains("Memories <span class=\"count\">2</span>");
-    let events = audit_of(&app, kids.id);
+    let events = app.audit_of("memory", kids.id);
     assert_eq!(events.last().unwrap().0, "delete");
     assert_eq!(events.last().unwrap().1["text"]["before"], "Has two kids");
 
@@ -427,7 +405,7 @@ async fn viewers_read_and_search_memories_but_cannot_change_them() {
         assert_eq!(response.status, 403, "POST {path}");
     }
     assert_eq!(texts(&app, id), ["Prefers SMS over phone"]);
-    assert_eq!(audit_of(&app, saved.id).len(), 1);
+    assert_eq!(app.audit_of("memory", saved.id).len(), 1);
 }
 
 #[actix_web::test]

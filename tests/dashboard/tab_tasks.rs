@@ -2,25 +2,12 @@
 //! now, cancel, resume, delete, pagination, roles, escaping and the cascade on contact delete.
 
 use crate::common::builders::{ContactBuilder, TaskBuilder};
-use crate::common::{Response, TestApp, TestClient};
+use crate::common::{TestApp, TestClient};
 use chrono::{Datelike, Timelike, Utc};
 use diesel::prelude::*;
 use rapport::domain::{ContactId, Role};
-use rapport::models::schema::{audit_events, tasks};
+use rapport::models::schema::tasks;
 use rapport::models::task::{self, Task};
-use serde_json::Value;
-
-/// The hidden `name` input's value.
-fn hidden(response: &Response, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = response
-        .body
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in {}", response.body))
-        + marker.len();
-    let end = response.body[start..].find('"').unwrap() + start;
-    response.body[start..end].to_string()
-}
 
 async fn setup(role: Role) -> (TestApp, TestClient, i64) {
     let app = TestApp::spawn().await;
@@ -47,16 +34,6 @@ fn find(app: &TestApp, contact: i64, id: i64) -> Task {
 }
 
 /// (action, changes) of the audit events about task `id`, oldest first.
-fn audit_of(app: &TestApp, id: i64) -> Vec<(String, Value)> {
-    audit_events::table
-        .filter(audit_events::entity.eq("task"))
-        .filter(audit_events::entity_id.eq(id))
-        .select((audit_events::action, audit_events::changes))
-        .order(audit_events::id)
-        .load(&mut app.conn())
-        .unwrap()
-}
-
 #[actix_web::test]
 async fn an_empty_tab_explains_tasks_and_offers_to_create_one() {
     let (_app, client, id) = setup(Role::Editor).await;
@@ -132,7 +109,7 @@ async fn creating_a_scheduled_task_computes_its_next_run_in_its_zone() {
         next.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     ));
 
-    let events = audit_of(&app, row.id);
+    let events = app.audit_of("task", row.id);
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].0, "create");
     assert_eq!(events[0].1["schedule"]["after"], "0 8 * * 1");
@@ -312,7 +289,7 @@ async fn editing_a_task_moves_its_next_run_and_is_audited() {
     form.assert_contains("value=\"Check in\"");
     form.assert_contains("value=\"0 9 * * *\"");
     form.assert_contains("Every day at 09:00");
-    let version = hidden(&form, "version");
+    let version = form.hidden("version");
     assert_eq!(version, "1");
 
     let saved = client
@@ -341,7 +318,7 @@ async fn editing_a_task_moves_its_next_run_and_is_audited() {
         (chrono::Weekday::Fri, 16, 30)
     );
 
-    let events = audit_of(&app, task.id);
+    let events = app.audit_of("task", task.id);
     let (action, changes) = events.last().unwrap();
     assert_eq!(action, "update");
     assert_eq!(changes["name"]["before"], "Check in");
@@ -384,7 +361,7 @@ async fn someone_elses_edit_is_never_overwritten_silently() {
         .post_form(
             &url,
             &[
-                ("version", &hidden(&theirs, "version")),
+                ("version", &theirs.hidden("version")),
                 ("name", "Renewal reminder (annual)"),
                 ("schedule", "0 10 1 1 *"),
                 ("timezone", "UTC"),
@@ -397,7 +374,7 @@ async fn someone_elses_edit_is_never_overwritten_silently() {
         .post_htmx(
             &url,
             &[
-                ("version", &hidden(&mine, "version")),
+                ("version", &mine.hidden("version")),
                 ("name", "My better name"),
                 ("schedule", "0 11 1 * *"),
                 ("timezone", "UTC"),
@@ -420,7 +397,7 @@ async fn someone_elses_edit_is_never_overwritten_silently() {
         .post_htmx(
             &url,
             &[
-                ("version", &hidden(&conflict, "version")),
+                ("version", &conflict.hidden("version")),
                 ("name", "My better name"),
                 ("schedule", "0 11 1 * *"),
                 ("timezone", "UTC"),
@@ -481,7 +458,8 @@ async fn run_now_cancel_and_resume() {
     assert_eq!(row.status, "idle");
     assert!(row.next_run_at.unwrap() > Utc::now());
 
-    let actions: Vec<String> = audit_of(&app, task.id)
+    let actions: Vec<String> = app
+        .audit_of("task", task.id)
         .into_iter()
         .map(|(a, _)| a)
         .collect();
@@ -534,7 +512,7 @@ async fn deleting_a_task_after_confirmation() {
     deleted.assert_contains("Tasks <span class=\"count\">1</span>");
     let left: Vec<i64> = stored(&app, id).iter().map(|t| t.id).collect();
     assert_eq!(left, [keep.id]);
-    let events = audit_of(&app, task.id);
+    let events = app.audit_of("task", task.id);
     assert_eq!(events.last().unwrap().0, "delete");
     assert_eq!(events.last().unwrap().1["name"]["before"], "Delete me");
 
@@ -642,7 +620,7 @@ async fn viewers_see_tasks_without_controls_and_cannot_change_them() {
         (rows[0].name.as_str(), rows[0].version),
         ("Weekly summary", 1)
     );
-    assert_eq!(audit_of(&app, task.id).len(), 1);
+    assert_eq!(app.audit_of("task", task.id).len(), 1);
 }
 
 #[actix_web::test]
