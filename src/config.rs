@@ -26,6 +26,7 @@ pub const SECRETS_KEY_NEW_FILE: &str = "secrets.key.new";
 pub const SECRETS_KEY_OLD_FILE: &str = "secrets.key.old";
 const DEFAULT_BIND: &str = "127.0.0.1:8080";
 const DEFAULT_DATA_DIR: &str = ".rapport";
+const DEFAULT_API_RATE_LIMIT: u32 = 600;
 const DEFAULT_UPLOAD_LIMIT: usize = 25 * 1024 * 1024;
 
 /// A configuration problem, printed as one line: `RAPPORT_SESSION_KEY: must be ...`.
@@ -67,6 +68,8 @@ pub struct Settings {
     pub cookie_secure: bool,
     pub db_pool_size: u32,
     pub upload_limit_bytes: usize,
+    /// API requests a token may make per minute (per server process).
+    pub api_requests_per_minute: u32,
 }
 
 impl fmt::Debug for Settings {
@@ -152,6 +155,21 @@ impl Settings {
                     )
                 })?,
         };
+        let api_requests_per_minute = match non_empty(&lookup, "RAPPORT_API_RATE_LIMIT") {
+            None => DEFAULT_API_RATE_LIMIT,
+            Some(value) => value
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=1_000_000).contains(n))
+                .ok_or_else(|| {
+                    problem(
+                        "RAPPORT_API_RATE_LIMIT",
+                        format!(
+                            "\"{value}\" is not a number of requests per minute from 1 to 1000000"
+                        ),
+                    )
+                })?,
+        };
         Ok(Settings {
             database_url,
             bind,
@@ -163,6 +181,7 @@ impl Settings {
             cookie_secure,
             db_pool_size,
             upload_limit_bytes,
+            api_requests_per_minute,
         })
     }
 
@@ -185,6 +204,7 @@ impl Settings {
             cookie_secure: false,
             db_pool_size: 5,
             upload_limit_bytes: DEFAULT_UPLOAD_LIMIT,
+            api_requests_per_minute: DEFAULT_API_RATE_LIMIT,
         }
     }
 }

@@ -27,10 +27,16 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     Conflict(String),
+    /// Well-formed but invalid input (API validation; forms re-render instead).
+    #[error("{0}")]
+    Unprocessable(String),
     #[error("{0}")]
     TooManyRequests(String),
     #[error("the request is too large")]
     PayloadTooLarge,
+    /// The path exists, but not for this method (the API's POST-only writes).
+    #[error("method not allowed")]
+    MethodNotAllowed,
     /// The pool could not hand out a connection in time, or the server went away.
     #[error("database unavailable")]
     DatabaseUnavailable(#[source] Cause),
@@ -53,7 +59,9 @@ impl AppError {
             AppError::Forbidden | AppError::CsrfRejected => "NOT_AUTHORIZED",
             AppError::BadRequest(_) | AppError::PayloadTooLarge => "BAD_REQUEST",
             AppError::Conflict(_) => "CONFLICT",
+            AppError::Unprocessable(_) => "UNPROCESSABLE_ENTITY",
             AppError::TooManyRequests(_) => "LIMITS_REACHED",
+            AppError::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             AppError::DatabaseUnavailable(_) => "SERVICE_UNAVAILABLE",
             AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
@@ -68,8 +76,10 @@ impl AppError {
             AppError::CsrfRejected => "Request refused",
             AppError::BadRequest(_) => "Bad request",
             AppError::Conflict(_) => "Conflict",
+            AppError::Unprocessable(_) => "Invalid input",
             AppError::TooManyRequests(_) => "Too many requests",
             AppError::PayloadTooLarge => "Too large",
+            AppError::MethodNotAllowed => "Method not allowed",
             AppError::DatabaseUnavailable(_) => "Database unavailable",
             AppError::Internal(_) => "Something went wrong",
         }
@@ -79,15 +89,21 @@ impl AppError {
     pub fn public_message(&self) -> String {
         match self {
             AppError::NotFound => "There is nothing here. It may have been deleted, or the link is wrong.".into(),
-            AppError::NotAuthenticated => "Sign in to continue.".into(),
+            AppError::NotAuthenticated => {
+                "Authentication required: sign in, or send a valid API token as `Authorization: Bearer <token>`.".into()
+            }
             AppError::Forbidden => "Your role does not allow this. Ask an admin if you need it.".into(),
             AppError::CsrfRejected => {
                 "This form's security token is missing or out of date. Reload the page and try again.".into()
             }
-            AppError::BadRequest(message) | AppError::Conflict(message) | AppError::TooManyRequests(message) => {
-                message.clone()
-            }
+            AppError::BadRequest(message)
+            | AppError::Conflict(message)
+            | AppError::Unprocessable(message)
+            | AppError::TooManyRequests(message) => message.clone(),
             AppError::PayloadTooLarge => "The request is larger than this server accepts.".into(),
+            AppError::MethodNotAllowed => {
+                "This address does not accept that method (reads are GET, changes are POST).".into()
+            }
             AppError::DatabaseUnavailable(_) => {
                 "The database is unavailable right now. Try again in a moment.".into()
             }
@@ -121,8 +137,10 @@ impl ResponseError for AppError {
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

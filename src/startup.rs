@@ -1,6 +1,7 @@
 //! The application factory, shared by `rapport serve`, the tests and the benchmark, so all of
 //! them run the same routes behind the same middleware.
 
+use crate::api::rate_limit::RateLimiter;
 use crate::config::Settings;
 use crate::db::PgPool;
 use crate::web;
@@ -18,6 +19,19 @@ use std::net::TcpListener;
 pub struct AppState {
     pub pool: PgPool,
     pub settings: Settings,
+    /// Per-token request counts of the JSON API.
+    pub api_limits: RateLimiter,
+}
+
+impl AppState {
+    pub fn new(pool: PgPool, settings: Settings) -> Self {
+        let api_limits = RateLimiter::new(settings.api_requests_per_minute);
+        AppState {
+            pool,
+            settings,
+            api_limits,
+        }
+    }
 }
 
 /// Largest form or JSON body accepted. Space uploads are not buffered, so this does not apply
@@ -49,6 +63,7 @@ pub fn build_app(
     App::new()
         .app_data(state)
         .app_data(aweb::PayloadConfig::new(BODY_LIMIT))
+        .configure(crate::api::register)
         .configure(web::register)
         .default_service(aweb::to(web::not_found))
         // Innermost first: CSRF needs the session; the error middleware sees every error.

@@ -39,7 +39,7 @@ pub fn run(bind: Option<String>) -> Result<(), String> {
 
     actix_web::rt::System::new().block_on(async move {
         let server =
-            startup::run(listener, AppState { pool, settings }).map_err(|e| e.to_string())?;
+            startup::run(listener, AppState::new(pool, settings)).map_err(|e| e.to_string())?;
         server.await.map_err(|e| e.to_string())
     })
 }

@@ -1,6 +1,7 @@
 //! Validated value types and pure rules. Nothing here touches the database or the network,
 //! so everything is unit-tested in place.
 
+pub mod api_token;
 pub mod byte_size;
 pub mod contact_draft;
 pub mod contact_field;

@@ -8,7 +8,15 @@ use serde_json::{Map, Value};
 /// Who made a change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
-    Staff { id: i64, name: String },
+    Staff {
+        id: i64,
+        name: String,
+    },
+    /// An API token; the name is the token's, as staff gave it ("Support bot").
+    Token {
+        id: i64,
+        name: String,
+    },
     System(String),
 }
 
@@ -16,20 +24,29 @@ impl Actor {
     fn kind(&self) -> &'static str {
         match self {
             Actor::Staff { .. } => "staff",
+            Actor::Token { .. } => "token",
             Actor::System(_) => "system",
         }
     }
 
     fn id(&self) -> Option<i64> {
         match self {
-            Actor::Staff { id, .. } => Some(*id),
+            Actor::Staff { id, .. } | Actor::Token { id, .. } => Some(*id),
             Actor::System(_) => None,
+        }
+    }
+
+    /// The staff user behind the change, if it was one (for "reviewed by", "uploaded by").
+    pub fn staff_id(&self) -> Option<i64> {
+        match self {
+            Actor::Staff { id, .. } => Some(*id),
+            Actor::Token { .. } | Actor::System(_) => None,
         }
     }
 
     pub fn name(&self) -> &str {
         match self {
-            Actor::Staff { name, .. } | Actor::System(name) => name,
+            Actor::Staff { name, .. } | Actor::Token { name, .. } | Actor::System(name) => name,
         }
     }
 }

@@ -244,10 +244,7 @@ pub fn mark_reviewed(
     ids: &[RatingId],
     reviewer: &Actor,
 ) -> QueryResult<Vec<Rating>> {
-    let (reviewer_id, reviewer_name) = match reviewer {
-        Actor::Staff { id, name } => (Some(*id), name.clone()),
-        Actor::System(name) => (None, name.clone()),
-    };
+    let (reviewer_id, reviewer_name) = (reviewer.staff_id(), reviewer.name().to_string());
     let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
     connection.transaction(|connection| {
         let marked: Vec<Rating> = diesel::update(

@@ -180,6 +180,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_tokens (id) {
+        id -> Int8,
+        name -> Text,
+        token_hash -> Text,
+        role -> Text,
+        created_by_id -> Nullable<Int8>,
+        created_by_name -> Text,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(conversations -> contacts (contact_id));
 diesel::joinable!(messages -> conversations (conversation_id));
 diesel::joinable!(tasks -> contacts (contact_id));
@@ -201,4 +216,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     secrets,
     audit_events,
     staff_users,
+    api_tokens,
 );

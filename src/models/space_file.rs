@@ -129,10 +129,7 @@ pub fn save_uploads(
     uploads: &[NewUpload],
     actor: &Actor,
 ) -> QueryResult<Vec<String>> {
-    let (uploader_id, uploader_name) = match actor {
-        Actor::Staff { id, name } => (Some(*id), name.as_str()),
-        Actor::System(name) => (None, name.as_str()),
-    };
+    let (uploader_id, uploader_name) = (actor.staff_id(), actor.name());
     let mut replaced_keys = Vec::new();
     for upload in uploads {
         let row = UploadRow {

@@ -30,6 +30,12 @@ impl Response {
             .or_else(|| self.header("hx-redirect"))
     }
 
+    /// The body as JSON (panics with the body when it is not).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}), status {}: {}", self.status, self.body))
+    }
+
     pub fn contains(&self, needle: &str) -> bool {
         self.body.contains(needle)
     }
@@ -295,6 +301,48 @@ impl TestClient {
             .map(|(k, v)| format!("{k}={v}"))
             .collect::<Vec<_>>()
             .join("; ")
+    }
+
+    /// An API request: `method` on `path` with `Authorization: Bearer <token>` (when given),
+    /// extra `headers`, and `body` as JSON (when given).
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> Response {
+        let mut request = Request::builder()
+            .method(Method::from_bytes(method.as_bytes()).unwrap())
+            .uri(format!("{}{}", self.base, path));
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let payload = match body {
+            Some(body) => {
+                request = request.header("content-type", "application/json");
+                body.to_string()
+            }
+            None => String::new(),
+        };
+        let response = self
+            .http
+            .request(request.body(Full::new(Bytes::from(payload))).unwrap())
+            .await
+            .expect("the server did not answer");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Response {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
+        }
     }
 
     /// Opens the sign-in page (for the session's CSRF token) and signs in.

@@ -254,10 +254,7 @@ impl TestApp {
         let pool = db::pool(&settings.database_url, 4);
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
-        let state = actix_web::web::Data::new(AppState {
-            pool: pool.clone(),
-            settings: settings.clone(),
-        });
+        let state = actix_web::web::Data::new(AppState::new(pool.clone(), settings.clone()));
         let server = actix_web::HttpServer::new(move || build_app(state.clone()))
             .workers(1)
             .disable_signals()
@@ -318,6 +315,18 @@ impl TestApp {
         let response = client.sign_in(&email, PASSWORD).await;
         assert_eq!(response.status, 303, "sign-in failed: {}", response.body);
         client
+    }
+
+    /// A new API token with this role, in clear.
+    pub fn api_token(&self, role: rapport::domain::api_token::TokenRole) -> String {
+        let (_, token) = rapport::models::api_token::create(
+            &mut self.conn(),
+            &format!("{} bot", role.as_str()),
+            role,
+            &rapport::models::Actor::System("test".into()),
+        )
+        .unwrap();
+        token
     }
 
     /// The audit trail of one row: (action, changes), oldest first.

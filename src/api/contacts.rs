@@ -1,0 +1,74 @@
+//! `/api/v1/contact/…`: contacts for bots and integrations.
+
+use super::caller::ApiCaller;
+use super::json::{self, ms, ms_opt};
+use super::listing::{ListParams, Order, respond};
+use crate::db;
+use crate::domain::ContactId;
+use crate::error::AppError;
+use crate::models::schema::contacts;
+use crate::models::{Contact, contact};
+use crate::startup::AppState;
+use actix_web::{HttpRequest, HttpResponse, web};
+use diesel::prelude::*;
+use serde_json::{Value, json};
+
+/// A contact as ChatBotKit returns it: every key present, unset ones `null`.
+pub fn contact_json(contact: &Contact) -> Value {
+    json!({
+        "id": contact.id.to_string(),
+        "name": contact.name,
+        "description": contact.description,
+        "fingerprint": contact.fingerprint,
+        "email": contact.email,
+        "phone": contact.phone,
+        "nick": contact.nick,
+        "preferences": contact.preferences,
+        "verifiedAt": ms_opt(contact.verified_at),
+        "meta": contact.meta,
+        "createdAt": ms(contact.created_at),
+        "updatedAt": ms(contact.updated_at),
+    })
+}
+
+/// One page of contacts in list order.
+pub fn load_page(
+    connection: &mut PgConnection,
+    params: &ListParams,
+    limit: i64,
+) -> Result<Vec<(i64, Value)>, AppError> {
+    let mut query = contacts::table.select(Contact::as_select()).into_boxed();
+    if let Some(cursor) = params.cursor {
+        query = query.filter(params.keyset("contacts", cursor));
+    }
+    if let Some(filter) = params.meta_filter("contacts") {
+        query = query.filter(filter);
+    }
+    query = match params.order {
+        Order::Asc => query.order((contacts::created_at.asc(), contacts::id.asc())),
+        Order::Desc => query.order((contacts::created_at.desc(), contacts::id.desc())),
+    };
+    let rows: Vec<Contact> = query.limit(limit).load(connection)?;
+    Ok(rows.iter().map(|c| (c.id, contact_json(c))).collect())
+}
+
+/// `GET contact/list`.
+pub async fn list(
+    _caller: ApiCaller,
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let params = ListParams::from_query(request.query_string())?;
+    respond(&request, state, params, load_page).await
+}
+
+/// `GET contact/{id}/fetch`.
+pub async fn fetch(
+    _caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = ContactId(json::path_id(&path)?);
+    let found = db::run(&state.pool, move |conn| Ok(contact::find(conn, id)?)).await?;
+    json::ok(&contact_json(&found))
+}

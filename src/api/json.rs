@@ -1,0 +1,142 @@
+//! JSON in and out, the way ChatBotKit's API and SDK expect it: bodies parsed with errors
+//! that name the field, responses with `content-type: application/json` exactly, ids as
+//! strings, times as epoch milliseconds, unset values as `null`.
+
+use crate::error::AppError;
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::future::Future;
+use std::pin::Pin;
+
+/// A JSON request body. An empty body reads as `{}` (the SDK's `delete` sends `{}`, curl users
+/// often send nothing).
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bytes = Bytes::from_request(request, payload);
+        Box::pin(async move {
+            let body = bytes.await.map_err(|_| AppError::PayloadTooLarge)?;
+            let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+                b"{}"
+            } else {
+                &body
+            };
+            serde_json::from_slice(body).map(ApiJson).map_err(|error| {
+                AppError::BadRequest(format!("The request body is not acceptable: {error}."))
+            })
+        })
+    }
+}
+
+/// A 200 response with `value` as JSON and exactly `application/json` as its type.
+pub fn ok(value: &impl Serialize) -> Result<HttpResponse, AppError> {
+    let body = serde_json::to_string(value).map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/json"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+/// `{"id": "<id>"}`, what writes answer.
+pub fn id(id: i64) -> Result<HttpResponse, AppError> {
+    ok(&serde_json::json!({ "id": id.to_string() }))
+}
+
+/// Epoch milliseconds, as the API sends every time.
+pub fn ms(time: DateTime<Utc>) -> i64 {
+    time.timestamp_millis()
+}
+
+pub fn ms_opt(time: Option<DateTime<Utc>>) -> Option<i64> {
+    time.map(ms)
+}
+
+/// A time given in epoch milliseconds.
+pub fn from_ms(value: i64) -> Result<DateTime<Utc>, AppError> {
+    DateTime::from_timestamp_millis(value).ok_or_else(|| {
+        AppError::Unprocessable(format!("{value} is not a time in epoch milliseconds"))
+    })
+}
+
+/// An id from a path: anything but a positive integer does not exist.
+pub fn path_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(AppError::NotFound)
+}
+
+/// For `Option<Option<T>>` fields: absent stays `None`, `null` becomes `Some(None)`, so an
+/// update can tell "leave it" from "clear it". Use with `#[serde(default, deserialize_with = "present")]`.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// An id sent as a string (`"42"`, as the API returns them) or a number.
+pub fn flexible_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Text(String),
+        Number(i64),
+    }
+    match Id::deserialize(deserializer)? {
+        Id::Number(n) if n > 0 => Ok(n),
+        Id::Text(text) => text
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| serde::de::Error::custom(format!("\"{text}\" is not an id"))),
+        Id::Number(n) => Err(serde::de::Error::custom(format!("{n} is not an id"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Update {
+        #[serde(default, deserialize_with = "present")]
+        name: Option<Option<String>>,
+        #[serde(default, deserialize_with = "flexible_id_opt")]
+        contact_id: Option<i64>,
+    }
+
+    fn flexible_id_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        flexible_id(d).map(Some)
+    }
+
+    #[test]
+    fn absent_null_and_value_differ() {
+        let absent: Update = serde_json::from_str("{}").unwrap();
+        assert_eq!(absent.name, None);
+        let null: Update = serde_json::from_str(r#"{"name": null}"#).unwrap();
+        assert_eq!(null.name, Some(None));
+        let set: Update = serde_json::from_str(r#"{"name": "Ada", "contact_id": "7"}"#).unwrap();
+        assert_eq!(set.name, Some(Some("Ada".into())));
+        assert_eq!(set.contact_id, Some(7));
+        assert!(serde_json::from_str::<Update>(r#"{"contact_id": "x"}"#).is_err());
+        assert!(serde_json::from_str::<Update>(r#"{"contact_id": -1}"#).is_err());
+    }
+
+    #[test]
+    fn ids_in_paths() {
+        assert_eq!(path_id("12").ok(), Some(12));
+        assert!(path_id("0").is_err() && path_id("abc").is_err());
+    }
+}

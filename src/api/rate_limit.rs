@@ -1,0 +1,72 @@
+//! Per-token request limits: a fixed one-minute window per token, kept in this process.
+//!
+//! With several app processes each one counts on its own, so the effective limit is the
+//! configured one times the number of processes; good enough to stop a runaway bot, which is
+//! the point. (A shared limit would need the database or a cache on every request.)
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+const WINDOW: Duration = Duration::from_secs(60);
+
+pub struct RateLimiter {
+    per_minute: u32,
+    windows: Mutex<HashMap<i64, (Instant, u32)>>,
+}
+
+impl RateLimiter {
+    pub fn new(per_minute: u32) -> Self {
+        RateLimiter {
+            per_minute,
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn per_minute(&self) -> u32 {
+        self.per_minute
+    }
+
+    /// Counts one request for `key`; `Err(seconds)` to wait when the window is full.
+    pub fn check(&self, key: i64, now: Instant) -> Result<(), u64> {
+        // A poisoned lock only means another request panicked mid-count; the counts are
+        // still usable.
+        let mut windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if windows.len() > 10_000 {
+            windows.retain(|_, (started, _)| now.duration_since(*started) < WINDOW);
+        }
+        let (started, count) = windows.entry(key).or_insert((now, 0));
+        if now.duration_since(*started) >= WINDOW {
+            *started = now;
+            *count = 0;
+        }
+        if *count >= self.per_minute {
+            let wait = WINDOW.saturating_sub(now.duration_since(*started));
+            return Err(wait.as_secs().max(1));
+        }
+        *count += 1;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_window_refuses_until_it_rolls_over() {
+        let limiter = RateLimiter::new(2);
+        let start = Instant::now();
+        assert!(limiter.check(1, start).is_ok());
+        assert!(limiter.check(1, start).is_ok());
+        let wait = limiter
+            .check(1, start + Duration::from_secs(10))
+            .unwrap_err();
+        assert_eq!(wait, 50);
+        assert!(limiter.check(2, start).is_ok(), "tokens are counted apart");
+        assert!(limiter.check(1, start + Duration::from_secs(61)).is_ok());
+    }
+}

@@ -1,0 +1,98 @@
+//! API tokens: created by admins (dashboard or CLI), looked up by hash on every API request.
+
+use super::schema::api_tokens;
+use crate::domain::api_token::{self, TokenRole};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = api_tokens)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    pub created_by_name: String,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl ApiToken {
+    /// The stored role; anything unexpected reads as the weaker one.
+    pub fn role(&self) -> TokenRole {
+        self.role.parse().unwrap_or(TokenRole::Viewer)
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = api_tokens)]
+struct NewApiToken<'a> {
+    name: &'a str,
+    token_hash: &'a str,
+    role: &'a str,
+    created_by_id: Option<i64>,
+    created_by_name: &'a str,
+}
+
+/// Creates a token; returns the row and the token in clear, which is never stored.
+pub fn create(
+    connection: &mut PgConnection,
+    name: &str,
+    role: TokenRole,
+    created_by: &super::Actor,
+) -> QueryResult<(ApiToken, String)> {
+    let token = api_token::generate();
+    let row = diesel::insert_into(api_tokens::table)
+        .values(NewApiToken {
+            name,
+            token_hash: &api_token::hash(&token),
+            role: role.as_str(),
+            created_by_id: created_by.staff_id(),
+            created_by_name: created_by.name(),
+        })
+        .returning(ApiToken::as_returning())
+        .get_result(connection)?;
+    Ok((row, token))
+}
+
+/// The live (not revoked) token with this clear text.
+pub fn find_active(connection: &mut PgConnection, token: &str) -> QueryResult<Option<ApiToken>> {
+    api_tokens::table
+        .filter(api_tokens::token_hash.eq(api_token::hash(token)))
+        .filter(api_tokens::revoked_at.is_null())
+        .select(ApiToken::as_select())
+        .first(connection)
+        .optional()
+}
+
+/// Notes that a token was used, at most once a minute, so busy bots do not turn every read
+/// into a write.
+pub fn touch(connection: &mut PgConnection, id: i64) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE api_tokens SET last_used_at = now() \
+         WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(id)
+    .execute(connection)?;
+    Ok(())
+}
+
+/// All tokens, newest first (the settings page).
+pub fn list(connection: &mut PgConnection) -> QueryResult<Vec<ApiToken>> {
+    api_tokens::table
+        .select(ApiToken::as_select())
+        .order(api_tokens::id.desc())
+        .load(connection)
+}
+
+/// Revokes a token; returns whether a live token was revoked.
+pub fn revoke(connection: &mut PgConnection, id: i64) -> QueryResult<bool> {
+    let revoked = diesel::update(
+        api_tokens::table
+            .find(id)
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(diesel::dsl::now))
+    .execute(connection)?;
+    Ok(revoked == 1)
+}

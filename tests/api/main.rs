@@ -1,0 +1,9 @@
+//! Black-box tests of the JSON API (`/api/v1`, ChatBotKit-compatible): real server, real
+//! PostgreSQL, bearer tokens. One binary for the whole area.
+
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod conventions;
