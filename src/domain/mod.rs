@@ -25,6 +25,7 @@ pub mod secret;
 pub mod secret_box;
 pub mod space_draft;
 pub mod task_draft;
+pub mod task_run;
 pub mod text;
 
 pub use contact_draft::{ContactDraft, ContactInput};

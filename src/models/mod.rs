@@ -18,6 +18,7 @@ pub mod space_file;
 pub mod sql;
 pub mod staff_user;
 pub mod task;
+pub mod task_agent;
 pub mod versioned;
 
 pub use audit::Actor;

@@ -81,7 +81,7 @@ impl Task {
     }
 }
 
-fn time_json(time: Option<DateTime<Utc>>) -> Value {
+pub(super) fn time_json(time: Option<DateTime<Utc>>) -> Value {
     time.map_or(Value::Null, |t| {
         json!(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
     })
@@ -128,7 +128,7 @@ pub fn create(
     })
 }
 
-fn subject(task: &Task) -> Subject<'static> {
+pub(super) fn subject(task: &Task) -> Subject<'static> {
     Subject::of_contact(ENTITY, task.id, Some(task.contact_id))
 }
 
