@@ -4,6 +4,7 @@
 //! `models` the tables and their queries, `web` the staff dashboard, and `startup` the app
 //! factory shared by `main` and the tests.
 
+pub mod agent;
 pub mod api;
 pub mod cli;
 pub mod config;
