@@ -2,11 +2,13 @@
 //! `/v1`. Reads are GET, every change is POST with a JSON body; errors are
 //! `{"message","code"}` JSON, rendered by the error middleware for these paths.
 
+pub mod agent;
 pub mod caller;
 pub mod contacts;
 pub mod json;
 pub mod listing;
 pub mod rate_limit;
+pub mod task_runs;
 
 use crate::error::AppError;
 use actix_web::http::Method;
@@ -69,6 +71,19 @@ endpoints! {
         request: None, response: "ContactList", list: true;
     GET "/contact/{id}/fetch" => contacts::fetch, "fetchContact", "Fetch a contact",
         request: None, response: "Contact", list: false;
+
+    // Agent context and task runs for agents (not in ChatBotKit; operationIds are ours).
+    GET "/contact/{id}/context" => agent::fetch, "fetchContactContext",
+        "Fetch the agent context of a contact (maxChars: memory budget, default 4000)",
+        request: None, response: "ContactContext", list: false;
+    GET "/task/due" => task_runs::due, "listDueTasks",
+        "List idle tasks whose next run has come, longest overdue first",
+        request: None, response: "TaskList", list: true;
+    POST "/task/{id}/start" => task_runs::start, "startTask", "Start a run of a task",
+        request: Some("TaskStartRequest"), response: "IdResponse", list: false;
+    POST "/task/{id}/finish" => task_runs::finish, "finishTask",
+        "Finish the running run of a task with its outcome",
+        request: Some("TaskFinishRequest"), response: "IdResponse", list: false;
 }
 
 /// Every endpoint, relative to the version prefix. A path answers only its method; any other
@@ -91,7 +106,6 @@ where
 }
 
 /// A write endpoint: POST with a JSON body only.
-#[expect(dead_code, reason = "the write endpoints arrive with the next commits")]
 fn post<F, Args>(path: &str, handler: F) -> actix_web::Resource
 where
     F: actix_web::Handler<Args>,

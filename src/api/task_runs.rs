@@ -1,0 +1,123 @@
+//! Task runs for agents: `task/due` (what to run now), `task/{id}/start` and
+//! `task/{id}/finish`. ChatBotKit has no such endpoints; the shapes follow its conventions
+//! (lists with `cursor`/`take`, POST with a JSON body, `{"id"}` answers).
+
+use super::caller::ApiCaller;
+use super::json::{self, ApiJson, ms, ms_opt};
+use super::listing::{ListParams, respond};
+use crate::db;
+use crate::domain::task_run::{self, RunOutcome};
+use crate::error::AppError;
+use crate::models::task::Task;
+use crate::models::task_agent;
+use crate::startup::AppState;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use diesel::PgConnection;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// A task as ChatBotKit's task list has it (the fields Rapport keeps; tasks have no `meta`,
+/// so it is `null`).
+pub fn task_json(task: &Task) -> Value {
+    json!({
+        "id": task.id.to_string(),
+        "name": task.name,
+        "description": task.description,
+        "contactId": task.contact_id.to_string(),
+        "schedule": task.schedule,
+        "timezone": task.timezone,
+        "status": task.status,
+        "outcome": task.outcome,
+        "lastRunAt": ms_opt(task.last_run_at),
+        "nextRunAt": ms_opt(task.next_run_at),
+        "meta": Value::Null,
+        "createdAt": ms(task.created_at),
+        "updatedAt": ms(task.updated_at),
+    })
+}
+
+/// One page of due tasks, the longest overdue first. `order` does not apply (a queue has one
+/// sensible order), and a `meta.*` filter matches nothing, as tasks have no metadata.
+fn load_due(
+    connection: &mut PgConnection,
+    params: &ListParams,
+    limit: i64,
+) -> Result<Vec<(i64, Value)>, AppError> {
+    if params.meta.is_some() {
+        return Ok(Vec::new());
+    }
+    let rows = task_agent::due(connection, Utc::now(), params.cursor, limit)?;
+    Ok(rows.iter().map(|task| (task.id, task_json(task))).collect())
+}
+
+/// `GET task/due`.
+pub async fn due(
+    _caller: ApiCaller,
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let params = ListParams::from_query(request.query_string())?;
+    respond(&request, state, params, load_due).await
+}
+
+/// `task/{id}/start` takes an empty object.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartRequest {}
+
+/// `POST task/{id}/start` `{}` → `{"id"}`; 409 while running or when canceled.
+pub async fn start(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    ApiJson(_body): ApiJson<StartRequest>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_write()?;
+    let id = json::path_id(&path)?;
+    let actor = caller.actor();
+    let task = db::run(&state.pool, move |conn| {
+        Ok(task_agent::start(conn, id, Utc::now(), &actor)?)
+    })
+    .await?;
+    json::id(task.id)
+}
+
+/// `task/{id}/finish`: `{"outcome": "success" | "failure", "text": "…"?}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FinishRequest {
+    #[serde(default)]
+    outcome: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
+}
+
+/// `POST task/{id}/finish` → `{"id"}`: idle again, outcome recorded, next run from the
+/// schedule; the text goes into the audit entry. 409 unless it is running.
+pub async fn finish(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<FinishRequest>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_write()?;
+    let id = json::path_id(&path)?;
+    let outcome = RunOutcome::parse(body.outcome.as_deref())
+        .map_err(|message| AppError::Unprocessable(format!("outcome: {message}")))?;
+    let report = task_run::validate_report(body.text.as_deref())
+        .map_err(|message| AppError::Unprocessable(format!("text: {message}")))?;
+    let actor = caller.actor();
+    let task = db::run(&state.pool, move |conn| {
+        Ok(task_agent::finish(
+            conn,
+            id,
+            outcome,
+            report.as_deref(),
+            Utc::now(),
+            &actor,
+        )?)
+    })
+    .await?;
+    json::id(task.id)
+}
