@@ -1,6 +1,6 @@
 // Rapport's small amount of JavaScript: keyboard shortcuts, inline-editor keys, upload progress,
-// visible messages when an htmx request fails, and hiding revealed secrets again. Everything
-// also works without it.
+// visible messages when an htmx request fails, hiding revealed secrets again, and copy buttons.
+// Everything also works without it.
 (function () {
   "use strict";
 
@@ -120,6 +120,51 @@
       ? "Larger than the " + input.getAttribute("data-limit-label") + " limit for one file: " + tooLarge.join(", ")
       : "");
     if (tooLarge.length) input.reportValidity();
+  });
+
+  // Copy buttons (data-copy="<element id>"): shown only with JavaScript, they put the
+  // element's text on the clipboard, exactly as shown. Where the Clipboard API is missing
+  // (pages served over plain http from another host) the text is selected and copied the
+  // old way.
+  function showCopyButtons(root) {
+    if (!root || !root.querySelectorAll) return;
+    root.querySelectorAll("button[data-copy]").forEach(function (button) {
+      if (document.getElementById(button.getAttribute("data-copy"))) button.hidden = false;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { showCopyButtons(document); });
+  document.addEventListener("htmx:load", function (event) { showCopyButtons(event.target); });
+  function copied(button) {
+    var label = button.textContent;
+    button.textContent = button.getAttribute("data-copied-text") || "Copied";
+    setTimeout(function () { button.textContent = label; }, 2000);
+  }
+  function copyBySelection(source) {
+    var range = document.createRange();
+    range.selectNodeContents(source);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (error) { ok = false; }
+    return ok;
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-copy]");
+    if (!button) return;
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    if (!source) return;
+    var text = source.textContent;
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { copied(button); }, function () {
+        if (copyBySelection(source)) copied(button);
+        else toast("Copying was refused by the browser; the text is selected, press Ctrl+C.");
+      });
+    } else if (copyBySelection(source)) {
+      copied(button);
+    } else {
+      toast("Copying was refused by the browser; the text is selected, press Ctrl+C.");
+    }
   });
 
   // The server answers failed requests with a toast; these cover what never reached it.

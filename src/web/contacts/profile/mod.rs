@@ -4,6 +4,7 @@
 //! To add a tab: one entry in [`TABS`], a handler and a template extending
 //! `contacts/profile/base.html`.
 
+pub mod context;
 pub mod conversation_actions;
 pub mod conversation_move;
 pub mod conversations;
@@ -35,6 +36,7 @@ pub fn register(config: &mut web::ServiceConfig) {
     config
         .route("/contacts/{id}", web::get().to(overview::show))
         .route("/contacts/{id}/history", web::get().to(history::show))
+        .route("/contacts/{id}/context", web::get().to(context::show))
         .configure(register_conversations)
         .configure(register_ratings)
         .route("/contacts/{id}/fields/{field}", web::get().to(field::show))
@@ -187,6 +189,11 @@ pub const TABS: &[Tab] = &[
         slug: secrets::SLUG,
         label: "Secrets",
         count: Some(secrets::count),
+    },
+    Tab {
+        slug: context::SLUG,
+        label: "Agent context",
+        count: None,
     },
     Tab {
         slug: "history",
