@@ -8,3 +8,4 @@ mod common;
 
 mod agent;
 mod conventions;
+mod task_runs;
