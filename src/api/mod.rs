@@ -6,7 +6,9 @@ pub mod caller;
 pub mod contacts;
 pub mod json;
 pub mod listing;
+pub mod openapi;
 pub mod rate_limit;
+pub mod schemas;
 
 use crate::error::AppError;
 use actix_web::http::Method;
@@ -27,9 +29,9 @@ pub struct Endpoint {
     pub path: &'static str,
     pub operation_id: &'static str,
     pub summary: &'static str,
-    /// Name of the request body's schema (writes), if any.
+    /// Name of the request body's schema (writes), if any: defined in [`schemas::schema`].
     pub request: Option<&'static str>,
-    /// Name of the response schema.
+    /// Name of the response schema, defined in [`schemas::schema`] (`XList` for lists).
     pub response: &'static str,
     /// Whether it takes the list parameters (`cursor`, `order`, `take`, `meta.*`).
     pub list: bool,
@@ -69,6 +71,10 @@ endpoints! {
         request: None, response: "ContactList", list: true;
     GET "/contact/{id}/fetch" => contacts::fetch, "fetchContact", "Fetch a contact",
         request: None, response: "Contact", list: false;
+
+    // The API's own description (generated from this table; no token needed).
+    GET "/openapi.json" => openapi::serve, "openapi", "This API's OpenAPI 3.1 description",
+        request: None, response: "OpenApi", list: false;
 }
 
 /// Every endpoint, relative to the version prefix. A path answers only its method; any other

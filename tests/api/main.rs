@@ -7,3 +7,5 @@
 mod common;
 
 mod conventions;
+mod openapi;
+mod token_cli;
