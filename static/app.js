@@ -1,6 +1,6 @@
 // Rapport's small amount of JavaScript: keyboard shortcuts, inline-editor keys, upload progress,
-// visible messages when an htmx request fails, and hiding revealed secrets again. Everything
-// also works without it.
+// visible messages when an htmx request fails, hiding revealed secrets again, and copy buttons.
+// Everything also works without it.
 (function () {
   "use strict";
 
@@ -120,6 +120,29 @@
       ? "Larger than the " + input.getAttribute("data-limit-label") + " limit for one file: " + tooLarge.join(", ")
       : "");
     if (tooLarge.length) input.reportValidity();
+  });
+
+  // Copy buttons (data-copy="ELEMENT_ID"): copy that element's text, e.g. a new API token.
+  // They stay hidden where the clipboard cannot be used (no JavaScript, or not a secure
+  // context); the value is still there to select by hand.
+  function showCopyButtons(root) {
+    if (!root || !root.querySelectorAll || !navigator.clipboard) return;
+    root.querySelectorAll("[data-copy]").forEach(function (button) { button.hidden = false; });
+  }
+  document.addEventListener("DOMContentLoaded", function () { showCopyButtons(document); });
+  document.addEventListener("htmx:load", function (event) { showCopyButtons(event.target); });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button) return;
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    if (!source || !navigator.clipboard) return;
+    var label = button.textContent;
+    navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+      button.textContent = button.getAttribute("data-copied-text") || "Copied";
+      setTimeout(function () { button.textContent = label; }, 2000);
+    }, function () {
+      toast("Could not copy. Select the text and copy it by hand.");
+    });
   });
 
   // The server answers failed requests with a toast; these cover what never reached it.

@@ -10,6 +10,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod api_tokens;
 mod chrome;
 mod create_edit_search;
 mod reveal_secret;
