@@ -7,7 +7,9 @@ pub mod caller;
 pub mod contacts;
 pub mod json;
 pub mod listing;
+pub mod openapi;
 pub mod rate_limit;
+pub mod schemas;
 pub mod task_runs;
 
 use crate::error::AppError;
@@ -29,9 +31,9 @@ pub struct Endpoint {
     pub path: &'static str,
     pub operation_id: &'static str,
     pub summary: &'static str,
-    /// Name of the request body's schema (writes), if any.
+    /// Name of the request body's schema (writes), if any: defined in [`schemas::schema`].
     pub request: Option<&'static str>,
-    /// Name of the response schema.
+    /// Name of the response schema, defined in [`schemas::schema`] (`XList` for lists).
     pub response: &'static str,
     /// Whether it takes the list parameters (`cursor`, `order`, `take`, `meta.*`).
     pub list: bool,
@@ -80,10 +82,13 @@ endpoints! {
         "List idle tasks whose next run has come, longest overdue first",
         request: None, response: "TaskList", list: true;
     POST "/task/{id}/start" => task_runs::start, "startTask", "Start a run of a task",
-        request: Some("TaskStartRequest"), response: "IdResponse", list: false;
+        request: Some("Empty"), response: "Id", list: false;
     POST "/task/{id}/finish" => task_runs::finish, "finishTask",
         "Finish the running run of a task with its outcome",
-        request: Some("TaskFinishRequest"), response: "IdResponse", list: false;
+        request: Some("TaskFinish"), response: "Id", list: false;
+    // The API's own description (generated from this table; no token needed).
+    GET "/openapi.json" => openapi::serve, "openapi", "This API's OpenAPI 3.1 description",
+        request: None, response: "OpenApi", list: false;
 }
 
 /// Every endpoint, relative to the version prefix. A path answers only its method; any other

@@ -1,13 +1,15 @@
-//! The command line: `serve`, `migrate`, `user add|reset-password`, `seed`,
-//! `secrets rotate-key`.
+//! The command line: `serve`, `migrate`, `user add|reset-password`, `token create|list|revoke`,
+//! `seed`, `secrets rotate-key`.
 
 pub mod secrets;
 pub mod serve;
+pub mod token;
 pub mod user;
 
 use crate::config;
 use crate::db;
 use crate::domain::Role;
+use crate::domain::api_token::TokenRole;
 use crate::domain::secret_box::SecretsKey;
 use clap::{Parser, Subcommand};
 use diesel::{Connection, PgConnection};
@@ -24,6 +26,7 @@ Environment:
   RAPPORT_PHONE_REGION    region for phone numbers typed without +country (default US)
   RAPPORT_COOKIE_SECURE   true|false: send the session cookie only over HTTPS (default true)
   RAPPORT_DB_POOL_SIZE    database connections per process (default 10)
+  RAPPORT_API_RATE_LIMIT  API requests per token per minute, per process (default 600)
   RUST_LOG                log filter (default info)";
 
 #[derive(Debug, Parser)]
@@ -51,6 +54,9 @@ pub enum Command {
     /// Manage staff users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage API tokens for bots, agents and integrations.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Manage the encryption of contact secrets.
     #[command(subcommand)]
     Secrets(SecretsCommand),
@@ -95,6 +101,27 @@ pub enum UserCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token and print it once (only its hash is stored).
+    Create {
+        /// What uses the token ("Support bot"); shown as the author of its changes in History.
+        #[arg(long)]
+        name: String,
+        /// viewer (read only) or editor (read and write).
+        #[arg(long, default_value = "viewer", value_parser = token::parse_role)]
+        role: TokenRole,
+    },
+    /// List every token, newest first, with when it was last used.
+    List,
+    /// Revoke a token: requests with it are refused from now on.
+    Revoke {
+        /// The token's id, as `rapport token list` shows it.
+        #[arg(long)]
+        id: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum SecretsCommand {
     /// Re-encrypt every secret under a new key, in one transaction, then make it the key.
     ///
@@ -130,6 +157,12 @@ pub fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::User(command) => user::run(command),
+        Command::Token(command) => {
+            let mut connection = connect()?;
+            db::migrate(&mut connection)
+                .map_err(|e| format!("migrations failed: {}", e.cause_chain()))?;
+            token::run(command, &mut connection, &mut std::io::stdout())
+        }
         Command::Secrets(command) => {
             secrets::run(command, &config::process_env, &mut std::io::stdout())
         }

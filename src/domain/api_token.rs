@@ -3,6 +3,8 @@
 //! A fast hash is right here: unlike a password, the token is random and too long to guess,
 //! so there is nothing for a slow hash to protect against.
 
+use super::FieldErrors;
+use super::text::optional_line;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
@@ -63,6 +65,44 @@ impl FromStr for TokenRole {
     }
 }
 
+/// Longest token name (the database checks the same).
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// A token's name, as staff will recognise it in History ("Support bot"): one line of 1 to
+/// 200 characters.
+pub fn validate_name(input: &str) -> Result<String, String> {
+    optional_line(input, MAX_NAME_CHARS)?.ok_or_else(|| {
+        "Give the token a name, e.g. the bot or integration that will use it.".into()
+    })
+}
+
+/// A role as a form or the command line gives it.
+pub fn validate_role(input: &str) -> Result<TokenRole, String> {
+    input
+        .parse()
+        .map_err(|_| "Choose viewer (read only) or editor (read and write).".to_string())
+}
+
+/// A new token's name and role, validated together so a form shows every problem at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenDraft {
+    pub name: String,
+    pub role: TokenRole,
+}
+
+impl TokenDraft {
+    /// Errors are keyed by the form's field names, `name` and `role`.
+    pub fn validate(name: &str, role: &str) -> Result<TokenDraft, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let name = errors.check("name", validate_name(name));
+        let role = errors.check("role", validate_role(role));
+        match (name, role) {
+            (Some(name), Some(role)) if errors.is_empty() => Ok(TokenDraft { name, role }),
+            _ => Err(errors),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +128,25 @@ mod tests {
         assert_eq!("Editor".parse(), Ok(TokenRole::Editor));
         assert!(!TokenRole::Viewer.can_write());
         assert!("admin".parse::<TokenRole>().is_err());
+    }
+
+    #[test]
+    fn drafts_report_every_problem() {
+        assert_eq!(
+            TokenDraft::validate("  Support bot ", "editor"),
+            Ok(TokenDraft {
+                name: "Support bot".into(),
+                role: TokenRole::Editor
+            })
+        );
+        let errors = TokenDraft::validate(" ", "admin").unwrap_err();
+        assert!(errors.has("name") && errors.has("role"));
+        let long = "x".repeat(MAX_NAME_CHARS + 1);
+        assert!(validate_name(&long).is_err());
+        assert!(validate_name("two\nlines").is_err());
+        assert_eq!(
+            validate_name(&"x".repeat(MAX_NAME_CHARS)).map(|n| n.len()),
+            Ok(200)
+        );
     }
 }

@@ -1,9 +1,15 @@
 //! API tokens: created by admins (dashboard or CLI), looked up by hash on every API request.
+//! Creating and revoking are audited (entity [`ENTITY`]); the token itself is never recorded.
 
+use super::audit::{self, Actor, Changes, Subject};
 use super::schema::api_tokens;
 use crate::domain::api_token::{self, TokenRole};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use serde_json::{Value, json};
+
+/// How the audit trail names these rows.
+pub const ENTITY: &str = "api_token";
 
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = api_tokens)]
@@ -18,6 +24,14 @@ pub struct ApiToken {
 }
 
 impl ApiToken {
+    pub fn is_revoked(&self) -> bool {
+        self.revoked_at.is_some()
+    }
+
+    fn subject(&self) -> Subject<'static> {
+        Subject::of_contact(ENTITY, self.id, None)
+    }
+
     /// The stored role; anything unexpected reads as the weaker one.
     pub fn role(&self) -> TokenRole {
         self.role.parse().unwrap_or(TokenRole::Viewer)
@@ -34,25 +48,40 @@ struct NewApiToken<'a> {
     created_by_name: &'a str,
 }
 
-/// Creates a token; returns the row and the token in clear, which is never stored.
+/// Creates a token and its "create" audit entry in one transaction; returns the row and the
+/// token in clear, which is never stored (only its hash) and never audited.
 pub fn create(
     connection: &mut PgConnection,
     name: &str,
     role: TokenRole,
-    created_by: &super::Actor,
+    created_by: &Actor,
 ) -> QueryResult<(ApiToken, String)> {
     let token = api_token::generate();
-    let row = diesel::insert_into(api_tokens::table)
-        .values(NewApiToken {
-            name,
-            token_hash: &api_token::hash(&token),
-            role: role.as_str(),
-            created_by_id: created_by.staff_id(),
-            created_by_name: created_by.name(),
-        })
-        .returning(ApiToken::as_returning())
-        .get_result(connection)?;
+    let row = connection.transaction(|connection| {
+        let row = diesel::insert_into(api_tokens::table)
+            .values(NewApiToken {
+                name,
+                token_hash: &api_token::hash(&token),
+                role: role.as_str(),
+                created_by_id: created_by.staff_id(),
+                created_by_name: created_by.name(),
+            })
+            .returning(ApiToken::as_returning())
+            .get_result(connection)?;
+        let mut changes = Changes::new();
+        changes.field("name", Value::Null, json!(row.name));
+        changes.field("role", Value::Null, json!(row.role));
+        audit::record(connection, created_by, "create", row.subject(), changes)?;
+        QueryResult::Ok(row)
+    })?;
     Ok((row, token))
+}
+
+pub fn find(connection: &mut PgConnection, id: i64) -> QueryResult<ApiToken> {
+    api_tokens::table
+        .find(id)
+        .select(ApiToken::as_select())
+        .first(connection)
 }
 
 /// The live (not revoked) token with this clear text.
@@ -85,14 +114,30 @@ pub fn list(connection: &mut PgConnection) -> QueryResult<Vec<ApiToken>> {
         .load(connection)
 }
 
-/// Revokes a token; returns whether a live token was revoked.
-pub fn revoke(connection: &mut PgConnection, id: i64) -> QueryResult<bool> {
-    let revoked = diesel::update(
-        api_tokens::table
-            .find(id)
-            .filter(api_tokens::revoked_at.is_null()),
-    )
-    .set(api_tokens::revoked_at.eq(diesel::dsl::now))
-    .execute(connection)?;
-    Ok(revoked == 1)
+/// Revokes a live token and records a "revoke" audit entry, in one transaction. Returns the
+/// revoked row, or `None` when no live token has this id (unknown or already revoked).
+pub fn revoke(
+    connection: &mut PgConnection,
+    id: i64,
+    actor: &Actor,
+) -> QueryResult<Option<ApiToken>> {
+    connection.transaction(|connection| {
+        let revoked = diesel::update(
+            api_tokens::table
+                .find(id)
+                .filter(api_tokens::revoked_at.is_null()),
+        )
+        .set(api_tokens::revoked_at.eq(diesel::dsl::now))
+        .returning(ApiToken::as_returning())
+        .get_result(connection)
+        .optional()?;
+        if let Some(row) = &revoked {
+            let mut changes = Changes::new();
+            changes
+                .context("name", json!(row.name))
+                .field("revoked", json!(false), json!(true));
+            audit::record(connection, actor, "revoke", row.subject(), changes)?;
+        }
+        Ok(revoked)
+    })
 }

@@ -3,7 +3,9 @@
 
 use super::assets::{self, AssetUrls};
 use super::current_user::CurrentUser;
+use super::routes;
 use super::session::{Flash, TypedSession};
+use crate::domain::Role;
 
 /// The signed-in user as the header shows them.
 pub struct UserBadge {
@@ -15,7 +17,34 @@ pub struct UserBadge {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Contacts,
+    /// Admin settings (API tokens).
+    Settings,
     None,
+}
+
+/// One entry of the main navigation.
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    /// The section the page belongs to (`aria-current`).
+    pub current: bool,
+}
+
+/// The main navigation for a user of `role`: Settings only for admins.
+pub fn nav(role: Role, section: Section) -> Vec<NavLink> {
+    let mut links = vec![NavLink {
+        href: routes::CONTACTS,
+        label: "Contacts",
+        current: section == Section::Contacts,
+    }];
+    if role.is_admin() {
+        links.push(NavLink {
+            href: routes::API_TOKENS,
+            label: "Settings",
+            current: section == Section::Settings,
+        });
+    }
+    links
 }
 
 pub struct PageContext {
@@ -24,6 +53,8 @@ pub struct PageContext {
     pub flash: Option<Flash>,
     pub assets: &'static AssetUrls,
     pub section: Section,
+    /// The main navigation, already filtered by role.
+    pub nav: Vec<NavLink>,
 }
 
 impl PageContext {
@@ -38,6 +69,7 @@ impl PageContext {
             flash: session.take_flash(),
             assets: assets::urls(),
             section,
+            nav: nav(user.role, section),
         }
     }
 
@@ -49,6 +81,7 @@ impl PageContext {
             flash: session.take_flash(),
             assets: assets::urls(),
             section: Section::None,
+            nav: Vec::new(),
         }
     }
 
@@ -60,10 +93,32 @@ impl PageContext {
             flash: None,
             assets: assets::urls(),
             section: Section::None,
+            nav: Vec::new(),
         }
     }
 
     pub fn in_contacts(&self) -> bool {
         self.section == Section::Contacts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_admins_see_settings() {
+        let labels = |role| {
+            nav(role, Section::Settings)
+                .iter()
+                .map(|link| (link.label, link.current))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            labels(Role::Admin),
+            [("Contacts", false), ("Settings", true)]
+        );
+        assert_eq!(labels(Role::Editor), [("Contacts", false)]);
+        assert_eq!(labels(Role::Viewer), [("Contacts", false)]);
     }
 }

@@ -15,6 +15,7 @@ pub mod layout;
 pub mod render;
 pub mod routes;
 pub mod session;
+pub mod settings;
 pub mod views;
 
 use crate::error::AppError;
@@ -27,7 +28,8 @@ pub fn register(config: &mut web::ServiceConfig) {
         .route("/static/{path:.*}", web::get().to(assets::serve))
         .route("/healthz", web::get().to(health))
         .configure(auth::register)
-        .configure(contacts::register);
+        .configure(contacts::register)
+        .configure(settings::register);
 }
 
 async fn home() -> HttpResponse {

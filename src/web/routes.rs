@@ -9,6 +9,11 @@ pub const LOGIN: &str = "/login";
 pub const LOGOUT: &str = "/logout";
 pub const CONTACTS: &str = "/contacts";
 pub const NEW_CONTACT: &str = "/contacts/new";
+pub const SETTINGS: &str = "/settings";
+/// The API tokens page (admins): list and create.
+pub const API_TOKENS: &str = "/settings/api-tokens";
+/// The API's description, linked from the tokens page.
+pub const OPENAPI: &str = "/api/v1/openapi.json";
 
 pub fn login_with_next(next: &str) -> String {
     format!("{LOGIN}?next={}", encode(next))
@@ -206,6 +211,11 @@ pub fn is_space_upload(path: &str) -> bool {
     )
 }
 
+/// Revoking one API token: GET asks for confirmation, POST revokes.
+pub fn api_token_revoke(id: i64) -> String {
+    format!("{API_TOKENS}/{id}/revoke")
+}
+
 /// Percent-encodes a query parameter value.
 pub fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -317,6 +327,7 @@ mod tests {
             contact_rating_review(id, RatingId(5)),
             "/contacts/7/ratings/5/review"
         );
+        assert_eq!(api_token_revoke(4), "/settings/api-tokens/4/revoke");
     }
 
     #[test]

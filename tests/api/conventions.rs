@@ -27,7 +27,12 @@ async fn requests_without_a_valid_token_get_401_json() {
             .status,
         200
     );
-    rapport::models::api_token::revoke(&mut app.conn(), 1).unwrap();
+    rapport::models::api_token::revoke(
+        &mut app.conn(),
+        1,
+        &rapport::models::Actor::System("test".into()),
+    )
+    .unwrap();
     assert_eq!(
         client
             .api("GET", "/api/v1/contact/list", Some(&token), &[], None)

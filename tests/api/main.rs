@@ -8,4 +8,6 @@ mod common;
 
 mod agent;
 mod conventions;
+mod openapi;
 mod task_runs;
+mod token_cli;

@@ -11,6 +11,7 @@
 mod common;
 
 mod agent_context;
+mod api_tokens;
 mod chrome;
 mod create_edit_search;
 mod reveal_secret;

@@ -12,6 +12,7 @@ mod contacts_list;
 mod errors;
 mod migrations;
 mod profile;
+mod settings_api_tokens;
 mod tab_context;
 mod tab_conversations;
 mod tab_memories;
