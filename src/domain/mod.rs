@@ -10,6 +10,7 @@ pub mod conversation;
 pub mod email;
 pub mod field_errors;
 pub mod file_name;
+pub mod fingerprint;
 pub mod ids;
 pub mod keyset;
 pub mod listing;
