@@ -220,7 +220,9 @@ mod tests {
     #[test]
     fn given_fingerprints_are_trimmed_and_bounded() {
         assert_eq!(
-            Fingerprint::parse("  user-000000000001  ").unwrap().as_str(),
+            Fingerprint::parse("  user-000000000001  ")
+                .unwrap()
+                .as_str(),
             "user-000000000001"
         );
         let short = Fingerprint::parse("user-1").unwrap_err();

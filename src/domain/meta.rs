@@ -188,7 +188,10 @@ pub const MERGE_KEY: &str = "$update";
 impl MetaChange {
     /// Reads the API's `meta` (not `null`, which the caller handles).
     pub fn from_api(value: &Value) -> Result<Self, FieldErrors> {
-        match value.as_object().and_then(|o| o.get(MERGE_KEY).map(|u| (o, u))) {
+        match value
+            .as_object()
+            .and_then(|o| o.get(MERGE_KEY).map(|u| (o, u)))
+        {
             Some((object, update)) if object.len() == 1 => {
                 MetaFields::from_api(update).map(MetaChange::Merge)
             }
@@ -314,15 +317,20 @@ mod tests {
             MetaFields::from_api(&json!({"score": 42, "tags": ["a"], "crm.id": "A-1"})).unwrap();
         assert_eq!(meta.len(), 3);
         assert_eq!(meta.as_map()["score"], json!(42));
-        let errors = MetaFields::from_api(&json!({"_hidden": 1, "has space": 2, "ok": 3}))
-            .unwrap_err();
+        let errors =
+            MetaFields::from_api(&json!({"_hidden": 1, "has space": 2, "ok": 3})).unwrap_err();
         assert!(errors.message("meta._hidden").contains("start with _"));
         assert!(errors.message("meta.has space").contains("only letters"));
         assert!(!errors.has("meta.ok"));
         assert!(MetaFields::from_api(&json!(["not", "an", "object"])).is_err());
-        assert!(MetaFields::from_api(&json!("text")).unwrap_err().has("meta"));
-        let too_many: serde_json::Map<String, Value> =
-            (0..=MAX_KEYS).map(|i| (format!("k{i}"), json!(i))).collect();
+        assert!(
+            MetaFields::from_api(&json!("text"))
+                .unwrap_err()
+                .has("meta")
+        );
+        let too_many: serde_json::Map<String, Value> = (0..=MAX_KEYS)
+            .map(|i| (format!("k{i}"), json!(i)))
+            .collect();
         assert!(
             MetaFields::from_api(&Value::Object(too_many))
                 .unwrap_err()

@@ -4,8 +4,8 @@
 pub mod api_token;
 pub mod byte_size;
 pub mod contact_draft;
-pub mod contact_patch;
 pub mod contact_field;
+pub mod contact_patch;
 pub mod contact_source;
 pub mod conversation;
 pub mod email;

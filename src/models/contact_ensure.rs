@@ -57,7 +57,7 @@ pub enum Upserted {
     /// The conversation already had a contact; nothing changed.
     AlreadyLinked,
     /// The conversation now belongs to this contact (found or created).
-    Linked(Ensured),
+    Linked(Box<Ensured>),
 }
 
 /// Gives a conversation without a contact the contact `request` describes (found or created
@@ -113,7 +113,7 @@ pub fn upsert_for_conversation(
             Subject::of_contact(conversation::ENTITY, id.0, Some(contact.id)),
             changes,
         )?;
-        Ok(Upserted::Linked(ensured))
+        Ok(Upserted::Linked(Box::new(ensured)))
     })
 }
 
