@@ -3,6 +3,9 @@
 //! `{"message","code"}` JSON, rendered by the error middleware for these paths.
 
 pub mod caller;
+pub mod contact_body;
+pub mod contact_ensure;
+pub mod contact_export;
 pub mod contacts;
 pub mod json;
 pub mod listing;
@@ -69,6 +72,19 @@ endpoints! {
         request: None, response: "ContactList", list: true;
     GET "/contact/{id}/fetch" => contacts::fetch, "fetchContact", "Fetch a contact",
         request: None, response: "Contact", list: false;
+    // Contacts: writes, find-or-create, export (api-contacts).
+    POST "/contact/create" => contacts::create, "createContact", "Create a contact",
+        request: Some("ContactCreateRequest"), response: "IdResponse", list: false;
+    POST "/contact/ensure" => contact_ensure::ensure, "ensureContact",
+        "Find a contact by fingerprint, email or phone, or create it",
+        request: Some("ContactCreateRequest"), response: "IdResponse", list: false;
+    GET "/contact/export" => contact_export::export, "exportContacts",
+        "Export every contact as JSON, JSON lines or CSV (by Accept)",
+        request: None, response: "ContactExport", list: true;
+    POST "/contact/{id}/update" => contacts::update, "updateContact", "Update a contact",
+        request: Some("ContactUpdateRequest"), response: "IdResponse", list: false;
+    POST "/contact/{id}/delete" => contacts::delete, "deleteContact", "Delete a contact",
+        request: Some("EmptyRequest"), response: "IdResponse", list: false;
 }
 
 /// Every endpoint, relative to the version prefix. A path answers only its method; any other
@@ -91,7 +107,6 @@ where
 }
 
 /// A write endpoint: POST with a JSON body only.
-#[expect(dead_code, reason = "the write endpoints arrive with the next commits")]
 fn post<F, Args>(path: &str, handler: F) -> actix_web::Resource
 where
     F: actix_web::Handler<Args>,

@@ -6,4 +6,9 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod contact_ensure;
+mod contact_export;
+mod contact_support;
+mod contact_update;
+mod contacts;
 mod conventions;
