@@ -12,3 +12,4 @@ mod contact_support;
 mod contact_update;
 mod contacts;
 mod conventions;
+mod sdk;
