@@ -1,11 +1,15 @@
-//! `/api/v1/contact/…`: contacts for bots and integrations.
+//! `/api/v1/contact/…`: contacts for bots and integrations. Find-or-create is in
+//! [`super::contact_ensure`], the export in [`super::contact_export`].
 
 use super::caller::ApiCaller;
-use super::json::{self, ms, ms_opt};
+use super::contact_body::{ContactBody, EmptyBody};
+use super::json::{self, ApiJson, ms, ms_opt};
 use super::listing::{ListParams, Order, respond};
 use crate::db;
-use crate::domain::ContactId;
+use crate::domain::contact_patch::Purpose;
+use crate::domain::{ContactId, ContactSource};
 use crate::error::AppError;
+use crate::models::contact::NewContact;
 use crate::models::schema::contacts;
 use crate::models::{Contact, contact};
 use crate::startup::AppState;
@@ -71,4 +75,62 @@ pub async fn fetch(
     let id = ContactId(json::path_id(&path)?);
     let found = db::run(&state.pool, move |conn| Ok(contact::find(conn, id)?)).await?;
     json::ok(&contact_json(&found))
+}
+
+/// `POST contact/create` → `{"id"}`. Validated like the dashboard's form; a duplicate email or
+/// fingerprint is a 409 naming the contact that has it. Unverified unless `verifiedAt` is sent.
+pub async fn create(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    ApiJson(body): ApiJson<ContactBody>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_write()?;
+    let patch = body.validate(state.settings.phone_region, Purpose::Create)?;
+    let actor = caller.actor();
+    let created = db::run(&state.pool, move |conn| {
+        Ok(contact::create(
+            conn,
+            NewContact::from_patch(&patch, ContactSource::Api),
+            &actor,
+        )?)
+    })
+    .await?;
+    json::id(created.id)
+}
+
+/// `POST contact/{id}/update` → `{"id"}`. Absent fields stay, `null` clears, `meta` is
+/// replaced unless sent as `{"$update": {...}}`. Last write wins, as in ChatBotKit.
+pub async fn update(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<ContactBody>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_write()?;
+    let id = ContactId(json::path_id(&path)?);
+    let patch = body.validate(state.settings.phone_region, Purpose::Update)?;
+    let actor = caller.actor();
+    let saved = db::run(&state.pool, move |conn| {
+        Ok(contact::update_fields(conn, id, &patch, &actor)?)
+    })
+    .await?;
+    json::id(saved.id)
+}
+
+/// `POST contact/{id}/delete` with `{}` → `{"id"}`. Its tasks, memories and secrets go with
+/// it; its conversations, spaces and ratings stay, detached.
+pub async fn delete(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    ApiJson(_): ApiJson<EmptyBody>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_write()?;
+    let id = ContactId(json::path_id(&path)?);
+    let actor = caller.actor();
+    let deleted = db::run(&state.pool, move |conn| {
+        Ok(contact::delete(conn, id, &actor)?)
+    })
+    .await?;
+    json::id(deleted.id)
 }

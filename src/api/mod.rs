@@ -4,6 +4,9 @@
 
 pub mod agent;
 pub mod caller;
+pub mod contact_body;
+pub mod contact_ensure;
+pub mod contact_export;
 pub mod contacts;
 pub mod json;
 pub mod listing;
@@ -73,6 +76,20 @@ endpoints! {
         request: None, response: "ContactList", list: true;
     GET "/contact/{id}/fetch" => contacts::fetch, "fetchContact", "Fetch a contact",
         request: None, response: "Contact", list: false;
+
+    // Contacts: writes, find-or-create, export (api-contacts).
+    POST "/contact/create" => contacts::create, "createContact", "Create a contact",
+        request: Some("ContactCreate"), response: "Id", list: false;
+    POST "/contact/ensure" => contact_ensure::ensure, "ensureContact",
+        "Find a contact by fingerprint, email or phone, or create it",
+        request: Some("ContactEnsure"), response: "Id", list: false;
+    GET "/contact/export" => contact_export::export, "exportContacts",
+        "Export every contact as JSON, JSON lines or CSV (by Accept)",
+        request: None, response: "ContactList", list: true;
+    POST "/contact/{id}/update" => contacts::update, "updateContact", "Update a contact",
+        request: Some("ContactUpdate"), response: "Id", list: false;
+    POST "/contact/{id}/delete" => contacts::delete, "deleteContact", "Delete a contact",
+        request: Some("Empty"), response: "Id", list: false;
 
     // Agent context and task runs for agents (not in ChatBotKit; operationIds are ours).
     GET "/contact/{id}/context" => agent::fetch, "fetchContactContext",

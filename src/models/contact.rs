@@ -1,19 +1,22 @@
 //! Contacts: the row, the insert form, and the writes (create, edit one field, delete), each
-//! in one transaction with its audit entry.
+//! in one transaction with its audit entry. Editing several fields at once is in
+//! [`super::contact_update`], why a write is refused in [`super::contact_conflict`].
 
 use super::audit::{self, Actor, Changes, Subject};
 use super::schema::contacts;
 use super::sql::lower;
 use crate::domain::contact_draft::FieldValue;
+use crate::domain::contact_patch::{ContactPatch, Sent};
 use crate::domain::{ContactDraft, ContactField, ContactId, ContactSource, MetaFields};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde_json::Value;
 
 /// The audit trail's name for this entity.
 pub const ENTITY: &str = "contact";
-const EMAIL_UNIQUE_INDEX: &str = "contacts_email_key";
+
+pub use super::contact_conflict::{UniqueValues, WriteError, explain_duplicate};
+pub use super::contact_update::{apply_patch, update_fields};
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq)]
 #[diesel(table_name = contacts)]
@@ -104,56 +107,23 @@ impl NewContact {
             source: source.as_str().to_string(),
         }
     }
-}
 
-/// Why a write was refused for reasons the user can act on.
-#[derive(Debug)]
-pub enum WriteError {
-    /// Another contact already has this email (ignoring case).
-    DuplicateEmail {
-        existing: Option<ContactId>,
-    },
-    Database(DieselError),
-}
-
-impl From<DieselError> for WriteError {
-    fn from(error: DieselError) -> Self {
-        match &error {
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
-                if info.constraint_name() == Some(EMAIL_UNIQUE_INDEX) =>
-            {
-                WriteError::DuplicateEmail { existing: None }
-            }
-            _ => WriteError::Database(error),
+    /// A new contact from the API's checked fields. Unverified unless `verified_at` is given;
+    /// without a fingerprint the database picks a random one.
+    pub fn from_patch(patch: &ContactPatch, source: ContactSource) -> Self {
+        let text = |sent: &Sent<String>| ContactPatch::value(sent).cloned();
+        NewContact {
+            name: text(&patch.name),
+            description: text(&patch.description),
+            email: ContactPatch::value(&patch.email).map(|e| e.as_str().to_string()),
+            phone: ContactPatch::value(&patch.phone).map(|p| p.e164().to_string()),
+            nick: text(&patch.nick),
+            preferences: text(&patch.preferences),
+            meta: patch.new_meta().into_json(),
+            fingerprint: patch.fingerprint().map(|f| f.as_str().to_string()),
+            verified_at: ContactPatch::value(&patch.verified_at).copied(),
+            source: source.as_str().to_string(),
         }
-    }
-}
-
-impl From<WriteError> for crate::AppError {
-    fn from(error: WriteError) -> Self {
-        match error {
-            WriteError::DuplicateEmail { .. } => {
-                crate::AppError::Conflict("Another contact already has this email.".into())
-            }
-            WriteError::Database(error) => error.into(),
-        }
-    }
-}
-
-/// Fills in which contact holds the email once the failed transaction is over.
-fn explain_duplicate(
-    connection: &mut PgConnection,
-    error: WriteError,
-    email: Option<&str>,
-) -> WriteError {
-    match (error, email) {
-        (WriteError::DuplicateEmail { .. }, Some(email)) => WriteError::DuplicateEmail {
-            existing: find_by_email(connection, email)
-                .ok()
-                .flatten()
-                .map(|c| c.contact_id()),
-        },
-        (other, _) => other,
     }
 }
 
@@ -163,30 +133,37 @@ pub fn create(
     contact: NewContact,
     actor: &Actor,
 ) -> Result<Contact, WriteError> {
-    let email = contact.email.clone();
+    let values = UniqueValues::of_new(&contact);
     connection
-        .transaction(|connection| {
-            let created: Contact = diesel::insert_into(contacts::table)
-                .values(&contact)
-                .returning(Contact::as_returning())
-                .get_result(connection)?;
-            let mut changes = Changes::new();
-            for field in ContactField::ALL {
-                let after = created.field_json(field);
-                if after != Value::Null && after != serde_json::json!({}) {
-                    changes.field(field.slug(), Value::Null, after);
-                }
-            }
-            audit::record(
-                connection,
-                actor,
-                "create",
-                Subject::contact(created.id),
-                changes,
-            )?;
-            Ok::<_, WriteError>(created)
-        })
-        .map_err(|error| explain_duplicate(connection, error, email.as_deref()))
+        .transaction(|connection| insert(connection, &contact, actor))
+        .map_err(|error| explain_duplicate(connection, error, &values))
+}
+
+/// Inserts a contact and its "create" audit entry, inside the caller's transaction.
+pub fn insert(
+    connection: &mut PgConnection,
+    contact: &NewContact,
+    actor: &Actor,
+) -> Result<Contact, WriteError> {
+    let created: Contact = diesel::insert_into(contacts::table)
+        .values(contact)
+        .returning(Contact::as_returning())
+        .get_result(connection)?;
+    let mut changes = Changes::new();
+    for field in ContactField::ALL {
+        let after = created.field_json(field);
+        if after != Value::Null && after != serde_json::json!({}) {
+            changes.field(field.slug(), Value::Null, after);
+        }
+    }
+    audit::record(
+        connection,
+        actor,
+        "create",
+        Subject::contact(created.id),
+        changes,
+    )?;
+    Ok(created)
 }
 
 pub fn find(connection: &mut PgConnection, id: ContactId) -> QueryResult<Contact> {
@@ -203,6 +180,37 @@ pub fn find_by_email(connection: &mut PgConnection, email: &str) -> QueryResult<
         .select(Contact::as_select())
         .first(connection)
         .optional()
+}
+
+/// The contact with this fingerprint.
+pub fn find_by_fingerprint(
+    connection: &mut PgConnection,
+    fingerprint: &str,
+) -> QueryResult<Option<Contact>> {
+    contacts::table
+        .filter(contacts::fingerprint.eq(fingerprint))
+        .select(Contact::as_select())
+        .first(connection)
+        .optional()
+}
+
+/// The oldest contact with this phone number (E.164; phones are not unique).
+pub fn find_by_phone(connection: &mut PgConnection, e164: &str) -> QueryResult<Option<Contact>> {
+    contacts::table
+        .filter(contacts::phone.eq(e164))
+        .select(Contact::as_select())
+        .order(contacts::id)
+        .first(connection)
+        .optional()
+}
+
+/// The contact, locked until the transaction ends.
+pub fn find_for_update(connection: &mut PgConnection, id: ContactId) -> QueryResult<Contact> {
+    contacts::table
+        .find(id.0)
+        .select(Contact::as_select())
+        .for_update()
+        .first(connection)
 }
 
 /// What the editor saw when it opened: the row version, and the field's value then
@@ -223,16 +231,19 @@ pub enum FieldUpdate {
     Conflict(Contact),
 }
 
+/// The columns an edit sets (`None`: left as it is).
 #[derive(AsChangeset, Default)]
 #[diesel(table_name = contacts)]
-struct FieldChange {
-    name: Option<Option<String>>,
-    description: Option<Option<String>>,
-    email: Option<Option<String>>,
-    phone: Option<Option<String>>,
-    nick: Option<Option<String>>,
-    preferences: Option<Option<String>>,
-    meta: Option<Value>,
+pub(super) struct FieldChange {
+    pub name: Option<Option<String>>,
+    pub description: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub nick: Option<Option<String>>,
+    pub preferences: Option<Option<String>>,
+    pub meta: Option<Value>,
+    pub fingerprint: Option<String>,
+    pub verified_at: Option<Option<DateTime<Utc>>>,
 }
 
 impl FieldChange {
@@ -310,7 +321,13 @@ pub fn update_field(
             )?;
             Ok::<_, WriteError>(FieldUpdate::Saved(saved))
         })
-        .map_err(|error| explain_duplicate(connection, error, email.as_deref()))
+        .map_err(|error| {
+            let values = UniqueValues {
+                email,
+                fingerprint: None,
+            };
+            explain_duplicate(connection, error, &values)
+        })
 }
 
 /// Deletes a contact, recording its last state in the audit trail. Returns what was deleted.

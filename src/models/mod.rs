@@ -4,7 +4,10 @@
 pub mod api_token;
 pub mod audit;
 pub mod contact;
+pub mod contact_conflict;
+pub mod contact_ensure;
 pub mod contact_list;
+pub mod contact_update;
 pub mod conversation;
 pub mod memory;
 pub mod message;

@@ -7,7 +7,13 @@
 mod common;
 
 mod agent;
+mod contact_ensure;
+mod contact_export;
+mod contact_support;
+mod contact_update;
+mod contacts;
 mod conventions;
 mod openapi;
+mod sdk;
 mod task_runs;
 mod token_cli;

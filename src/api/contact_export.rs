@@ -1,0 +1,293 @@
+//! `GET contact/export`: every contact the list's query selects (`cursor`, `order`,
+//! `meta.KEY=VALUE`; `take` does not limit an export), in the format the `Accept` header asks
+//! for: `application/json` (the default) → `{"items": [...]}`, `application/jsonl` → one
+//! `{"type":"item","data":{...}}` line each, `text/csv` → a header row and one row each.
+//!
+//! Exports can be large, so they are streamed page by page: memory stays flat whatever the
+//! number of contacts. Each page continues after the (created_at, id) of the last row sent, so
+//! a contact deleted meanwhile cannot end the export early, and contacts created meanwhile
+//! (newer than the start, in the default descending order) are not included.
+
+use super::caller::ApiCaller;
+use super::contacts::contact_json;
+use super::listing::{ListParams, Order};
+use crate::db;
+use crate::error::AppError;
+use crate::models::Contact;
+use crate::models::schema::contacts;
+use crate::startup::AppState;
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Timestamptz};
+use serde_json::{Value, json};
+
+/// Rows read per query.
+const PAGE_SIZE: i64 = 500;
+
+/// The CSV columns, in the order of ChatBotKit's contact object.
+pub const CSV_COLUMNS: [&str; 12] = [
+    "id",
+    "name",
+    "description",
+    "fingerprint",
+    "email",
+    "phone",
+    "nick",
+    "preferences",
+    "verifiedAt",
+    "meta",
+    "createdAt",
+    "updatedAt",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Jsonl,
+    Csv,
+}
+
+impl Format {
+    /// From the `Accept` header; anything but JSON lines or CSV gets JSON.
+    pub fn from_accept(accept: Option<&str>) -> Format {
+        let accept = accept.unwrap_or("").to_ascii_lowercase();
+        // "application/jsonl" contains "application/json": look for it first.
+        if accept.contains("application/jsonl") {
+            Format::Jsonl
+        } else if accept.contains("text/csv") {
+            Format::Csv
+        } else {
+            Format::Json
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Jsonl => "application/jsonl",
+            Format::Csv => "text/csv; charset=utf-8",
+        }
+    }
+
+    fn opening(self) -> String {
+        match self {
+            Format::Json => "{\"items\":[".into(),
+            Format::Jsonl => String::new(),
+            Format::Csv => csv_row(CSV_COLUMNS.iter().map(|c| Some((*c).to_string()))),
+        }
+    }
+
+    fn closing(self) -> &'static str {
+        match self {
+            Format::Json => "]}",
+            Format::Jsonl | Format::Csv => "",
+        }
+    }
+
+    /// One contact; `first` tells JSON whether a comma goes before it.
+    fn item(self, contact: &Contact, first: bool) -> String {
+        let item = contact_json(contact);
+        match self {
+            Format::Json if first => item.to_string(),
+            Format::Json => format!(",{item}"),
+            Format::Jsonl => format!("{}\n", json!({ "type": "item", "data": item })),
+            Format::Csv => csv_row(CSV_COLUMNS.iter().map(|column| match &item[*column] {
+                Value::Null => None,
+                Value::String(text) => Some(text.clone()),
+                other => Some(other.to_string()),
+            })),
+        }
+    }
+}
+
+/// One CSV record per RFC 4180: every value quoted with inner quotes doubled (as ChatBotKit
+/// writes them), a missing value as an empty unquoted field so that it differs from `""`,
+/// CRLF at the end.
+pub fn csv_row(values: impl Iterator<Item = Option<String>>) -> String {
+    let mut row = values
+        .map(|value| value.map_or_else(String::new, |v| format!("\"{}\"", v.replace('"', "\"\""))))
+        .collect::<Vec<_>>()
+        .join(",");
+    row.push_str("\r\n");
+    row
+}
+
+/// Where the next page starts: after the cursor item of the request, then after the last row
+/// sent.
+#[derive(Debug, Clone, Copy)]
+enum After {
+    Start,
+    Row(DateTime<Utc>, i64),
+}
+
+fn load_page(
+    connection: &mut PgConnection,
+    params: &ListParams,
+    after: After,
+) -> Result<Vec<Contact>, AppError> {
+    let mut query = contacts::table.select(Contact::as_select()).into_boxed();
+    match after {
+        After::Start => {
+            if let Some(cursor) = params.cursor {
+                query = query.filter(params.keyset("contacts", cursor));
+            }
+        }
+        After::Row(created_at, id) => {
+            let operator = if params.order == Order::Asc { ">" } else { "<" };
+            query = query.filter(
+                sql::<Bool>(&format!("(contacts.created_at, contacts.id) {operator} ("))
+                    .bind::<Timestamptz, _>(created_at)
+                    .sql(", ")
+                    .bind::<BigInt, _>(id)
+                    .sql(")"),
+            );
+        }
+    }
+    if let Some(filter) = params.meta_filter("contacts") {
+        query = query.filter(filter);
+    }
+    query = match params.order {
+        Order::Asc => query.order((contacts::created_at.asc(), contacts::id.asc())),
+        Order::Desc => query.order((contacts::created_at.desc(), contacts::id.desc())),
+    };
+    Ok(query.limit(PAGE_SIZE).load(connection)?)
+}
+
+/// What the stream has left to do.
+enum Progress {
+    /// A loaded page to send; `first` until the first item went out.
+    Page {
+        rows: Vec<Contact>,
+        first: bool,
+    },
+    /// A page failed to load after the answer started: end the response abnormally, so the
+    /// client sees a broken transfer instead of a short export that looks complete.
+    Failed(AppError),
+    Done,
+}
+
+/// `GET contact/export`.
+pub async fn export(
+    _caller: ApiCaller,
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let params = ListParams::from_query(request.query_string())?;
+    let format = Format::from_accept(
+        request
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok()),
+    );
+    // The first page is read before answering, so that its failure still gets a status.
+    let first_params = params.clone();
+    let rows = db::run(&state.pool, move |conn| {
+        load_page(conn, &first_params, After::Start)
+    })
+    .await?;
+    let opening = format.opening();
+    let stream = futures_util::stream::unfold(
+        (Progress::Page { rows, first: true }, Some(opening)),
+        move |(progress, opening)| {
+            let state = state.clone();
+            let params = params.clone();
+            async move {
+                let (rows, first) = match progress {
+                    Progress::Done => return None,
+                    Progress::Failed(error) => {
+                        tracing::error!(cause = %error.cause_chain(), "contact export failed mid-stream");
+                        return Some((
+                            Err(actix_web::error::ErrorInternalServerError(error)),
+                            (Progress::Done, None),
+                        ));
+                    }
+                    Progress::Page { rows, first } => (rows, first),
+                };
+                let mut chunk = opening.unwrap_or_default();
+                for (index, contact) in rows.iter().enumerate() {
+                    chunk.push_str(&format.item(contact, first && index == 0));
+                }
+                let next = match rows.last() {
+                    Some(last) if rows.len() as i64 == PAGE_SIZE => {
+                        let after = After::Row(last.created_at, last.id);
+                        match db::run(&state.pool, move |conn| load_page(conn, &params, after))
+                            .await
+                        {
+                            Ok(rows) if rows.is_empty() => {
+                                // A full page that happened to be the last.
+                                chunk.push_str(format.closing());
+                                Progress::Done
+                            }
+                            Ok(rows) => Progress::Page { rows, first: false },
+                            Err(error) if format == Format::Jsonl => {
+                                // JSON lines report in-band, as list streams do.
+                                chunk.push_str(&format!(
+                                    "{}\n",
+                                    json!({ "type": "error", "data": error.to_json() })
+                                ));
+                                Progress::Done
+                            }
+                            Err(error) => Progress::Failed(error),
+                        }
+                    }
+                    _ => {
+                        chunk.push_str(format.closing());
+                        Progress::Done
+                    }
+                };
+                Some((Ok::<_, actix_web::Error>(Bytes::from(chunk)), (next, None)))
+            }
+        },
+    );
+    let mut response = HttpResponse::Ok();
+    response
+        .insert_header((header::CONTENT_TYPE, format.content_type()))
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    if format == Format::Csv {
+        response.insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"contacts.csv\"",
+        ));
+    }
+    Ok(response.streaming(stream))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_accept_header_picks_the_format() {
+        assert_eq!(Format::from_accept(None), Format::Json);
+        assert_eq!(Format::from_accept(Some("*/*")), Format::Json);
+        assert_eq!(Format::from_accept(Some("application/json")), Format::Json);
+        assert_eq!(
+            Format::from_accept(Some("application/jsonl")),
+            Format::Jsonl
+        );
+        assert_eq!(
+            Format::from_accept(Some("text/csv, */*;q=0.1")),
+            Format::Csv
+        );
+    }
+
+    #[test]
+    fn csv_quotes_every_value_and_leaves_nulls_empty() {
+        assert_eq!(
+            csv_row(
+                [
+                    Some("1".to_string()),
+                    None,
+                    Some("say \"hi\", then\nleave".to_string()),
+                    Some(String::new()),
+                ]
+                .into_iter()
+            ),
+            "\"1\",,\"say \"\"hi\"\", then\nleave\",\"\"\r\n"
+        );
+    }
+}
