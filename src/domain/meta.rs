@@ -91,6 +91,36 @@ impl MetaFields {
         errors.into_result().map(|()| Self(map))
     }
 
+    /// Validates meta as the API sends it: a JSON object (`null` means none) whose keys follow
+    /// the same rules as the editor's and whose values may be any JSON. Problems are reported
+    /// under `meta.{key}`, or `meta` for the object as a whole.
+    pub fn from_json(value: &Value) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let map = match value {
+            Value::Null => return Ok(Self::default()),
+            Value::Object(map) => map,
+            _ => {
+                errors.add("meta", "Must be an object of keys and values, or null.");
+                return Err(errors);
+            }
+        };
+        for key in map.keys() {
+            if let Err(message) = check_key(key) {
+                errors.add(format!("meta.{key}"), message);
+            }
+        }
+        if map.len() > MAX_KEYS {
+            errors.add(
+                "meta",
+                format!(
+                    "At most {MAX_KEYS} fields are allowed (there are {}).",
+                    map.len()
+                ),
+            );
+        }
+        errors.into_result().map(|()| Self(map.clone()))
+    }
+
     /// Rows for the editor: strings as they are, other JSON as its text.
     pub fn to_rows(&self) -> Vec<MetaRow> {
         self.0
@@ -199,6 +229,26 @@ mod tests {
             .collect();
         let errors = MetaFields::from_rows(&rows, None).unwrap_err();
         assert!(errors.has("meta"));
+    }
+
+    #[test]
+    fn api_meta_is_an_object_with_checked_keys_and_any_values() {
+        let meta =
+            MetaFields::from_json(&json!({"score": 42, "tags": ["a"], "crm.id": "A-1"})).unwrap();
+        assert_eq!(meta.len(), 3);
+        assert!(MetaFields::from_json(&Value::Null).unwrap().is_empty());
+        let errors = MetaFields::from_json(&json!({"_private": 1, "bad key": 2})).unwrap_err();
+        assert!(errors.message("meta._private").contains("start with _"));
+        assert!(errors.message("meta.bad key").contains("only letters"));
+        assert!(MetaFields::from_json(&json!([1])).unwrap_err().has("meta"));
+        let many: Map<String, Value> = (0..=MAX_KEYS)
+            .map(|i| (format!("k{i}"), json!(i)))
+            .collect();
+        assert!(
+            MetaFields::from_json(&Value::Object(many))
+                .unwrap_err()
+                .has("meta")
+        );
     }
 
     #[test]
