@@ -1,14 +1,15 @@
-//! Conversations: the row, the Conversations tab's list, and the staff actions on one
-//! conversation (delete, detach from its contact, move to another contact), each in one
-//! transaction with its audit entries.
+//! Conversations: the row, the Conversations tab's list, starting one through the API, and the
+//! staff actions on one conversation (delete, detach from its contact, move to another
+//! contact), each in one transaction with its audit entries.
 //!
 //! `message_count` and `last_message_at` are kept by triggers on `messages`, so lists never
 //! count messages.
 
 use super::audit::{self, Actor, Changes, Subject};
 use super::contact::{self, Contact};
+use super::message::{self, Message, NewMessage};
 use super::schema::{conversations, ratings};
-use crate::domain::conversation::Channel;
+use crate::domain::conversation::{Channel, MessageRole};
 use crate::domain::keyset::TimeCursor;
 use crate::domain::{ContactId, ConversationId};
 use chrono::{DateTime, Utc};
@@ -69,6 +70,61 @@ pub fn insert(connection: &mut PgConnection, new: &NewConversation) -> QueryResu
         .values(new)
         .returning(Conversation::as_returning())
         .get_result(connection)
+}
+
+/// Starts a conversation through the API, with its first messages, in one transaction with
+/// one audit entry (subject, channel and how many messages it started with).
+pub fn create(
+    connection: &mut PgConnection,
+    new: &NewConversation,
+    messages: &[(MessageRole, String)],
+    actor: &Actor,
+) -> QueryResult<(Conversation, Vec<Message>)> {
+    connection.transaction(|connection| {
+        let created = insert(connection, new)?;
+        let rows: Vec<NewMessage> = messages
+            .iter()
+            .map(|(role, text)| message::new_row(&created, *role, text.clone(), actor))
+            .collect();
+        let added = if rows.is_empty() {
+            Vec::new()
+        } else {
+            message::insert_all(connection, &rows)?
+        };
+        let mut changes = Changes::new();
+        changes.field(
+            "subject",
+            Value::Null,
+            created.subject.clone().map_or(Value::Null, Value::String),
+        );
+        changes.field(
+            "channel",
+            Value::Null,
+            Value::String(created.channel.clone()),
+        );
+        changes.field("messages", Value::Null, Value::from(added.len()));
+        audit::record(
+            connection,
+            actor,
+            "create",
+            Subject::of_contact(ENTITY, created.id, created.contact_id),
+            changes,
+        )?;
+        // The triggers counted the messages: read the row as it is now.
+        let created = conversations::table
+            .find(created.id)
+            .select(Conversation::as_select())
+            .first(connection)?;
+        Ok((created, added))
+    })
+}
+
+/// A conversation, whoever it belongs to (the API names conversations by id alone).
+pub fn find(connection: &mut PgConnection, id: ConversationId) -> QueryResult<Conversation> {
+    conversations::table
+        .find(id.0)
+        .select(Conversation::as_select())
+        .first(connection)
 }
 
 /// One row of the Conversations tab.
