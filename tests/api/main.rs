@@ -7,3 +7,12 @@
 mod common;
 
 mod conventions;
+
+// Related objects (src/api/related/).
+mod conversations;
+mod memories;
+mod related_lists;
+mod related_support;
+mod secrets;
+mod spaces;
+mod tasks;
