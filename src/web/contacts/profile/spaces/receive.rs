@@ -1,8 +1,8 @@
 //! Reading an upload's multipart body as a stream: files into temporary files (size limit
-//! and SHA-256 on the way, see `crate::storage` and `crate::storage::parts`), `replace` into a flag, and every problem
-//! with a file collected for the form rather than returned as an error. Errors are kept for a
-//! broken or interrupted body and a failing disk; either way every temporary file is deleted
-//! as its guard is dropped.
+//! and SHA-256 on the way, see `crate::storage` and `crate::storage::parts`), `replace` into
+//! a flag, and every problem with a file collected for the form rather than returned as an
+//! error. Errors are kept for a broken or interrupted body and a failing disk; either way
+//! every temporary file is deleted as its guard is dropped.
 
 use crate::domain::byte_size;
 use crate::domain::file_name::{self, FileName};

@@ -4,8 +4,8 @@
 //! small chunks, its size checked against the limit and its SHA-256 computed on the way (see
 //! `crate::storage`). An upload is all or nothing: only when every part arrived complete and
 //! valid are the files renamed into the space and their rows written, in one transaction that
-//! holds the space's row lock (`crate::storage::commit`, shared with the API). Anything refused, interrupted or failed leaves no file and no
-//! row.
+//! holds the space's row lock (`crate::storage::commit`, shared with the API). Anything
+//! refused, interrupted or failed leaves no file and no row.
 //!
 //! A name that already exists in the space is not overwritten silently: the answer lists the
 //! clashing names with a "Replace" button that posts the same form again with `replace=1`.
