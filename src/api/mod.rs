@@ -131,6 +131,14 @@ endpoints! {
     POST "/conversation/create" => conversations::create, "createConversation",
         "Start a conversation, with its first messages", request: Some("ConversationCreate"),
         response: "IdResponse", list: false;
+    GET "/conversation/{id}/fetch" => conversations::fetch, "fetchConversation",
+        "Fetch a conversation", request: None, response: "Conversation", list: false;
+    POST "/conversation/{id}/update" => conversations::update, "updateConversation",
+        "Change a conversation's subject or meta", request: Some("ConversationUpdate"),
+        response: "IdResponse", list: false;
+    POST "/conversation/{id}/delete" => conversations::delete, "deleteConversation",
+        "Delete a conversation and its messages (its ratings stay)", request: Some("Empty"),
+        response: "IdResponse", list: false;
     POST "/conversation/{id}/message/create" => conversations::create_message,
         "createConversationMessage", "Add a message to a conversation",
         request: Some("MessageCreate"), response: "IdResponse", list: false;

@@ -1,5 +1,5 @@
-//! `conversation/create`, `conversation/{id}/message/create|list` and the votes that create
-//! ratings.
+//! `conversation/create`, `conversation/{id}/fetch|update|delete`,
+//! `conversation/{id}/message/create|list` and the votes that create ratings.
 
 use crate::common::TestApp;
 use crate::common::builders::{ContactBuilder, ConversationBuilder};
@@ -377,4 +377,118 @@ async fn votes_create_ratings_linked_to_the_conversations_contact() {
         )
         .await;
     assert_eq!(rating(&app, id_of(&vote)).contact_id, None);
+}
+
+#[actix_web::test]
+async fn a_conversation_is_fetched_updated_and_deleted_keeping_its_ratings() {
+    let app = TestApp::spawn().await;
+    let ada = ContactBuilder::new("Ada").create(&mut app.conn());
+    let (conversation, messages) = ConversationBuilder::new(ada.id)
+        .subject("Billing")
+        .messages(2)
+        .create(&mut app.conn());
+    let api = Api::new(&app, TokenRole::Editor);
+    let base = format!("/conversation/{}", conversation.id);
+
+    let fetched = api.get(&format!("{base}/fetch")).await;
+    assert_eq!(fetched.status, 200, "{}", fetched.body);
+    assert_eq!(fetched.header("content-type"), Some("application/json"));
+    let body = fetched.json();
+    assert_eq!(body["id"], conversation.id.to_string());
+    assert_eq!(body["name"], "Billing");
+    assert_eq!(body["contactId"], ada.id.to_string());
+    assert_eq!(body["description"], Value::Null);
+    assert!(body["createdAt"].is_i64());
+
+    // Meta replaced; the subject, not sent, stays.
+    let updated = api
+        .post(
+            &format!("{base}/update"),
+            json!({"meta": {"ticket": "T-9"}}),
+        )
+        .await;
+    assert_eq!(id_of(&updated), conversation.id);
+    let stored = conversation::find(&mut app.conn(), ConversationId(conversation.id)).unwrap();
+    assert_eq!(stored.subject.as_deref(), Some("Billing"));
+    assert_eq!(stored.meta, json!({"ticket": "T-9"}));
+    let event = assert_audited(&app, "conversation", conversation.id, "update");
+    assert_eq!(event.contact_id, Some(ada.id));
+    assert_eq!(event.changes["meta"]["after"], json!({"ticket": "T-9"}));
+    assert!(
+        event.changes.get("subject").is_none(),
+        "{:?}",
+        event.changes
+    );
+    // `name: null` clears the subject.
+    let cleared = api
+        .post(&format!("{base}/update"), json!({"name": null}))
+        .await;
+    id_of(&cleared);
+    let stored = conversation::find(&mut app.conn(), ConversationId(conversation.id)).unwrap();
+    assert_eq!(stored.subject, None);
+    assert_eq!(stored.meta, json!({"ticket": "T-9"}));
+
+    for (body, field) in [
+        (json!({"name": "a\nb"}), "name:"),
+        (json!({"subject": "x".repeat(501)}), "subject:"),
+        (json!({"meta": {"_x": 1}}), "meta._x:"),
+    ] {
+        let refused = api.post(&format!("{base}/update"), body).await;
+        assert_error(&refused, 422, "UNPROCESSABLE_ENTITY", Some(field));
+    }
+    let moved = api
+        .post(&format!("{base}/update"), json!({"contactId": "1"}))
+        .await;
+    assert_error(&moved, 400, "BAD_REQUEST", Some("contactId"));
+    let viewer = Api::new(&app, TokenRole::Viewer);
+    let refused = viewer
+        .post(&format!("{base}/update"), json!({"name": "Mine"}))
+        .await;
+    assert_error(&refused, 403, "NOT_AUTHORIZED", None);
+    let refused = viewer.post(&format!("{base}/delete"), json!({})).await;
+    assert_error(&refused, 403, "NOT_AUTHORIZED", None);
+    assert_eq!(viewer.get(&format!("{base}/fetch")).await.status, 200);
+
+    // A rating of one of its messages outlives it, no longer linked to it.
+    let vote = api
+        .post(
+            &format!("{base}/message/{}/upvote", messages[0].id),
+            json!({}),
+        )
+        .await;
+    let vote = id_of(&vote);
+    let deleted = api.post(&format!("{base}/delete"), json!({})).await;
+    assert_eq!(id_of(&deleted), conversation.id);
+    assert_eq!(count(&app, "conversations"), 0);
+    assert_eq!(count(&app, "messages"), 0);
+    let kept = rating(&app, vote);
+    assert_eq!(kept.conversation_id, None);
+    assert_eq!(kept.message_id, None);
+    assert_eq!(kept.contact_id, Some(ada.id));
+    let event = assert_audited(&app, "conversation", conversation.id, "delete");
+    assert_eq!(event.contact_id, Some(ada.id));
+
+    for path in ["fetch", "update", "delete"] {
+        let gone = if path == "fetch" {
+            api.get(&format!("{base}/{path}")).await
+        } else {
+            api.post(&format!("{base}/{path}"), json!({})).await
+        };
+        assert_error(&gone, 404, "NOT_FOUND", None);
+    }
+    let not_empty = api
+        .post("/conversation/1/delete", json!({"force": true}))
+        .await;
+    assert_error(&not_empty, 400, "BAD_REQUEST", Some("force"));
+
+    // One without a contact is deleted too.
+    let loose = id_of(&api.post("/conversation/create", json!({})).await);
+    let deleted = api
+        .post(&format!("/conversation/{loose}/delete"), json!({}))
+        .await;
+    assert_eq!(id_of(&deleted), loose);
+    assert_eq!(
+        assert_audited(&app, "conversation", loose, "delete").contact_id,
+        None
+    );
 }

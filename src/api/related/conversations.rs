@@ -1,10 +1,11 @@
 //! `conversation/create` (with its first messages, in one transaction),
-//! `conversation/{id}/message/create` and `conversation/{id}/message/list`.
+//! `conversation/{id}/fetch|update|delete`, `conversation/{id}/message/create` and
+//! `conversation/{id}/message/list`.
 //!
 //! ChatBotKit calls a message's author its `type`; here the types are the roles the
 //! dashboard shows: `user`, `bot`, `context` and `staff`.
 
-use super::{check, existing_contact, meta, optional_id};
+use super::{Empty, check, existing_contact, meta, optional_id};
 use crate::api::caller::ApiCaller;
 use crate::api::json::{self, ApiJson, ms};
 use crate::api::listing::{ListParams, respond};
@@ -109,6 +110,25 @@ fn validate_message(
         .map(|text| (role, text))
 }
 
+/// The subject, sent as `name` (ChatBotKit's word) or `subject`: `None` when neither was
+/// sent, `Some(None)` for an empty one. Errors under the field that was sent.
+fn subject(
+    name: Option<String>,
+    subject: Option<String>,
+    errors: &mut FieldErrors,
+) -> Option<Option<String>> {
+    let (field, text) = match (name, subject) {
+        (Some(name), Some(subject)) if name.trim() != subject.trim() => {
+            errors.add("name", "Send the subject as name or as subject, not both.");
+            return None;
+        }
+        (Some(name), _) => ("name", name),
+        (None, Some(subject)) => ("subject", subject),
+        (None, None) => return None,
+    };
+    errors.check(field, optional_line(&text, SUBJECT_MAX_CHARS))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateConversation {
@@ -136,18 +156,7 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     caller.require_write()?;
     let mut errors = FieldErrors::new();
-    let (field, subject) = match (body.name, body.subject) {
-        (Some(name), Some(subject)) if name.trim() != subject.trim() => {
-            errors.add("name", "Send the subject as name or as subject, not both.");
-            ("name", String::new())
-        }
-        (Some(name), _) => ("name", name),
-        (None, Some(subject)) => ("subject", subject),
-        (None, None) => ("name", String::new()),
-    };
-    let subject = errors
-        .check(field, optional_line(&subject, SUBJECT_MAX_CHARS))
-        .flatten();
+    let subject = subject(body.name, body.subject, &mut errors).flatten();
     let channel = match body.channel.as_deref().map(str::trim) {
         None | Some("") => Some(Channel::Api),
         Some(text) => {
@@ -195,6 +204,82 @@ pub async fn create(
     })
     .await?;
     json::id(created.id)
+}
+
+/// `GET conversation/{id}/fetch`: the conversation as lists show it.
+pub async fn fetch(
+    _caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = ConversationId(json::path_id(&path)?);
+    let found = db::run(&state.pool, move |conn| Ok(conversation::find(conn, id)?)).await?;
+    json::ok(&conversation_json(&found))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UpdateConversation {
+    /// `null` or "" clears the subject.
+    #[serde(default, deserialize_with = "json::present")]
+    name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "json::present")]
+    subject: Option<Option<String>>,
+    /// Replaces the meta when sent; `null` empties it.
+    #[serde(default, deserialize_with = "json::present")]
+    meta: Option<Option<Value>>,
+}
+
+/// `POST conversation/{id}/update` `{name?|subject?, meta?}` → `{"id"}`: absent fields stay
+/// as they are. Which contact a conversation belongs to is changed from the dashboard (move,
+/// detach), so `contactId` is not accepted here.
+pub async fn update(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<UpdateConversation>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_write()?;
+    let id = ConversationId(json::path_id(&path)?);
+    let mut errors = FieldErrors::new();
+    let (name_sent, subject_sent) = (body.name.is_some(), body.subject.is_some());
+    let subject = subject(
+        body.name.map(Option::unwrap_or_default),
+        body.subject.map(Option::unwrap_or_default),
+        &mut errors,
+    );
+    let meta = match body.meta {
+        Some(sent) => meta(sent, &mut errors),
+        None => None,
+    };
+    check(&errors)?;
+    if (name_sent || subject_sent) && subject.is_none() {
+        return Err(AppError::internal("validated subject is missing"));
+    }
+    let actor = caller.actor();
+    let saved = db::run(&state.pool, move |conn| {
+        Ok(conversation::edit(conn, id, subject, meta, &actor)?)
+    })
+    .await?;
+    json::id(saved.id)
+}
+
+/// `POST conversation/{id}/delete` `{}` → `{"id"}`: the conversation and its messages; its
+/// ratings stay, no longer linked to it, as when staff delete one.
+pub async fn delete(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    ApiJson(_): ApiJson<Empty>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_write()?;
+    let id = ConversationId(json::path_id(&path)?);
+    let actor = caller.actor();
+    let deleted = db::run(&state.pool, move |conn| {
+        Ok(conversation::delete_any(conn, id, &actor)?)
+    })
+    .await?;
+    json::id(deleted.conversation.id)
 }
 
 /// `POST conversation/{id}/message/create` `{type, text}` → `{"id"}` (the message's).
