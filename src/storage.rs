@@ -12,7 +12,13 @@
 //! commit. Each stage is a guard that deletes its file when dropped unkept, so an error, an
 //! over-the-limit upload, a dropped connection (the request future is dropped) or a failed
 //! transaction leaves nothing behind. A crash between the rename and the commit can leave an
-//! orphan file without a row, never a row without its file.
+//! orphan file without a row, never a row without its file. Recording the files in a space
+//! (the rename, the rows and the commit) is [`commit`]; reading a multipart part into a
+//! temporary file is [`parts`], sending a file back [`download`].
+
+pub mod commit;
+pub mod download;
+pub mod parts;
 
 use crate::domain::SpaceId;
 use rand::RngCore;

@@ -30,10 +30,28 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             } else {
                 &body
             };
-            serde_json::from_slice(body).map(ApiJson).map_err(|error| {
+            let mut reader = serde_json::Deserializer::from_slice(body);
+            let value = serde_path_to_error::deserialize(&mut reader)
+                .map_err(|error| AppError::BadRequest(body_error(&error)))?;
+            reader.end().map_err(|error| {
                 AppError::BadRequest(format!("The request body is not acceptable: {error}."))
-            })
+            })?;
+            Ok(ApiJson(value))
         })
+    }
+}
+
+/// Why a body was not acceptable, naming the field when the problem is in one
+/// (`text: invalid type: integer `5`, expected a string`).
+fn body_error(error: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let path = error.path().to_string();
+    if matches!(path.as_str(), "" | "." | "?") {
+        format!("The request body is not acceptable: {}.", error.inner())
+    } else {
+        format!(
+            "The request body is not acceptable: {path}: {}.",
+            error.inner()
+        )
     }
 }
 
@@ -132,6 +150,23 @@ mod tests {
         assert_eq!(set.contact_id, Some(7));
         assert!(serde_json::from_str::<Update>(r#"{"contact_id": "x"}"#).is_err());
         assert!(serde_json::from_str::<Update>(r#"{"contact_id": -1}"#).is_err());
+    }
+
+    #[test]
+    fn body_errors_name_the_field() {
+        let read = |text: &str| {
+            let mut reader = serde_json::Deserializer::from_str(text);
+            serde_path_to_error::deserialize::<_, Update>(&mut reader)
+                .map(|_| ())
+                .map_err(|e| body_error(&e))
+        };
+        let message = read(r#"{"name": 5}"#).unwrap_err();
+        assert!(message.contains("name: invalid type"), "{message}");
+        let message = read("{").unwrap_err();
+        assert!(
+            message.starts_with("The request body is not acceptable: EOF"),
+            "{message}"
+        );
     }
 
     #[test]

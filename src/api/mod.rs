@@ -12,12 +12,14 @@ pub mod json;
 pub mod listing;
 pub mod openapi;
 pub mod rate_limit;
+pub mod related;
 pub mod schemas;
 pub mod task_runs;
 
 use crate::error::AppError;
 use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
+use related::{conversations, lists, memories, secrets, spaces, storage, tasks, votes};
 
 pub fn register(config: &mut web::ServiceConfig) {
     config
@@ -90,6 +92,91 @@ endpoints! {
         request: Some("ContactUpdate"), response: "Id", list: false;
     POST "/contact/{id}/delete" => contacts::delete, "deleteContact", "Delete a contact",
         request: Some("Empty"), response: "Id", list: false;
+
+    // Related objects (src/api/related/): a contact's lists, and the writes of each kind.
+    GET "/contact/{id}/conversation/list" => lists::conversations, "listContactConversations",
+        "List a contact's conversations", request: None, response: "ConversationList", list: true;
+    GET "/contact/{id}/task/list" => lists::tasks, "listContactTasks",
+        "List a contact's tasks", request: None, response: "TaskList", list: true;
+    GET "/contact/{id}/space/list" => lists::spaces, "listContactSpaces",
+        "List a contact's spaces", request: None, response: "SpaceList", list: true;
+    GET "/contact/{id}/memory/list" => lists::memories, "listContactMemories",
+        "List a contact's memories", request: None, response: "MemoryList", list: true;
+    POST "/contact/{id}/memory/search" => lists::search_memories, "searchContactMemory",
+        "Search a contact's memories", request: Some("MemorySearch"),
+        response: "MemorySearchResult", list: false;
+    GET "/contact/{id}/rating/list" => lists::ratings, "listContactRatings",
+        "List a contact's ratings", request: None, response: "RatingList", list: true;
+    GET "/contact/{id}/secret/list" => lists::secrets, "listContactSecrets",
+        "List a contact's secrets (never their values)", request: None,
+        response: "SecretList", list: true;
+    POST "/contact/{id}/secret/create" => secrets::create, "createContactSecret",
+        "Add a secret to a contact", request: Some("SecretCreate"), response: "Id",
+        list: false;
+    POST "/contact/{id}/secret/{secret_id}/update" => secrets::update, "updateContactSecret",
+        "Change a contact's secret (the value is write-only)", request: Some("SecretUpdate"),
+        response: "Id", list: false;
+    POST "/contact/{id}/secret/{secret_id}/delete" => secrets::delete, "deleteContactSecret",
+        "Delete a contact's secret", request: Some("Empty"), response: "Id",
+        list: false;
+    POST "/memory/create" => memories::create, "createMemory", "Add a memory to a contact",
+        request: Some("MemoryCreate"), response: "Id", list: false;
+    POST "/memory/{id}/update" => memories::update, "updateMemory", "Change a memory",
+        request: Some("MemoryUpdate"), response: "Id", list: false;
+    POST "/memory/{id}/delete" => memories::delete, "deleteMemory", "Delete a memory",
+        request: Some("Empty"), response: "Id", list: false;
+    POST "/task/create" => tasks::create, "createTask", "Add a task to a contact",
+        request: Some("TaskCreate"), response: "Id", list: false;
+    POST "/task/{id}/update" => tasks::update, "updateTask", "Change a task",
+        request: Some("TaskUpdate"), response: "Id", list: false;
+    POST "/task/{id}/delete" => tasks::delete, "deleteTask", "Delete a task",
+        request: Some("Empty"), response: "Id", list: false;
+    POST "/space/create" => spaces::create, "createSpace", "Create a space",
+        request: Some("SpaceCreate"), response: "Id", list: false;
+    POST "/space/{id}/update" => spaces::update, "updateSpace", "Change a space",
+        request: Some("SpaceUpdate"), response: "Id", list: false;
+    POST "/space/{id}/delete" => spaces::delete, "deleteSpace",
+        "Delete a space and its files", request: Some("Empty"), response: "Id",
+        list: false;
+    GET "/space/{id}/storage/list" => storage::list, "listSpaceStorage",
+        "List a space's files", request: None, response: "SpaceFileList", list: true;
+    POST "/space/{id}/storage/upload" => storage::upload, "uploadSpaceStorage",
+        "Upload a file into a space (multipart, or the bytes with ?path=)",
+        request: Some("File"), response: "SpaceFile", list: false;
+    GET "/space/{id}/storage/download" => storage::download, "downloadSpaceStorage",
+        "Download a file of a space (?path=)", request: None, response: "File",
+        list: false;
+    POST "/space/{id}/storage/delete" => storage::delete, "deleteSpaceStorage",
+        "Delete a file of a space", request: Some("SpaceFileDelete"), response: "Id",
+        list: false;
+    POST "/conversation/create" => conversations::create, "createConversation",
+        "Start a conversation, with its first messages", request: Some("ConversationCreate"),
+        response: "Id", list: false;
+    GET "/conversation/{id}/fetch" => conversations::fetch, "fetchConversation",
+        "Fetch a conversation", request: None, response: "Conversation", list: false;
+    POST "/conversation/{id}/update" => conversations::update, "updateConversation",
+        "Change a conversation's subject or meta", request: Some("ConversationUpdate"),
+        response: "Id", list: false;
+    POST "/conversation/{id}/delete" => conversations::delete, "deleteConversation",
+        "Delete a conversation and its messages (its ratings stay)", request: Some("Empty"),
+        response: "Id", list: false;
+    POST "/conversation/{id}/message/create" => conversations::create_message,
+        "createConversationMessage", "Add a message to a conversation",
+        request: Some("MessageCreate"), response: "Id", list: false;
+    GET "/conversation/{id}/message/list" => conversations::list_messages,
+        "listConversationMessages", "List a conversation's messages", request: None,
+        response: "MessageList", list: true;
+    POST "/conversation/{id}/upvote" => votes::upvote_conversation, "upvoteConversation",
+        "Rate a conversation up", request: Some("RatingCreate"), response: "Id", list: false;
+    POST "/conversation/{id}/downvote" => votes::downvote_conversation,
+        "downvoteConversation", "Rate a conversation down", request: Some("RatingCreate"),
+        response: "Id", list: false;
+    POST "/conversation/{id}/message/{message_id}/upvote" => votes::upvote_message,
+        "upvoteConversationMessage", "Rate a message up", request: Some("RatingCreate"),
+        response: "Id", list: false;
+    POST "/conversation/{id}/message/{message_id}/downvote" => votes::downvote_message,
+        "downvoteConversationMessage", "Rate a message down", request: Some("RatingCreate"),
+        response: "Id", list: false;
 
     // Agent context and task runs for agents (not in ChatBotKit; operationIds are ours).
     GET "/contact/{id}/context" => agent::fetch, "fetchContactContext",

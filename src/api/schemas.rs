@@ -170,6 +170,14 @@ pub fn schema(name: &str) -> Option<Value> {
                 ("messages", array(reference("MessageCreate"))),
             ],
         ),
+        "ConversationUpdate" => input(
+            "Changes to a conversation: absent fields stay, `null` clears; `meta` replaces.",
+            &[
+                ("name", nullable_string()),
+                ("subject", nullable_string()),
+                ("meta", reference("Meta")),
+            ],
+        ),
         "Message" => object(
             "One message of a conversation.",
             &[
@@ -336,6 +344,11 @@ pub fn schema(name: &str) -> Option<Value> {
                 ("createdAt", ms()),
                 ("updatedAt", ms()),
             ],
+        ),
+        "SpaceFileDelete" => input_requiring(
+            "Which file of the space to delete.",
+            &[("path", json!({"type": "string"}))],
+            &["path"],
         ),
         "File" => json!({
             "type": "string",

@@ -1,7 +1,7 @@
 //! Conversations and their messages: channels, roles, how a conversation is titled in a list,
 //! and what a staff note may contain.
 
-use super::text::optional_text;
+use super::text::{group_thousands, optional_text};
 use std::str::FromStr;
 
 /// Where a conversation took place (the `channel` column).
@@ -140,6 +140,37 @@ pub fn staff_message(input: &str) -> Result<String, String> {
         .ok_or_else(|| "Write a message first.".to_string())
 }
 
+/// The longest message the API accepts (the column's limit).
+pub const MESSAGE_MAX_CHARS: usize = 100_000;
+
+/// A message's text as the API receives it. A staff note follows the dashboard's rule
+/// ([`staff_message`]); the others are kept exactly as sent (a bot's answer may begin with
+/// indented code), but must not be blank, too long, or hold control characters other than
+/// line breaks and tabs.
+pub fn message_text(role: MessageRole, input: &str) -> Result<String, String> {
+    if role == MessageRole::Staff {
+        return staff_message(input);
+    }
+    if input.trim().is_empty() {
+        return Err("Give the message some text.".into());
+    }
+    let count = input.chars().count();
+    if count > MESSAGE_MAX_CHARS {
+        return Err(format!(
+            "Must be at most {} characters (this is {}).",
+            group_thousands(MESSAGE_MAX_CHARS as u64),
+            group_thousands(count as u64)
+        ));
+    }
+    if input
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err("Contains control characters; remove them and try again.".into());
+    }
+    Ok(input.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +209,23 @@ mod tests {
         );
         assert_eq!(title(None, None), "(no messages yet)");
         assert_eq!(title(None, Some("   ")), "(no messages yet)");
+    }
+
+    #[test]
+    fn api_messages_are_kept_as_sent_but_checked() {
+        assert_eq!(
+            message_text(MessageRole::Bot, "    indented\ncode "),
+            Ok("    indented\ncode ".into())
+        );
+        assert_eq!(
+            message_text(MessageRole::Staff, "  note "),
+            Ok("note".into())
+        );
+        assert!(message_text(MessageRole::User, " \n ").is_err());
+        assert!(message_text(MessageRole::User, "bell \u{7}").is_err());
+        assert!(message_text(MessageRole::Context, &"x".repeat(MESSAGE_MAX_CHARS)).is_ok());
+        let long = message_text(MessageRole::Bot, &"x".repeat(MESSAGE_MAX_CHARS + 1));
+        assert!(long.unwrap_err().contains("100,000"));
     }
 
     #[test]

@@ -109,6 +109,15 @@ impl MetaFields {
         errors.into_result().map(|()| Self(object.clone()))
     }
 
+    /// Like [`Self::from_api`], with `null` read as no meta at all (for bodies where `meta`
+    /// may be sent as `null`).
+    pub fn from_json(value: &Value) -> Result<Self, FieldErrors> {
+        if value.is_null() {
+            return Ok(Self::default());
+        }
+        Self::from_api(value)
+    }
+
     /// This meta with `update`'s keys set over it (a shallow merge, as ChatBotKit's
     /// `{"$update": {...}}` does), still within [`MAX_KEYS`].
     pub fn merged(&self, update: &MetaFields) -> Result<Self, FieldErrors> {
@@ -302,6 +311,26 @@ mod tests {
             .collect();
         let errors = MetaFields::from_rows(&rows, None).unwrap_err();
         assert!(errors.has("meta"));
+    }
+
+    #[test]
+    fn api_meta_is_an_object_with_checked_keys_and_any_values() {
+        let meta =
+            MetaFields::from_json(&json!({"score": 42, "tags": ["a"], "crm.id": "A-1"})).unwrap();
+        assert_eq!(meta.len(), 3);
+        assert!(MetaFields::from_json(&Value::Null).unwrap().is_empty());
+        let errors = MetaFields::from_json(&json!({"_private": 1, "bad key": 2})).unwrap_err();
+        assert!(errors.message("meta._private").contains("start with _"));
+        assert!(errors.message("meta.bad key").contains("only letters"));
+        assert!(MetaFields::from_json(&json!([1])).unwrap_err().has("meta"));
+        let many: Map<String, Value> = (0..=MAX_KEYS)
+            .map(|i| (format!("k{i}"), json!(i)))
+            .collect();
+        assert!(
+            MetaFields::from_json(&Value::Object(many))
+                .unwrap_err()
+                .has("meta")
+        );
     }
 
     #[test]

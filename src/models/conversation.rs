@@ -1,14 +1,15 @@
-//! Conversations: the row, the Conversations tab's list, and the staff actions on one
-//! conversation (delete, detach from its contact, move to another contact), each in one
-//! transaction with its audit entries.
+//! Conversations: the row, the Conversations tab's list, starting, editing and deleting one
+//! through the API, and the staff actions on one conversation (delete, detach from its
+//! contact, move to another contact), each in one transaction with its audit entries.
 //!
 //! `message_count` and `last_message_at` are kept by triggers on `messages`, so lists never
 //! count messages.
 
 use super::audit::{self, Actor, Changes, Subject};
 use super::contact::{self, Contact};
+use super::message::{self, Message, NewMessage};
 use super::schema::{conversations, ratings};
-use crate::domain::conversation::Channel;
+use crate::domain::conversation::{Channel, MessageRole};
 use crate::domain::keyset::TimeCursor;
 use crate::domain::{ContactId, ConversationId};
 use chrono::{DateTime, Utc};
@@ -69,6 +70,61 @@ pub fn insert(connection: &mut PgConnection, new: &NewConversation) -> QueryResu
         .values(new)
         .returning(Conversation::as_returning())
         .get_result(connection)
+}
+
+/// Starts a conversation through the API, with its first messages, in one transaction with
+/// one audit entry (subject, channel and how many messages it started with).
+pub fn create(
+    connection: &mut PgConnection,
+    new: &NewConversation,
+    messages: &[(MessageRole, String)],
+    actor: &Actor,
+) -> QueryResult<(Conversation, Vec<Message>)> {
+    connection.transaction(|connection| {
+        let created = insert(connection, new)?;
+        let rows: Vec<NewMessage> = messages
+            .iter()
+            .map(|(role, text)| message::new_row(&created, *role, text.clone(), actor))
+            .collect();
+        let added = if rows.is_empty() {
+            Vec::new()
+        } else {
+            message::insert_all(connection, &rows)?
+        };
+        let mut changes = Changes::new();
+        changes.field(
+            "subject",
+            Value::Null,
+            created.subject.clone().map_or(Value::Null, Value::String),
+        );
+        changes.field(
+            "channel",
+            Value::Null,
+            Value::String(created.channel.clone()),
+        );
+        changes.field("messages", Value::Null, Value::from(added.len()));
+        audit::record(
+            connection,
+            actor,
+            "create",
+            Subject::of_contact(ENTITY, created.id, created.contact_id),
+            changes,
+        )?;
+        // The triggers counted the messages: read the row as it is now.
+        let created = conversations::table
+            .find(created.id)
+            .select(Conversation::as_select())
+            .first(connection)?;
+        Ok((created, added))
+    })
+}
+
+/// A conversation, whoever it belongs to (the API names conversations by id alone).
+pub fn find(connection: &mut PgConnection, id: ConversationId) -> QueryResult<Conversation> {
+    conversations::table
+        .find(id.0)
+        .select(Conversation::as_select())
+        .first(connection)
 }
 
 /// One row of the Conversations tab.
@@ -175,6 +231,15 @@ fn lock_for_contact(
         .first(connection)
 }
 
+/// A conversation named by its id alone, locked until the transaction ends.
+fn lock(connection: &mut PgConnection, id: ConversationId) -> QueryResult<Conversation> {
+    conversations::table
+        .find(id.0)
+        .select(Conversation::as_select())
+        .for_update()
+        .first(connection)
+}
+
 /// How many ratings point at a conversation.
 pub fn rating_count(connection: &mut PgConnection, id: ConversationId) -> QueryResult<i64> {
     ratings::table
@@ -237,19 +302,81 @@ pub fn delete(
 ) -> QueryResult<Deleted> {
     connection.transaction(|connection| {
         let conversation = lock_for_contact(connection, contact_id, id)?;
-        let ratings_kept = rating_count(connection, id)?;
-        diesel::delete(conversations::table.find(id.0)).execute(connection)?;
+        delete_locked(connection, conversation, actor)
+    })
+}
+
+/// The same for a conversation named by its id alone (the API), whichever contact it belongs
+/// to, if any; audited on that contact as the dashboard's delete is.
+pub fn delete_any(
+    connection: &mut PgConnection,
+    id: ConversationId,
+    actor: &Actor,
+) -> QueryResult<Deleted> {
+    connection.transaction(|connection| {
+        let conversation = lock(connection, id)?;
+        delete_locked(connection, conversation, actor)
+    })
+}
+
+fn delete_locked(
+    connection: &mut PgConnection,
+    conversation: Conversation,
+    actor: &Actor,
+) -> QueryResult<Deleted> {
+    let id = conversation.conversation_id();
+    let ratings_kept = rating_count(connection, id)?;
+    diesel::delete(conversations::table.find(id.0)).execute(connection)?;
+    audit::record(
+        connection,
+        actor,
+        "delete",
+        Subject::of_contact(ENTITY, id.0, conversation.contact_id),
+        describe(&conversation),
+    )?;
+    Ok(Deleted {
+        conversation,
+        ratings_kept,
+    })
+}
+
+/// Sets a new subject and/or meta (already validated; `None` leaves a field as it is) on a
+/// conversation named by its id (the API's update). Nothing is written, nor audited, when
+/// nothing differs.
+pub fn edit(
+    connection: &mut PgConnection,
+    id: ConversationId,
+    subject: Option<Option<String>>,
+    meta: Option<Value>,
+    actor: &Actor,
+) -> QueryResult<Conversation> {
+    connection.transaction(|connection| {
+        let current = lock(connection, id)?;
+        let subject = subject.unwrap_or_else(|| current.subject.clone());
+        let meta = meta.unwrap_or_else(|| current.meta.clone());
+        if current.subject == subject && current.meta == meta {
+            return Ok(current);
+        }
+        let saved: Conversation = diesel::update(conversations::table.find(id.0))
+            .set((
+                conversations::subject.eq(&subject),
+                conversations::meta.eq(&meta),
+                conversations::version.eq(conversations::version + 1),
+            ))
+            .returning(Conversation::as_returning())
+            .get_result(connection)?;
+        let text = |value: &Option<String>| value.clone().map_or(Value::Null, Value::String);
+        let mut changes = Changes::new();
+        changes.field("subject", text(&current.subject), text(&saved.subject));
+        changes.field("meta", current.meta.clone(), saved.meta.clone());
         audit::record(
             connection,
             actor,
-            "delete",
-            Subject::of_contact(ENTITY, id.0, Some(contact_id.0)),
-            describe(&conversation),
+            "update",
+            Subject::of_contact(ENTITY, id.0, saved.contact_id),
+            changes,
         )?;
-        Ok(Deleted {
-            conversation,
-            ratings_kept,
-        })
+        Ok(saved)
     })
 }
 

@@ -133,6 +133,57 @@ pub fn page(
     query.load(connection)
 }
 
+/// Queries shorter than this (in characters, spaces aside) have too few trigrams to rank by
+/// similarity; they match as substrings instead.
+const MIN_TRIGRAM_QUERY: usize = 3;
+
+#[derive(QueryableByName, Debug, Clone, PartialEq)]
+pub struct Match {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub text: String,
+}
+
+/// The contact's memories that best match `search`, at most `limit`, best first (the API's
+/// `memory/search`). A memory matches when it contains the query (ignoring case) or when some
+/// stretch of it is trigram-similar to the query (pg_trgm's `<%`, above its
+/// `word_similarity_threshold`, 0.6 by default); containing it ranks first, then word
+/// similarity, then whole-text similarity, then the newest. Very short queries only match as
+/// substrings. Both conditions are served by `memories_text_trgm_idx`.
+pub fn search_ranked(
+    connection: &mut PgConnection,
+    contact_id: ContactId,
+    search: &Search,
+    limit: i64,
+) -> QueryResult<Vec<Match>> {
+    let short = search
+        .as_str()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .count()
+        < MIN_TRIGRAM_QUERY;
+    let similar = if short {
+        "false"
+    } else {
+        "lower($2) <% lower(m.text)"
+    };
+    diesel::sql_query(format!(
+        "SELECT m.id, m.text FROM memories m \
+          WHERE m.contact_id = $1 AND (lower(m.text) LIKE $3 OR {similar}) \
+          ORDER BY (lower(m.text) LIKE $3) DESC, \
+                   word_similarity(lower($2), lower(m.text)) DESC, \
+                   similarity(lower($2), lower(m.text)) DESC, \
+                   m.created_at DESC, m.id DESC \
+          LIMIT $4"
+    ))
+    .bind::<BigInt, _>(contact_id.0)
+    .bind::<diesel::sql_types::Text, _>(search.as_str())
+    .bind::<diesel::sql_types::Text, _>(search.like_pattern())
+    .bind::<BigInt, _>(limit)
+    .load(connection)
+}
+
 /// How many memories the contact has (with `search`: how many contain it).
 pub fn count(
     connection: &mut PgConnection,
@@ -158,11 +209,20 @@ fn subject(memory: &Memory) -> Subject<'static> {
     Subject::of_contact(ENTITY, memory.id, Some(memory.contact_id))
 }
 
+/// A memory of any contact (the API names memories by id alone).
+pub fn find_any(connection: &mut PgConnection, id: i64) -> QueryResult<Memory> {
+    memories::table
+        .find(id)
+        .select(Memory::as_select())
+        .first(connection)
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = memories)]
 struct NewMemory<'a> {
     contact_id: i64,
     text: &'a str,
+    meta: &'a Value,
 }
 
 /// Adds a memory (text already validated) and its audit entry.
@@ -172,18 +232,68 @@ pub fn create(
     text: &str,
     actor: &Actor,
 ) -> QueryResult<Memory> {
+    create_with_meta(connection, contact_id, text, &json!({}), actor)
+}
+
+/// Adds a memory with its meta (both already validated) and its audit entry.
+pub fn create_with_meta(
+    connection: &mut PgConnection,
+    contact_id: ContactId,
+    text: &str,
+    meta: &Value,
+    actor: &Actor,
+) -> QueryResult<Memory> {
     connection.transaction(|connection| {
         let memory: Memory = diesel::insert_into(memories::table)
             .values(NewMemory {
                 contact_id: contact_id.0,
                 text,
+                meta,
             })
             .returning(Memory::as_returning())
             .get_result(connection)?;
         let mut changes = Changes::new();
         changes.field("text", Value::Null, json!(memory.text));
+        changes.field("meta", json!({}), memory.meta.clone());
         audit::record(connection, actor, "create", subject(&memory), changes)?;
         Ok(memory)
+    })
+}
+
+/// Sets new text and/or meta (already validated; `None` leaves a field as it is), whatever
+/// version is stored: the API's update, which names no version. Nothing is written, nor
+/// audited, when nothing differs.
+pub fn edit(
+    connection: &mut PgConnection,
+    id: i64,
+    text: Option<&str>,
+    meta: Option<&Value>,
+    actor: &Actor,
+) -> QueryResult<Memory> {
+    connection.transaction(|connection| {
+        let current: Memory = memories::table
+            .find(id)
+            .select(Memory::as_select())
+            .for_update()
+            .first(connection)?;
+        let text = text.unwrap_or(&current.text);
+        let meta = meta.unwrap_or(&current.meta);
+        if current.text == text && &current.meta == meta {
+            return Ok(current);
+        }
+        let saved: Memory = diesel::update(memories::table.find(id))
+            .set((
+                memories::text.eq(text),
+                memories::meta.eq(meta),
+                memories::version.eq(memories::version + 1),
+            ))
+            .returning(Memory::as_returning())
+            .get_result(connection)?;
+        let mut changes = Changes::new();
+        changes.field("text", json!(current.text), json!(saved.text));
+        changes.field("meta", current.meta.clone(), saved.meta.clone());
+        audit::record(connection, actor, "update", subject(&saved), changes)?;
+        Ok(saved)
     })
 }
 

@@ -1,5 +1,5 @@
-//! Messages of a conversation: windows of a transcript (the latest, or around a position) and
-//! staff notes added from the dashboard.
+//! Messages of a conversation: windows of a transcript (the latest, or around a position),
+//! staff notes added from the dashboard and messages added through the API.
 
 use super::audit::{self, Actor, Changes, Subject};
 use super::conversation::Conversation;
@@ -66,19 +66,48 @@ pub fn add_staff(
     text: String,
     actor: &Actor,
 ) -> QueryResult<Message> {
+    add(connection, conversation, MessageRole::Staff, text, actor)
+}
+
+/// A new message of `role` (already validated): a staff message records who wrote it.
+pub fn new_row(
+    conversation: &Conversation,
+    role: MessageRole,
+    text: String,
+    actor: &Actor,
+) -> NewMessage {
+    let meta = match role {
+        MessageRole::Staff => json!({ "author": actor.name() }),
+        _ => json!({}),
+    };
+    NewMessage {
+        conversation_id: conversation.id,
+        role: role.as_str().to_string(),
+        text,
+        meta,
+        created_at: None,
+    }
+}
+
+/// Appends a message to a conversation (a staff note from the dashboard, any role from the
+/// API), audited on the conversation's contact.
+pub fn add(
+    connection: &mut PgConnection,
+    conversation: &Conversation,
+    role: MessageRole,
+    text: String,
+    actor: &Actor,
+) -> QueryResult<Message> {
     connection.transaction(|connection| {
         let added: Message = diesel::insert_into(messages::table)
-            .values(NewMessage {
-                conversation_id: conversation.id,
-                role: MessageRole::Staff.as_str().to_string(),
-                text,
-                meta: json!({ "author": actor.name() }),
-                created_at: None,
-            })
+            .values(new_row(conversation, role, text, actor))
             .returning(Message::as_returning())
             .get_result(connection)?;
         let mut changes = Changes::new();
         changes.field("conversation", Value::Null, Value::from(conversation.id));
+        if role != MessageRole::Staff {
+            changes.field("type", Value::Null, Value::String(added.role.clone()));
+        }
         changes.field("text", Value::Null, Value::String(added.text.clone()));
         audit::record(
             connection,

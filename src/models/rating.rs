@@ -51,12 +51,49 @@ pub struct NewRating {
     pub created_at: Option<DateTime<Utc>>,
 }
 
-/// Stores a rating as given. Not audited here: the API that receives ratings records them.
+/// Stores a rating as given. Not audited here: [`create`], which the API uses, records it.
 pub fn insert(connection: &mut PgConnection, new: &NewRating) -> QueryResult<Rating> {
     diesel::insert_into(ratings::table)
         .values(new)
         .returning(Rating::as_returning())
         .get_result(connection)
+}
+
+/// Records a rating given through the API (a vote on a conversation or one of its
+/// messages), with its audit entry on the rated conversation's contact.
+pub fn create(
+    connection: &mut PgConnection,
+    new: &NewRating,
+    actor: &Actor,
+) -> QueryResult<Rating> {
+    connection.transaction(|connection| {
+        let created = insert(connection, new)?;
+        let mut changes = Changes::new();
+        changes.field("value", Value::Null, Value::from(created.value));
+        changes.field(
+            "reason",
+            Value::Null,
+            created.reason.clone().map_or(Value::Null, Value::String),
+        );
+        changes.field(
+            "conversation",
+            Value::Null,
+            created.conversation_id.map_or(Value::Null, Value::from),
+        );
+        changes.field(
+            "message",
+            Value::Null,
+            created.message_id.map_or(Value::Null, Value::from),
+        );
+        audit::record(
+            connection,
+            actor,
+            "create",
+            Subject::of_contact(ENTITY, created.id, created.contact_id),
+            changes,
+        )?;
+        Ok(created)
+    })
 }
 
 /// The rating, if it belongs to this contact.

@@ -40,10 +40,24 @@ impl Space {
     }
 }
 
+/// Whose space a lookup may find: the dashboard's URLs name the contact, so another
+/// contact's space is not found there; the API names spaces by their id alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    Contact(ContactId),
+    Any,
+}
+
+impl From<ContactId> for Owner {
+    fn from(contact: ContactId) -> Self {
+        Owner::Contact(contact)
+    }
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = spaces)]
 struct NewSpace<'a> {
-    contact_id: i64,
+    contact_id: Option<i64>,
     name: &'a str,
     description: Option<&'a str>,
 }
@@ -159,29 +173,45 @@ pub fn lock_for_contact(
     contact: ContactId,
     id: SpaceId,
 ) -> QueryResult<Space> {
+    lock(connection, contact.into(), id)
+}
+
+/// The space with this id, whoever it belongs to (if anyone).
+pub fn find(connection: &mut PgConnection, id: SpaceId) -> QueryResult<Space> {
     spaces::table
         .find(id.0)
-        .filter(spaces::contact_id.eq(contact.0))
         .select(Space::as_select())
-        .for_update()
         .first(connection)
+}
+
+/// The space if `owner` may see it, locked until the transaction ends.
+pub fn lock(connection: &mut PgConnection, owner: Owner, id: SpaceId) -> QueryResult<Space> {
+    let query = spaces::table.find(id.0).select(Space::as_select());
+    match owner {
+        Owner::Contact(contact) => query
+            .filter(spaces::contact_id.eq(contact.0))
+            .for_update()
+            .first(connection),
+        Owner::Any => query.for_update().first(connection),
+    }
 }
 
 fn description_json(description: Option<&str>) -> Value {
     description.map_or(Value::Null, |d| json!(d))
 }
 
-/// Creates a space for a contact, with its audit entry.
+/// Creates a space for a contact (or, from the API, for no contact), with its audit entry.
 pub fn create(
     connection: &mut PgConnection,
-    contact: ContactId,
+    contact: impl Into<Option<ContactId>>,
     draft: &SpaceDraft,
     actor: &Actor,
 ) -> QueryResult<Space> {
+    let contact: Option<ContactId> = contact.into();
     connection.transaction(|connection| {
         let created: Space = diesel::insert_into(spaces::table)
             .values(NewSpace {
-                contact_id: contact.0,
+                contact_id: contact.map(|c| c.0),
                 name: &draft.name,
                 description: draft.description.as_deref(),
             })
@@ -213,14 +243,15 @@ pub enum SpaceUpdate {
 /// form showed `seen_version`.
 pub fn update(
     connection: &mut PgConnection,
-    contact: ContactId,
+    owner: impl Into<Owner>,
     id: SpaceId,
     seen_version: i32,
     draft: &SpaceDraft,
     actor: &Actor,
 ) -> QueryResult<SpaceUpdate> {
+    let owner = owner.into();
     connection.transaction(|connection| {
-        let current = lock_for_contact(connection, contact, id)?;
+        let current = lock(connection, owner, id)?;
         if current.version != seen_version {
             return Ok(SpaceUpdate::Conflict(current));
         }
@@ -259,12 +290,13 @@ pub struct DeletedSpace {
 /// Deletes a space and, by cascade, its file rows, with one audit entry naming the files.
 pub fn delete(
     connection: &mut PgConnection,
-    contact: ContactId,
+    owner: impl Into<Owner>,
     id: SpaceId,
     actor: &Actor,
 ) -> QueryResult<DeletedSpace> {
+    let owner = owner.into();
     connection.transaction(|connection| {
-        let space = lock_for_contact(connection, contact, id)?;
+        let space = lock(connection, owner, id)?;
         let files: Vec<(String, String)> = space_files::table
             .filter(space_files::space_id.eq(id.0))
             .order(space_files::path.asc())

@@ -141,6 +141,14 @@ pub fn find(connection: &mut PgConnection, contact_id: ContactId, id: i64) -> Qu
         .first(connection)
 }
 
+/// A task of any contact (the API names tasks by id alone).
+pub fn find_any(connection: &mut PgConnection, id: i64) -> QueryResult<Task> {
+    tasks::table
+        .find(id)
+        .select(Task::as_select())
+        .first(connection)
+}
+
 /// The same, locked until the transaction ends.
 fn find_for_update(
     connection: &mut PgConnection,

@@ -17,3 +17,12 @@ mod openapi;
 mod sdk;
 mod task_runs;
 mod token_cli;
+
+// Related objects (src/api/related/).
+mod conversations;
+mod memories;
+mod related_lists;
+mod related_support;
+mod secrets;
+mod spaces;
+mod tasks;

@@ -4,8 +4,8 @@
 //! small chunks, its size checked against the limit and its SHA-256 computed on the way (see
 //! `crate::storage`). An upload is all or nothing: only when every part arrived complete and
 //! valid are the files renamed into the space and their rows written, in one transaction that
-//! holds the space's row lock. Anything refused, interrupted or failed leaves no file and no
-//! row.
+//! holds the space's row lock (`crate::storage::commit`, shared with the API). Anything
+//! refused, interrupted or failed leaves no file and no row.
 //!
 //! A name that already exists in the space is not overwritten silently: the answer lists the
 //! clashing names with a "Replace" button that posts the same form again with `replace=1`.
@@ -28,16 +28,15 @@ use super::views::{UploadFeedback, files_label};
 use crate::db;
 use crate::domain::{ContactId, SpaceId};
 use crate::error::AppError;
-use crate::models::space_file::{self, NewUpload};
-use crate::models::{Actor, space};
+use crate::models::Actor;
+use crate::models::space::{self, Owner};
 use crate::startup::AppState;
-use crate::storage::{PlacedFile, SpaceStore};
+use crate::storage::{self, SpaceStore};
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use diesel::Connection;
 use std::collections::BTreeSet;
 
 #[derive(Template)]
@@ -209,10 +208,7 @@ enum Committed {
     Conflicts(Vec<String>),
 }
 
-/// In one blocking call, so a client going away cannot stop it halfway: locks the space,
-/// checks for clashing names, renames the files into place (synced), records them with their
-/// audit entries and commits; then deletes the bytes the replaced files had. A failure at
-/// any step rolls back and deletes every file placed.
+/// Records the files in the space (see [`storage::commit`]): all of them or none.
 async fn commit(
     state: &AppState,
     store: SpaceStore,
@@ -222,54 +218,29 @@ async fn commit(
     replace: bool,
     actor: Actor,
 ) -> Result<Committed, AppError> {
-    db::run(&state.pool, move |conn| {
-        let single = (files.len() == 1).then(|| files[0].name.to_string());
-        let mut placed: Vec<PlacedFile> = Vec::with_capacity(files.len());
-        let outcome = conn.transaction::<_, AppError, _>(|conn| {
-            let space_row = space::lock_for_contact(conn, id, space_id)?;
-            let names: Vec<String> = files.iter().map(|f| f.name.to_string()).collect();
-            let existing = space_file::with_names(conn, space_id, &names)?;
-            if !existing.is_empty() && !replace {
-                return Ok((
-                    Committed::Conflicts(existing.into_iter().map(|f| f.path).collect()),
-                    Vec::new(),
-                ));
-            }
-            let mut uploads = Vec::with_capacity(files.len());
-            for file in files {
-                let size = i64::try_from(file.staged.size).map_err(AppError::internal)?;
-                let sha256 = file.staged.sha256.clone();
-                let file_placed = file
-                    .staged
-                    .place(&store, space_id)
-                    .map_err(AppError::internal)?;
-                uploads.push(NewUpload {
-                    path: file.name.into_string(),
-                    size,
-                    content_type: file.content_type,
-                    sha256,
-                    storage_key: file_placed.storage_key.clone(),
-                });
-                placed.push(file_placed);
-            }
-            let replaced_keys =
-                space_file::save_uploads(conn, &space_row, &existing, &uploads, &actor)?;
-            let outcome = Committed::Saved {
-                uploaded: uploads.len() - replaced_keys.len(),
-                replaced: replaced_keys.len(),
-                single,
-            };
-            Ok((outcome, replaced_keys))
-        });
-        // On an error `placed` is dropped on return, deleting the files.
-        let (outcome, replaced_keys) = outcome?;
-        placed.into_iter().for_each(PlacedFile::keep);
-        for key in &replaced_keys {
-            store.remove(space_id, key);
-        }
-        Ok(outcome)
+    let single = (files.len() == 1).then(|| files[0].name.to_string());
+    let outcome = db::run(&state.pool, move |conn| {
+        storage::commit::commit(
+            conn,
+            &store,
+            Owner::Contact(id),
+            space_id,
+            files,
+            replace,
+            &actor,
+        )
     })
-    .await
+    .await?;
+    Ok(match outcome {
+        storage::commit::Committed::Saved {
+            uploaded, replaced, ..
+        } => Committed::Saved {
+            uploaded,
+            replaced,
+            single,
+        },
+        storage::commit::Committed::Conflicts(names) => Committed::Conflicts(names),
+    })
 }
 
 #[cfg(test)]

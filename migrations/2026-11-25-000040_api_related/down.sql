@@ -1,0 +1,6 @@
+DROP INDEX space_files_space_created_idx;
+DROP INDEX messages_conversation_created_idx;
+DROP INDEX conversations_contact_created_idx;
+DROP INDEX secrets_contact_created_idx;
+DROP INDEX spaces_contact_created_idx;
+DROP INDEX tasks_contact_created_idx;

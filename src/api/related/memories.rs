@@ -1,0 +1,136 @@
+//! `memory/create`, `memory/{id}/update`, `memory/{id}/delete`: what agents remember about a
+//! contact, with the Memories tab's rules (text required, at most 10,000 characters).
+
+use super::{Empty, check, existing_contact, meta, optional_id};
+use crate::api::caller::ApiCaller;
+use crate::api::json::{self, ApiJson, ms};
+use crate::db;
+use crate::domain::{ContactId, FieldErrors, memory_text};
+use crate::error::AppError;
+use crate::models::memory::{self, Memory};
+use crate::startup::AppState;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// A memory as the API returns it.
+pub fn memory_json(memory: &Memory) -> Value {
+    json!({
+        "id": memory.id.to_string(),
+        "name": null,
+        "description": null,
+        "contactId": memory.contact_id.to_string(),
+        "text": memory.text,
+        "meta": memory.meta,
+        "createdAt": ms(memory.created_at),
+        "updatedAt": ms(memory.updated_at),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreateMemory {
+    #[serde(default, deserialize_with = "optional_id")]
+    contact_id: Option<i64>,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    meta: Option<Value>,
+}
+
+/// `POST memory/create` `{contactId, text, meta?}` → `{"id"}`.
+pub async fn create(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    ApiJson(body): ApiJson<CreateMemory>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_write()?;
+    let mut errors = FieldErrors::new();
+    if body.contact_id.is_none() {
+        errors.add("contactId", "Say which contact this memory is about.");
+    }
+    let text = errors.check(
+        "text",
+        memory_text::validate(body.text.as_deref().unwrap_or_default()),
+    );
+    let meta = meta(body.meta, &mut errors);
+    check(&errors)?;
+    let (Some(contact_id), Some(text), Some(meta)) = (body.contact_id, text, meta) else {
+        return Err(AppError::internal("validated memory is incomplete"));
+    };
+    let actor = caller.actor();
+    let created = db::run(&state.pool, move |conn| {
+        let contact = existing_contact(conn, contact_id, "contactId")?;
+        Ok(memory::create_with_meta(
+            conn, contact, &text, &meta, &actor,
+        )?)
+    })
+    .await?;
+    json::id(created.id)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UpdateMemory {
+    #[serde(default)]
+    text: Option<String>,
+    /// Replaces the meta when sent; `null` clears it.
+    #[serde(default, deserialize_with = "json::present")]
+    meta: Option<Option<Value>>,
+}
+
+/// `POST memory/{id}/update` `{text?, meta?}` → `{"id"}`: absent fields stay as they are.
+pub async fn update(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<UpdateMemory>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_write()?;
+    let id = json::path_id(&path)?;
+    let mut errors = FieldErrors::new();
+    let text = match body.text.as_deref() {
+        Some(text) => errors.check("text", memory_text::validate(text)),
+        None => None,
+    };
+    let meta = match body.meta {
+        Some(sent) => meta(sent, &mut errors),
+        None => None,
+    };
+    check(&errors)?;
+    let actor = caller.actor();
+    let saved = db::run(&state.pool, move |conn| {
+        Ok(memory::edit(
+            conn,
+            id,
+            text.as_deref(),
+            meta.as_ref(),
+            &actor,
+        )?)
+    })
+    .await?;
+    json::id(saved.id)
+}
+
+/// `POST memory/{id}/delete` `{}` → `{"id"}`.
+pub async fn delete(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    ApiJson(_): ApiJson<Empty>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_write()?;
+    let id = json::path_id(&path)?;
+    let actor = caller.actor();
+    let deleted = db::run(&state.pool, move |conn| {
+        let found = memory::find_any(conn, id)?;
+        Ok(memory::delete(
+            conn,
+            ContactId(found.contact_id),
+            id,
+            &actor,
+        )?)
+    })
+    .await?;
+    json::id(deleted.id)
+}

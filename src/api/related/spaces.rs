@@ -1,0 +1,136 @@
+//! `space/create`, `space/{id}/update`, `space/{id}/delete`: named folders of files, with the
+//! Spaces tab's rules. A space may belong to a contact or, created through the API without
+//! `contactId`, to none (as a deleted contact's spaces do).
+
+use super::{Empty, changed_meanwhile, existing_contact, field_or, merge_renamed};
+use crate::api::caller::ApiCaller;
+use crate::api::json::{self, ApiJson, ms};
+use crate::db;
+use crate::domain::space_draft::{SpaceDraft, SpaceInput};
+use crate::domain::{FieldErrors, SpaceId};
+use crate::error::AppError;
+use crate::models::space::{self, Owner, Space, SpaceUpdate};
+use crate::startup::AppState;
+use crate::storage::SpaceStore;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// A space as the API returns it (spaces have no meta here).
+pub fn space_json(space: &Space) -> Value {
+    json!({
+        "id": space.id.to_string(),
+        "name": space.name,
+        "description": space.description,
+        "contactId": space.contact_id.map(|id| id.to_string()),
+        "meta": null,
+        "createdAt": ms(space.created_at),
+        "updatedAt": ms(space.updated_at),
+    })
+}
+
+fn validate(input: &SpaceInput) -> Result<SpaceDraft, AppError> {
+    input.validate().map_err(|found| {
+        let mut errors = FieldErrors::new();
+        merge_renamed(&mut errors, &found, &[]);
+        super::invalid(&errors)
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreateSpace {
+    #[serde(default, deserialize_with = "super::optional_id")]
+    contact_id: Option<i64>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+/// `POST space/create` `{contactId?, name, description?}` → `{"id"}`.
+pub async fn create(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    ApiJson(body): ApiJson<CreateSpace>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_write()?;
+    let draft = validate(&SpaceInput {
+        name: body.name.unwrap_or_default(),
+        description: body.description.unwrap_or_default(),
+    })?;
+    let actor = caller.actor();
+    let created = db::run(&state.pool, move |conn| {
+        let contact = match body.contact_id {
+            Some(id) => Some(existing_contact(conn, id, "contactId")?),
+            None => None,
+        };
+        Ok(space::create(conn, contact, &draft, &actor)?)
+    })
+    .await?;
+    json::id(created.id)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UpdateSpace {
+    #[serde(default, deserialize_with = "json::present")]
+    name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "json::present")]
+    description: Option<Option<String>>,
+}
+
+/// `POST space/{id}/update` `{name?, description?}` → `{"id"}`.
+pub async fn update(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<UpdateSpace>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_write()?;
+    let id = SpaceId(json::path_id(&path)?);
+    let current = db::run(&state.pool, move |conn| Ok(space::find(conn, id)?)).await?;
+    let draft = validate(&SpaceInput {
+        name: field_or(body.name, Some(&current.name)),
+        description: field_or(body.description, current.description.as_deref()),
+    })?;
+    let actor = caller.actor();
+    let outcome = db::run(&state.pool, move |conn| {
+        Ok(space::update(
+            conn,
+            Owner::Any,
+            id,
+            current.version,
+            &draft,
+            &actor,
+        )?)
+    })
+    .await?;
+    match outcome {
+        SpaceUpdate::Saved(saved) | SpaceUpdate::Unchanged(saved) => json::id(saved.id),
+        SpaceUpdate::Conflict(_) => Err(changed_meanwhile()),
+    }
+}
+
+/// `POST space/{id}/delete` `{}` → `{"id"}`: the space, its files' rows (one audit entry
+/// naming them) and then their bytes.
+pub async fn delete(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    ApiJson(_): ApiJson<Empty>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_write()?;
+    let id = SpaceId(json::path_id(&path)?);
+    let actor = caller.actor();
+    let deleted = db::run(&state.pool, move |conn| {
+        Ok(space::delete(conn, Owner::Any, id, &actor)?)
+    })
+    .await?;
+    // Committed: the bytes can go, without holding a connection. A blocking task runs to the
+    // end even if the client leaves meanwhile.
+    let store = SpaceStore::new(&state.settings.data_dir);
+    let keys = deleted.storage_keys;
+    web::block(move || store.remove_space(id, &keys)).await?;
+    json::id(deleted.space.id)
+}

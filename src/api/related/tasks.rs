@@ -1,0 +1,178 @@
+//! `task/create`, `task/{id}/update`, `task/{id}/delete`, with the Tasks tab's rules: a name,
+//! a cron schedule or none (on demand), an IANA time zone (UTC by default), a schedule that
+//! comes round at all; the next run is worked out as the dashboard does.
+
+use super::{
+    Empty, changed_meanwhile, check, existing_contact, field_or, merge_renamed, optional_id,
+};
+use crate::api::caller::ApiCaller;
+use crate::api::json::{self, ApiJson, ms, ms_opt};
+use crate::db;
+use crate::domain::task_draft::{TaskDraft, TaskInput, check_runs_at_all};
+use crate::domain::{ContactId, FieldErrors};
+use crate::error::AppError;
+use crate::models::task::{self, Task};
+use crate::models::versioned::Versioned;
+use crate::startup::AppState;
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// A task as the API returns it (ChatBotKit's fields; tasks have no meta here).
+pub fn task_json(task: &Task) -> Value {
+    json!({
+        "id": task.id.to_string(),
+        "name": task.name,
+        "description": task.description,
+        "contactId": task.contact_id.to_string(),
+        "schedule": task.schedule,
+        "timezone": task.timezone,
+        "status": task.status,
+        "outcome": task.outcome,
+        "lastRunAt": ms_opt(task.last_run_at),
+        "nextRunAt": ms_opt(task.next_run_at),
+        "meta": null,
+        "createdAt": ms(task.created_at),
+        "updatedAt": ms(task.updated_at),
+    })
+}
+
+/// Validates the task as the form would hold it; errors keyed by the API's field names
+/// (the same as the form's).
+fn validate(input: &TaskInput, errors: &mut FieldErrors) -> Option<TaskDraft> {
+    let draft = match input.validate() {
+        Ok(draft) => draft,
+        Err(found) => {
+            merge_renamed(errors, &found, &[]);
+            return None;
+        }
+    };
+    if let Err(found) = check_runs_at_all(&draft, Utc::now()) {
+        merge_renamed(errors, &found, &[]);
+        return None;
+    }
+    Some(draft)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreateTask {
+    #[serde(default, deserialize_with = "optional_id")]
+    contact_id: Option<i64>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    schedule: Option<String>,
+    #[serde(default)]
+    timezone: Option<String>,
+}
+
+/// `POST task/create` `{contactId, name, description?, schedule?, timezone?}` → `{"id"}`.
+pub async fn create(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    ApiJson(body): ApiJson<CreateTask>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_write()?;
+    let mut errors = FieldErrors::new();
+    if body.contact_id.is_none() {
+        errors.add("contactId", "Say which contact this task is for.");
+    }
+    let input = TaskInput {
+        name: body.name.unwrap_or_default(),
+        description: body.description.unwrap_or_default(),
+        schedule: body.schedule.unwrap_or_default(),
+        timezone: body.timezone.unwrap_or_default(),
+    };
+    let draft = validate(&input, &mut errors);
+    check(&errors)?;
+    let (Some(contact_id), Some(draft)) = (body.contact_id, draft) else {
+        return Err(AppError::internal("validated task is incomplete"));
+    };
+    let actor = caller.actor();
+    let created = db::run(&state.pool, move |conn| {
+        let contact = existing_contact(conn, contact_id, "contactId")?;
+        Ok(task::create(conn, contact, &draft, Utc::now(), &actor)?)
+    })
+    .await?;
+    json::id(created.id)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UpdateTask {
+    #[serde(default, deserialize_with = "json::present")]
+    name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "json::present")]
+    description: Option<Option<String>>,
+    /// `null` makes the task run on demand only.
+    #[serde(default, deserialize_with = "json::present")]
+    schedule: Option<Option<String>>,
+    /// `null` means UTC.
+    #[serde(default, deserialize_with = "json::present")]
+    timezone: Option<Option<String>>,
+}
+
+/// `POST task/{id}/update` → `{"id"}`. Absent fields stay as they are; a new schedule or zone
+/// moves the next run, as in the dashboard.
+pub async fn update(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<UpdateTask>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_write()?;
+    let id = json::path_id(&path)?;
+    let current = db::run(&state.pool, move |conn| Ok(task::find_any(conn, id)?)).await?;
+    let input = TaskInput {
+        name: field_or(body.name, Some(&current.name)),
+        description: field_or(body.description, current.description.as_deref()),
+        schedule: field_or(body.schedule, current.schedule.as_deref()),
+        timezone: field_or(body.timezone, Some(&current.timezone)),
+    };
+    let mut errors = FieldErrors::new();
+    let draft = validate(&input, &mut errors);
+    check(&errors)?;
+    let Some(draft) = draft else {
+        return Err(AppError::internal("validated task is incomplete"));
+    };
+    let actor = caller.actor();
+    let contact = ContactId(current.contact_id);
+    let outcome = db::run(&state.pool, move |conn| {
+        Ok(task::update(
+            conn,
+            contact,
+            id,
+            current.version,
+            &draft,
+            Utc::now(),
+            &actor,
+        )?)
+    })
+    .await?;
+    match outcome {
+        Versioned::Saved(saved) | Versioned::Unchanged(saved) => json::id(saved.id),
+        Versioned::Conflict(_) => Err(changed_meanwhile()),
+    }
+}
+
+/// `POST task/{id}/delete` `{}` → `{"id"}`.
+pub async fn delete(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    ApiJson(_): ApiJson<Empty>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_write()?;
+    let id = json::path_id(&path)?;
+    let actor = caller.actor();
+    let deleted = db::run(&state.pool, move |conn| {
+        let found = task::find_any(conn, id)?;
+        Ok(task::delete(conn, ContactId(found.contact_id), id, &actor)?)
+    })
+    .await?;
+    json::id(deleted.id)
+}

@@ -1,0 +1,136 @@
+//! `conversation/{id}/upvote|downvote` and `conversation/{cid}/message/{mid}/upvote|downvote`:
+//! ratings, as ChatBotKit takes them (`{value?, reason?}`, +100 up and -100 down by default,
+//! any integer accepted), linked to the conversation (and message) and to the contact the
+//! conversation belongs to.
+
+use super::check;
+use crate::api::caller::ApiCaller;
+use crate::api::json::{self, ApiJson, ms};
+use crate::db;
+use crate::domain::rating::{DOWN, UP};
+use crate::domain::text::optional_text;
+use crate::domain::{ConversationId, FieldErrors};
+use crate::error::AppError;
+use crate::models::conversation;
+use crate::models::rating::{self, NewRating, Rating};
+use crate::models::schema::messages;
+use crate::startup::AppState;
+use actix_web::{HttpResponse, web};
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The longest reason (the column's limit).
+const REASON_MAX_CHARS: usize = 2_000;
+
+/// A rating as the API returns it (ratings have no name, description or meta here).
+pub fn rating_json(rating: &Rating, updated_at: chrono::DateTime<chrono::Utc>) -> Value {
+    json!({
+        "id": rating.id.to_string(),
+        "name": null,
+        "description": null,
+        "contactId": rating.contact_id.map(|id| id.to_string()),
+        "conversationId": rating.conversation_id.map(|id| id.to_string()),
+        "messageId": rating.message_id.map(|id| id.to_string()),
+        "value": rating.value,
+        "reason": rating.reason,
+        "meta": null,
+        "createdAt": ms(rating.created_at),
+        "updatedAt": ms(updated_at),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vote {
+    #[serde(default)]
+    value: Option<i32>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// Records the vote: `default` when no value was sent.
+async fn vote(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    conversation_id: &str,
+    message_id: Option<&str>,
+    default: i32,
+    body: Vote,
+) -> Result<HttpResponse, AppError> {
+    caller.require_write()?;
+    let conversation_id = ConversationId(json::path_id(conversation_id)?);
+    let message_id = message_id.map(json::path_id).transpose()?;
+    let mut errors = FieldErrors::new();
+    let reason = errors
+        .check(
+            "reason",
+            optional_text(body.reason.as_deref().unwrap_or_default(), REASON_MAX_CHARS),
+        )
+        .flatten();
+    check(&errors)?;
+    let value = body.value.unwrap_or(default);
+    let actor = caller.actor();
+    let created = db::run(&state.pool, move |conn| {
+        let found = conversation::find(conn, conversation_id)?;
+        if let Some(message_id) = message_id {
+            // The message must be one of this conversation's.
+            messages::table
+                .find(message_id)
+                .filter(messages::conversation_id.eq(found.id))
+                .select(messages::id)
+                .first::<i64>(conn)?;
+        }
+        let new = NewRating {
+            contact_id: found.contact_id,
+            conversation_id: Some(found.id),
+            message_id,
+            value,
+            reason,
+            created_at: None,
+        };
+        Ok(rating::create(conn, &new, &actor)?)
+    })
+    .await?;
+    json::id(created.id)
+}
+
+/// `POST conversation/{id}/upvote` `{value?, reason?}` → `{"id"}` (the rating's).
+pub async fn upvote_conversation(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<Vote>,
+) -> Result<HttpResponse, AppError> {
+    vote(caller, state, &path, None, UP, body).await
+}
+
+/// `POST conversation/{id}/downvote` `{value?, reason?}` → `{"id"}`.
+pub async fn downvote_conversation(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<Vote>,
+) -> Result<HttpResponse, AppError> {
+    vote(caller, state, &path, None, DOWN, body).await
+}
+
+/// `POST conversation/{cid}/message/{mid}/upvote` `{value?, reason?}` → `{"id"}`.
+pub async fn upvote_message(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    ApiJson(body): ApiJson<Vote>,
+) -> Result<HttpResponse, AppError> {
+    vote(caller, state, &path.0, Some(&path.1), UP, body).await
+}
+
+/// `POST conversation/{cid}/message/{mid}/downvote` `{value?, reason?}` → `{"id"}`.
+pub async fn downvote_message(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    ApiJson(body): ApiJson<Vote>,
+) -> Result<HttpResponse, AppError> {
+    vote(caller, state, &path.0, Some(&path.1), DOWN, body).await
+}
