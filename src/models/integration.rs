@@ -13,6 +13,21 @@
 //!
 //! Audit entries name settings before and after, and secrets only as "issued" /
 //! "regenerated" / "removed": never a token or secret.
+//!
+//! The API (errors: [`IntegrationError`], which converts into `AppError`):
+//! - `create(conn, &keyring, kind, &IntegrationDraft, &actor) -> (Integration, Credentials)`
+//! - `find(conn, id)`, `list(conn)` (oldest first)
+//! - `update(conn, &keyring, id, version, &draft, &actor) -> (Versioned<Integration>, Credentials)`
+//! - `set_enabled(conn, id, bool, &actor)`, `delete(conn, id, &actor)` (conversations stay)
+//! - `regenerate_inbound_token(conn, id, &actor)`, `regenerate_secret(conn, &keyring, id,
+//!   SecretPurpose, &actor)` → the new value in clear
+//! - `verify_inbound_token(&row, token) -> bool`;
+//!   `secret(conn, &keyring, id, SecretPurpose) -> Result<Option<Zeroizing<String>>, _>`
+//! - on the row: `kind()`, `allows_sender(&EmailAddress)`, `allows_origin(origin_header)`
+//!   (an empty list allows no other site), `ask_name()`/`ask_email()`/`ask_phone()`, `draft()`
+//!
+//! Settings validation: `domain::integration::IntegrationDraft::validate(kind, &IntegrationInput)`.
+//! The keyring is `state.settings.secrets_keyring()`.
 
 use super::audit::{self, Actor, Changes, Subject};
 use super::schema::{integration_secrets, integrations};
