@@ -11,6 +11,7 @@ use rapport::domain::secret_box::Keyring;
 use rapport::models::Actor;
 use rapport::models::integration::{self, IntegrationError};
 use rapport::models::schema::{audit_events, conversations, integration_secrets};
+use rapport::models::secret;
 use rapport::models::versioned::Versioned;
 
 fn keyring(byte: u8) -> Keyring {
@@ -292,4 +293,86 @@ fn disabling_and_deleting_keep_conversations() {
     let actions: Vec<String> = audit(conn, row.id).into_iter().map(|e| e.0).collect();
     assert_eq!(actions, ["create", "disable", "enable", "delete"]);
     assert!(integration::list(conn).unwrap().is_empty());
+}
+
+#[test]
+fn key_rotation_re_encrypts_integration_secrets_with_the_contact_secrets() {
+    use rapport::domain::ContactId;
+    use rapport::domain::secret::{SecretDetails, SecretValue};
+    use rapport::domain::secret_box::SecretsKey;
+    use rapport::models::secret_rotation;
+
+    let db = TestDb::create();
+    let conn = &mut db.connect();
+    let old = keyring(5);
+    let mut draft = IntegrationDraft::named("Shop widget");
+    draft.agent_webhook_url = Some("https://agent.example.com/".into());
+    let (widget, credentials) =
+        integration::create(conn, &old, IntegrationKind::Widget, &draft, &admin()).unwrap();
+    let identity = credentials.identity_secret.unwrap().to_string();
+    let webhook = credentials.webhook_secret.unwrap().to_string();
+    // One under a key nobody has any more: reported and left alone.
+    let (lost, _) = integration::create(
+        conn,
+        &keyring(6),
+        IntegrationKind::Widget,
+        &IntegrationDraft::named("Lost widget"),
+        &admin(),
+    )
+    .unwrap();
+    let contact = crate::common::builders::ContactBuilder::new("Ada").create(conn);
+    secret::create(
+        conn,
+        ContactId(contact.id),
+        &SecretDetails {
+            name: "Jira".into(),
+            description: None,
+        },
+        &SecretValue::Plain {
+            text: "jira-Aa11".into(),
+        },
+        old.primary(),
+        &admin(),
+    )
+    .unwrap();
+
+    let new_key = SecretsKey::from_bytes(&[9u8; 32]).unwrap();
+    let rotator = Actor::System("key rotation".into());
+    let report = secret_rotation::rotate_key(conn, &old, &new_key, &rotator).unwrap();
+    assert_eq!(report.re_encrypted, 1);
+    assert_eq!(report.integration_re_encrypted, 2);
+    assert_eq!(report.integration_already_current, 0);
+    assert_eq!(report.integration_skipped.len(), 1);
+    assert_eq!(report.integration_skipped[0].integration_id, lost.id);
+
+    let new = keyring(9);
+    let read = |conn: &mut PgConnection, ring: &Keyring, purpose| {
+        integration::secret(conn, ring, widget.id, purpose)
+            .map(|value| value.map(|v| v.to_string()))
+    };
+    assert_eq!(
+        read(conn, &new, SecretPurpose::Identity).unwrap(),
+        Some(identity)
+    );
+    assert_eq!(
+        read(conn, &new, SecretPurpose::Webhook).unwrap(),
+        Some(webhook)
+    );
+    assert!(read(conn, &old, SecretPurpose::Identity).is_err());
+    let lost_key: String = integration_secrets::table
+        .filter(integration_secrets::integration_id.eq(lost.id))
+        .select(integration_secrets::key_id)
+        .first(conn)
+        .unwrap();
+    assert_eq!(lost_key, keyring(6).primary().id());
+    let rotated = audit(conn, widget.id);
+    let re_encrypted: Vec<_> = rotated.iter().filter(|e| e.0 == "re-encrypted").collect();
+    assert_eq!(re_encrypted.len(), 2);
+    assert_eq!(re_encrypted[0].1, "key rotation");
+    assert_eq!(re_encrypted[0].2["key_id"]["after"], new_key.id());
+
+    // Again: nothing left to do.
+    let again = secret_rotation::rotate_key(conn, &new, &new_key, &rotator).unwrap();
+    assert_eq!(again.integration_re_encrypted, 0);
+    assert_eq!(again.integration_already_current, 2);
 }
