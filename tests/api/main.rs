@@ -11,6 +11,7 @@ mod contact_ensure;
 mod contact_export;
 mod contact_support;
 mod contact_update;
+mod contact_upsert;
 mod contacts;
 mod conventions;
 mod openapi;
