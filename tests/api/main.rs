@@ -15,6 +15,7 @@ mod contact_upsert;
 mod contacts;
 mod conventions;
 mod openapi;
+mod openapi_conformance;
 mod sdk;
 mod task_runs;
 mod token_cli;
