@@ -19,7 +19,9 @@ pub mod task_runs;
 use crate::error::AppError;
 use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
-use related::{conversations, lists, memories, secrets, spaces, storage, tasks, votes};
+use related::{
+    contact_upsert, conversations, lists, memories, secrets, spaces, storage, tasks, votes,
+};
 
 pub fn register(config: &mut web::ServiceConfig) {
     config
@@ -160,6 +162,10 @@ endpoints! {
     POST "/conversation/{id}/delete" => conversations::delete, "deleteConversation",
         "Delete a conversation and its messages (its ratings stay)", request: Some("Empty"),
         response: "Id", list: false;
+    POST "/conversation/{id}/contact/upsert" => contact_upsert::upsert,
+        "upsertConversationContact",
+        "Give a conversation without a contact its contact, found or created as by ensure \
+         (304 when it has one)", request: Some("ContactUpsert"), response: "Id", list: false;
     POST "/conversation/{id}/message/create" => conversations::create_message,
         "createConversationMessage", "Add a message to a conversation",
         request: Some("MessageCreate"), response: "Id", list: false;

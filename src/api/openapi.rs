@@ -13,6 +13,19 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Operations anyone may call, without a token.
 const PUBLIC: &[&str] = &["openapi"];
 
+/// Operations that answer `304 Not Modified` (no body) when there was nothing to do, as
+/// ChatBotKit's do.
+pub const NOT_MODIFIED: &[&str] = &["upsertConversationContact"];
+
+/// Other media types an operation answers with (by `Accept`), besides its response schema's
+/// own: (operationId, media type, schema name).
+pub const OTHER_RESPONSES: &[(&str, &str, &str)] = &[("exportContacts", "text/csv", "ContactCsv")];
+
+/// Other media types an operation takes, besides its request schema's own: (operationId,
+/// media type, schema name).
+pub const OTHER_REQUESTS: &[(&str, &str, &str)] =
+    &[("uploadSpaceStorage", "multipart/form-data", "FileUpload")];
+
 /// `GET openapi.json`.
 pub async fn serve() -> Result<HttpResponse, AppError> {
     let document = document(ENDPOINTS).map_err(AppError::internal)?;
@@ -25,7 +38,16 @@ pub fn document(endpoints: &[Endpoint]) -> Result<Value, String> {
     let mut paths: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
     let mut wanted = BTreeSet::from(["Error".to_string()]);
     for endpoint in endpoints {
-        let named = endpoint.request.iter().chain([&endpoint.response]);
+        let others = OTHER_RESPONSES
+            .iter()
+            .chain(OTHER_REQUESTS)
+            .filter(|(operation, _, _)| *operation == endpoint.operation_id)
+            .map(|(_, _, schema)| schema);
+        let named = endpoint
+            .request
+            .iter()
+            .chain([&endpoint.response])
+            .chain(others);
         for name in named {
             if schemas::schema(name).is_none() {
                 return Err(format!(
@@ -106,6 +128,9 @@ fn operation(endpoint: &Endpoint) -> Result<Value, String> {
         media_type(endpoint.response).to_string(),
         json!({ "schema": reference(endpoint.response) }),
     );
+    for (_, media, schema) in others_of(OTHER_RESPONSES, endpoint) {
+        content.insert(media.to_string(), json!({ "schema": reference(schema) }));
+    }
     if endpoint.list {
         let list = schemas::schema(endpoint.response).unwrap_or(Value::Null);
         let item = schemas::list_item(&list).ok_or_else(|| {
@@ -135,6 +160,12 @@ fn operation(endpoint: &Endpoint) -> Result<Value, String> {
         "200".into(),
         json!({ "description": "Success", "content": content }),
     );
+    if NOT_MODIFIED.contains(&endpoint.operation_id) {
+        responses.insert(
+            "304".into(),
+            json!({ "description": "Nothing to do (no body): the conversation already has a contact." }),
+        );
+    }
     let mut errors: Vec<&str> = Vec::new();
     let is_write = endpoint.method == "POST";
     if is_write || endpoint.list {
@@ -170,16 +201,34 @@ fn operation(endpoint: &Endpoint) -> Result<Value, String> {
         operation["parameters"] = Value::Array(parameters);
     }
     if let Some(request) = endpoint.request {
+        let mut content = Map::new();
+        content.insert(
+            media_type(request).to_string(),
+            json!({ "schema": reference(request) }),
+        );
+        for (_, media, schema) in others_of(OTHER_REQUESTS, endpoint) {
+            content.insert(media.to_string(), json!({ "schema": reference(schema) }));
+        }
         operation["requestBody"] = json!({
             // An empty body reads as `{}`.
             "required": false,
-            "content": { media_type(request): { "schema": reference(request) } },
+            "content": content,
         });
     }
     if public {
         operation["security"] = json!([]);
     }
     Ok(operation)
+}
+
+/// The entries of `table` for this endpoint.
+fn others_of<'a>(
+    table: &'a [(&'a str, &'a str, &'a str)],
+    endpoint: &'a Endpoint,
+) -> impl Iterator<Item = &'a (&'a str, &'a str, &'a str)> {
+    table
+        .iter()
+        .filter(move |(operation, _, _)| *operation == endpoint.operation_id)
 }
 
 /// `{id}`, `{mid}`… in a path, in order.
@@ -456,6 +505,28 @@ mod tests {
         let openapi = &document["paths"]["/openapi.json"]["get"];
         assert_eq!(openapi["security"], json!([]));
         assert!(openapi["responses"]["401"].is_null());
+    }
+
+    #[test]
+    fn other_media_types_name_real_operations() {
+        let document = generated();
+        for (operation, media, schema) in OTHER_RESPONSES.iter().chain(OTHER_REQUESTS) {
+            let endpoint = ENDPOINTS
+                .iter()
+                .find(|e| e.operation_id == *operation)
+                .unwrap_or_else(|| panic!("{operation} is not an endpoint"));
+            let item = &document["paths"][endpoint.path][endpoint.method.to_ascii_lowercase()];
+            let in_response = &item["responses"]["200"]["content"][*media]["schema"]["$ref"];
+            let in_request = &item["requestBody"]["content"][*media]["schema"]["$ref"];
+            let wanted = format!("#/components/schemas/{schema}");
+            assert!(
+                *in_response == wanted || *in_request == wanted,
+                "{operation} {media}"
+            );
+        }
+        let export = &document["paths"]["/contact/export"]["get"]["responses"]["200"]["content"];
+        assert!(export["text/csv"].is_object());
+        assert!(export["application/json"].is_object());
     }
 
     #[test]

@@ -6,8 +6,12 @@
 //! and fails (a unit test in `openapi.rs` runs it) when a name is unknown. So when you add an
 //! endpoint, add its schemas to [`schema`] too, shaped exactly like the JSON your handler
 //! reads and writes: ids are strings, times epoch milliseconds, unset fields present as `null`.
+//! `tests/api/openapi_conformance.rs` holds them to that: it checks every endpoint's real
+//! answers against these schemas, and each request schema's keys against what serde reads.
 
 use super::listing::MAX_TAKE;
+use crate::domain::conversation::{Channel, MessageRole};
+use crate::domain::secret::SecretKind;
 use serde_json::{Value, json};
 
 /// Codes of the `Error` body, with their statuses. The 5xx ones are faults on our side.
@@ -56,6 +60,7 @@ pub fn schema(name: &str) -> Option<Value> {
         "OpenApi" => json!({
             "type": "object",
             "description": "This document: the OpenAPI 3.1 description of the API.",
+            "additionalProperties": true,
         }),
 
         // Contacts.
@@ -149,39 +154,56 @@ pub fn schema(name: &str) -> Option<Value> {
 
         // What belongs to a contact.
         "Conversation" => object(
-            "A conversation, linked to a contact or to none.",
+            "A conversation, linked to a contact or to none. Its subject is its `name`.",
             &[
                 ("id", id()),
                 ("name", nullable_string()),
-                ("description", nullable_string()),
+                (
+                    "description",
+                    always_null("Conversations have no description here."),
+                ),
                 ("contactId", nullable_id()),
+                ("channel", channel()),
                 ("meta", reference("Meta")),
                 ("createdAt", ms()),
                 ("updatedAt", ms()),
             ],
         ),
-        "ConversationCreate" => input(
-            "A new conversation, optionally with its first messages.",
+        "ConversationCreate" => input_requiring(
+            "A new conversation, optionally with its first messages (all in one go). The \
+             subject is sent as `name` (ChatBotKit's word) or `subject`; `channel` defaults to \
+             `api`.",
             &[
-                ("contactId", id_input()),
+                ("contactId", nullable_id_input()),
                 ("name", nullable_string()),
-                ("description", nullable_string()),
+                ("subject", nullable_string()),
+                ("channel", nullable(channel())),
                 ("meta", reference("Meta")),
-                ("messages", array(reference("MessageCreate"))),
+                ("messages", nullable(array(reference("MessageCreate")))),
             ],
+            &[],
         ),
         "ConversationUpdate" => input(
-            "Changes to a conversation: absent fields stay, `null` clears; `meta` replaces.",
+            "Changes to a conversation: absent fields stay, `null` clears; `meta` replaces. \
+             The subject is sent as `name` or `subject`.",
             &[
                 ("name", nullable_string()),
                 ("subject", nullable_string()),
                 ("meta", reference("Meta")),
             ],
         ),
+        "ContactUpsert" => input(
+            "The contact of a conversation that has none, found or created as \
+             `contact/ensure` does.",
+            &upsert_fields(),
+        ),
         "Message" => object(
-            "One message of a conversation.",
+            "One message of a conversation; its author is its `type`.",
             &[
                 ("id", id()),
+                ("name", always_null("Messages have no name.")),
+                ("description", always_null("Messages have no description.")),
+                ("conversationId", id()),
                 ("type", message_type()),
                 ("text", json!({"type": "string"})),
                 ("meta", reference("Meta")),
@@ -190,11 +212,10 @@ pub fn schema(name: &str) -> Option<Value> {
             ],
         ),
         "MessageCreate" => input_requiring(
-            "A new message.",
+            "A new message: who wrote it and what it says.",
             &[
-                ("type", message_type()),
-                ("text", json!({"type": "string"})),
-                ("meta", reference("Meta")),
+                ("type", nullable(message_type())),
+                ("text", nullable_string()),
             ],
             &["type", "text"],
         ),
@@ -202,14 +223,14 @@ pub fn schema(name: &str) -> Option<Value> {
             "A rating of a conversation or of one of its messages.",
             &[
                 ("id", id()),
-                (
-                    "value",
-                    json!({"type": "integer", "minimum": -100, "maximum": 100}),
-                ),
-                ("reason", nullable_string()),
+                ("name", always_null("Ratings have no name.")),
+                ("description", always_null("Ratings have no description.")),
                 ("contactId", nullable_id()),
                 ("conversationId", nullable_id()),
                 ("messageId", nullable_id()),
+                ("value", rating_value()),
+                ("reason", nullable_string()),
+                ("meta", always_null("Ratings have no metadata.")),
                 ("createdAt", ms()),
                 ("updatedAt", ms()),
             ],
@@ -217,10 +238,7 @@ pub fn schema(name: &str) -> Option<Value> {
         "RatingCreate" => input(
             "An upvote or downvote: `value` defaults to 100 (upvote) or -100 (downvote).",
             &[
-                (
-                    "value",
-                    json!({"type": "integer", "minimum": -100, "maximum": 100}),
-                ),
+                ("value", nullable(rating_value())),
                 ("reason", nullable_string()),
             ],
         ),
@@ -228,6 +246,9 @@ pub fn schema(name: &str) -> Option<Value> {
             "Something worth remembering about a contact.",
             &[
                 ("id", id()),
+                ("name", always_null("Memories have no name.")),
+                ("description", always_null("Memories have no description.")),
+                ("contactId", id()),
                 ("text", json!({"type": "string"})),
                 ("meta", reference("Meta")),
                 ("createdAt", ms()),
@@ -237,22 +258,20 @@ pub fn schema(name: &str) -> Option<Value> {
         "MemoryCreate" => input_requiring(
             "A new memory of a contact.",
             &[
-                ("contactId", id_input()),
-                ("text", json!({"type": "string"})),
+                ("contactId", nullable_id_input()),
+                ("text", nullable_string()),
                 ("meta", reference("Meta")),
             ],
             &["contactId", "text"],
         ),
         "MemoryUpdate" => input(
-            "Changes to a memory; absent fields stay as they are.",
-            &[
-                ("text", json!({"type": "string"})),
-                ("meta", reference("Meta")),
-            ],
+            "Changes to a memory; absent (or `null`) text stays, `meta` replaces (`null` \
+             clears).",
+            &[("text", nullable_string()), ("meta", json!({}))],
         ),
         "MemorySearch" => input_requiring(
             "What to look for in a contact's memories.",
-            &[("search", json!({"type": "string"}))],
+            &[("search", nullable_string())],
             &["search"],
         ),
         "MemorySearchResult" => object(
@@ -274,34 +293,55 @@ pub fn schema(name: &str) -> Option<Value> {
                 ("contactId", id()),
                 (
                     "schedule",
-                    json!({"type": ["string", "null"], "description": "A cron expression; `null` for a one-off task."}),
+                    json!({"type": ["string", "null"], "description": "A cron expression; `null` for a task run on demand."}),
                 ),
                 (
                     "timezone",
                     json!({"type": "string", "description": "An IANA time zone."}),
                 ),
-                ("status", json!({"type": "string"})),
-                ("outcome", json!({"type": "string"})),
+                (
+                    "status",
+                    json!({"type": "string", "enum": ["idle", "running", "canceled"]}),
+                ),
+                (
+                    "outcome",
+                    json!({"type": "string", "enum": ["pending", "success", "failure"], "description": "How the last run ended."}),
+                ),
                 ("lastRunAt", nullable_ms()),
                 ("nextRunAt", nullable_ms()),
-                ("meta", reference("Meta")),
+                ("meta", always_null("Tasks have no metadata here.")),
                 ("createdAt", ms()),
                 ("updatedAt", ms()),
             ],
         ),
         "TaskCreate" => input_requiring(
-            "A new task of a contact.",
-            &task_fields(),
+            "A new task of a contact. No schedule: run on demand; no time zone: UTC.",
+            &[
+                ("contactId", nullable_id_input()),
+                ("name", nullable_string()),
+                ("description", nullable_string()),
+                ("schedule", nullable_string()),
+                ("timezone", nullable_string()),
+            ],
             &["contactId", "name"],
         ),
         "TaskUpdate" => input(
-            "Changes to a task; absent fields stay as they are.",
-            &task_fields()[1..],
+            "Changes to a task; absent fields stay as they are, `null` clears (a `null` \
+             schedule: on demand; a `null` time zone: UTC).",
+            &[
+                ("name", nullable_string()),
+                ("description", nullable_string()),
+                ("schedule", nullable_string()),
+                ("timezone", nullable_string()),
+            ],
         ),
         "TaskFinish" => input_requiring(
-            "How a run of a task ended.",
+            "How a run of a task ended; `text` (a report) goes into the history.",
             &[
-                ("outcome", json!({"type": "string"})),
+                (
+                    "outcome",
+                    json!({"type": ["string", "null"], "enum": ["success", "failure", null]}),
+                ),
                 ("text", nullable_string()),
             ],
             &["outcome"],
@@ -313,15 +353,16 @@ pub fn schema(name: &str) -> Option<Value> {
                 ("name", json!({"type": "string"})),
                 ("description", nullable_string()),
                 ("contactId", nullable_id()),
+                ("meta", always_null("Spaces have no metadata here.")),
                 ("createdAt", ms()),
                 ("updatedAt", ms()),
             ],
         ),
         "SpaceCreate" => input_requiring(
-            "A new space.",
+            "A new space, of a contact or (without `contactId`) of none.",
             &[
-                ("contactId", id_input()),
-                ("name", json!({"type": "string"})),
+                ("contactId", nullable_id_input()),
+                ("name", nullable_string()),
                 ("description", nullable_string()),
             ],
             &["name"],
@@ -329,7 +370,7 @@ pub fn schema(name: &str) -> Option<Value> {
         "SpaceUpdate" => input(
             "Changes to a space; absent fields stay as they are.",
             &[
-                ("name", json!({"type": "string"})),
+                ("name", nullable_string()),
                 ("description", nullable_string()),
             ],
         ),
@@ -337,17 +378,24 @@ pub fn schema(name: &str) -> Option<Value> {
             "A file in a space.",
             &[
                 ("id", id()),
-                ("path", json!({"type": "string"})),
+                ("spaceId", id()),
+                (
+                    "path",
+                    json!({"type": "string", "description": "The file's name (spaces are flat)."}),
+                ),
                 ("size", json!({"type": "integer", "minimum": 0})),
                 ("contentType", json!({"type": "string"})),
-                ("sha256", json!({"type": "string"})),
+                (
+                    "sha256",
+                    json!({"type": "string", "description": "The SHA-256 of the bytes, in hex."}),
+                ),
                 ("createdAt", ms()),
                 ("updatedAt", ms()),
             ],
         ),
         "SpaceFileDelete" => input_requiring(
             "Which file of the space to delete.",
-            &[("path", json!({"type": "string"}))],
+            &[("path", nullable_string())],
             &["path"],
         ),
         "File" => json!({
@@ -355,40 +403,62 @@ pub fn schema(name: &str) -> Option<Value> {
             "contentMediaType": "application/octet-stream",
             "description": "A file's bytes.",
         }),
+        "FileUpload" => json!({
+            "type": "object",
+            "description": "An upload as a form: the `file` part, and optionally `path` (its \
+                            name in the space, instead of the part's file name) and `replace` \
+                            (`true` to replace a file of the same name).",
+            "required": ["file"],
+            "properties": {
+                "file": {"type": "string", "contentMediaType": "application/octet-stream"},
+                "path": {"type": "string"},
+                "replace": {"type": "string", "enum": ["true", "false", "1", "0"]},
+            },
+            "additionalProperties": false,
+        }),
+        "ContactCsv" => json!({
+            "type": "string",
+            "contentMediaType": "text/csv",
+            "description": format!(
+                "With `Accept: text/csv`: a header row ({}) and one row per contact, CRLF \
+                 line ends; every value quoted with `\"` doubled, `null` as an empty \
+                 unquoted field, `meta` as JSON.",
+                super::contact_export::CSV_COLUMNS.join(",")
+            ),
+        }),
         "Secret" => object(
             "A secret of a contact: its name and type, never its value.",
             &[
                 ("id", id()),
                 ("name", json!({"type": "string"})),
                 ("description", nullable_string()),
-                (
-                    "type",
-                    json!({"type": "string", "enum": ["plain", "basic", "bearer", "oauth"]}),
-                ),
+                ("type", secret_type()),
+                ("meta", always_null("Secrets have no metadata here.")),
                 ("createdAt", ms()),
                 ("updatedAt", ms()),
             ],
         ),
         "SecretCreate" => input_requiring(
-            "A new secret of a contact. The value is write-only: no response contains it.",
+            "A new secret of the contact in the path. The value is write-only: no response \
+             contains it. Its shape depends on `type`: `plain` \"text\" or {\"text\"}, \
+             `bearer` \"token\" or {\"token\"}, `basic` {\"username\", \"password\"}, `oauth` \
+             {\"clientId\", \"clientSecret\", \"refreshToken\"?}.",
             &[
-                ("contactId", id_input()),
-                ("name", json!({"type": "string"})),
+                ("name", nullable_string()),
                 ("description", nullable_string()),
-                (
-                    "type",
-                    json!({"type": "string", "enum": ["plain", "basic", "bearer", "oauth"]}),
-                ),
-                ("value", json!({"writeOnly": true})),
+                ("type", nullable(secret_type())),
+                ("value", secret_value()),
             ],
-            &["contactId", "name", "value"],
+            &["name", "type", "value"],
         ),
         "SecretUpdate" => input(
-            "Changes to a secret; absent fields stay as they are. The value is write-only.",
+            "Changes to a secret; absent fields stay as they are. A new `value` replaces the \
+             stored one (write-only), of its current type or of the `type` sent with it.",
             &[
-                ("name", json!({"type": "string"})),
+                ("name", nullable_string()),
                 ("description", nullable_string()),
-                ("value", json!({"writeOnly": true})),
+                ("type", nullable(secret_type())),
+                ("value", secret_value()),
             ],
         ),
 
@@ -477,19 +547,61 @@ fn contact_fields() -> Vec<(&'static str, Value)> {
     ]
 }
 
-/// A task's writable fields; `contactId` first (not changeable by an update).
-fn task_fields() -> Vec<(&'static str, Value)> {
-    vec![
-        ("contactId", id_input()),
-        ("name", json!({"type": "string"})),
-        ("description", nullable_string()),
-        ("schedule", nullable_string()),
-        ("timezone", json!({"type": "string"})),
-    ]
+/// What `conversation/{id}/contact/upsert` takes: ChatBotKit's fields, without
+/// `preferences` and `verifiedAt`.
+fn upsert_fields() -> Vec<(&'static str, Value)> {
+    contact_fields()
+        .into_iter()
+        .filter(|(key, _)| !matches!(*key, "preferences" | "verifiedAt"))
+        .collect()
 }
 
 fn message_type() -> Value {
-    json!({"type": "string", "enum": ["user", "bot", "context", "staff"]})
+    let names: Vec<&str> = MessageRole::ALL.iter().map(|role| role.as_str()).collect();
+    json!({"type": "string", "enum": names})
+}
+
+fn channel() -> Value {
+    let names: Vec<&str> = Channel::ALL
+        .iter()
+        .map(|channel| channel.as_str())
+        .collect();
+    json!({"type": "string", "enum": names, "description": "Where the conversation took place."})
+}
+
+fn secret_type() -> Value {
+    let names: Vec<&str> = SecretKind::ALL.iter().map(|kind| kind.as_str()).collect();
+    json!({"type": "string", "enum": names})
+}
+
+/// A secret's value as sent: text, or an object whose keys depend on the type.
+fn secret_value() -> Value {
+    json!({"type": ["string", "object", "null"], "writeOnly": true})
+}
+
+/// Any 32-bit integer (ChatBotKit accepts any; ±100 by convention).
+fn rating_value() -> Value {
+    json!({"type": "integer", "minimum": i32::MIN, "maximum": i32::MAX})
+}
+
+/// `schema`, or `null` (for request fields where `null` means "not sent").
+fn nullable(mut schema: Value) -> Value {
+    if let Some(kind) = schema.get("type").and_then(Value::as_str) {
+        schema["type"] = json!([kind, "null"]);
+    } else if let Some(kinds) = schema.get_mut("type").and_then(Value::as_array_mut)
+        && !kinds.contains(&json!("null"))
+    {
+        kinds.push(json!("null"));
+    }
+    if let Some(values) = schema.get_mut("enum").and_then(Value::as_array_mut) {
+        values.push(Value::Null);
+    }
+    schema
+}
+
+/// A key present in every response that is always `null` here (ChatBotKit has it).
+fn always_null(why: &str) -> Value {
+    json!({"type": "null", "description": why})
 }
 
 fn array(items: Value) -> Value {
@@ -504,9 +616,9 @@ fn nullable_id() -> Value {
     json!({"type": ["string", "null"], "pattern": "^[1-9][0-9]*$"})
 }
 
-/// An id in a request: a string as responses give it, or a number.
-fn id_input() -> Value {
-    json!({"oneOf": [id(), {"type": "integer", "minimum": 1}]})
+/// An id in a request: a string as responses give it, or a number; `null` is as absent.
+fn nullable_id_input() -> Value {
+    json!({"oneOf": [id(), {"type": "integer", "minimum": 1}, {"type": "null"}]})
 }
 
 fn nullable_string() -> Value {

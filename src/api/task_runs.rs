@@ -3,39 +3,19 @@
 //! (lists with `cursor`/`take`, POST with a JSON body, `{"id"}` answers).
 
 use super::caller::ApiCaller;
-use super::json::{self, ApiJson, ms, ms_opt};
+use super::json::{self, ApiJson};
 use super::listing::{ListParams, respond};
+use super::related::tasks::task_json;
 use crate::db;
 use crate::domain::task_run::{self, RunOutcome};
 use crate::error::AppError;
-use crate::models::task::Task;
 use crate::models::task_agent;
 use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use diesel::PgConnection;
 use serde::Deserialize;
-use serde_json::{Value, json};
-
-/// A task as ChatBotKit's task list has it (the fields Rapport keeps; tasks have no `meta`,
-/// so it is `null`).
-pub fn task_json(task: &Task) -> Value {
-    json!({
-        "id": task.id.to_string(),
-        "name": task.name,
-        "description": task.description,
-        "contactId": task.contact_id.to_string(),
-        "schedule": task.schedule,
-        "timezone": task.timezone,
-        "status": task.status,
-        "outcome": task.outcome,
-        "lastRunAt": ms_opt(task.last_run_at),
-        "nextRunAt": ms_opt(task.next_run_at),
-        "meta": Value::Null,
-        "createdAt": ms(task.created_at),
-        "updatedAt": ms(task.updated_at),
-    })
-}
+use serde_json::Value;
 
 /// One page of due tasks, the longest overdue first. `order` does not apply (a queue has one
 /// sensible order), and a `meta.*` filter matches nothing, as tasks have no metadata.

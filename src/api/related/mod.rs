@@ -28,6 +28,7 @@ macro_rules! keyset_page {
     }};
 }
 
+pub mod contact_upsert;
 pub mod conversations;
 pub mod lists;
 pub mod memories;
