@@ -70,6 +70,12 @@ pub struct Settings {
     pub upload_limit_bytes: usize,
     /// API requests a token may make per minute (per server process).
     pub api_requests_per_minute: u32,
+    /// `RAPPORT_PUBLIC_URL`: where the world reaches this server (`https://rapport.example.com`,
+    /// no trailing slash), for the inbound URLs and embed snippets shown in the integration
+    /// settings. `None`: taken from each request's scheme and host.
+    pub public_url: Option<String>,
+    /// Email intake: the domain of the SMTP listener's addresses, `<integration id>@<domain>`.
+    pub smtp_domain: Option<String>,
 }
 
 impl fmt::Debug for Settings {
@@ -182,6 +188,9 @@ impl Settings {
             db_pool_size,
             upload_limit_bytes,
             api_requests_per_minute,
+            public_url: public_url(&lookup)?,
+            smtp_domain: non_empty(&lookup, "RAPPORT_SMTP_DOMAIN")
+                .map(|domain| domain.trim_end_matches('.').to_ascii_lowercase()),
         })
     }
 
@@ -205,8 +214,33 @@ impl Settings {
             db_pool_size: 5,
             upload_limit_bytes: DEFAULT_UPLOAD_LIMIT,
             api_requests_per_minute: DEFAULT_API_RATE_LIMIT,
+            public_url: None,
+            smtp_domain: None,
         }
     }
+}
+
+/// `RAPPORT_PUBLIC_URL`: an http(s) URL (a path prefix is allowed), kept without its trailing
+/// slash; unset means "from the request".
+pub fn public_url(lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<String>, ConfigError> {
+    let Some(value) = non_empty(lookup, "RAPPORT_PUBLIC_URL") else {
+        return Ok(None);
+    };
+    let bad = || {
+        problem(
+            "RAPPORT_PUBLIC_URL",
+            format!("\"{value}\" is not a URL like https://rapport.example.com"),
+        )
+    };
+    let url = url::Url::parse(&value).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.host_str().is_none_or(str::is_empty)
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(bad());
+    }
+    Ok(Some(url.as_str().trim_end_matches('/').to_string()))
 }
 
 /// `RAPPORT_DATA_DIR`, or `./.rapport`: where keys, the local database and space files live.
@@ -449,6 +483,24 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect();
         move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn the_public_url_is_an_http_url_without_trailing_slash() {
+        let read = |value: &str| public_url(&env(&[("RAPPORT_PUBLIC_URL", value.to_string())]));
+        assert_eq!(read(""), Ok(None));
+        assert_eq!(
+            read("https://Rapport.example.com/"),
+            Ok(Some("https://rapport.example.com".into()))
+        );
+        assert_eq!(
+            read("http://10.0.0.5:8080/rapport/"),
+            Ok(Some("http://10.0.0.5:8080/rapport".into()))
+        );
+        for bad in ["rapport.example.com", "ftp://x.org", "https://x.org/?a=1"] {
+            let error = read(bad).unwrap_err();
+            assert_eq!(error.variable, "RAPPORT_PUBLIC_URL", "{bad}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The command line: `serve`, `migrate`, `user add|reset-password`, `token create|list|revoke`,
-//! `seed`, `secrets rotate-key`.
+//! `integration add|list`, `seed`, `secrets rotate-key`.
 
+pub mod integration;
 pub mod secrets;
 pub mod serve;
 pub mod token;
@@ -10,6 +11,8 @@ use crate::config;
 use crate::db;
 use crate::domain::Role;
 use crate::domain::api_token::TokenRole;
+use crate::domain::integration::IntegrationKind;
+use crate::domain::secret_box::Keyring;
 use crate::domain::secret_box::SecretsKey;
 use clap::{Parser, Subcommand};
 use diesel::{Connection, PgConnection};
@@ -27,6 +30,9 @@ Environment:
   RAPPORT_COOKIE_SECURE   true|false: send the session cookie only over HTTPS (default true)
   RAPPORT_DB_POOL_SIZE    database connections per process (default 10)
   RAPPORT_API_RATE_LIMIT  API requests per token per minute, per process (default 600)
+  RAPPORT_PUBLIC_URL      this server's public URL, for inbound URLs and widget snippets
+                          (default: from each request; `integration add`: http://127.0.0.1:8080)
+  RAPPORT_SMTP_DOMAIN     the domain of the SMTP listener's addresses, <integration id>@<domain>
   RUST_LOG                log filter (default info)";
 
 #[derive(Debug, Parser)]
@@ -57,6 +63,9 @@ pub enum Command {
     /// Manage API tokens for bots, agents and integrations.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage email and widget integrations.
+    #[command(subcommand)]
+    Integration(IntegrationCommand),
     /// Manage the encryption of contact secrets.
     #[command(subcommand)]
     Secrets(SecretsCommand),
@@ -122,6 +131,36 @@ pub enum TokenCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum IntegrationCommand {
+    /// Create an email integration or a widget; print its id, its inbound URL (email) or embed
+    /// snippet (widget), and its token or secrets, once.
+    Add {
+        /// email or widget.
+        #[arg(value_parser = integration::parse_kind)]
+        kind: IntegrationKind,
+        /// What staff will recognise it by ("Support inbox").
+        #[arg(long)]
+        name: String,
+        /// The agent webhook Rapport POSTs new messages to.
+        #[arg(long, value_name = "URL")]
+        webhook: Option<String>,
+        /// Widget: a site allowed to embed it, e.g. https://shop.example.com (repeatable).
+        #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+        allowed_origins: Vec<String>,
+        /// Email: who may write to it: ada@x.com, *@example.com, *@*.example.com (repeatable;
+        /// none: everyone).
+        #[arg(long = "allowed-sender", value_name = "PATTERN")]
+        allowed_senders: Vec<String>,
+        /// This server's public URL for the printed inbound URL or snippet (default
+        /// RAPPORT_PUBLIC_URL, else http://127.0.0.1:8080).
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
+    },
+    /// List every integration.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum SecretsCommand {
     /// Re-encrypt every secret under a new key, in one transaction, then make it the key.
     ///
@@ -162,6 +201,19 @@ pub fn run(cli: Cli) -> Result<(), String> {
             db::migrate(&mut connection)
                 .map_err(|e| format!("migrations failed: {}", e.cause_chain()))?;
             token::run(command, &mut connection, &mut std::io::stdout())
+        }
+        Command::Integration(command) => {
+            let keyring = secrets_keyring()?;
+            let mut connection = connect()?;
+            db::migrate(&mut connection)
+                .map_err(|e| format!("migrations failed: {}", e.cause_chain()))?;
+            integration::run(
+                command,
+                &mut connection,
+                &keyring,
+                &config::process_env,
+                &mut std::io::stdout(),
+            )
         }
         Command::Secrets(command) => {
             secrets::run(command, &config::process_env, &mut std::io::stdout())
@@ -204,6 +256,20 @@ fn seed_secrets_key() -> Result<SecretsKey, String> {
     })
     .map_err(|e| e.to_string())?;
     SecretsKey::from_bytes(&keys.primary).map_err(|e| e.to_string())
+}
+
+/// The keyring `serve` would use (the key generated into the data directory if there is
+/// none yet), for the secrets an integration is created with.
+fn secrets_keyring() -> Result<Keyring, String> {
+    let data_dir = config::data_dir(&config::process_env);
+    let keys = config::secrets_keys(&config::process_env, &data_dir, &mut |path| {
+        println!(
+            "Generated a new secrets key in {} (keep this file: without it the secrets cannot be read)",
+            path.display()
+        );
+    })
+    .map_err(|e| e.to_string())?;
+    Keyring::from_bytes(&keys.primary, &keys.older).map_err(|e| e.to_string())
 }
 
 /// A direct connection for one-off commands, from `DATABASE_URL`.

@@ -418,6 +418,16 @@ pub fn update(
     })
 }
 
+/// How many conversations came through this integration (the delete confirmation says they
+/// stay).
+pub fn conversation_count(connection: &mut PgConnection, id: i64) -> QueryResult<i64> {
+    use super::schema::conversations;
+    conversations::table
+        .filter(conversations::integration_id.eq(id))
+        .count()
+        .get_result(connection)
+}
+
 /// Turns an integration on or off, with an audit entry when it changes. Disabled
 /// integrations refuse everything they are sent.
 pub fn set_enabled(

@@ -47,6 +47,32 @@ pub fn nav(role: Role, section: Section) -> Vec<NavLink> {
     links
 }
 
+/// The pages of the Settings section, as tabs above each of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingsTab {
+    ApiTokens,
+    Integrations,
+}
+
+/// The Settings section's tabs, `current` marked.
+pub fn settings_tabs(current: SettingsTab) -> Vec<NavLink> {
+    [
+        (SettingsTab::ApiTokens, routes::API_TOKENS, "API tokens"),
+        (
+            SettingsTab::Integrations,
+            routes::INTEGRATIONS,
+            "Integrations",
+        ),
+    ]
+    .into_iter()
+    .map(|(tab, href, label)| NavLink {
+        href,
+        label,
+        current: tab == current,
+    })
+    .collect()
+}
+
 pub struct PageContext {
     pub user: Option<UserBadge>,
     pub csrf_token: String,

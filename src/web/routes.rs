@@ -14,6 +14,49 @@ pub const SETTINGS: &str = "/settings";
 pub const API_TOKENS: &str = "/settings/api-tokens";
 /// The API's description, linked from the tokens page.
 pub const OPENAPI: &str = "/api/v1/openapi.json";
+/// The integrations settings page (admins): list, and links to create.
+pub const INTEGRATIONS: &str = "/settings/integrations";
+/// The widget's script, as host pages embed it (joined to the public base URL).
+pub const WIDGET_SCRIPT: &str = "/static/widget.js";
+/// The page to try a widget on (`?widget={id}`).
+pub const WIDGET_DEMO: &str = "/static/widget-demo.html";
+
+/// The form creating an integration of this kind (`email` or `widget`).
+pub fn integration_new(kind: &str) -> String {
+    format!("{INTEGRATIONS}/new/{kind}")
+}
+
+/// One integration's page.
+pub fn integration(id: i64) -> String {
+    format!("{INTEGRATIONS}/{id}")
+}
+
+/// An action on an integration: `edit`, `enable`, `disable`, `delete`, or
+/// `regenerate/{inbound-token|identity-secret|webhook-secret}`.
+pub fn integration_action(id: i64, action: &str) -> String {
+    format!("{INTEGRATIONS}/{id}/{action}")
+}
+
+/// Where mail for an email integration is POSTed (relative to the public base URL).
+pub fn integration_email_inbound(id: i64) -> String {
+    format!("/api/v1/integration/email/{id}/inbound")
+}
+
+/// An email integration's inbound URL on the server at `base` (its public URL, no trailing
+/// slash), for the settings page and the command line.
+pub fn public_inbound_url(base: &str, id: i64) -> String {
+    format!("{base}{}", integration_email_inbound(id))
+}
+
+/// The script tag that embeds widget `id` served from `base`.
+pub fn widget_snippet(base: &str, id: i64) -> String {
+    format!("<script src=\"{base}{WIDGET_SCRIPT}\" data-widget=\"{id}\" async></script>")
+}
+
+/// The widget demo page for one widget.
+pub fn widget_demo(id: i64) -> String {
+    format!("{WIDGET_DEMO}?widget={id}")
+}
 
 pub fn login_with_next(next: &str) -> String {
     format!("{LOGIN}?next={}", encode(next))

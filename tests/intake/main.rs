@@ -7,4 +7,6 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod integration_cli;
 mod integration_model;
+mod settings_integrations;

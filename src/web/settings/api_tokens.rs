@@ -8,7 +8,7 @@
 use super::super::current_user::CurrentUser;
 use super::super::forms::HtmlForm;
 use super::super::htmx::Htmx;
-use super::super::layout::{PageContext, Section};
+use super::super::layout::{NavLink, PageContext, Section, SettingsTab, settings_tabs};
 use super::super::render;
 use super::super::routes;
 use super::super::session::{FlashKind, TypedSession};
@@ -34,6 +34,7 @@ const PANEL_ID: &str = "api-tokens";
 #[template(path = "settings/api_tokens.html")]
 struct TokensPage {
     page: PageContext,
+    tabs: Vec<NavLink>,
     view: TokensView,
 }
 
@@ -190,7 +191,8 @@ fn respond(
         render::html(status, &TokensPanel { view })
     } else {
         let page = PageContext::signed_in(user, session, Section::Settings);
-        render::html(status, &TokensPage { page, view })
+        let tabs = settings_tabs(SettingsTab::ApiTokens);
+        render::html(status, &TokensPage { page, tabs, view })
     }
 }
 

@@ -1,7 +1,8 @@
-//! Admin settings: for now the API tokens. Every handler here refuses non-admins with 403;
+//! Admin settings: API tokens and integrations. Every handler here refuses non-admins with 403;
 //! the navigation shows the section to admins only (see `layout::nav`).
 
 pub mod api_tokens;
+pub mod integrations;
 
 use super::current_user::CurrentUser;
 use super::routes;
@@ -20,6 +21,47 @@ pub fn register(config: &mut web::ServiceConfig) {
         .route(
             "/settings/api-tokens/{id}/revoke",
             web::post().to(api_tokens::revoke),
+        )
+        .route(routes::INTEGRATIONS, web::get().to(integrations::list))
+        .route(
+            "/settings/integrations/new/{kind}",
+            web::get().to(integrations::new),
+        )
+        .route(
+            "/settings/integrations/new/{kind}",
+            web::post().to(integrations::create),
+        )
+        .route(
+            "/settings/integrations/{id}",
+            web::get().to(integrations::show),
+        )
+        .route(
+            "/settings/integrations/{id}/edit",
+            web::get().to(integrations::edit),
+        )
+        .route(
+            "/settings/integrations/{id}/edit",
+            web::post().to(integrations::update),
+        )
+        .route(
+            "/settings/integrations/{id}/delete",
+            web::get().to(integrations::confirm_delete),
+        )
+        .route(
+            "/settings/integrations/{id}/delete",
+            web::post().to(integrations::delete),
+        )
+        .route(
+            "/settings/integrations/{id}/regenerate/{what}",
+            web::get().to(integrations::confirm_regenerate),
+        )
+        .route(
+            "/settings/integrations/{id}/regenerate/{what}",
+            web::post().to(integrations::regenerate),
+        )
+        .route(
+            "/settings/integrations/{id}/{action}",
+            web::post().to(integrations::set_enabled),
         );
 }
 
@@ -32,7 +74,7 @@ pub fn require_admin(user: &CurrentUser) -> Result<(), AppError> {
     }
 }
 
-/// `GET /settings`: the first (and so far only) settings page.
+/// `GET /settings`: the first settings page.
 async fn index(user: CurrentUser) -> Result<HttpResponse, AppError> {
     require_admin(&user)?;
     Ok(HttpResponse::SeeOther()
