@@ -6,6 +6,7 @@
 
 use crate::domain::PhoneRegion;
 use crate::domain::secret_box::{Keyring, SecretBoxError};
+use crate::intake::webhook::settings::WebhookSettings;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use rand::RngCore;
@@ -70,6 +71,8 @@ pub struct Settings {
     pub upload_limit_bytes: usize,
     /// API requests a token may make per minute (per server process).
     pub api_requests_per_minute: u32,
+    /// The agent webhook's retry schedule and email reply relay.
+    pub webhook: WebhookSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -81,6 +84,7 @@ impl fmt::Debug for Settings {
             .field("phone_region", &self.phone_region)
             .field("cookie_secure", &self.cookie_secure)
             .field("db_pool_size", &self.db_pool_size)
+            .field("webhook", &self.webhook)
             .finish_non_exhaustive()
     }
 }
@@ -170,6 +174,7 @@ impl Settings {
                     )
                 })?,
         };
+        let webhook = WebhookSettings::from_env(&lookup)?;
         Ok(Settings {
             database_url,
             bind,
@@ -182,6 +187,7 @@ impl Settings {
             db_pool_size,
             upload_limit_bytes,
             api_requests_per_minute,
+            webhook,
         })
     }
 
@@ -205,6 +211,7 @@ impl Settings {
             db_pool_size: 5,
             upload_limit_bytes: DEFAULT_UPLOAD_LIMIT,
             api_requests_per_minute: DEFAULT_API_RATE_LIMIT,
+            webhook: WebhookSettings::default(),
         }
     }
 }

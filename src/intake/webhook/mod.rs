@@ -9,4 +9,5 @@
 pub mod payload;
 pub mod reply;
 pub mod schedule;
+pub mod settings;
 pub mod signature;
