@@ -6,6 +6,8 @@
 //! stored as a bot message (and sent by email on email conversations), failures are retried on
 //! the [`schedule`] and shown on the conversation in the dashboard.
 
+pub mod email_reply;
+pub mod http;
 pub mod payload;
 pub mod reply;
 pub mod schedule;
