@@ -21,6 +21,7 @@ pub mod staff_user;
 pub mod task;
 pub mod task_agent;
 pub mod versioned;
+pub mod webhook_delivery;
 
 pub use audit::Actor;
 pub use contact::Contact;
