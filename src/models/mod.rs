@@ -1,6 +1,7 @@
 //! Tables and their queries: one file per table family. Functions take `&mut PgConnection`
 //! and never see HTTP; multi-row writes run in one transaction together with their audit entry.
 
+pub mod agent_answer;
 pub mod api_token;
 pub mod audit;
 pub mod contact;

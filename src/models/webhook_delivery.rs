@@ -182,9 +182,11 @@ pub fn problems_for_conversation(
     webhook_deliveries::table
         .filter(webhook_deliveries::conversation_id.eq(conversation_id))
         .filter(
-            webhook_deliveries::status.eq(status::FAILED).or(webhook_deliveries::status
-                .eq(status::PENDING)
-                .and(webhook_deliveries::last_error.is_not_null())),
+            webhook_deliveries::status
+                .eq(status::FAILED)
+                .or(webhook_deliveries::status
+                    .eq(status::PENDING)
+                    .and(webhook_deliveries::last_error.is_not_null())),
         )
         .order(webhook_deliveries::id.desc())
         .limit(limit)

@@ -6,6 +6,7 @@
 //! stored as a bot message (and sent by email on email conversations), failures are retried on
 //! the [`schedule`] and shown on the conversation in the dashboard.
 
+pub mod attempt;
 pub mod email_reply;
 pub mod http;
 pub mod payload;
@@ -13,3 +14,4 @@ pub mod reply;
 pub mod schedule;
 pub mod settings;
 pub mod signature;
+pub mod worker;

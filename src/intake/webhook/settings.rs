@@ -57,11 +57,23 @@ pub struct EmailReplies {
 }
 
 /// Everything the delivery worker needs to know from the environment.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WebhookSettings {
     pub retry: RetrySchedule,
+    /// How long an agent has to answer (10 seconds; shorter in tests).
+    pub timeout: Duration,
     /// `None`: bot replies to email conversations are recorded as not sent.
     pub email: Option<EmailReplies>,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            retry: RetrySchedule::default(),
+            timeout: super::http::TIMEOUT,
+            email: None,
+        }
+    }
 }
 
 fn problem(variable: &'static str, problem: impl Into<String>) -> ConfigError {
@@ -116,7 +128,11 @@ impl WebhookSettings {
             }
             (None, _) => None,
         };
-        Ok(WebhookSettings { retry, email })
+        Ok(WebhookSettings {
+            retry,
+            timeout: super::http::TIMEOUT,
+            email,
+        })
     }
 }
 
