@@ -8,3 +8,7 @@
 mod common;
 
 mod integration_model;
+mod webhook_delivery;
+mod webhook_email;
+mod webhook_retry;
+mod webhook_support;
