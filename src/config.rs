@@ -6,6 +6,7 @@
 
 use crate::domain::PhoneRegion;
 use crate::domain::secret_box::{Keyring, SecretBoxError};
+use crate::intake::webhook::settings::WebhookSettings;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use rand::RngCore;
@@ -76,6 +77,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Email intake: the domain of the SMTP listener's addresses, `<integration id>@<domain>`.
     pub smtp_domain: Option<String>,
+    /// The agent webhook's retry schedule and email reply relay.
+    pub webhook: WebhookSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -87,6 +90,7 @@ impl fmt::Debug for Settings {
             .field("phone_region", &self.phone_region)
             .field("cookie_secure", &self.cookie_secure)
             .field("db_pool_size", &self.db_pool_size)
+            .field("webhook", &self.webhook)
             .finish_non_exhaustive()
     }
 }
@@ -176,6 +180,7 @@ impl Settings {
                     )
                 })?,
         };
+        let webhook = WebhookSettings::from_env(&lookup)?;
         Ok(Settings {
             database_url,
             bind,
@@ -191,6 +196,7 @@ impl Settings {
             public_url: public_url(&lookup)?,
             smtp_domain: non_empty(&lookup, "RAPPORT_SMTP_DOMAIN")
                 .map(|domain| domain.trim_end_matches('.').to_ascii_lowercase()),
+            webhook,
         })
     }
 
@@ -216,6 +222,7 @@ impl Settings {
             api_requests_per_minute: DEFAULT_API_RATE_LIMIT,
             public_url: None,
             smtp_domain: None,
+            webhook: WebhookSettings::default(),
         }
     }
 }

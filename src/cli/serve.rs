@@ -1,7 +1,8 @@
-//! `rapport serve`: validate settings, migrate, listen.
+//! `rapport serve`: validate settings, migrate, listen, and deliver to agent webhooks.
 
 use crate::config::{self, Settings};
 use crate::db;
+use crate::intake::webhook;
 use crate::startup::{self, AppState};
 use std::net::TcpListener;
 
@@ -38,6 +39,8 @@ pub fn run(bind: Option<String>) -> Result<(), String> {
     tracing::info!("Rapport is serving the dashboard at http://{address}");
 
     actix_web::rt::System::new().block_on(async move {
+        // Agent webhook deliveries run beside the server, on the same runtime.
+        let _webhooks = webhook::worker::spawn(pool.clone(), &settings)?;
         let server =
             startup::run(listener, AppState::new(pool, settings)).map_err(|e| e.to_string())?;
         server.await.map_err(|e| e.to_string())

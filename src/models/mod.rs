@@ -1,6 +1,7 @@
 //! Tables and their queries: one file per table family. Functions take `&mut PgConnection`
 //! and never see HTTP; multi-row writes run in one transaction together with their audit entry.
 
+pub mod agent_answer;
 pub mod api_token;
 pub mod audit;
 pub mod contact;
@@ -24,6 +25,7 @@ pub mod staff_user;
 pub mod task;
 pub mod task_agent;
 pub mod versioned;
+pub mod webhook_delivery;
 
 pub use audit::Actor;
 pub use contact::Contact;

@@ -230,6 +230,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Int8,
+        integration_id -> Int8,
+        conversation_id -> Int8,
+        message_id -> Int8,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        last_status -> Nullable<Int4>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(conversations -> contacts (contact_id));
 diesel::joinable!(messages -> conversations (conversation_id));
 diesel::joinable!(tasks -> contacts (contact_id));
@@ -240,6 +256,9 @@ diesel::joinable!(ratings -> contacts (contact_id));
 diesel::joinable!(secrets -> contacts (contact_id));
 diesel::joinable!(conversations -> integrations (integration_id));
 diesel::joinable!(integration_secrets -> integrations (integration_id));
+diesel::joinable!(webhook_deliveries -> integrations (integration_id));
+diesel::joinable!(webhook_deliveries -> conversations (conversation_id));
+diesel::joinable!(webhook_deliveries -> messages (message_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     contacts,
@@ -256,4 +275,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     integrations,
     integration_secrets,
+    webhook_deliveries,
 );

@@ -10,3 +10,7 @@ mod common;
 mod integration_cli;
 mod integration_model;
 mod settings_integrations;
+mod webhook_delivery;
+mod webhook_email;
+mod webhook_retry;
+mod webhook_support;

@@ -4,6 +4,7 @@
 //! To add a tab: one entry in [`TABS`], a handler and a template extending
 //! `contacts/profile/base.html`.
 
+pub mod agent_notice;
 pub mod context;
 pub mod conversation_actions;
 pub mod conversation_move;

@@ -13,6 +13,7 @@ use super::super::super::routes;
 use super::super::super::session::TypedSession;
 use super::super::super::views;
 use super::super::parse_id;
+use super::agent_notice::{self, AgentNoticeView};
 use super::conversations::{channel_label, messages_text, parse_conversation_id};
 use super::{ProfileView, tab_counts};
 use crate::db;
@@ -22,6 +23,7 @@ use crate::domain::{ContactId, ConversationId, MessageId};
 use crate::error::AppError;
 use crate::models::conversation::{self, Conversation};
 use crate::models::message::{self, Message, MessageWindow, Window};
+use crate::models::webhook_delivery::{self, WebhookDelivery};
 use crate::models::{Contact, contact, rating};
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
@@ -48,6 +50,37 @@ pub struct MessageView {
     pub when: String,
     pub when_iso: String,
     pub ratings: Vec<RatingMarker>,
+    /// How a bot reply to an email conversation went out ("Email not sent: …").
+    pub email_note: Option<EmailNote>,
+}
+
+/// Whether a bot reply was sent by email.
+pub struct EmailNote {
+    pub class: &'static str,
+    pub text: String,
+}
+
+impl EmailNote {
+    /// From the `email` meta the agent webhook records on bot replies.
+    fn of(message: &Message) -> Option<EmailNote> {
+        if message.role() != Some(MessageRole::Bot) {
+            return None;
+        }
+        let email = message.meta.get("email")?;
+        match email.get("sent").and_then(serde_json::Value::as_bool)? {
+            true => Some(EmailNote {
+                class: "badge",
+                text: "Sent by email".into(),
+            }),
+            false => Some(EmailNote {
+                class: "badge badge-warning",
+                text: match email.get("reason").and_then(serde_json::Value::as_str) {
+                    Some(reason) => format!("Email not sent: {reason}"),
+                    None => "Email not sent".into(),
+                },
+            }),
+        }
+    }
 }
 
 impl MessageView {
@@ -88,6 +121,7 @@ impl MessageView {
                     }
                 })
                 .collect(),
+            email_note: EmailNote::of(message),
         }
     }
 }
@@ -158,6 +192,8 @@ pub struct ConversationView {
     pub composer: Option<ComposerView>,
     /// Whether the newest messages are shown (new staff messages appear at the end).
     pub at_latest: bool,
+    /// Agent webhook deliveries that got no answer.
+    pub agent_notices: Vec<AgentNoticeView>,
 }
 
 /// Everything the conversation page needs, loaded in one trip.
@@ -168,6 +204,7 @@ pub struct Loaded {
     pub window: MessageWindow,
     pub ratings: Vec<(i64, i32)>,
     pub first_message: Option<String>,
+    pub agent_problems: Vec<WebhookDelivery>,
 }
 
 /// Loads a conversation of this contact with one window of its transcript.
@@ -188,6 +225,11 @@ pub async fn load(
             Some(subject) if !subject.trim().is_empty() => None,
             _ => message::opening(conn, conversation_id)?,
         };
+        let agent_problems = webhook_delivery::problems_for_conversation(
+            conn,
+            conversation_id.0,
+            agent_notice::MAX_NOTICES,
+        )?;
         Ok(Loaded {
             contact,
             counts,
@@ -195,6 +237,7 @@ pub async fn load(
             window,
             ratings,
             first_message,
+            agent_problems,
         })
     })
     .await
@@ -231,6 +274,7 @@ impl ConversationView {
             delete_url: routes::contact_conversation_action(contact_id, id, "delete"),
             composer: composer.filter(|_| can_edit),
             at_latest: !loaded.window.has_later,
+            agent_notices: AgentNoticeView::list(contact_id, &loaded.agent_problems),
         }
     }
 }

@@ -1,0 +1,383 @@
+//! One attempt at one claimed delivery: read what the payload needs, POST it, then store the
+//! answer (and send it by email on email conversations) or record the failure with the time
+//! of the next try.
+
+use super::email_reply::{self, OutgoingReply};
+use super::http;
+use super::payload::{self, HISTORY_LIMIT, Parts, Source};
+use super::schedule::RetrySchedule;
+use super::settings::EmailReplies;
+use crate::agent::{self, Budget};
+use crate::db::{self, PgPool};
+use crate::domain::conversation::Channel;
+use crate::domain::integration::SecretPurpose;
+use crate::domain::secret_box::Keyring;
+use crate::error::AppError;
+use crate::models::agent_answer::{self, Answer};
+use crate::models::audit::Actor;
+use crate::models::conversation::Conversation;
+use crate::models::integration::{self, Integration};
+use crate::models::message::Message;
+use crate::models::schema::{conversations, messages};
+use crate::models::webhook_delivery::{self, WebhookDelivery};
+use crate::models::{Contact, contact};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+use rand::Rng;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+use zeroize::Zeroizing;
+
+/// Message-IDs of the thread sent in `References`.
+const REFERENCES_LIMIT: i64 = 20;
+
+/// What every attempt shares.
+pub struct Context {
+    pub pool: PgPool,
+    pub keyring: Arc<Keyring>,
+    pub client: awc::Client,
+    pub timeout: Duration,
+    pub retry: RetrySchedule,
+    pub email: Option<EmailReplies>,
+}
+
+/// How the agent's memories and messages are attributed in History: as the integration,
+/// like everything else that arrives through it.
+pub fn actor(integration: &Integration) -> Actor {
+    if integration.is_email() {
+        Actor::System(format!("email integration {}", integration.name))
+    } else {
+        Actor::System(format!("widget {}", integration.name))
+    }
+}
+
+/// Everything needed to send, read in one trip.
+struct Job {
+    integration: Integration,
+    url: String,
+    secret: Zeroizing<String>,
+    body: Vec<u8>,
+    conversation: Conversation,
+    message: Message,
+    contact: Option<Contact>,
+}
+
+enum Prepared {
+    Send(Box<Job>),
+    /// Nothing will make this delivery succeed: record why and stop.
+    GiveUp(String),
+    /// The conversation or message is gone (deleted meanwhile): nothing to do.
+    Gone,
+}
+
+/// A row, or `None` when it does not exist (any more).
+fn found<T>(result: QueryResult<T>) -> Result<Option<T>, AppError> {
+    match result {
+        Ok(row) => Ok(Some(row)),
+        Err(DieselError::NotFound) => Ok(None),
+        Err(error) => Err(AppError::from(error)),
+    }
+}
+
+fn prepare(
+    conn: &mut PgConnection,
+    keyring: &Keyring,
+    claimed: &WebhookDelivery,
+    now: DateTime<Utc>,
+) -> Result<Prepared, AppError> {
+    let Some(integration) = found(integration::find(conn, claimed.integration_id))? else {
+        return Ok(Prepared::Gone);
+    };
+    if !integration.enabled {
+        return Ok(Prepared::GiveUp("The integration is disabled.".into()));
+    }
+    let Some(url) = integration.agent_webhook_url.clone() else {
+        return Ok(Prepared::GiveUp(
+            "The integration no longer has an agent webhook.".into(),
+        ));
+    };
+    let Some(secret) = integration::secret(conn, keyring, integration.id, SecretPurpose::Webhook)?
+    else {
+        return Ok(Prepared::GiveUp(
+            "The webhook has no signing secret; regenerate it in Settings.".into(),
+        ));
+    };
+    let Some(conversation) = found(
+        conversations::table
+            .find(claimed.conversation_id)
+            .select(Conversation::as_select())
+            .first(conn),
+    )?
+    else {
+        return Ok(Prepared::Gone);
+    };
+    let Some(message) = found(
+        messages::table
+            .find(claimed.message_id)
+            .select(Message::as_select())
+            .first(conn),
+    )?
+    else {
+        return Ok(Prepared::Gone);
+    };
+    let history = agent_answer::history(conn, conversation.id, message.id, HISTORY_LIMIT)?;
+    let contact = match conversation.contact_id {
+        Some(id) => found(contact::find(conn, crate::domain::ContactId(id)))?,
+        None => None,
+    };
+    let context = match &contact {
+        Some(contact) => Some(agent::load(conn, contact, Budget::default(), now)?),
+        None => None,
+    };
+    let body = payload::build(&Parts {
+        delivery_id: claimed.id,
+        attempt: claimed.attempts,
+        source: Source {
+            id: integration.id,
+            kind: &integration.kind,
+            name: &integration.name,
+        },
+        conversation: &conversation,
+        message: &message,
+        history: &history,
+        contact: contact.as_ref(),
+        context: context.as_ref(),
+    });
+    let body = serde_json::to_vec(&body).map_err(AppError::internal)?;
+    Ok(Prepared::Send(Box::new(Job {
+        integration,
+        url,
+        secret,
+        body,
+        conversation,
+        message,
+        contact,
+    })))
+}
+
+/// Runs one attempt to its end; every outcome is recorded on the delivery, and nothing is
+/// returned: a failure here is the agent's or the network's, never the visitor's.
+pub async fn run(context: &Context, claimed: WebhookDelivery) {
+    let now = Utc::now();
+    let keyring = Arc::clone(&context.keyring);
+    let job = {
+        let claimed = claimed.clone();
+        db::run(&context.pool, move |conn| {
+            prepare(conn, &keyring, &claimed, now)
+        })
+        .await
+    };
+    let job = match job {
+        Ok(Prepared::Send(job)) => job,
+        Ok(Prepared::Gone) => return,
+        Ok(Prepared::GiveUp(reason)) => {
+            record_failure(context, &claimed, None, reason, None).await;
+            return;
+        }
+        Err(error) => {
+            tracing::error!(delivery = claimed.id, error = %error.cause_chain(), "webhook delivery could not be prepared");
+            let reason = "Rapport could not prepare the request (see the server log).".to_string();
+            let retry = retry_at(context, &claimed);
+            record_failure(context, &claimed, None, reason, retry).await;
+            return;
+        }
+    };
+    let attempt = http::post(
+        &context.client,
+        &job.url,
+        job.secret.as_bytes(),
+        job.body.clone(),
+        now.timestamp(),
+        context.timeout,
+    )
+    .await;
+    let http_status = attempt.status.map(i32::from);
+    match attempt.result {
+        Ok(reply) => {
+            store_answer(context, &claimed, &job, reply, http_status).await;
+        }
+        Err(reason) => {
+            tracing::info!(delivery = claimed.id, attempt = claimed.attempts, %reason, "agent webhook failed");
+            let retry = retry_at(context, &claimed);
+            record_failure(context, &claimed, http_status, reason, retry).await;
+        }
+    }
+}
+
+fn retry_at(context: &Context, claimed: &WebhookDelivery) -> Option<DateTime<Utc>> {
+    let attempts = u32::try_from(claimed.attempts).unwrap_or(u32::MAX);
+    let jitter = rand::rng().random::<f64>();
+    let delay = context.retry.delay(attempts, jitter)?;
+    let delay = chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
+    Some(Utc::now() + delay)
+}
+
+async fn record_failure(
+    context: &Context,
+    claimed: &WebhookDelivery,
+    http_status: Option<i32>,
+    reason: String,
+    retry_at: Option<DateTime<Utc>>,
+) {
+    let claimed_row = claimed.clone();
+    let recorded = db::run(&context.pool, move |conn| {
+        Ok(webhook_delivery::record_failure(
+            conn,
+            &claimed_row,
+            http_status,
+            &reason,
+            retry_at,
+        )?)
+    })
+    .await;
+    if let Err(error) = recorded {
+        // The lease runs out and another attempt follows.
+        tracing::error!(delivery = claimed.id, error = %error.cause_chain(), "webhook failure not recorded");
+    } else if retry_at.is_none() {
+        tracing::warn!(
+            delivery = claimed.id,
+            attempts = claimed.attempts,
+            "agent webhook delivery given up"
+        );
+    }
+}
+
+/// Where an email reply goes: the Reply-To or From of the message answered, else the
+/// contact's address.
+fn reply_address(message: &Message, contact: Option<&Contact>) -> Option<(String, Option<String>)> {
+    let email = message.meta.get("email");
+    let field = |name: &str| {
+        email
+            .and_then(|e| e.get(name))
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let name = field("fromName").or_else(|| contact.and_then(|c| c.name.clone()));
+    field("replyTo")
+        .or_else(|| field("from"))
+        .or_else(|| contact.and_then(|c| c.email.clone()))
+        .map(|address| (address, name))
+}
+
+async fn store_answer(
+    context: &Context,
+    claimed: &WebhookDelivery,
+    job: &Job,
+    reply: super::reply::AgentReply,
+    http_status: Option<i32>,
+) {
+    let by_email = job.conversation.channel() == Some(Channel::Email) && reply.reply.is_some();
+    let mut meta = json!({
+        "agent": {
+            "deliveryId": claimed.id.to_string(),
+            "integrationId": job.integration.id.to_string(),
+        }
+    });
+    let mut outgoing = None;
+    let mut external_id = None;
+    if by_email {
+        let email_meta = match (
+            &context.email,
+            reply_address(&job.message, job.contact.as_ref()),
+        ) {
+            (None, _) => email_reply::not_sent(email_reply::NO_RELAY),
+            (Some(_), None) => email_reply::not_sent("no address to reply to"),
+            (Some(settings), Some((to, to_name))) => {
+                let message_id = email_reply::new_message_id(&settings.from);
+                external_id = Some(message_id.clone());
+                outgoing = Some(OutgoingReply {
+                    to,
+                    to_name,
+                    subject: email_reply::reply_subject(job.conversation.subject.as_deref()),
+                    text: reply.reply.clone().unwrap_or_default(),
+                    message_id,
+                    in_reply_to: None,
+                    references: Vec::new(),
+                });
+                json!({ "email": { "sent": false, "reason": "sending" } })
+            }
+        };
+        if let (Value::Object(meta), Value::Object(email)) = (&mut meta, email_meta) {
+            meta.extend(email);
+        }
+    }
+    let stored = {
+        let claimed = claimed.clone();
+        let contact_id = job.contact.as_ref().map(Contact::contact_id);
+        let actor = actor(&job.integration);
+        let memories = reply.memories.clone();
+        let text = reply.reply.clone();
+        let message_id = job.message.id;
+        let conversation_id = job.conversation.id;
+        let wants_thread = outgoing.is_some();
+        db::run(&context.pool, move |conn| {
+            let stored = agent_answer::store(
+                conn,
+                &claimed,
+                contact_id,
+                &Answer {
+                    reply: text.as_deref(),
+                    memories: &memories,
+                    http_status,
+                    meta,
+                    external_id,
+                },
+                &actor,
+            )?;
+            let thread = if wants_thread {
+                (
+                    agent_answer::external_id(conn, message_id)?,
+                    agent_answer::thread_ids(conn, conversation_id, REFERENCES_LIMIT + 1)?,
+                )
+            } else {
+                (None, Vec::new())
+            };
+            Ok((stored, thread))
+        })
+        .await
+    };
+    let (stored, (in_reply_to, thread)) = match stored {
+        Ok((Some(stored), thread)) => (stored, thread),
+        Ok((None, _)) => return,
+        Err(error) => {
+            // The lease runs out and the agent is asked again.
+            tracing::error!(delivery = claimed.id, error = %error.cause_chain(), "agent answer not stored");
+            return;
+        }
+    };
+    tracing::info!(
+        delivery = claimed.id,
+        replied = stored.message.is_some(),
+        memories = stored.memories,
+        "agent answered"
+    );
+    let (Some(mut outgoing), Some(bot)) = (outgoing, stored.message) else {
+        return;
+    };
+    // The thread so far, without the reply itself.
+    outgoing.references = thread
+        .into_iter()
+        .filter(|id| *id != outgoing.message_id)
+        .collect();
+    outgoing.in_reply_to = in_reply_to;
+    let settings = context.email.clone();
+    let pool = context.pool.clone();
+    let sent = actix_web::web::block(move || {
+        let result = email_reply::send(settings.as_ref(), &outgoing);
+        let mut conn = pool.get().map_err(AppError::from)?;
+        agent_answer::merge_meta(&mut conn, bot.id, &result)?;
+        Ok::<_, AppError>(())
+    })
+    .await;
+    match sent {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => {
+            tracing::error!(message = bot.id, error = %error.cause_chain(), "email outcome not recorded")
+        }
+        Err(error) => tracing::error!(message = bot.id, %error, "email reply not sent"),
+    }
+}

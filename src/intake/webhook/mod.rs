@@ -1,0 +1,17 @@
+//! The agent webhook: how a bot answers messages that arrive through an integration.
+//!
+//! When a user message is stored, [`crate::intake::notify_agent`] queues a delivery in the same
+//! transaction (an outbox, `webhook_deliveries`). A background worker POSTs the [`payload`],
+//! [`signature`]-signed, to the integration's webhook; a `{"reply": …}` answer ([`reply`]) is
+//! stored as a bot message (and sent by email on email conversations), failures are retried on
+//! the [`schedule`] and shown on the conversation in the dashboard.
+
+pub mod attempt;
+pub mod email_reply;
+pub mod http;
+pub mod payload;
+pub mod reply;
+pub mod schedule;
+pub mod settings;
+pub mod signature;
+pub mod worker;
