@@ -1,0 +1,8 @@
+//! The email integration: raw RFC 5322 messages, delivered to the inbound endpoint or the
+//! SMTP listener, become contacts and conversation messages.
+
+pub mod parse;
+pub mod refusal;
+
+pub use parse::{Attachment, Mailbox, ParsedEmail, parse};
+pub use refusal::Refusal;
