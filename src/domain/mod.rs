@@ -11,6 +11,7 @@ pub mod email;
 pub mod field_errors;
 pub mod file_name;
 pub mod ids;
+pub mod integration;
 pub mod keyset;
 pub mod listing;
 pub mod memory_text;

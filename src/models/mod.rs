@@ -6,6 +6,7 @@ pub mod audit;
 pub mod contact;
 pub mod contact_list;
 pub mod conversation;
+pub mod integration;
 pub mod memory;
 pub mod message;
 pub mod rating;

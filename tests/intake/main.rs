@@ -1,0 +1,10 @@
+//! Tests of intake (issue 5): integrations and their settings, email intake, the website
+//! widget and the agent webhook. Real server, real PostgreSQL. One binary for the whole area;
+//! each area adds its own files (email_*.rs, widget_*.rs, webhook_*.rs, settings_*.rs).
+
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod integration_model;
