@@ -8,7 +8,8 @@ use std::fmt;
 /// and logged; it never includes the message body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
-    /// The message is larger than `RAPPORT_EMAIL_MAX_BYTES`.
+    /// The message is larger than `RAPPORT_EMAIL_MAX_BYTES`. `bytes` is its size, or as
+    /// much of it as was read before reading stopped.
     TooLarge { bytes: usize, limit: usize },
     /// Nothing was sent.
     Empty,
@@ -65,9 +66,9 @@ impl Refusal {
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Refusal::TooLarge { bytes, limit } => write!(
+            Refusal::TooLarge { limit, .. } => write!(
                 f,
-                "The message is {bytes} bytes; this integration accepts at most {limit} bytes."
+                "The message is larger than this server accepts: at most {limit} bytes (RAPPORT_EMAIL_MAX_BYTES)."
             ),
             Refusal::Empty => write!(f, "The message is empty."),
             Refusal::UnparsableHeaders => write!(
