@@ -7,4 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod email_http;
+mod email_smtp;
+mod email_support;
 mod integration_model;
