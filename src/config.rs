@@ -29,6 +29,7 @@ const DEFAULT_BIND: &str = "127.0.0.1:8080";
 const DEFAULT_DATA_DIR: &str = ".rapport";
 const DEFAULT_API_RATE_LIMIT: u32 = 600;
 const DEFAULT_UPLOAD_LIMIT: usize = 25 * 1024 * 1024;
+const DEFAULT_EMAIL_MAX_BYTES: usize = crate::intake::email::parse::DEFAULT_MAX_BYTES;
 
 /// A configuration problem, printed as one line: `RAPPORT_SESSION_KEY: must be ...`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,10 +76,14 @@ pub struct Settings {
     /// no trailing slash), for the inbound URLs and embed snippets shown in the integration
     /// settings. `None`: taken from each request's scheme and host.
     pub public_url: Option<String>,
-    /// Email intake: the domain of the SMTP listener's addresses, `<integration id>@<domain>`.
-    pub smtp_domain: Option<String>,
     /// The agent webhook's retry schedule and email reply relay.
     pub webhook: WebhookSettings,
+    /// Email intake: the largest message accepted, over HTTP and SMTP alike.
+    pub email_max_bytes: usize,
+    /// Email intake: where the SMTP listener accepts mail; no listener when `None`.
+    pub smtp_bind: Option<String>,
+    /// Email intake: the domain of the listener's addresses, `<integration id>@<domain>`.
+    pub smtp_domain: Option<String>,
 }
 
 impl fmt::Debug for Settings {
@@ -91,6 +96,9 @@ impl fmt::Debug for Settings {
             .field("cookie_secure", &self.cookie_secure)
             .field("db_pool_size", &self.db_pool_size)
             .field("webhook", &self.webhook)
+            .field("email_max_bytes", &self.email_max_bytes)
+            .field("smtp_bind", &self.smtp_bind)
+            .field("smtp_domain", &self.smtp_domain)
             .finish_non_exhaustive()
     }
 }
@@ -181,6 +189,7 @@ impl Settings {
                 })?,
         };
         let webhook = WebhookSettings::from_env(&lookup)?;
+        let email = email_settings(&lookup)?;
         Ok(Settings {
             database_url,
             bind,
@@ -194,9 +203,10 @@ impl Settings {
             upload_limit_bytes,
             api_requests_per_minute,
             public_url: public_url(&lookup)?,
-            smtp_domain: non_empty(&lookup, "RAPPORT_SMTP_DOMAIN")
-                .map(|domain| domain.trim_end_matches('.').to_ascii_lowercase()),
             webhook,
+            email_max_bytes: email.max_bytes,
+            smtp_bind: email.smtp_bind,
+            smtp_domain: email.smtp_domain,
         })
     }
 
@@ -221,8 +231,11 @@ impl Settings {
             upload_limit_bytes: DEFAULT_UPLOAD_LIMIT,
             api_requests_per_minute: DEFAULT_API_RATE_LIMIT,
             public_url: None,
-            smtp_domain: None,
             webhook: WebhookSettings::default(),
+
+            email_max_bytes: DEFAULT_EMAIL_MAX_BYTES,
+            smtp_bind: None,
+            smtp_domain: None,
         }
     }
 }
@@ -248,6 +261,78 @@ pub fn public_url(lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<Str
         return Err(bad());
     }
     Ok(Some(url.as_str().trim_end_matches('/').to_string()))
+}
+
+/// The email intake's settings (read together: the SMTP listener needs both of its values).
+struct EmailSettings {
+    max_bytes: usize,
+    smtp_bind: Option<String>,
+    smtp_domain: Option<String>,
+}
+
+/// `RAPPORT_EMAIL_MAX_BYTES` (default 25 MiB), `RAPPORT_SMTP_BIND` and `RAPPORT_SMTP_DOMAIN`
+/// (both or neither).
+fn email_settings(lookup: &impl Fn(&str) -> Option<String>) -> Result<EmailSettings, ConfigError> {
+    const MAX_BYTES_CEILING: usize = 1024 * 1024 * 1024;
+    let max_bytes = match non_empty(lookup, "RAPPORT_EMAIL_MAX_BYTES") {
+        None => DEFAULT_EMAIL_MAX_BYTES,
+        Some(value) => value
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1024..=MAX_BYTES_CEILING).contains(n))
+            .ok_or_else(|| {
+                problem(
+                    "RAPPORT_EMAIL_MAX_BYTES",
+                    format!(
+                        "\"{value}\" is not a number of bytes from 1024 to {MAX_BYTES_CEILING}"
+                    ),
+                )
+            })?,
+    };
+    let smtp_bind = non_empty(lookup, "RAPPORT_SMTP_BIND");
+    if let Some(bind) = &smtp_bind
+        && bind.parse::<std::net::SocketAddr>().is_err()
+    {
+        return Err(problem(
+            "RAPPORT_SMTP_BIND",
+            format!("\"{bind}\" is not an address like 127.0.0.1:2525"),
+        ));
+    }
+    let smtp_domain = non_empty(lookup, "RAPPORT_SMTP_DOMAIN")
+        .map(|domain| {
+            let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+            let valid = !domain.is_empty()
+                && domain.len() <= 253
+                && domain.split('.').all(|label| {
+                    !label.is_empty()
+                        && label.len() <= 63
+                        && !label.starts_with('-')
+                        && !label.ends_with('-')
+                        && label
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                });
+            if valid {
+                Ok(domain)
+            } else {
+                Err(problem(
+                    "RAPPORT_SMTP_DOMAIN",
+                    format!("\"{domain}\" is not a domain name like mail.example.com"),
+                ))
+            }
+        })
+        .transpose()?;
+    if smtp_bind.is_some() && smtp_domain.is_none() {
+        return Err(problem(
+            "RAPPORT_SMTP_DOMAIN",
+            "is required with RAPPORT_SMTP_BIND: the listener accepts mail for <integration id>@<this domain>",
+        ));
+    }
+    Ok(EmailSettings {
+        max_bytes,
+        smtp_bind,
+        smtp_domain,
+    })
 }
 
 /// `RAPPORT_DATA_DIR`, or `./.rapport`: where keys, the local database and space files live.
@@ -557,6 +642,10 @@ mod tests {
             ("RAPPORT_PHONE_REGION", "Narnia"),
             ("RAPPORT_COOKIE_SECURE", "maybe"),
             ("RAPPORT_DB_POOL_SIZE", "0"),
+            ("RAPPORT_EMAIL_MAX_BYTES", "12"),
+            ("RAPPORT_EMAIL_MAX_BYTES", "25MB"),
+            ("RAPPORT_SMTP_BIND", "localhost"),
+            ("RAPPORT_SMTP_DOMAIN", "not a domain"),
         ] {
             let error =
                 Settings::from_env(env(&base((variable, value))), None, |_| {}).unwrap_err();
@@ -605,6 +694,34 @@ mod tests {
         let settings = Settings::from_env(env(&from_env), None, |_| {}).unwrap();
         assert_eq!(settings.secrets_key, vec![9u8; 32]);
         assert_eq!(settings.secrets_older_keys, vec![vec![8u8; 32]]);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_smtp_listener_needs_its_domain() {
+        let dir = temp_dir("smtp");
+        let with = |extra: &[(&'static str, &str)]| {
+            let mut vars = vec![
+                ("DATABASE_URL", "postgres://localhost/x".to_string()),
+                ("RAPPORT_DATA_DIR", dir.display().to_string()),
+            ];
+            vars.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+            Settings::from_env(env(&vars), None, |_| {})
+        };
+        let defaults = with(&[]).unwrap();
+        assert_eq!(defaults.smtp_bind, None);
+        assert_eq!(defaults.email_max_bytes, 25 * 1024 * 1024);
+        let error = with(&[("RAPPORT_SMTP_BIND", "127.0.0.1:2525")]).unwrap_err();
+        assert_eq!(error.variable, "RAPPORT_SMTP_DOMAIN");
+        let settings = with(&[
+            ("RAPPORT_SMTP_BIND", "127.0.0.1:2525"),
+            ("RAPPORT_SMTP_DOMAIN", "Mail.Example.COM."),
+            ("RAPPORT_EMAIL_MAX_BYTES", "1048576"),
+        ])
+        .unwrap();
+        assert_eq!(settings.smtp_bind.as_deref(), Some("127.0.0.1:2525"));
+        assert_eq!(settings.smtp_domain.as_deref(), Some("mail.example.com"));
+        assert_eq!(settings.email_max_bytes, 1_048_576);
         let _ = fs::remove_dir_all(&dir);
     }
 

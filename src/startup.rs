@@ -63,6 +63,8 @@ pub fn build_app(
     App::new()
         .app_data(state)
         .app_data(aweb::PayloadConfig::new(BODY_LIMIT))
+        // Before the API's scopes, which answer 404 for paths they do not know.
+        .configure(crate::intake::register)
         .configure(crate::api::register)
         .configure(web::register)
         .default_service(aweb::to(web::not_found))

@@ -38,9 +38,28 @@ pub fn run(bind: Option<String>) -> Result<(), String> {
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!("Rapport is serving the dashboard at http://{address}");
 
+    // Bound here, before anything runs, so a taken port is a start-up error with its name.
+    let smtp_listener = match &settings.smtp_bind {
+        Some(bind) => {
+            let listener = TcpListener::bind(bind)
+                .map_err(|e| format!("RAPPORT_SMTP_BIND: cannot listen on {bind}: {e}"))?;
+            let address = listener.local_addr().map_err(|e| e.to_string())?;
+            tracing::info!(
+                "Rapport accepts mail over SMTP at {address} for <integration id>@{}",
+                settings.smtp_domain.as_deref().unwrap_or_default()
+            );
+            Some(listener)
+        }
+        None => None,
+    };
+
     actix_web::rt::System::new().block_on(async move {
         // Agent webhook deliveries run beside the server, on the same runtime.
         let _webhooks = webhook::worker::spawn(pool.clone(), &settings)?;
+        if let Some(listener) = smtp_listener {
+            let state = actix_web::web::Data::new(AppState::new(pool.clone(), settings.clone()));
+            crate::intake::email::smtp::spawn(listener, state).map_err(|e| e.to_string())?;
+        }
         let server =
             startup::run(listener, AppState::new(pool, settings)).map_err(|e| e.to_string())?;
         server.await.map_err(|e| e.to_string())

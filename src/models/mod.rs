@@ -10,6 +10,7 @@ pub mod contact_ensure;
 pub mod contact_list;
 pub mod contact_update;
 pub mod conversation;
+pub mod email_intake;
 pub mod integration;
 pub mod memory;
 pub mod message;

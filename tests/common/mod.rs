@@ -231,6 +231,9 @@ impl Drop for TestDataDir {
 /// A running Rapport server on its own database and data directory.
 pub struct TestApp {
     pub address: String,
+    /// The SMTP listener's `host:port`, when `settings.smtp_bind` asked for one (any value:
+    /// the test listener always takes a free port).
+    pub smtp_address: Option<String>,
     pub pool: PgPool,
     pub settings: Settings,
     server: actix_web::dev::ServerHandle,
@@ -255,6 +258,7 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let state = actix_web::web::Data::new(AppState::new(pool.clone(), settings.clone()));
+        let state_for_smtp = state.clone();
         let server = actix_web::HttpServer::new(move || build_app(state.clone()))
             .workers(1)
             .disable_signals()
@@ -263,8 +267,15 @@ impl TestApp {
             .run();
         let handle = server.handle();
         actix_web::rt::spawn(server);
+        let smtp_address = settings.smtp_bind.as_ref().map(|_| {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let address = listener.local_addr().unwrap().to_string();
+            rapport::intake::email::smtp::spawn(listener, state_for_smtp.clone()).unwrap();
+            address
+        });
         TestApp {
             address,
+            smtp_address,
             pool,
             settings,
             server: handle,

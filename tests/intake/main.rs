@@ -7,6 +7,9 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod email_http;
+mod email_smtp;
+mod email_support;
 mod integration_cli;
 mod integration_model;
 mod settings_integrations;
