@@ -83,6 +83,16 @@ impl FieldErrors {
         self.0.iter().map(|(k, v)| (k.as_str(), v))
     }
 
+    /// Every problem on one line, each led by its field: `email: This is not a valid email
+    /// address: it has no @. phone: This phone number is too short.` (the API's 422 message).
+    pub fn summary(&self) -> String {
+        self.0
+            .iter()
+            .map(|(field, error)| format!("{field}: {}", error.message))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// `Ok(())` when nothing was recorded, otherwise the collected errors.
     pub fn into_result(self) -> Result<(), FieldErrors> {
         if self.is_empty() { Ok(()) } else { Err(self) }
@@ -101,6 +111,14 @@ mod tests {
         assert_eq!(errors.message("email"), "first");
         assert_eq!(errors.message("name"), "");
         assert_eq!(errors.len(), 1);
+    }
+
+    #[test]
+    fn the_summary_names_each_field() {
+        let mut errors = FieldErrors::new();
+        errors.add("phone", "Too short.");
+        errors.add("email", "No @.");
+        assert_eq!(errors.summary(), "email: No @. phone: Too short.");
     }
 
     #[test]

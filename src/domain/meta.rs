@@ -91,6 +91,60 @@ impl MetaFields {
         errors.into_result().map(|()| Self(map))
     }
 
+    /// Validates meta sent to the API: a JSON object whose keys follow [`check_key`] (not
+    /// trimmed: what the caller sent is what gets stored) and whose values may be any JSON.
+    /// Problems are keyed `meta.KEY`, or `meta` for the object as a whole.
+    pub fn from_api(value: &Value) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let Some(object) = value.as_object() else {
+            errors.add("meta", "Must be an object of key/value pairs.");
+            return Err(errors);
+        };
+        for key in object.keys() {
+            if let Err(message) = check_key(key) {
+                errors.add(format!("meta.{key}"), message);
+            }
+        }
+        Self::check_count(object.len(), &mut errors);
+        errors.into_result().map(|()| Self(object.clone()))
+    }
+
+    /// This meta with `update`'s keys set over it (a shallow merge, as ChatBotKit's
+    /// `{"$update": {...}}` does), still within [`MAX_KEYS`].
+    pub fn merged(&self, update: &MetaFields) -> Result<Self, FieldErrors> {
+        let mut map = self.0.clone();
+        for (key, value) in &update.0 {
+            map.insert(key.clone(), value.clone());
+        }
+        let mut errors = FieldErrors::new();
+        Self::check_count(map.len(), &mut errors);
+        errors.into_result().map(|()| Self(map))
+    }
+
+    /// This meta with the keys it lacks taken from `other`; nothing it has changes. Keys
+    /// beyond [`MAX_KEYS`] are not added.
+    pub fn with_missing_from(&self, other: &MetaFields) -> Self {
+        let mut map = self.0.clone();
+        for (key, value) in &other.0 {
+            if map.len() >= MAX_KEYS {
+                break;
+            }
+            if !map.contains_key(key) {
+                map.insert(key.clone(), value.clone());
+            }
+        }
+        Self(map)
+    }
+
+    fn check_count(count: usize, errors: &mut FieldErrors) {
+        if count > MAX_KEYS {
+            errors.add(
+                "meta",
+                format!("At most {MAX_KEYS} fields are allowed (there are {count})."),
+            );
+        }
+    }
+
     /// Rows for the editor: strings as they are, other JSON as its text.
     pub fn to_rows(&self) -> Vec<MetaRow> {
         self.0
@@ -117,6 +171,52 @@ impl MetaFields {
 
     pub fn into_json(self) -> Value {
         Value::Object(self.0)
+    }
+}
+
+/// What the API asks to do with a contact's meta: replace it, or (sent as
+/// `{"$update": {...}}`) merge into it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetaChange {
+    Replace(MetaFields),
+    Merge(MetaFields),
+}
+
+/// The key that turns a meta object into a merge.
+pub const MERGE_KEY: &str = "$update";
+
+impl MetaChange {
+    /// Reads the API's `meta` (not `null`, which the caller handles).
+    pub fn from_api(value: &Value) -> Result<Self, FieldErrors> {
+        match value.as_object().and_then(|o| o.get(MERGE_KEY).map(|u| (o, u))) {
+            Some((object, update)) if object.len() == 1 => {
+                MetaFields::from_api(update).map(MetaChange::Merge)
+            }
+            Some(_) => {
+                let mut errors = FieldErrors::new();
+                errors.add(
+                    "meta",
+                    format!("{MERGE_KEY} must be the only key when it is used (send {{\"{MERGE_KEY}\": {{…}}}})."),
+                );
+                Err(errors)
+            }
+            None => MetaFields::from_api(value).map(MetaChange::Replace),
+        }
+    }
+
+    /// The meta that results for a contact whose meta is `current`.
+    pub fn apply(&self, current: &MetaFields) -> Result<MetaFields, FieldErrors> {
+        match self {
+            MetaChange::Replace(meta) => Ok(meta.clone()),
+            MetaChange::Merge(update) => current.merged(update),
+        }
+    }
+
+    /// The fields sent, whether they replace or merge.
+    pub fn fields(&self) -> &MetaFields {
+        match self {
+            MetaChange::Replace(meta) | MetaChange::Merge(meta) => meta,
+        }
     }
 }
 
@@ -206,6 +306,69 @@ mod tests {
         assert!(check_key(&"k".repeat(64)).is_ok());
         assert!(check_key(&"k".repeat(65)).is_err());
         assert!(check_key("crm.id-2_x").is_ok());
+    }
+
+    #[test]
+    fn api_meta_takes_any_json_values_but_checks_keys() {
+        let meta =
+            MetaFields::from_api(&json!({"score": 42, "tags": ["a"], "crm.id": "A-1"})).unwrap();
+        assert_eq!(meta.len(), 3);
+        assert_eq!(meta.as_map()["score"], json!(42));
+        let errors = MetaFields::from_api(&json!({"_hidden": 1, "has space": 2, "ok": 3}))
+            .unwrap_err();
+        assert!(errors.message("meta._hidden").contains("start with _"));
+        assert!(errors.message("meta.has space").contains("only letters"));
+        assert!(!errors.has("meta.ok"));
+        assert!(MetaFields::from_api(&json!(["not", "an", "object"])).is_err());
+        assert!(MetaFields::from_api(&json!("text")).unwrap_err().has("meta"));
+        let too_many: serde_json::Map<String, Value> =
+            (0..=MAX_KEYS).map(|i| (format!("k{i}"), json!(i))).collect();
+        assert!(
+            MetaFields::from_api(&Value::Object(too_many))
+                .unwrap_err()
+                .has("meta")
+        );
+    }
+
+    #[test]
+    fn update_merges_and_a_plain_object_replaces() {
+        let current = MetaFields::from_stored(&json!({"plan": "pro", "seen": false}));
+        let merge = MetaChange::from_api(&json!({"$update": {"seen": true, "n": 1}})).unwrap();
+        assert!(matches!(merge, MetaChange::Merge(_)));
+        assert_eq!(
+            merge.apply(&current).unwrap().to_json(),
+            json!({"plan": "pro", "seen": true, "n": 1})
+        );
+        let replace = MetaChange::from_api(&json!({"seen": true})).unwrap();
+        assert_eq!(
+            replace.apply(&current).unwrap().to_json(),
+            json!({"seen": true})
+        );
+        // $update beside other keys is ambiguous; its content is checked like any meta.
+        assert!(MetaChange::from_api(&json!({"$update": {}, "x": 1})).is_err());
+        assert!(
+            MetaChange::from_api(&json!({"$update": {"_x": 1}}))
+                .unwrap_err()
+                .has("meta._x")
+        );
+        // A merge may not grow the object past the limit.
+        let full: serde_json::Map<String, Value> =
+            (0..MAX_KEYS).map(|i| (format!("k{i}"), json!(i))).collect();
+        let full = MetaFields::from_stored(&Value::Object(full));
+        let more = MetaChange::from_api(&json!({"$update": {"extra": 1}})).unwrap();
+        assert!(more.apply(&full).is_err());
+        let same = MetaChange::from_api(&json!({"$update": {"k1": "x"}})).unwrap();
+        assert!(same.apply(&full).is_ok());
+    }
+
+    #[test]
+    fn filling_keeps_every_existing_key() {
+        let current = MetaFields::from_stored(&json!({"plan": "pro"}));
+        let request = MetaFields::from_stored(&json!({"plan": "free", "team": "b"}));
+        assert_eq!(
+            current.with_missing_from(&request).to_json(),
+            json!({"plan": "pro", "team": "b"})
+        );
     }
 
     #[test]

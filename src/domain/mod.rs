@@ -4,12 +4,14 @@
 pub mod api_token;
 pub mod byte_size;
 pub mod contact_draft;
+pub mod contact_patch;
 pub mod contact_field;
 pub mod contact_source;
 pub mod conversation;
 pub mod email;
 pub mod field_errors;
 pub mod file_name;
+pub mod fingerprint;
 pub mod ids;
 pub mod keyset;
 pub mod listing;

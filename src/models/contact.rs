@@ -1,12 +1,13 @@
-//! Contacts: the row, the insert form, and the writes (create, edit one field, delete), each
-//! in one transaction with its audit entry.
+//! Contacts: the row, the insert form, and the writes (create, edit one field, edit several
+//! fields at once, delete), each in one transaction with its audit entry.
 
 use super::audit::{self, Actor, Changes, Subject};
 use super::schema::contacts;
 use super::sql::lower;
 use crate::domain::contact_draft::FieldValue;
-use crate::domain::{ContactDraft, ContactField, ContactId, ContactSource, MetaFields};
-use chrono::{DateTime, Utc};
+use crate::domain::contact_patch::{ContactPatch, Sent};
+use crate::domain::{ContactDraft, ContactField, ContactId, ContactSource, FieldErrors, MetaFields};
+use chrono::{DateTime, SecondsFormat, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde_json::Value;
@@ -14,6 +15,7 @@ use serde_json::Value;
 /// The audit trail's name for this entity.
 pub const ENTITY: &str = "contact";
 const EMAIL_UNIQUE_INDEX: &str = "contacts_email_key";
+const FINGERPRINT_UNIQUE_INDEX: &str = "contacts_fingerprint_key";
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq)]
 #[diesel(table_name = contacts)]
@@ -104,6 +106,24 @@ impl NewContact {
             source: source.as_str().to_string(),
         }
     }
+
+    /// A new contact from the API's checked fields. Unverified unless `verified_at` is given;
+    /// without a fingerprint the database picks a random one.
+    pub fn from_patch(patch: &ContactPatch, source: ContactSource) -> Self {
+        let text = |sent: &Sent<String>| ContactPatch::value(sent).cloned();
+        NewContact {
+            name: text(&patch.name),
+            description: text(&patch.description),
+            email: ContactPatch::value(&patch.email).map(|e| e.as_str().to_string()),
+            phone: ContactPatch::value(&patch.phone).map(|p| p.e164().to_string()),
+            nick: text(&patch.nick),
+            preferences: text(&patch.preferences),
+            meta: patch.new_meta().into_json(),
+            fingerprint: patch.fingerprint().map(|f| f.as_str().to_string()),
+            verified_at: ContactPatch::value(&patch.verified_at).copied(),
+            source: source.as_str().to_string(),
+        }
+    }
 }
 
 /// Why a write was refused for reasons the user can act on.
@@ -113,7 +133,24 @@ pub enum WriteError {
     DuplicateEmail {
         existing: Option<ContactId>,
     },
+    /// Another contact already has this fingerprint.
+    DuplicateFingerprint {
+        existing: Option<ContactId>,
+    },
+    /// The change would break a rule that depends on the stored row (a `$update` that grows
+    /// meta past its limit).
+    Invalid(FieldErrors),
     Database(DieselError),
+}
+
+impl WriteError {
+    /// Whether another writer's row got in the way (worth retrying a find-or-create).
+    pub fn is_duplicate(&self) -> bool {
+        matches!(
+            self,
+            WriteError::DuplicateEmail { .. } | WriteError::DuplicateFingerprint { .. }
+        )
+    }
 }
 
 impl From<DieselError> for WriteError {
@@ -124,31 +161,88 @@ impl From<DieselError> for WriteError {
             {
                 WriteError::DuplicateEmail { existing: None }
             }
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
+                if info.constraint_name() == Some(FINGERPRINT_UNIQUE_INDEX) =>
+            {
+                WriteError::DuplicateFingerprint { existing: None }
+            }
             _ => WriteError::Database(error),
         }
+    }
+}
+
+/// "email: contact 123 already has this email." (the API's 409 message).
+fn duplicate_message(field: &str, existing: Option<ContactId>) -> String {
+    match existing {
+        Some(id) => format!("{field}: contact {} already has this {field}.", id.0),
+        None => format!("{field}: another contact already has this {field}."),
     }
 }
 
 impl From<WriteError> for crate::AppError {
     fn from(error: WriteError) -> Self {
         match error {
-            WriteError::DuplicateEmail { .. } => {
-                crate::AppError::Conflict("Another contact already has this email.".into())
+            WriteError::DuplicateEmail { existing } => {
+                crate::AppError::Conflict(duplicate_message("email", existing))
             }
+            WriteError::DuplicateFingerprint { existing } => {
+                crate::AppError::Conflict(duplicate_message("fingerprint", existing))
+            }
+            WriteError::Invalid(errors) => crate::AppError::Unprocessable(errors.summary()),
             WriteError::Database(error) => error.into(),
         }
     }
 }
 
-/// Fills in which contact holds the email once the failed transaction is over.
-fn explain_duplicate(
+/// The values a write tried to store that must be unique, to say who holds them if it fails.
+#[derive(Debug, Clone, Default)]
+pub struct UniqueValues {
+    pub email: Option<String>,
+    pub fingerprint: Option<String>,
+}
+
+impl UniqueValues {
+    fn of_new(contact: &NewContact) -> Self {
+        UniqueValues {
+            email: contact.email.clone(),
+            fingerprint: contact.fingerprint.clone(),
+        }
+    }
+
+    pub fn of_patch(patch: &ContactPatch) -> Self {
+        UniqueValues {
+            email: ContactPatch::value(&patch.email).map(|e| e.as_str().to_string()),
+            fingerprint: patch.fingerprint().map(|f| f.as_str().to_string()),
+        }
+    }
+}
+
+/// Fills in which contact holds the email or fingerprint once the failed transaction is over.
+pub fn explain_duplicate(
     connection: &mut PgConnection,
     error: WriteError,
-    email: Option<&str>,
+    values: &UniqueValues,
 ) -> WriteError {
-    match (error, email) {
-        (WriteError::DuplicateEmail { .. }, Some(email)) => WriteError::DuplicateEmail {
+    match (error, values) {
+        (
+            WriteError::DuplicateEmail { .. },
+            UniqueValues {
+                email: Some(email), ..
+            },
+        ) => WriteError::DuplicateEmail {
             existing: find_by_email(connection, email)
+                .ok()
+                .flatten()
+                .map(|c| c.contact_id()),
+        },
+        (
+            WriteError::DuplicateFingerprint { .. },
+            UniqueValues {
+                fingerprint: Some(fingerprint),
+                ..
+            },
+        ) => WriteError::DuplicateFingerprint {
+            existing: find_by_fingerprint(connection, fingerprint)
                 .ok()
                 .flatten()
                 .map(|c| c.contact_id()),
@@ -163,30 +257,37 @@ pub fn create(
     contact: NewContact,
     actor: &Actor,
 ) -> Result<Contact, WriteError> {
-    let email = contact.email.clone();
+    let values = UniqueValues::of_new(&contact);
     connection
-        .transaction(|connection| {
-            let created: Contact = diesel::insert_into(contacts::table)
-                .values(&contact)
-                .returning(Contact::as_returning())
-                .get_result(connection)?;
-            let mut changes = Changes::new();
-            for field in ContactField::ALL {
-                let after = created.field_json(field);
-                if after != Value::Null && after != serde_json::json!({}) {
-                    changes.field(field.slug(), Value::Null, after);
-                }
-            }
-            audit::record(
-                connection,
-                actor,
-                "create",
-                Subject::contact(created.id),
-                changes,
-            )?;
-            Ok::<_, WriteError>(created)
-        })
-        .map_err(|error| explain_duplicate(connection, error, email.as_deref()))
+        .transaction(|connection| insert(connection, &contact, actor))
+        .map_err(|error| explain_duplicate(connection, error, &values))
+}
+
+/// Inserts a contact and its "create" audit entry, inside the caller's transaction.
+pub fn insert(
+    connection: &mut PgConnection,
+    contact: &NewContact,
+    actor: &Actor,
+) -> Result<Contact, WriteError> {
+    let created: Contact = diesel::insert_into(contacts::table)
+        .values(contact)
+        .returning(Contact::as_returning())
+        .get_result(connection)?;
+    let mut changes = Changes::new();
+    for field in ContactField::ALL {
+        let after = created.field_json(field);
+        if after != Value::Null && after != serde_json::json!({}) {
+            changes.field(field.slug(), Value::Null, after);
+        }
+    }
+    audit::record(
+        connection,
+        actor,
+        "create",
+        Subject::contact(created.id),
+        changes,
+    )?;
+    Ok(created)
 }
 
 pub fn find(connection: &mut PgConnection, id: ContactId) -> QueryResult<Contact> {
@@ -203,6 +304,37 @@ pub fn find_by_email(connection: &mut PgConnection, email: &str) -> QueryResult<
         .select(Contact::as_select())
         .first(connection)
         .optional()
+}
+
+/// The contact with this fingerprint.
+pub fn find_by_fingerprint(
+    connection: &mut PgConnection,
+    fingerprint: &str,
+) -> QueryResult<Option<Contact>> {
+    contacts::table
+        .filter(contacts::fingerprint.eq(fingerprint))
+        .select(Contact::as_select())
+        .first(connection)
+        .optional()
+}
+
+/// The oldest contact with this phone number (E.164; phones are not unique).
+pub fn find_by_phone(connection: &mut PgConnection, e164: &str) -> QueryResult<Option<Contact>> {
+    contacts::table
+        .filter(contacts::phone.eq(e164))
+        .select(Contact::as_select())
+        .order(contacts::id)
+        .first(connection)
+        .optional()
+}
+
+/// The contact, locked until the transaction ends.
+pub fn find_for_update(connection: &mut PgConnection, id: ContactId) -> QueryResult<Contact> {
+    contacts::table
+        .find(id.0)
+        .select(Contact::as_select())
+        .for_update()
+        .first(connection)
 }
 
 /// What the editor saw when it opened: the row version, and the field's value then
@@ -233,6 +365,8 @@ struct FieldChange {
     nick: Option<Option<String>>,
     preferences: Option<Option<String>>,
     meta: Option<Value>,
+    fingerprint: Option<String>,
+    verified_at: Option<Option<DateTime<Utc>>>,
 }
 
 impl FieldChange {
@@ -310,7 +444,111 @@ pub fn update_field(
             )?;
             Ok::<_, WriteError>(FieldUpdate::Saved(saved))
         })
-        .map_err(|error| explain_duplicate(connection, error, email.as_deref()))
+        .map_err(|error| {
+            let values = UniqueValues {
+                email,
+                fingerprint: None,
+            };
+            explain_duplicate(connection, error, &values)
+        })
+}
+
+/// Saves every field the API sent, in one transaction with one audit entry listing each
+/// changed field. Last write wins, as in ChatBotKit: there is no version check (the version
+/// still moves, so a dashboard editor open meanwhile notices). Nothing changed → nothing
+/// written.
+pub fn update_fields(
+    connection: &mut PgConnection,
+    id: ContactId,
+    patch: &ContactPatch,
+    actor: &Actor,
+) -> Result<Contact, WriteError> {
+    let values = UniqueValues::of_patch(patch);
+    connection
+        .transaction(|connection| {
+            let current = find_for_update(connection, id)?;
+            apply_patch(connection, current, patch, actor)
+        })
+        .map_err(|error| explain_duplicate(connection, error, &values))
+}
+
+/// Applies `patch` to `current` (locked by the caller, inside its transaction) and records
+/// the "update" audit entry. Returns the row as it now is.
+pub fn apply_patch(
+    connection: &mut PgConnection,
+    current: Contact,
+    patch: &ContactPatch,
+    actor: &Actor,
+) -> Result<Contact, WriteError> {
+    let mut change = FieldChange::default();
+    let mut changes = Changes::new();
+    let mut text = |field: ContactField, sent: Option<Option<String>>| {
+        let Some(after) = sent else { return None };
+        let before = current.field_json(field);
+        let after_json = after.clone().map_or(Value::Null, Value::String);
+        (before != after_json).then(|| {
+            changes.field(field.slug(), before, after_json);
+            after
+        })
+    };
+    change.name = text(ContactField::Name, patch.name.clone());
+    change.description = text(ContactField::Description, patch.description.clone());
+    change.email = text(
+        ContactField::Email,
+        patch.email.clone().map(|e| e.map(|e| e.into_string())),
+    );
+    change.phone = text(
+        ContactField::Phone,
+        patch.phone.clone().map(|p| p.map(|p| p.into_string())),
+    );
+    change.nick = text(ContactField::Nick, patch.nick.clone());
+    change.preferences = text(ContactField::Preferences, patch.preferences.clone());
+    if let Some(meta_change) = &patch.meta {
+        let meta = meta_change
+            .apply(&current.meta_fields())
+            .map_err(WriteError::Invalid)?
+            .into_json();
+        if meta != current.meta {
+            changes.field(ContactField::Meta.slug(), current.meta.clone(), meta.clone());
+            change.meta = Some(meta);
+        }
+    }
+    if let Some(fingerprint) = patch.fingerprint()
+        && fingerprint.as_str() != current.fingerprint
+    {
+        changes.field(
+            "fingerprint",
+            Value::String(current.fingerprint.clone()),
+            Value::String(fingerprint.as_str().to_string()),
+        );
+        change.fingerprint = Some(fingerprint.as_str().to_string());
+    }
+    if let Some(verified_at) = patch.verified_at
+        && verified_at != current.verified_at
+    {
+        let describe = |time: Option<DateTime<Utc>>| {
+            time.map_or(Value::Null, |t| {
+                Value::String(t.to_rfc3339_opts(SecondsFormat::Secs, true))
+            })
+        };
+        changes.field("verified", describe(current.verified_at), describe(verified_at));
+        change.verified_at = Some(verified_at);
+    }
+    if changes.is_empty() {
+        return Ok(current);
+    }
+    let saved: Contact = diesel::update(contacts::table.find(current.id))
+        .set((change, contacts::version.eq(contacts::version + 1)))
+        .returning(Contact::as_returning())
+        .get_result(connection)?;
+    audit::record(
+        connection,
+        actor,
+        "update",
+        Subject::contact(saved.id),
+        changes,
+    )?;
+    Ok(saved)
 }
 
 /// Deletes a contact, recording its last state in the audit trail. Returns what was deleted.

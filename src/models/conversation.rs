@@ -184,7 +184,7 @@ pub fn rating_count(connection: &mut PgConnection, id: ConversationId) -> QueryR
 }
 
 /// "Ada Lovelace (#12)": how the audit trail names the contact a conversation belongs to.
-fn contact_label(contact: &Contact) -> Value {
+pub(crate) fn contact_label(contact: &Contact) -> Value {
     Value::String(format!(
         "{} (#{})",
         contact

@@ -4,6 +4,7 @@
 pub mod api_token;
 pub mod audit;
 pub mod contact;
+pub mod contact_ensure;
 pub mod contact_list;
 pub mod conversation;
 pub mod memory;

@@ -132,6 +132,6 @@ pub async fn submit(
                 true,
             )
         }
-        Err(WriteError::Database(error)) => Err(error.into()),
+        Err(other) => Err(other.into()),
     }
 }

@@ -376,6 +376,6 @@ pub async fn save(
             )
             .await
         }
-        Err(WriteError::Database(error)) => Err(error.into()),
+        Err(other) => Err(other.into()),
     }
 }
