@@ -70,6 +70,8 @@ pub struct Settings {
     pub upload_limit_bytes: usize,
     /// API requests a token may make per minute (per server process).
     pub api_requests_per_minute: u32,
+    /// The website widget's session lifetime and rate limits (`RAPPORT_WIDGET_*`).
+    pub widget: crate::intake::widget::settings::WidgetSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -170,6 +172,7 @@ impl Settings {
                     )
                 })?,
         };
+        let widget = crate::intake::widget::settings::WidgetSettings::from_env(&lookup)?;
         Ok(Settings {
             database_url,
             bind,
@@ -182,6 +185,7 @@ impl Settings {
             db_pool_size,
             upload_limit_bytes,
             api_requests_per_minute,
+            widget,
         })
     }
 
@@ -205,6 +209,7 @@ impl Settings {
             db_pool_size: 5,
             upload_limit_bytes: DEFAULT_UPLOAD_LIMIT,
             api_requests_per_minute: DEFAULT_API_RATE_LIMIT,
+            widget: crate::intake::widget::settings::WidgetSettings::default(),
         }
     }
 }

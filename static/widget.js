@@ -241,15 +241,14 @@
       showChat();
     }, function (err) {
       ui.start.disabled = false;
-      // 422 messages name the field: "email: This is not a valid email address".
-      var match = /^(name|email|phone|contact\.(?:name|email|phone)):\s*(.*)$/.exec(err.message || "");
-      var field = match && match[1].replace("contact.", "");
-      if (err.status === 422 && field && fieldError(field, match[2])) {
-        ui.inputs[field].focus();
-      } else {
-        ui.formError.textContent = describe(err);
-        ui.formError.hidden = false;
+      // A 422 names each field: "email: This is not … phone: Please enter …".
+      var parts = err.status === 422 ? (err.message || "").split(/(?:^|\s)(name|email|phone):\s/) : [];
+      var first = null;
+      for (var i = 1; i < parts.length; i += 2) {
+        if (fieldError(parts[i], parts[i + 1].trim())) first = first || ui.inputs[parts[i]];
       }
+      if (first) first.focus();
+      else { ui.formError.textContent = describe(err); ui.formError.hidden = false; }
     });
   }
 

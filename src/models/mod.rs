@@ -20,6 +20,7 @@ pub mod sql;
 pub mod staff_user;
 pub mod task;
 pub mod task_agent;
+pub mod widget_session;
 pub mod versioned;
 
 pub use audit::Actor;
