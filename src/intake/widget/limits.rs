@@ -97,6 +97,7 @@ mod tests {
         assert!(refused.per_widget && refused.retry_after_secs >= 1);
         assert!(limits.check(&from("10.0.0.2"), 2, true).is_ok(), "another widget");
         assert!(limits.check(&a, 1, false).is_ok());
+        assert!(limits.check(&a, 1, false).is_ok());
         let refused = limits.check(&a, 1, false).unwrap_err();
         assert!(!refused.per_widget, "the address used its 3 requests");
     }

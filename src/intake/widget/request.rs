@@ -124,7 +124,9 @@ pub fn check_create(
         phone: phone.map(Some),
         ..ContactPatchInput::default()
     };
-    let details = match input.validate(region, Purpose::Create) {
+    // Each field is checked on its own here; whether the details are enough to know a
+    // contact by is decided when the session starts (none at all is fine: no contact).
+    let details = match input.validate(region, Purpose::Update) {
         Ok(details) => details,
         Err(field_errors) => {
             for (field, error) in field_errors.iter() {
