@@ -1,4 +1,5 @@
-//! `rapport secrets rotate-key`: re-encrypts every contact secret under a new key.
+//! `rapport secrets rotate-key`: re-encrypts every contact secret and every integration secret
+//! under a new key.
 //!
 //! The current key is read exactly as `serve` reads it (`RAPPORT_SECRETS_KEY`, else
 //! `secrets.key` in the data directory, plus the older keys beside it). The new key comes from
@@ -193,6 +194,30 @@ pub fn rotate_key(
             report.already_current
         ),
     );
+    if report.integration_re_encrypted + report.integration_already_current > 0 {
+        say(
+            out,
+            format!(
+                "Re-encrypted {} integration secret{} and checked every one ({} already used the new key).",
+                report.integration_re_encrypted,
+                if report.integration_re_encrypted == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                report.integration_already_current
+            ),
+        );
+    }
+    for skipped in &report.integration_skipped {
+        say(
+            out,
+            format!(
+                "Left as it was: the {} secret of integration {} (key id {}): {}",
+                skipped.purpose, skipped.integration_id, skipped.key_id, skipped.reason
+            ),
+        );
+    }
     for skipped in &report.skipped {
         say(
             out,
@@ -244,6 +269,12 @@ pub fn rotate_key(
                 ),
             );
         }
+    }
+    if !report.integration_skipped.is_empty() {
+        say(
+            out,
+            "Integration secrets that could not be read were left unchanged: restore the key named above, or regenerate them in Settings → Integrations.".to_string(),
+        );
     }
     if !report.skipped.is_empty() {
         say(

@@ -16,9 +16,15 @@ pub const PREFIX: &str = "rpt_";
 
 /// A new token in clear: shown once, never stored.
 pub fn generate() -> String {
+    generate_with(PREFIX)
+}
+
+/// 256 random bits as URL-safe base64 after `prefix`: the generator of every credential
+/// Rapport issues (API tokens, integration tokens and secrets), each kind with its own prefix.
+pub fn generate_with(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
 /// What the database keeps of a token.

@@ -13,6 +13,7 @@ pub mod field_errors;
 pub mod file_name;
 pub mod fingerprint;
 pub mod ids;
+pub mod integration;
 pub mod keyset;
 pub mod listing;
 pub mod memory_text;

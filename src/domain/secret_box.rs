@@ -3,11 +3,12 @@
 //! - **Cipher.** XChaCha20-Poly1305 (RustCrypto's `chacha20poly1305`): an AEAD whose 192-bit
 //!   nonce is safe to pick at random for every encryption, so no nonce counter has to be kept
 //!   across processes. A fresh nonce is drawn from the operating system for every value.
-//! - **Associated data.** Each ciphertext is bound to the row that holds it:
-//!   `rapport-secret:v1:{contact_id}:{secret_id}:{kind}`. A ciphertext (with its nonce) copied
-//!   into another row, another contact or another kind fails authentication instead of being
-//!   shown as that row's value. Name and description are not bound, so renaming a secret does
-//!   not need the key.
+//! - **Associated data.** Each ciphertext is bound to the row that holds it ([`Binding`]):
+//!   `rapport-secret:v1:{contact_id}:{secret_id}:{kind}` for a contact's secret,
+//!   `rapport-integration:v1:{integration_id}:{purpose}` for an integration's. A ciphertext
+//!   (with its nonce) copied into another row, another contact or another kind fails
+//!   authentication instead of being shown as that row's value. Name and description are not
+//!   bound, so renaming a secret does not need the key.
 //! - **Key id.** The first 16 hex digits of SHA-256 over a fixed label and the key. It is
 //!   stored with each row, so a value encrypted under another key is recognised as such
 //!   ("restore the original key") instead of failing as if it were tampered with, and so a key
@@ -153,7 +154,14 @@ impl Keyring {
     }
 }
 
-/// Which row a ciphertext belongs to; authenticated as associated data.
+/// What a ciphertext is bound to: the associated data authenticated with it. Every kind of
+/// row starts its associated data with its own label, so a value of one kind of row can never
+/// be opened as another's.
+pub trait Binding {
+    fn associated_data(&self) -> Vec<u8>;
+}
+
+/// Which contact secret a ciphertext belongs to; authenticated as associated data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SecretIdentity<'a> {
     pub contact_id: i64,
@@ -162,12 +170,32 @@ pub struct SecretIdentity<'a> {
     pub kind: &'a str,
 }
 
-impl SecretIdentity<'_> {
+impl Binding for SecretIdentity<'_> {
     /// `rapport-secret:v1:{contact_id}:{secret_id}:{kind}`.
-    pub fn associated_data(&self) -> Vec<u8> {
+    fn associated_data(&self) -> Vec<u8> {
         format!(
             "rapport-secret:v1:{}:{}:{}",
             self.contact_id, self.secret_id, self.kind
+        )
+        .into_bytes()
+    }
+}
+
+/// Which integration secret a ciphertext belongs to (the widget's identity secret, the agent
+/// webhook's signing secret); authenticated as associated data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntegrationSecretIdentity<'a> {
+    pub integration_id: i64,
+    /// The purpose's stored name (`identity`, `webhook`).
+    pub purpose: &'a str,
+}
+
+impl Binding for IntegrationSecretIdentity<'_> {
+    /// `rapport-integration:v1:{integration_id}:{purpose}`.
+    fn associated_data(&self) -> Vec<u8> {
+        format!(
+            "rapport-integration:v1:{}:{}",
+            self.integration_id, self.purpose
         )
         .into_bytes()
     }
@@ -193,7 +221,7 @@ impl fmt::Debug for Sealed {
 /// Encrypts `plaintext` for the row `identity` under `key`, with a fresh random nonce.
 pub fn seal(
     key: &SecretsKey,
-    identity: SecretIdentity<'_>,
+    identity: impl Binding,
     plaintext: &[u8],
 ) -> Result<Sealed, SecretBoxError> {
     let nonce = XNonce::try_generate().map_err(|_| SecretBoxError::Random)?;
@@ -221,7 +249,7 @@ pub fn seal(
 /// [`SecretBoxError::Tampered`] when the ciphertext, nonce or row does not match.
 pub fn open(
     keyring: &Keyring,
-    identity: SecretIdentity<'_>,
+    identity: impl Binding,
     sealed: &Sealed,
 ) -> Result<Zeroizing<Vec<u8>>, SecretBoxError> {
     let key = keyring
@@ -237,7 +265,7 @@ pub fn open(
 /// [`SecretBoxError::UnknownKey`].
 pub fn open_with(
     key: &SecretsKey,
-    identity: SecretIdentity<'_>,
+    identity: impl Binding,
     sealed: &Sealed,
 ) -> Result<Zeroizing<Vec<u8>>, SecretBoxError> {
     if sealed.key_id != key.id {
@@ -391,6 +419,42 @@ mod tests {
         let mut truncated = sealed;
         truncated.ciphertext.truncate(TAG_BYTES - 1);
         assert!(open(&ring(1), ROW, &truncated).is_err());
+    }
+
+    #[test]
+    fn integration_secrets_have_their_own_binding() {
+        let webhook = IntegrationSecretIdentity {
+            integration_id: 7,
+            purpose: "webhook",
+        };
+        assert_eq!(
+            webhook.associated_data(),
+            b"rapport-integration:v1:7:webhook".to_vec()
+        );
+        let sealed = seal(&key(1), webhook, b"rph_value").unwrap();
+        assert_eq!(
+            open(&ring(1), webhook, &sealed).unwrap().as_slice(),
+            b"rph_value"
+        );
+        for other in [
+            IntegrationSecretIdentity {
+                integration_id: 8,
+                purpose: "webhook",
+            },
+            IntegrationSecretIdentity {
+                integration_id: 7,
+                purpose: "identity",
+            },
+        ] {
+            assert!(matches!(
+                open(&ring(1), other, &sealed),
+                Err(SecretBoxError::Tampered { .. })
+            ));
+        }
+        // Neither kind of row can open the other's values.
+        assert!(open(&ring(1), ROW, &sealed).is_err());
+        let contact_sealed = seal(&key(1), ROW, b"value").unwrap();
+        assert!(open(&ring(1), webhook, &contact_sealed).is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod contact;
 pub mod contact_ensure;
 pub mod contact_list;
 pub mod conversation;
+pub mod integration;
 pub mod memory;
 pub mod message;
 pub mod rating;

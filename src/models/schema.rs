@@ -75,6 +75,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        integration_id -> Nullable<Int8>,
     }
 }
 
@@ -87,6 +88,7 @@ diesel::table! {
         meta -> Jsonb,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        external_id -> Nullable<Text>,
     }
 }
 
@@ -195,6 +197,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    integrations (id) {
+        id -> Int8,
+        kind -> Text,
+        name -> Text,
+        enabled -> Bool,
+        collect_contacts -> Bool,
+        agent_webhook_url -> Nullable<Text>,
+        inbound_token_hash -> Nullable<Text>,
+        allowed_senders -> Array<Text>,
+        use_reply_to -> Bool,
+        allowed_origins -> Array<Text>,
+        ask_name -> Text,
+        ask_email -> Text,
+        ask_phone -> Text,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    integration_secrets (integration_id, purpose) {
+        integration_id -> Int8,
+        purpose -> Text,
+        ciphertext -> Bytea,
+        nonce -> Bytea,
+        key_id -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(conversations -> contacts (contact_id));
 diesel::joinable!(messages -> conversations (conversation_id));
 diesel::joinable!(tasks -> contacts (contact_id));
@@ -203,6 +238,8 @@ diesel::joinable!(spaces -> contacts (contact_id));
 diesel::joinable!(space_files -> spaces (space_id));
 diesel::joinable!(ratings -> contacts (contact_id));
 diesel::joinable!(secrets -> contacts (contact_id));
+diesel::joinable!(conversations -> integrations (integration_id));
+diesel::joinable!(integration_secrets -> integrations (integration_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     contacts,
@@ -217,6 +254,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     staff_users,
     api_tokens,
+    integrations,
+    integration_secrets,
 );
 
 diesel::table! {

@@ -1,8 +1,10 @@
-//! Key rotation: every secret re-encrypted under a new key in one transaction, each one read
-//! back with the new key before the commit. Used by `rapport secrets rotate-key`.
+//! Key rotation: every secret (contacts' secrets and integrations' secrets) re-encrypted under
+//! a new key in one transaction, each one read back with the new key before the commit. Used
+//! by `rapport secrets rotate-key`.
 
 use super::audit::{self, Actor, Changes, Subject};
-use super::schema::secrets;
+use super::integration::{self, IntegrationSecret};
+use super::schema::{integration_secrets, secrets};
 use super::secret::{ENTITY, Secret, identify};
 use crate::domain::secret_box::{self, Keyring, SecretBoxError, SecretsKey};
 use diesel::prelude::*;
@@ -22,7 +24,16 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// What a key rotation did.
+/// An integration secret a key rotation left as it was.
+#[derive(Debug)]
+pub struct SkippedIntegrationSecret {
+    pub integration_id: i64,
+    pub purpose: String,
+    pub key_id: String,
+    pub reason: String,
+}
+
+/// What a key rotation did. The counts without a prefix are of contact secrets.
 #[derive(Debug, Default)]
 pub struct RotationReport {
     /// Re-encrypted under the new key.
@@ -31,6 +42,12 @@ pub struct RotationReport {
     pub already_current: usize,
     /// Not readable with any key at hand; left untouched.
     pub skipped: Vec<Skipped>,
+    /// Integration secrets (widget identity, webhook signing) re-encrypted.
+    pub integration_re_encrypted: usize,
+    /// Integration secrets already under the new key, checked to decrypt.
+    pub integration_already_current: usize,
+    /// Integration secrets not readable with any key at hand; left untouched.
+    pub integration_skipped: Vec<SkippedIntegrationSecret>,
 }
 
 /// Why a rotation was abandoned (and rolled back).
@@ -121,8 +138,94 @@ pub fn rotate_key(
             }
         }
         verify_readable(connection, new_key, &rewritten)?;
+        rotate_integration_secrets(connection, current, new_key, actor, &mut report)?;
         Ok(report)
     })
+}
+
+/// The integration secrets' part of [`rotate_key`], inside its transaction: the same rules
+/// (skip what cannot be read, count what is current, re-encrypt and read back the rest).
+/// There are a few per integration, so they are handled in one batch.
+fn rotate_integration_secrets(
+    connection: &mut PgConnection,
+    current: &Keyring,
+    new_key: &SecretsKey,
+    actor: &Actor,
+    report: &mut RotationReport,
+) -> Result<(), RotationError> {
+    let rows: Vec<IntegrationSecret> = integration_secrets::table
+        .order((
+            integration_secrets::integration_id.asc(),
+            integration_secrets::purpose.asc(),
+        ))
+        .select(IntegrationSecret::as_select())
+        .for_update()
+        .load(connection)?;
+    let mut rewritten = Vec::new();
+    for row in rows {
+        let opened = if row.key_id == new_key.id() {
+            secret_box::open_with(new_key, row.identity(), &row.sealed())
+        } else {
+            secret_box::open(current, row.identity(), &row.sealed())
+        };
+        let payload = match opened {
+            Ok(payload) => payload,
+            Err(error) => {
+                report.integration_skipped.push(SkippedIntegrationSecret {
+                    integration_id: row.integration_id,
+                    purpose: row.purpose.clone(),
+                    key_id: row.key_id.clone(),
+                    reason: error.to_string(),
+                });
+                continue;
+            }
+        };
+        if row.key_id == new_key.id() {
+            report.integration_already_current += 1;
+            continue;
+        }
+        let sealed = secret_box::seal(new_key, row.identity(), &payload).map_err(|error| {
+            RotationError::Seal {
+                id: row.integration_id,
+                error,
+            }
+        })?;
+        diesel::update(integration_secrets::table.find((row.integration_id, row.purpose.as_str())))
+            .set((
+                integration_secrets::ciphertext.eq(&sealed.ciphertext),
+                integration_secrets::nonce.eq(&sealed.nonce),
+                integration_secrets::key_id.eq(&sealed.key_id),
+            ))
+            .execute(connection)?;
+        let mut changes = Changes::new();
+        changes.context("secret", json!(row.purpose)).field(
+            "key_id",
+            json!(row.key_id),
+            json!(sealed.key_id),
+        );
+        audit::record(
+            connection,
+            actor,
+            "re-encrypted",
+            Subject::of_contact(integration::ENTITY, row.integration_id, None),
+            changes,
+        )?;
+        rewritten.push((row.integration_id, row.purpose));
+        report.integration_re_encrypted += 1;
+    }
+    for (integration_id, purpose) in rewritten {
+        let row: IntegrationSecret = integration_secrets::table
+            .find((integration_id, purpose.as_str()))
+            .select(IntegrationSecret::as_select())
+            .first(connection)?;
+        secret_box::open_with(new_key, row.identity(), &row.sealed()).map_err(|error| {
+            RotationError::Verify {
+                id: integration_id,
+                error: error.to_string(),
+            }
+        })?;
+    }
+    Ok(())
 }
 
 /// Reads back the rows just written and decrypts each with the new key alone.

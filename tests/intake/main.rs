@@ -1,11 +1,13 @@
-//! Black-box tests of intake (issue 5): the email integration, the website widget, the agent
-//! webhook and their settings. Real server, real PostgreSQL. One binary for the whole area.
+//! Tests of intake (issue 5): integrations and their settings, email intake, the website
+//! widget and the agent webhook. Real server, real PostgreSQL. One binary for the whole area;
+//! each area adds its own files (email_*.rs, widget_*.rs, webhook_*.rs, settings_*.rs).
 
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 #[path = "../common/mod.rs"]
 mod common;
 
+mod integration_model;
 mod widget_cors;
 mod widget_limits;
 mod widget_sessions;
