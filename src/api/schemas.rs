@@ -429,7 +429,10 @@ pub fn schema(name: &str) -> Option<Value> {
                     )),
                 ),
                 ("userId", json!({"type": "string"})),
-                ("userHash", json!({"type": "string", "pattern": "^[0-9a-fA-F]{64}$"})),
+                (
+                    "userHash",
+                    json!({"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}),
+                ),
                 (
                     "durationInSeconds",
                     json!({"type": "integer", "minimum": 1800, "maximum": 86400}),

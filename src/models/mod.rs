@@ -21,8 +21,8 @@ pub mod sql;
 pub mod staff_user;
 pub mod task;
 pub mod task_agent;
-pub mod widget_session;
 pub mod versioned;
+pub mod widget_session;
 
 pub use audit::Actor;
 pub use contact::Contact;

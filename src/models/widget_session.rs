@@ -9,13 +9,15 @@
 //! ChatBotKit); the name stays on the conversation's meta.
 
 use super::audit::Actor;
-use super::contact::{self, Contact, WriteError, find_by_email, find_by_fingerprint, find_by_phone};
+use super::contact::{
+    self, Contact, WriteError, find_by_email, find_by_fingerprint, find_by_phone,
+};
 use super::contact_ensure;
 use super::integration::Integration;
 use super::message::Message;
 use super::schema::{contacts, conversations, messages, widget_sessions};
-use crate::domain::conversation::{Channel, MessageRole};
 use crate::domain::contact_patch::ContactPatch;
+use crate::domain::conversation::{Channel, MessageRole};
 use crate::domain::fingerprint::Fingerprint;
 use crate::domain::{ContactSource, MetaFields};
 use crate::intake::widget::token;
@@ -100,7 +102,10 @@ pub fn start(
         };
         let mut meta = new.meta.as_map().clone();
         meta.insert("app".into(), json!("widget"));
-        meta.insert("widget".into(), json!({ "integrationId": integration.id.to_string() }));
+        meta.insert(
+            "widget".into(),
+            json!({ "integrationId": integration.id.to_string() }),
+        );
         let visitor = visitor_meta(&new.visitor.details);
         if !visitor.is_empty() {
             meta.insert("visitor".into(), Value::Object(visitor));

@@ -123,11 +123,17 @@ async fn scenario(page: Page, app: Rc<TestApp>, widget: i64) {
     page.goto(&format!("/static/widget-demo.html?widget={widget}"))
         .await;
     let launcher = inside(&page, ".launcher").await;
-    assert_eq!(launcher.attr("aria-expanded").await.unwrap().as_deref(), Some("false"));
+    assert_eq!(
+        launcher.attr("aria-expanded").await.unwrap().as_deref(),
+        Some("false")
+    );
     launcher.click().await.unwrap();
     let panel = inside(&page, "[role='dialog']").await;
     assert!(panel.is_displayed().await.unwrap());
-    assert_eq!(launcher.attr("aria-expanded").await.unwrap().as_deref(), Some("true"));
+    assert_eq!(
+        launcher.attr("aria-expanded").await.unwrap().as_deref(),
+        Some("true")
+    );
 
     // The form asks first; a missing required email is explained next to the field.
     let name = inside(&page, "#rw-name").await;
@@ -145,29 +151,56 @@ async fn scenario(page: Page, app: Rc<TestApp>, widget: i64) {
     })
     .await;
     name.send_keys("Ada Lovelace").await.unwrap();
-    inside(&page, ".details .primary").await.click().await.unwrap();
+    inside(&page, ".details .primary")
+        .await
+        .click()
+        .await
+        .unwrap();
     let error = inside(&page, "#rw-email-error").await;
     page.until("the email error", async || {
         let text = error.text().await.unwrap_or_default();
-        if text.contains("email") { Ok(()) } else { Err(text) }
+        if text.contains("email") {
+            Ok(())
+        } else {
+            Err(text)
+        }
     })
     .await;
     let email = inside(&page, "#rw-email").await;
-    assert_eq!(email.attr("aria-invalid").await.unwrap().as_deref(), Some("true"));
+    assert_eq!(
+        email.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
     email.send_keys("ada@example.com").await.unwrap();
-    inside(&page, ".details .primary").await.click().await.unwrap();
+    inside(&page, ".details .primary")
+        .await
+        .click()
+        .await
+        .unwrap();
 
     // The chat: send a message.
     let text = inside(&page, "#rw-text").await;
     page.until("the chat shown", async || {
-        if text.is_displayed().await.unwrap_or(false) { Ok(()) } else { Err("hidden".into()) }
+        if text.is_displayed().await.unwrap_or(false) {
+            Ok(())
+        } else {
+            Err("hidden".into())
+        }
     })
     .await;
     text.send_keys(QUESTION).await.unwrap();
-    inside(&page, ".compose .primary").await.click().await.unwrap();
+    inside(&page, ".compose .primary")
+        .await
+        .click()
+        .await
+        .unwrap();
     page.until("the message shown", async || {
         let sent = messages(&page, "user").await;
-        if sent.iter().any(|t| t.contains(QUESTION)) { Ok(()) } else { Err(format!("{sent:?}")) }
+        if sent.iter().any(|t| t.contains(QUESTION)) {
+            Ok(())
+        } else {
+            Err(format!("{sent:?}"))
+        }
     })
     .await;
 
@@ -180,14 +213,22 @@ async fn scenario(page: Page, app: Rc<TestApp>, widget: i64) {
     agent_replies(&app, conversation_id, REPLY);
     page.until("the reply polled in", async || {
         let replies = messages(&page, "bot").await;
-        if replies.iter().any(|t| t.contains(REPLY)) { Ok(()) } else { Err(format!("{replies:?}")) }
+        if replies.iter().any(|t| t.contains(REPLY)) {
+            Ok(())
+        } else {
+            Err(format!("{replies:?}"))
+        }
     })
     .await;
 
     // Escape closes the panel and gives focus back to the launcher.
     text.send_keys(&Key::Escape.to_string()).await.unwrap();
     page.until("the panel closed", async || {
-        if panel.is_displayed().await.unwrap_or(true) { Err("still open".into()) } else { Ok(()) }
+        if panel.is_displayed().await.unwrap_or(true) {
+            Err("still open".into())
+        } else {
+            Ok(())
+        }
     })
     .await;
     assert_eq!(focused_class(&page).await, "launcher");
@@ -198,17 +239,27 @@ async fn scenario(page: Page, app: Rc<TestApp>, widget: i64) {
     inside(&page, ".launcher").await.click().await.unwrap();
     page.until("the history restored", async || {
         let (sent, replies) = (messages(&page, "user").await, messages(&page, "bot").await);
-        if sent.len() == 1 && replies.len() == 1 { Ok(()) } else { Err(format!("{sent:?} {replies:?}")) }
+        if sent.len() == 1 && replies.len() == 1 {
+            Ok(())
+        } else {
+            Err(format!("{sent:?} {replies:?}"))
+        }
     })
     .await;
-    let conversations: i64 = conversations::table.count().get_result(&mut app.conn()).unwrap();
+    let conversations: i64 = conversations::table
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
     assert_eq!(conversations, 1);
     let (name, source): (Option<String>, String) = contacts::table
         .find(contact_id)
         .select((contacts::name, contacts::source))
         .first(&mut app.conn())
         .unwrap();
-    assert_eq!((name.as_deref(), source.as_str()), (Some("Ada Lovelace"), "widget"));
+    assert_eq!(
+        (name.as_deref(), source.as_str()),
+        (Some("Ada Lovelace"), "widget")
+    );
 
     // Staff find the contact and the conversation in the dashboard.
     page.goto(&format!("/login?next=/contacts/{contact_id}/conversations"))
@@ -219,16 +270,28 @@ async fn scenario(page: Page, app: Rc<TestApp>, widget: i64) {
         .send_keys(PASSWORD)
         .await
         .unwrap();
-    page.control("button", "Sign in").await.click().await.unwrap();
+    page.control("button", "Sign in")
+        .await
+        .click()
+        .await
+        .unwrap();
     page.until("the conversation listed", async || {
         let body = page.text("main").await.unwrap_or_default();
-        if body.contains(QUESTION) { Ok(()) } else { Err(body) }
+        if body.contains(QUESTION) {
+            Ok(())
+        } else {
+            Err(body)
+        }
     })
     .await;
     page.goto("/contacts?q=Ada").await;
     page.until("the contact listed", async || {
         let body = page.text("main").await.unwrap_or_default();
-        if body.contains("Ada Lovelace") { Ok(()) } else { Err(body) }
+        if body.contains("Ada Lovelace") {
+            Ok(())
+        } else {
+            Err(body)
+        }
     })
     .await;
 }

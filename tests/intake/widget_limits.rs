@@ -12,7 +12,10 @@ fn spawn_with_env(pairs: &'static [(&'static str, &'static str)]) -> TestApp {
     let db = TestDb::create();
     let mut settings = Settings::with_database(db.url.clone());
     settings.widget = WidgetSettings::from_env(&|name: &str| {
-        pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+        pairs
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
     })
     .unwrap();
     TestApp::spawn_with(db, settings)
@@ -21,7 +24,9 @@ fn spawn_with_env(pairs: &'static [(&'static str, &'static str)]) -> TestApp {
 #[actix_web::test]
 async fn an_address_is_limited_across_every_widget_endpoint() {
     let app = spawn_with_env(&[("RAPPORT_WIDGET_IP_RATE_LIMIT", "4")]);
-    let shop = widget(&app, |draft| allow_origin(draft, "https://shop.example.com"));
+    let shop = widget(&app, |draft| {
+        allow_origin(draft, "https://shop.example.com")
+    });
     let client = app.client();
     let (id, token, _) = session(&client, &shop, json!({})).await;
     assert_eq!(send(&client, &shop, &id, &token, "one").await.status, 200);
@@ -46,7 +51,9 @@ async fn an_address_is_limited_across_every_widget_endpoint() {
         "the widget can read Retry-After"
     );
     // The rest of the API is not affected.
-    let openapi = client.api("GET", "/api/v1/openapi.json", None, &[], None).await;
+    let openapi = client
+        .api("GET", "/api/v1/openapi.json", None, &[], None)
+        .await;
     assert_eq!(openapi.status, 200);
     app.stop().await;
 }
@@ -74,7 +81,12 @@ async fn bodies_are_limited_to_16_kib() {
     let app = TestApp::spawn().await;
     let shop = widget(&app, |_| {});
     let client = app.client();
-    let large = create(&client, &shop, json!({"meta": {"padding": "x".repeat(17 * 1024)}})).await;
+    let large = create(
+        &client,
+        &shop,
+        json!({"meta": {"padding": "x".repeat(17 * 1024)}}),
+    )
+    .await;
     assert_eq!(large.status, 413, "{}", large.body);
     let (id, token, _) = session(&client, &shop, json!({})).await;
     let large = send(&client, &shop, &id, &token, &"x".repeat(17 * 1024)).await;

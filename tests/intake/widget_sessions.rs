@@ -38,10 +38,7 @@ fn contacts_of(app: &TestApp) -> Vec<ContactRow> {
 }
 
 /// (contact_id, channel, integration_id, meta) of a conversation.
-fn conversation(
-    app: &TestApp,
-    id: i64,
-) -> (Option<i64>, String, Option<i64>, serde_json::Value) {
+fn conversation(app: &TestApp, id: i64) -> (Option<i64>, String, Option<i64>, serde_json::Value) {
     conversations::table
         .find(id)
         .select((
@@ -58,7 +55,10 @@ fn conversation(
 async fn config_tells_the_script_what_to_ask() {
     let app = TestApp::spawn().await;
     let shop = widget(&app, asks_email);
-    let response = app.client().api("GET", &shop.url("config"), None, &[], None).await;
+    let response = app
+        .client()
+        .api("GET", &shop.url("config"), None, &[], None)
+        .await;
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(
         response.json(),
@@ -67,7 +67,13 @@ async fn config_tells_the_script_what_to_ask() {
     );
     let missing = app
         .client()
-        .api("GET", "/api/v1/integration/widget/999999/config", None, &[], None)
+        .api(
+            "GET",
+            "/api/v1/integration/widget/999999/config",
+            None,
+            &[],
+            None,
+        )
         .await;
     assert_eq!(missing.status, 404);
     app.stop().await;
@@ -96,7 +102,10 @@ async fn a_session_without_details_records_the_chat_without_a_contact() {
 
     let conversation_id: i64 = body["conversationId"].as_str().unwrap().parse().unwrap();
     let (contact, channel, integration, meta) = conversation(&app, conversation_id);
-    assert_eq!((contact, channel.as_str(), integration), (None, "widget", Some(shop.id)));
+    assert_eq!(
+        (contact, channel.as_str(), integration),
+        (None, "widget", Some(shop.id))
+    );
     assert_eq!(meta["app"], "widget");
     assert_eq!(meta["page"], "/tea");
     assert_eq!(meta["widget"]["integrationId"], shop.id.to_string());
@@ -146,7 +155,10 @@ async fn required_and_invalid_fields_are_refused_naming_the_field() {
     let missing = create(&client, &shop, json!({"contact": {"name": "Ada"}})).await;
     assert_eq!(missing.status, 422);
     assert_eq!(missing.json()["code"], "UNPROCESSABLE_ENTITY");
-    assert_eq!(missing.json()["message"], "email: Please enter your email address.");
+    assert_eq!(
+        missing.json()["message"],
+        "email: Please enter your email address."
+    );
 
     let invalid = create(
         &client,
@@ -161,7 +173,13 @@ async fn required_and_invalid_fields_are_refused_naming_the_field() {
 
     let unknown_key = create(&client, &shop, json!({"contact": {"nick": "ada"}})).await;
     assert_eq!(unknown_key.status, 400);
-    assert_eq!(conversations::table.count().get_result::<i64>(&mut app.conn()).unwrap(), 0);
+    assert_eq!(
+        conversations::table
+            .count()
+            .get_result::<i64>(&mut app.conn())
+            .unwrap(),
+        0
+    );
     assert!(contacts_of(&app).is_empty());
     app.stop().await;
 }
@@ -190,7 +208,11 @@ async fn a_known_email_or_phone_finds_its_contact_without_a_duplicate() {
     assert_eq!(contacts.len(), 1, "{contacts:?}");
     assert_eq!(contacts[0].id, known.id);
     assert_eq!(contacts[0].name.as_deref(), Some("Grace Hopper"), "kept");
-    assert_eq!(contacts[0].phone.as_deref(), Some("+12125550147"), "filled in");
+    assert_eq!(
+        contacts[0].phone.as_deref(),
+        Some("+12125550147"),
+        "filled in"
+    );
     assert_eq!(conversation(&app, first).0, Some(known.id));
     assert_eq!(conversation(&app, second).0, Some(known.id));
 
@@ -246,7 +268,12 @@ async fn a_wrong_user_hash_is_refused_and_stores_nothing() {
     let shop = widget(&app, |_| {});
     let other = widget(&app, |_| {});
     let client = app.client();
-    for hash in [other.sign("42"), shop.sign("43"), "not hex".to_string(), String::new()] {
+    for hash in [
+        other.sign("42"),
+        shop.sign("43"),
+        "not hex".to_string(),
+        String::new(),
+    ] {
         let response = create(
             &client,
             &shop,
@@ -255,12 +282,23 @@ async fn a_wrong_user_hash_is_refused_and_stores_nothing() {
         .await;
         assert_eq!(response.status, 403, "{}", response.body);
         assert_eq!(response.json()["code"], "NOT_AUTHORIZED");
-        assert!(response.json()["message"].as_str().unwrap().starts_with("userHash: "));
+        assert!(
+            response.json()["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("userHash: ")
+        );
     }
     let no_hash = create(&client, &shop, json!({"userId": "42"})).await;
     assert_eq!(no_hash.status, 403);
     assert!(contacts_of(&app).is_empty());
-    assert_eq!(conversations::table.count().get_result::<i64>(&mut app.conn()).unwrap(), 0);
+    assert_eq!(
+        conversations::table
+            .count()
+            .get_result::<i64>(&mut app.conn())
+            .unwrap(),
+        0
+    );
     app.stop().await;
 }
 
@@ -277,7 +315,10 @@ async fn collect_contacts_off_records_the_chat_only() {
     assert!(contacts_of(&app).is_empty());
     let (contact, _, _, meta) = conversation(&app, conversation_id);
     assert_eq!(contact, None);
-    assert_eq!(meta["visitor"]["email"], "ada@example.com", "staff still see who wrote");
+    assert_eq!(
+        meta["visitor"]["email"], "ada@example.com",
+        "staff still see who wrote"
+    );
     app.stop().await;
 }
 
@@ -312,7 +353,11 @@ async fn messages_are_sent_and_listed_with_the_session_token() {
     assert_eq!(all.status, 200, "{}", all.body);
     let items = all.json()["items"].as_array().unwrap().clone();
     let texts: Vec<&str> = items.iter().map(|m| m["text"].as_str().unwrap()).collect();
-    assert_eq!(texts, ["Is the sencha in stock?", "bot text"], "never staff or context");
+    assert_eq!(
+        texts,
+        ["Is the sencha in stock?", "bot text"],
+        "never staff or context"
+    );
     assert_eq!(items[1]["type"], "bot");
 
     let newer = list(&client, &shop, &id, &token, Some(&sent_id)).await;
@@ -326,7 +371,12 @@ async fn messages_are_sent_and_listed_with_the_session_token() {
     // Blank and over-long messages.
     let blank = send(&client, &shop, &id, &token, "   ").await;
     assert_eq!(blank.status, 422);
-    assert!(blank.json()["message"].as_str().unwrap().starts_with("text: "));
+    assert!(
+        blank.json()["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("text: ")
+    );
     let long = send(&client, &shop, &id, &token, &"x".repeat(4001)).await;
     assert_eq!(long.status, 422);
     let count: i64 = messages::table
@@ -347,12 +397,30 @@ async fn a_token_opens_only_its_own_session() {
     let (id, token, _) = session(&client, &shop, json!({})).await;
     let (other_id, other_token, _) = session(&client, &shop, json!({})).await;
 
-    assert_eq!(list(&client, &shop, &id, &other_token, None).await.status, 401);
-    assert_eq!(list(&client, &shop, &other_id, &token, None).await.status, 401);
-    assert_eq!(list(&client, &other_widget, &id, &token, None).await.status, 401);
-    assert_eq!(send(&client, &shop, &id, "rws_wrong", "hi").await.status, 401);
+    assert_eq!(
+        list(&client, &shop, &id, &other_token, None).await.status,
+        401
+    );
+    assert_eq!(
+        list(&client, &shop, &other_id, &token, None).await.status,
+        401
+    );
+    assert_eq!(
+        list(&client, &other_widget, &id, &token, None).await.status,
+        401
+    );
+    assert_eq!(
+        send(&client, &shop, &id, "rws_wrong", "hi").await.status,
+        401
+    );
     let no_token = client
-        .api("GET", &shop.url(&format!("session/{id}/message/list")), None, &[], None)
+        .api(
+            "GET",
+            &shop.url(&format!("session/{id}/message/list")),
+            None,
+            &[],
+            None,
+        )
         .await;
     assert_eq!(no_token.status, 401);
     assert_eq!(no_token.json()["code"], "NOT_AUTHENTICATED");
@@ -371,12 +439,19 @@ async fn sessions_expire() {
     assert!((in_half_an_hour - expires).abs() < 60_000);
 
     let (id, token, _) = session(&client, &shop, json!({})).await;
-    diesel::update(widget_sessions::table.filter(widget_sessions::id.eq(id.parse::<i64>().unwrap())))
-        .set(widget_sessions::expires_at.eq(chrono::Utc::now() - chrono::Duration::seconds(1)))
-        .execute(&mut app.conn())
-        .unwrap();
+    diesel::update(
+        widget_sessions::table.filter(widget_sessions::id.eq(id.parse::<i64>().unwrap())),
+    )
+    .set(widget_sessions::expires_at.eq(chrono::Utc::now() - chrono::Duration::seconds(1)))
+    .execute(&mut app.conn())
+    .unwrap();
     assert_eq!(list(&client, &shop, &id, &token, None).await.status, 401);
-    assert_eq!(send(&client, &shop, &id, &token, "still there?").await.status, 401);
+    assert_eq!(
+        send(&client, &shop, &id, &token, "still there?")
+            .await
+            .status,
+        401
+    );
     app.stop().await;
 }
 
@@ -386,11 +461,23 @@ async fn a_disabled_widget_answers_nothing() {
     let shop = widget(&app, |_| {});
     let client = app.client();
     let (id, token, _) = session(&client, &shop, json!({})).await;
-    diesel::sql_query(format!("UPDATE integrations SET enabled = false WHERE id = {}", shop.id))
-        .execute(&mut app.conn())
-        .unwrap();
-    assert_eq!(client.api("GET", &shop.url("config"), None, &[], None).await.status, 404);
+    diesel::sql_query(format!(
+        "UPDATE integrations SET enabled = false WHERE id = {}",
+        shop.id
+    ))
+    .execute(&mut app.conn())
+    .unwrap();
+    assert_eq!(
+        client
+            .api("GET", &shop.url("config"), None, &[], None)
+            .await
+            .status,
+        404
+    );
     assert_eq!(create(&client, &shop, json!({})).await.status, 404);
-    assert_eq!(send(&client, &shop, &id, &token, "hello?").await.status, 404);
+    assert_eq!(
+        send(&client, &shop, &id, &token, "hello?").await.status,
+        404
+    );
     app.stop().await;
 }

@@ -57,7 +57,13 @@ pub fn allow_origin(draft: &mut IntegrationDraft, origin: &str) {
 /// `POST session/create` with `body`.
 pub async fn create(client: &TestClient, widget: &Widget, body: Value) -> Response {
     client
-        .api("POST", &widget.url("session/create"), None, &[], Some(&body))
+        .api(
+            "POST",
+            &widget.url("session/create"),
+            None,
+            &[],
+            Some(&body),
+        )
         .await
 }
 

@@ -152,7 +152,11 @@ async fn caller(request: &ServiceRequest, state: &web::Data<AppState>, widget: i
     let Some(value) = request.headers().get(header::ORIGIN).cloned() else {
         return Caller::NoOrigin;
     };
-    let Some(origin) = value.to_str().ok().and_then(|text| Origin::parse(text).ok()) else {
+    let Some(origin) = value
+        .to_str()
+        .ok()
+        .and_then(|text| Origin::parse(text).ok())
+    else {
         // `null` (sandboxed frames, file: pages) and anything unparsable.
         return Caller::Refused;
     };
@@ -211,7 +215,10 @@ mod tests {
     #[test]
     fn widget_paths() {
         assert_eq!(widget_id("/api/v1/integration/widget/12/config"), Some(12));
-        assert_eq!(widget_id("/v1/integration/widget/3/session/create"), Some(3));
+        assert_eq!(
+            widget_id("/v1/integration/widget/3/session/create"),
+            Some(3)
+        );
         assert_eq!(widget_id("/api/v1/integration/widget/x/config"), None);
         assert_eq!(widget_id("/api/v1/integration/email/3/inbound"), None);
         assert_eq!(widget_id("/api/v1/contact/list"), None);
@@ -220,10 +227,25 @@ mod tests {
     #[test]
     fn same_origin_compares_host_and_port() {
         let origin = |text: &str| Origin::parse(text).unwrap();
-        assert!(same_origin(&origin("http://127.0.0.1:8080"), "127.0.0.1:8080"));
-        assert!(same_origin(&origin("https://Rapport.example.com"), "rapport.example.com"));
-        assert!(same_origin(&origin("https://rapport.example.com"), "rapport.example.com:443"));
-        assert!(!same_origin(&origin("http://127.0.0.1:8081"), "127.0.0.1:8080"));
-        assert!(!same_origin(&origin("https://shop.example.com"), "rapport.example.com"));
+        assert!(same_origin(
+            &origin("http://127.0.0.1:8080"),
+            "127.0.0.1:8080"
+        ));
+        assert!(same_origin(
+            &origin("https://Rapport.example.com"),
+            "rapport.example.com"
+        ));
+        assert!(same_origin(
+            &origin("https://rapport.example.com"),
+            "rapport.example.com:443"
+        ));
+        assert!(!same_origin(
+            &origin("http://127.0.0.1:8081"),
+            "127.0.0.1:8080"
+        ));
+        assert!(!same_origin(
+            &origin("https://shop.example.com"),
+            "rapport.example.com"
+        ));
     }
 }

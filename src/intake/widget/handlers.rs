@@ -49,7 +49,10 @@ pub async fn create(
     let id = path_id(&path)?;
     let body: CreateBody = read_json(payload).await?;
     let wants_identity = body.user_id.is_some() || body.user_hash.is_some();
-    let keyring = state.settings.secrets_keyring().map_err(AppError::internal)?;
+    let keyring = state
+        .settings
+        .secrets_keyring()
+        .map_err(AppError::internal)?;
     let (integration, secret) = db::run(&state.pool, move |conn| {
         let integration = load(conn, id)?;
         let secret = if wants_identity {
@@ -77,7 +80,10 @@ pub async fn create(
         Ok(checked) => checked,
         Err(Refusal::Invalid(message)) => return Err(AppError::Unprocessable(message)),
         Err(Refusal::BadIdentity) => {
-            tracing::warn!(widget = id, "widget session refused: userHash does not sign userId");
+            tracing::warn!(
+                widget = id,
+                "widget session refused: userHash does not sign userId"
+            );
             return Ok(refuse(
                 StatusCode::FORBIDDEN,
                 "NOT_AUTHORIZED",
@@ -146,12 +152,13 @@ pub async fn list(
     let token = bearer(&request)?;
     let query = web::Query::<ListQuery>::from_query(request.query_string())
         .map_err(|e| AppError::BadRequest(format!("The query is not acceptable: {e}.")))?;
-    let after = match query.after.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(raw) => Some(raw.parse::<i64>().map_err(|_| {
-            AppError::BadRequest(format!("after: \"{raw}\" is not a message id."))
-        })?),
-    };
+    let after =
+        match query.after.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => Some(raw.parse::<i64>().map_err(|_| {
+                AppError::BadRequest(format!("after: \"{raw}\" is not a message id."))
+            })?),
+        };
     let messages = db::run(&state.pool, move |conn| {
         let (_, session) = authorise(conn, id, session_id, &token)?;
         Ok(widget_session::visible_messages(conn, &session, after)?)
@@ -218,7 +225,8 @@ fn bearer(request: &HttpRequest) -> Result<String, AppError> {
 async fn read_json<T: DeserializeOwned>(mut payload: web::Payload) -> Result<T, AppError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| AppError::BadRequest("The request body was cut off.".into()))?;
+        let chunk =
+            chunk.map_err(|_| AppError::BadRequest("The request body was cut off.".into()))?;
         if body.len() + chunk.len() > BODY_LIMIT {
             return Err(AppError::PayloadTooLarge);
         }
@@ -229,8 +237,9 @@ async fn read_json<T: DeserializeOwned>(mut payload: web::Payload) -> Result<T, 
     } else {
         &body
     };
-    serde_json::from_slice(bytes)
-        .map_err(|error| AppError::BadRequest(format!("The request body is not acceptable: {error}.")))
+    serde_json::from_slice(bytes).map_err(|error| {
+        AppError::BadRequest(format!("The request body is not acceptable: {error}."))
+    })
 }
 
 /// A refusal answered directly (not through the error renderer), with our own message.

@@ -32,7 +32,12 @@ impl WidgetLimits {
     }
 
     /// Counts one request from this client; writes also count against the widget.
-    pub fn check(&self, request: &HttpRequest, widget_id: i64, write: bool) -> Result<(), Exceeded> {
+    pub fn check(
+        &self,
+        request: &HttpRequest,
+        widget_id: i64,
+        write: bool,
+    ) -> Result<(), Exceeded> {
         let now = Instant::now();
         if let Some(ip) = self.client_ip(request) {
             self.per_ip.check(ip, now).map_err(|wait| Exceeded {
@@ -41,10 +46,12 @@ impl WidgetLimits {
             })?;
         }
         if write {
-            self.per_widget.check(widget_id, now).map_err(|wait| Exceeded {
-                retry_after_secs: wait,
-                per_widget: true,
-            })?;
+            self.per_widget
+                .check(widget_id, now)
+                .map_err(|wait| Exceeded {
+                    retry_after_secs: wait,
+                    per_widget: true,
+                })?;
         }
         Ok(())
     }
@@ -95,7 +102,10 @@ mod tests {
         assert!(limits.check(&a, 1, true).is_ok());
         let refused = limits.check(&from("10.0.0.2"), 1, true).unwrap_err();
         assert!(refused.per_widget && refused.retry_after_secs >= 1);
-        assert!(limits.check(&from("10.0.0.2"), 2, true).is_ok(), "another widget");
+        assert!(
+            limits.check(&from("10.0.0.2"), 2, true).is_ok(),
+            "another widget"
+        );
         assert!(limits.check(&a, 1, false).is_ok());
         assert!(limits.check(&a, 1, false).is_ok());
         let refused = limits.check(&a, 1, false).unwrap_err();
@@ -111,9 +121,17 @@ mod tests {
                 .insert_header(("x-forwarded-for", chain))
                 .to_http_request()
         };
-        assert!(limits.check(&request("6.6.6.6, 10.0.0.1"), 1, false).is_ok());
+        assert!(
+            limits
+                .check(&request("6.6.6.6, 10.0.0.1"), 1, false)
+                .is_ok()
+        );
         // The client cannot escape its limit by varying the part it controls.
-        assert!(limits.check(&request("7.7.7.7, 10.0.0.1"), 1, false).is_err());
+        assert!(
+            limits
+                .check(&request("7.7.7.7, 10.0.0.1"), 1, false)
+                .is_err()
+        );
         assert!(limits.check(&request("10.0.0.2"), 1, false).is_ok());
     }
 }

@@ -102,9 +102,13 @@ pub fn check_create(
     let mut errors = FieldErrors::new();
     let contact = body.contact.as_ref();
     let asked = |requirement: FieldRequirement, value: Option<&String>| {
-        let value = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let value = value
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty());
         // A detail the widget does not ask for is not collected, whoever sends it.
-        (requirement != FieldRequirement::Off).then_some(value).flatten()
+        (requirement != FieldRequirement::Off)
+            .then_some(value)
+            .flatten()
     };
     let name = asked(fields.name, contact.and_then(|c| c.name.as_ref()));
     let email = asked(fields.email, contact.and_then(|c| c.email.as_ref()));
@@ -142,14 +146,18 @@ pub fn check_create(
         (None, None) => None,
         (Some(user_id), hash) if !user_id.trim().is_empty() => {
             let hash = hash.as_deref().unwrap_or("");
-            let verified = identity_secret.is_some_and(|secret| identity::verify(secret, user_id, hash));
+            let verified =
+                identity_secret.is_some_and(|secret| identity::verify(secret, user_id, hash));
             if !verified {
                 return Err(Refusal::BadIdentity);
             }
             errors.check("userId", Fingerprint::signed_user_id(user_id))
         }
         (Some(_), _) => {
-            errors.add("userId", "Send the signed-in user's id, or leave userId out.");
+            errors.add(
+                "userId",
+                "Send the signed-in user's id, or leave userId out.",
+            );
             None
         }
         (None, Some(_)) => {
@@ -264,9 +272,15 @@ mod tests {
         let message = invalid(r#"{"contact": {"email": "ada@"}}"#);
         assert!(message.starts_with("email: "), "{message}");
         let ok = check(r#"{"contact": {"name": " Ada ", "email": "Ada@Example.com", "phone": "+44 20 7946 0958"}}"#).unwrap();
-        assert_eq!(ContactPatch::value(&ok.visitor.details.name).map(String::as_str), Some("Ada"));
+        assert_eq!(
+            ContactPatch::value(&ok.visitor.details.name).map(String::as_str),
+            Some("Ada")
+        );
         assert!(ContactPatch::value(&ok.visitor.details.email).is_some());
-        assert!(ok.visitor.details.phone.is_none(), "phone is off: not collected");
+        assert!(
+            ok.visitor.details.phone.is_none(),
+            "phone is off: not collected"
+        );
     }
 
     #[test]
@@ -292,7 +306,10 @@ mod tests {
             r#"{{"contact": {{"email": "a@example.com"}}, "messages": [{{"type": "bot", "text": "hi"}}, {{"text": "{long}"}}], "durationInSeconds": 5}}"#
         ));
         assert!(message.contains("messages[0].type: "), "{message}");
-        assert!(message.contains("messages[1].text: A message can have at most 4000"), "{message}");
+        assert!(
+            message.contains("messages[1].text: A message can have at most 4000"),
+            "{message}"
+        );
         assert!(message.contains("durationInSeconds: "), "{message}");
         let ok = check(r#"{"contact": {"email": "a@example.com"}, "messages": [{"type": "user", "text": "  Hello\n"}], "meta": {"page": "/tea"}}"#).unwrap();
         assert_eq!(ok.messages, ["Hello"]);

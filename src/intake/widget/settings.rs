@@ -102,7 +102,10 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         WidgetSettings::from_env(&move |name: &str| {
-            pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
         })
     }
 
@@ -126,6 +129,10 @@ mod tests {
         let error = read(&[("RAPPORT_WIDGET_SESSION_HOURS", "0")]).unwrap_err();
         assert_eq!(error.variable, "RAPPORT_WIDGET_SESSION_HOURS");
         let error = read(&[("RAPPORT_WIDGET_RATE_LIMIT", "many")]).unwrap_err();
-        assert!(error.to_string().starts_with("RAPPORT_WIDGET_RATE_LIMIT: \"many\""));
+        assert!(
+            error
+                .to_string()
+                .starts_with("RAPPORT_WIDGET_RATE_LIMIT: \"many\"")
+        );
     }
 }
