@@ -351,7 +351,7 @@
     if (text.length > 4000) { ui.status.textContent = "Messages can be at most 4,000 characters."; return; }
     ui.send.disabled = true;
     ui.status.textContent = "Sending\u2026";
-    var ready = session ? Promise.resolve() : startSession(identity.userId ? {} : pick());
+    var ready = session ? Promise.resolve() : startSession(pick());
     ready.then(function () {
       return request("POST", "/session/" + session.id + "/message/send", { text: text });
     }).then(function (m) {
