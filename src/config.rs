@@ -84,6 +84,8 @@ pub struct Settings {
     pub smtp_bind: Option<String>,
     /// Email intake: the domain of the listener's addresses, `<integration id>@<domain>`.
     pub smtp_domain: Option<String>,
+    /// The website widget's session lifetime and rate limits (`RAPPORT_WIDGET_*`).
+    pub widget: crate::intake::widget::settings::WidgetSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -190,6 +192,7 @@ impl Settings {
         };
         let webhook = WebhookSettings::from_env(&lookup)?;
         let email = email_settings(&lookup)?;
+        let widget = crate::intake::widget::settings::WidgetSettings::from_env(&lookup)?;
         Ok(Settings {
             database_url,
             bind,
@@ -207,6 +210,7 @@ impl Settings {
             email_max_bytes: email.max_bytes,
             smtp_bind: email.smtp_bind,
             smtp_domain: email.smtp_domain,
+            widget,
         })
     }
 
@@ -232,10 +236,10 @@ impl Settings {
             api_requests_per_minute: DEFAULT_API_RATE_LIMIT,
             public_url: None,
             webhook: WebhookSettings::default(),
-
             email_max_bytes: DEFAULT_EMAIL_MAX_BYTES,
             smtp_bind: None,
             smtp_domain: None,
+            widget: crate::intake::widget::settings::WidgetSettings::default(),
         }
     }
 }

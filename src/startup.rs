@@ -4,6 +4,7 @@
 use crate::api::rate_limit::RateLimiter;
 use crate::config::Settings;
 use crate::db::PgPool;
+use crate::intake::widget::limits::WidgetLimits;
 use crate::web;
 use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, CookieContentSecurity};
@@ -21,15 +22,19 @@ pub struct AppState {
     pub settings: Settings,
     /// Per-token request counts of the JSON API.
     pub api_limits: RateLimiter,
+    /// Per-address and per-widget request counts of the website widget's endpoints.
+    pub widget_limits: WidgetLimits,
 }
 
 impl AppState {
     pub fn new(pool: PgPool, settings: Settings) -> Self {
         let api_limits = RateLimiter::new(settings.api_requests_per_minute);
+        let widget_limits = WidgetLimits::new(&settings.widget);
         AppState {
             pool,
             settings,
             api_limits,
+            widget_limits,
         }
     }
 }
@@ -72,6 +77,8 @@ pub fn build_app(
         .wrap(from_fn(web::csrf::verify))
         .wrap(sessions)
         .wrap(from_fn(web::error_pages::render))
+        // Outside the error renderer, so that error answers carry CORS headers too.
+        .wrap(from_fn(crate::intake::widget::cors::guard))
         .wrap(Compress::default())
         .wrap(security_headers())
 }

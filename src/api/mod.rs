@@ -17,6 +17,7 @@ pub mod schemas;
 pub mod task_runs;
 
 use crate::error::AppError;
+use crate::intake::widget;
 use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 use related::{
@@ -196,6 +197,23 @@ endpoints! {
     POST "/task/{id}/finish" => task_runs::finish, "finishTask",
         "Finish the running run of a task with its outcome",
         request: Some("TaskFinish"), response: "Id", list: false;
+    // Website widget (issue 5): called by static/widget.js from customers' pages. Config and
+    // session/create need no token (origins and rate limits guard them, see
+    // intake::widget::cors); the message endpoints take the session's token.
+    GET "/integration/widget/{id}/config" => widget::handlers::config, "fetchWidgetConfig",
+        "The widget's public settings: its name and which visitor details it asks for",
+        request: None, response: "WidgetConfig", list: false;
+    POST "/integration/widget/{id}/session/create" => widget::handlers::create,
+        "createWidgetSession", "Start a visitor's chat session (returns its token once)",
+        request: Some("WidgetSessionCreate"), response: "WidgetSession", list: false;
+    POST "/integration/widget/{id}/session/{sessionId}/message/send" => widget::handlers::send,
+        "sendWidgetMessage", "Send a visitor's message (session token)",
+        request: Some("WidgetMessageSend"), response: "WidgetMessage", list: false;
+    GET "/integration/widget/{id}/session/{sessionId}/message/list" => widget::handlers::list,
+        "listWidgetMessages",
+        "The visitor's and the bot's messages after `after` (a message id), oldest first (session token)",
+        request: None, response: "WidgetMessageList", list: false;
+
     // The API's own description (generated from this table; no token needed).
     GET "/openapi.json" => openapi::serve, "openapi", "This API's OpenAPI 3.1 description",
         request: None, response: "OpenApi", list: false;

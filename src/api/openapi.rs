@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Operations anyone may call, without a token.
-const PUBLIC: &[&str] = &["openapi"];
+const PUBLIC: &[&str] = &["openapi", "fetchWidgetConfig", "createWidgetSession"];
 
 /// Operations that answer `304 Not Modified` (no body) when there was nothing to do, as
 /// ChatBotKit's do.

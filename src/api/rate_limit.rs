@@ -1,21 +1,23 @@
-//! Per-token request limits: a fixed one-minute window per token, kept in this process.
+//! Request limits: a fixed one-minute window per key (an API token's id, a client address, a
+//! widget), kept in this process.
 //!
 //! With several app processes each one counts on its own, so the effective limit is the
 //! configured one times the number of processes; good enough to stop a runaway bot, which is
 //! the point. (A shared limit would need the database or a cache on every request.)
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 const WINDOW: Duration = Duration::from_secs(60);
 
-pub struct RateLimiter {
+pub struct RateLimiter<K = i64> {
     per_minute: u32,
-    windows: Mutex<HashMap<i64, (Instant, u32)>>,
+    windows: Mutex<HashMap<K, (Instant, u32)>>,
 }
 
-impl RateLimiter {
+impl<K: Eq + Hash> RateLimiter<K> {
     pub fn new(per_minute: u32) -> Self {
         RateLimiter {
             per_minute,
@@ -28,7 +30,7 @@ impl RateLimiter {
     }
 
     /// Counts one request for `key`; `Err(seconds)` to wait when the window is full.
-    pub fn check(&self, key: i64, now: Instant) -> Result<(), u64> {
+    pub fn check(&self, key: K, now: Instant) -> Result<(), u64> {
         // A poisoned lock only means another request panicked mid-count; the counts are
         // still usable.
         let mut windows = self

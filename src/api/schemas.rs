@@ -462,6 +462,98 @@ pub fn schema(name: &str) -> Option<Value> {
             ],
         ),
 
+        // Website widget (issue 5).
+        "WidgetConfig" => object(
+            "A widget's public settings, as its script reads them.",
+            &[
+                ("id", id()),
+                ("name", json!({"type": "string"})),
+                (
+                    "fields",
+                    object(
+                        "Which visitor details the widget asks for.",
+                        &[
+                            ("name", field_requirement()),
+                            ("email", field_requirement()),
+                            ("phone", field_requirement()),
+                        ],
+                    ),
+                ),
+            ],
+        ),
+        "WidgetSessionCreate" => input(
+            "A visitor's new session. `contact` is checked against the widget's settings \
+             (required details must be present; details it does not ask for are dropped). \
+             `userId` with `userHash` (hex HMAC-SHA256 of `userId` under the widget's \
+             identity secret) makes the contact verified and keyed by `userId`; a wrong \
+             `userHash` is refused with 403.",
+            &[
+                (
+                    "contact",
+                    input(
+                        "",
+                        &[
+                            ("name", nullable_string()),
+                            ("email", nullable_string()),
+                            ("phone", nullable_string()),
+                        ],
+                    ),
+                ),
+                ("meta", reference("Meta")),
+                (
+                    "messages",
+                    array(input_requiring(
+                        "",
+                        &[
+                            ("type", json!({"const": "user"})),
+                            ("text", json!({"type": "string", "maxLength": 4000})),
+                        ],
+                        &["text"],
+                    )),
+                ),
+                ("userId", json!({"type": "string"})),
+                (
+                    "userHash",
+                    json!({"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}),
+                ),
+                (
+                    "durationInSeconds",
+                    json!({"type": "integer", "minimum": 1800, "maximum": 86400}),
+                ),
+            ],
+        ),
+        "WidgetSession" => object(
+            "A started session. `token` is shown only here: send it as `Authorization: \
+             Bearer <token>` to the session's message endpoints until `expiresAt`.",
+            &[
+                ("id", id()),
+                ("conversationId", id()),
+                ("contactId", nullable_id()),
+                ("token", json!({"type": "string"})),
+                ("expiresAt", ms()),
+                ("messages", array(reference("WidgetMessage"))),
+            ],
+        ),
+        "WidgetMessageSend" => input_requiring(
+            "A visitor's message.",
+            &[("text", json!({"type": "string", "maxLength": 4000}))],
+            &["text"],
+        ),
+        "WidgetMessage" => object(
+            "A message as the visitor sees it.",
+            &[
+                ("id", id()),
+                ("type", json!({"type": "string", "enum": ["user", "bot"]})),
+                ("text", json!({"type": "string"})),
+                ("createdAt", ms()),
+            ],
+        ),
+        "WidgetMessageList" => object(
+            "The session's messages after `after`, oldest first (at most 200; ask again \
+             with the last id for more).",
+            &[("items", array(reference("WidgetMessage")))],
+        ),
+
         // Lists: `XList` is a page of `X`.
         list if list.ends_with("List") => {
             let item = &list[..list.len() - "List".len()];
@@ -554,6 +646,10 @@ fn upsert_fields() -> Vec<(&'static str, Value)> {
         .into_iter()
         .filter(|(key, _)| !matches!(*key, "preferences" | "verifiedAt"))
         .collect()
+}
+
+fn field_requirement() -> Value {
+    json!({"type": "string", "enum": ["off", "optional", "required"]})
 }
 
 fn message_type() -> Value {

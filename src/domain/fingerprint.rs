@@ -119,6 +119,23 @@ impl Fingerprint {
         Ok(Self(trimmed.to_string()))
     }
 
+    /// A site's user id that the widget's identity signature (`userHash`) vouches for:
+    /// 1 to 200 characters, one line. No minimum length: the signature, not the id's length,
+    /// is what stops a guess.
+    pub fn signed_user_id(input: &str) -> Result<Self, String> {
+        let trimmed = input.trim();
+        let count = trimmed.chars().count();
+        if count == 0 || count > MAX_CHARS {
+            return Err(format!(
+                "A user id has 1 to {MAX_CHARS} characters (this one has {count})."
+            ));
+        }
+        if trimmed.chars().any(char::is_control) {
+            return Err("A user id cannot contain control characters or line breaks.".into());
+        }
+        Ok(Self(trimmed.to_string()))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

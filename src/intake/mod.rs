@@ -4,6 +4,7 @@
 
 pub mod email;
 pub mod webhook;
+pub mod widget;
 
 use crate::models::integration::Integration;
 use crate::models::webhook_delivery;

@@ -27,6 +27,7 @@ pub mod task;
 pub mod task_agent;
 pub mod versioned;
 pub mod webhook_delivery;
+pub mod widget_session;
 
 pub use audit::Actor;
 pub use contact::Contact;

@@ -277,3 +277,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     integration_secrets,
     webhook_deliveries,
 );
+
+diesel::table! {
+    widget_sessions (id) {
+        id -> Int8,
+        integration_id -> Int8,
+        conversation_id -> Int8,
+        contact_id -> Nullable<Int8>,
+        token_hash -> Text,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}

@@ -33,6 +33,27 @@ const ASSETS: &[Asset] = &[
         content_type: "text/plain; charset=utf-8",
         body: include_bytes!("../../static/vendor/htmx-2.0.11.LICENSE"),
     },
+    // The website widget, embedded by customers' sites at this unversioned URL.
+    Asset {
+        path: "widget.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/widget.js"),
+    },
+    Asset {
+        path: "widget-demo.html",
+        content_type: "text/html; charset=utf-8",
+        body: include_bytes!("../../static/widget-demo.html"),
+    },
+    Asset {
+        path: "widget-demo.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/widget-demo.js"),
+    },
+    Asset {
+        path: "widget-demo.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../../static/widget-demo.css"),
+    },
 ];
 
 /// Versioned URLs of the assets every page loads.
@@ -66,15 +87,29 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// `GET /static/{path}`.
-pub async fn serve(path: web::Path<String>) -> Result<HttpResponse, AppError> {
+/// `GET /static/{path}`. Only a URL carrying the content hash (`?v=…`) may be cached for a
+/// year; the same file at its plain URL (the widget script embedded by other sites, the demo
+/// page) is cached briefly so a new release reaches visitors within minutes.
+pub async fn serve(
+    request: actix_web::HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let asset = ASSETS
         .iter()
         .find(|asset| asset.path == path.as_str())
         .ok_or(AppError::NotFound)?;
+    let versioned = request
+        .query_string()
+        .split('&')
+        .any(|pair| pair.starts_with("v="));
+    let cache = if versioned {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=300"
+    };
     Ok(HttpResponse::Ok()
         .content_type(asset.content_type)
-        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .insert_header((header::CACHE_CONTROL, cache))
         .body(asset.body))
 }
 

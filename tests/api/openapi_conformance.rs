@@ -119,6 +119,21 @@ fn check(document: &Value, schema: &Value, value: &Value, at: &str, problems: &m
                     }
                 }
             }
+            "minLength" | "maxLength" => {
+                if let (Some(text), Some(bound)) = (value.as_str(), rule.as_u64()) {
+                    let length = text.chars().count() as u64;
+                    let outside = if keyword == "minLength" {
+                        length < bound
+                    } else {
+                        length > bound
+                    };
+                    if outside {
+                        problems.push(format!(
+                            "{at}: its length {length} is past its {keyword} {rule}"
+                        ));
+                    }
+                }
+            }
             "items" => {
                 if let Some(items) = value.as_array() {
                     for (i, item) in items.iter().enumerate() {
@@ -203,6 +218,8 @@ struct Conformance<'a> {
     api: &'a Api,
     document: Value,
     called: RefCell<BTreeSet<&'static str>>,
+    /// A bearer token to send instead of the API token (a widget session's).
+    bearer: RefCell<Option<String>>,
 }
 
 impl Conformance<'_> {
@@ -253,12 +270,17 @@ impl Conformance<'_> {
             ("POST", None) => Some(json!({})),
             (_, body) => body.cloned(),
         };
+        let token = self
+            .bearer
+            .borrow()
+            .clone()
+            .unwrap_or_else(|| self.api.token.clone());
         self.api
             .client
             .api(
                 endpoint.method,
                 &path,
-                Some(&self.api.token),
+                Some(&token),
                 &[("accept", accept)],
                 body.as_ref(),
             )
@@ -343,6 +365,7 @@ async fn every_answer_matches_the_published_schemas() {
         api: &api,
         document,
         called: RefCell::new(BTreeSet::new()),
+        bearer: RefCell::new(None),
     };
     c.call("GET", "/openapi.json", &[], None).await;
 
@@ -602,10 +625,51 @@ async fn every_answer_matches_the_published_schemas() {
         api: &viewer,
         document: c.document.clone(),
         called: RefCell::new(BTreeSet::new()),
+        bearer: RefCell::new(None),
     };
     as_viewer
         .fail("POST", "/memory/{id}/delete", &[&memory], None, 403)
         .await;
+
+    // The website widget: config and session/create need no API token (a sent one is
+    // ignored); the message endpoints take the session's own token.
+    let keyring = app.settings.secrets_keyring().unwrap();
+    let (widget, _) = rapport::models::integration::create(
+        &mut app.conn(),
+        &keyring,
+        rapport::domain::integration::IntegrationKind::Widget,
+        &rapport::domain::integration::IntegrationDraft::named("Shop"),
+        &rapport::models::Actor::System("test".into()),
+    )
+    .unwrap();
+    let widget = widget.id.to_string();
+    c.call("GET", "/integration/widget/{id}/config", &[&widget], None)
+        .await;
+    let session = c
+        .call(
+            "POST",
+            "/integration/widget/{id}/session/create",
+            &[&widget],
+            Some(json!({"contact": {"name": "Visitor", "email": "visitor@example.com"}})),
+        )
+        .await;
+    let session_id = session["id"].as_str().unwrap().to_string();
+    *c.bearer.borrow_mut() = Some(session["token"].as_str().unwrap().to_string());
+    c.call(
+        "POST",
+        "/integration/widget/{id}/session/{sessionId}/message/send",
+        &[&widget, &session_id],
+        Some(json!({"text": "Do you ship to Oslo?"})),
+    )
+    .await;
+    c.call(
+        "GET",
+        "/integration/widget/{id}/session/{sessionId}/message/list",
+        &[&widget, &session_id],
+        None,
+    )
+    .await;
+    *c.bearer.borrow_mut() = None;
 
     // Deletes last.
     c.write(

@@ -17,3 +17,4 @@ mod create_edit_search;
 mod reveal_secret;
 mod spaces;
 mod tasks_and_memories;
+mod widget_demo;

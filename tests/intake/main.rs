@@ -17,3 +17,7 @@ mod webhook_delivery;
 mod webhook_email;
 mod webhook_retry;
 mod webhook_support;
+mod widget_cors;
+mod widget_limits;
+mod widget_sessions;
+mod widget_support;

@@ -1,0 +1,277 @@
+//! Website widget sessions: a visitor's chat, its conversation and (when the widget collects
+//! contacts) its contact, started in one transaction; the messages the visitor sends and
+//! sees. The browser holds the session token; only its hash is stored.
+//!
+//! Contacts are matched by verified identity (the site's signed `userId` as fingerprint),
+//! then by email (ignoring case), then by phone, else created unverified with source "widget",
+//! so a known email never gets a second contact. A visitor who gives neither an email, a
+//! phone nor a verified id gets no contact (a name alone identifies nobody, as in
+//! ChatBotKit); the name stays on the conversation's meta.
+
+use super::audit::Actor;
+use super::contact::{
+    self, Contact, WriteError, find_by_email, find_by_fingerprint, find_by_phone,
+};
+use super::contact_ensure;
+use super::integration::Integration;
+use super::message::Message;
+use super::schema::{contacts, conversations, messages, widget_sessions};
+use crate::domain::contact_patch::ContactPatch;
+use crate::domain::conversation::{Channel, MessageRole};
+use crate::domain::fingerprint::Fingerprint;
+use crate::domain::{ContactSource, MetaFields};
+use crate::intake::widget::token;
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use serde_json::{Value, json};
+
+/// How many messages one list answer carries at most (the widget asks again for more).
+pub const LIST_LIMIT: i64 = 200;
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq)]
+#[diesel(table_name = widget_sessions)]
+pub struct WidgetSession {
+    pub id: i64,
+    pub integration_id: i64,
+    pub conversation_id: i64,
+    pub contact_id: Option<i64>,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Who the visitor says they are, checked.
+#[derive(Debug, Clone, Default)]
+pub struct Visitor {
+    /// Name, email and phone as typed (validated like the dashboard's fields).
+    pub details: ContactPatch,
+    /// The site's user id, when its `userHash` was verified.
+    pub verified_id: Option<Fingerprint>,
+}
+
+impl Visitor {
+    /// Whether there is anything to know a contact by.
+    fn identifies(&self) -> bool {
+        self.verified_id.is_some()
+            || ContactPatch::value(&self.details.email).is_some()
+            || ContactPatch::value(&self.details.phone).is_some()
+    }
+}
+
+/// A session to start.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub visitor: Visitor,
+    /// The page's own metadata (`meta` of the request), kept on the conversation.
+    pub meta: MetaFields,
+    /// Messages the visitor already wrote (ChatBotKit's `messages`), stored in order.
+    pub messages: Vec<String>,
+    pub ttl: Duration,
+}
+
+/// A started session and what the visitor is shown.
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub session: WidgetSession,
+    /// The token in clear, handed out once.
+    pub token: String,
+    pub contact: Option<Contact>,
+    pub messages: Vec<Message>,
+}
+
+/// The audit trail's name for what a widget does.
+pub fn actor(integration: &Integration) -> Actor {
+    Actor::System(format!("widget {}", integration.name))
+}
+
+/// Starts a session: the contact (found or created), the conversation on channel `widget`,
+/// the visitor's first messages, the session row and the agent's notification — all or
+/// nothing.
+pub fn start(
+    connection: &mut PgConnection,
+    integration: &Integration,
+    new: &NewSession,
+) -> Result<Started, WriteError> {
+    connection.transaction(|connection| {
+        // Expired sessions are of no use to anyone; clearing them here keeps the table small.
+        diesel::delete(widget_sessions::table.filter(widget_sessions::expires_at.lt(Utc::now())))
+            .execute(connection)?;
+        let contact = if integration.collect_contacts && new.visitor.identifies() {
+            Some(resolve_contact(connection, integration, &new.visitor)?)
+        } else {
+            None
+        };
+        let mut meta = new.meta.as_map().clone();
+        meta.insert("app".into(), json!("widget"));
+        meta.insert(
+            "widget".into(),
+            json!({ "integrationId": integration.id.to_string() }),
+        );
+        let visitor = visitor_meta(&new.visitor.details);
+        if !visitor.is_empty() {
+            meta.insert("visitor".into(), Value::Object(visitor));
+        }
+        let conversation_id: i64 = diesel::insert_into(conversations::table)
+            .values((
+                conversations::contact_id.eq(contact.as_ref().map(|c| c.id)),
+                conversations::channel.eq(Channel::Widget.as_str()),
+                conversations::meta.eq(Value::Object(meta)),
+                conversations::integration_id.eq(Some(integration.id)),
+            ))
+            .returning(conversations::id)
+            .get_result(connection)?;
+        let stored = new
+            .messages
+            .iter()
+            .map(|text| insert_user_message(connection, conversation_id, text))
+            .collect::<QueryResult<Vec<Message>>>()?;
+        let token = token::generate();
+        let session = diesel::insert_into(widget_sessions::table)
+            .values((
+                widget_sessions::integration_id.eq(integration.id),
+                widget_sessions::conversation_id.eq(conversation_id),
+                widget_sessions::contact_id.eq(contact.as_ref().map(|c| c.id)),
+                widget_sessions::token_hash.eq(token::hash(&token)),
+                widget_sessions::expires_at.eq(Utc::now() + new.ttl),
+            ))
+            .returning(WidgetSession::as_returning())
+            .get_result(connection)?;
+        if let Some(last) = stored.last() {
+            crate::intake::notify_agent(connection, integration, conversation_id, last.id)?;
+        }
+        Ok(Started {
+            session,
+            token,
+            contact,
+            messages: stored,
+        })
+    })
+}
+
+/// The session `id` of this widget if `token` is its token and it has not expired.
+pub fn authorise(
+    connection: &mut PgConnection,
+    integration_id: i64,
+    id: i64,
+    token: &str,
+) -> QueryResult<Option<WidgetSession>> {
+    // Looked up by the token's hash (a unique index), then checked against the path: no
+    // comparison of secrets in Rust at all, and a token only opens its own session.
+    widget_sessions::table
+        .filter(widget_sessions::token_hash.eq(token::hash(token)))
+        .filter(widget_sessions::id.eq(id))
+        .filter(widget_sessions::integration_id.eq(integration_id))
+        .filter(widget_sessions::expires_at.gt(Utc::now()))
+        .select(WidgetSession::as_select())
+        .first(connection)
+        .optional()
+}
+
+/// Stores a visitor's message and tells the agent, in one transaction.
+pub fn send(
+    connection: &mut PgConnection,
+    integration: &Integration,
+    session: &WidgetSession,
+    text: &str,
+) -> QueryResult<Message> {
+    connection.transaction(|connection| {
+        let message = insert_user_message(connection, session.conversation_id, text)?;
+        crate::intake::notify_agent(connection, integration, session.conversation_id, message.id)?;
+        Ok(message)
+    })
+}
+
+/// What the visitor sees of their conversation after message `after` (from the start
+/// without it): their own messages and the bot's, oldest first. Staff notes and `context`
+/// messages are for the agent and staff only.
+pub fn visible_messages(
+    connection: &mut PgConnection,
+    session: &WidgetSession,
+    after: Option<i64>,
+) -> QueryResult<Vec<Message>> {
+    let mut query = messages::table
+        .filter(messages::conversation_id.eq(session.conversation_id))
+        .filter(messages::role.eq_any([MessageRole::User.as_str(), MessageRole::Bot.as_str()]))
+        .select(Message::as_select())
+        .order(messages::id.asc())
+        .limit(LIST_LIMIT)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(messages::id.gt(after));
+    }
+    query.load(connection)
+}
+
+fn insert_user_message(
+    connection: &mut PgConnection,
+    conversation_id: i64,
+    text: &str,
+) -> QueryResult<Message> {
+    diesel::insert_into(messages::table)
+        .values((
+            messages::conversation_id.eq(conversation_id),
+            messages::role.eq(MessageRole::User.as_str()),
+            messages::text.eq(text),
+            messages::meta.eq(json!({})),
+        ))
+        .returning(Message::as_returning())
+        .get_result(connection)
+}
+
+/// The visitor's details as typed, for the conversation's meta (staff see who wrote even
+/// when no contact was made).
+fn visitor_meta(details: &ContactPatch) -> serde_json::Map<String, Value> {
+    let mut visitor = serde_json::Map::new();
+    if let Some(name) = ContactPatch::value(&details.name) {
+        visitor.insert("name".into(), json!(name));
+    }
+    if let Some(email) = ContactPatch::value(&details.email) {
+        visitor.insert("email".into(), json!(email.as_str()));
+    }
+    if let Some(phone) = ContactPatch::value(&details.phone) {
+        visitor.insert("phone".into(), json!(phone.e164()));
+    }
+    visitor
+}
+
+/// Finds or creates the visitor's contact (see the module documentation).
+fn resolve_contact(
+    connection: &mut PgConnection,
+    integration: &Integration,
+    visitor: &Visitor,
+) -> Result<Contact, WriteError> {
+    let actor = actor(integration);
+    let mut request = visitor.details.clone();
+    if let Some(id) = &visitor.verified_id {
+        // A verified id that is new to us, with an email or phone that a contact already
+        // has: that contact it is. It keeps its own identity, because the site signs only
+        // the id — an unsigned email must not move a contact to another id.
+        let known_id = find_by_fingerprint(connection, id.as_str())?.is_some();
+        let known_details = !known_id && known_by_details(connection, &visitor.details)?;
+        if !known_details {
+            request.fingerprint = Some(Some(id.clone()));
+        }
+    }
+    let ensured = contact_ensure::ensure(connection, &request, &actor)?;
+    if ensured.created {
+        // `ensure` records API-made contacts; these came from the widget.
+        diesel::update(contacts::table.find(ensured.contact.id))
+            .set(contacts::source.eq(ContactSource::Widget.as_str()))
+            .execute(connection)?;
+        return Ok(contact::find(connection, ensured.contact.contact_id())?);
+    }
+    Ok(ensured.contact)
+}
+
+fn known_by_details(connection: &mut PgConnection, details: &ContactPatch) -> QueryResult<bool> {
+    if let Some(email) = ContactPatch::value(&details.email)
+        && find_by_email(connection, email.as_str())?.is_some()
+    {
+        return Ok(true);
+    }
+    if let Some(phone) = ContactPatch::value(&details.phone)
+        && find_by_phone(connection, phone.e164())?.is_some()
+    {
+        return Ok(true);
+    }
+    Ok(false)
+}
