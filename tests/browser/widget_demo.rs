@@ -293,11 +293,22 @@ async fn scenario(page: Page, app: Rc<TestApp>, agent: Rc<TestAgent>, widget: i6
         }
     })
     .await;
-    page.element(&format!("#results a.contact-link[href='{profile}']"))
-        .await
-        .click()
-        .await
-        .unwrap();
+    // Leaving the search box may fire one more search (its `change`), which replaces the
+    // results under the pointer: a stale link is looked up again.
+    let result = format!("#results a.contact-link[href='{profile}']");
+    page.until("Ada's profile opened from the results", async || {
+        if page.location().await.path == profile {
+            return Ok(());
+        }
+        let link = page
+            .client
+            .find(Locator::Css(&result))
+            .await
+            .map_err(|e| e.to_string())?;
+        link.click().await.map_err(|e| e.to_string())?;
+        Err("clicked".into())
+    })
+    .await;
     page.element(&format!("nav.tabs a[href='{profile}/conversations']"))
         .await
         .click()
