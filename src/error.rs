@@ -5,7 +5,7 @@
 //! JSON on the API. Validation problems are not errors: forms come back with 422 and
 //! [`crate::domain::FieldErrors`].
 
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
@@ -30,8 +30,12 @@ pub enum AppError {
     /// Well-formed but invalid input (API validation; forms re-render instead).
     #[error("{0}")]
     Unprocessable(String),
-    #[error("{0}")]
-    TooManyRequests(String),
+    /// A rate limit was hit; `retry_after_secs` becomes the `Retry-After` header.
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("the request is too large")]
     PayloadTooLarge,
     /// The path exists, but not for this method (the API's POST-only writes).
@@ -60,7 +64,7 @@ impl AppError {
             AppError::BadRequest(_) | AppError::PayloadTooLarge => "BAD_REQUEST",
             AppError::Conflict(_) => "CONFLICT",
             AppError::Unprocessable(_) => "UNPROCESSABLE_ENTITY",
-            AppError::TooManyRequests(_) => "LIMITS_REACHED",
+            AppError::TooManyRequests { .. } => "LIMITS_REACHED",
             AppError::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             AppError::DatabaseUnavailable(_) => "SERVICE_UNAVAILABLE",
             AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
@@ -77,7 +81,7 @@ impl AppError {
             AppError::BadRequest(_) => "Bad request",
             AppError::Conflict(_) => "Conflict",
             AppError::Unprocessable(_) => "Invalid input",
-            AppError::TooManyRequests(_) => "Too many requests",
+            AppError::TooManyRequests { .. } => "Too many requests",
             AppError::PayloadTooLarge => "Too large",
             AppError::MethodNotAllowed => "Method not allowed",
             AppError::DatabaseUnavailable(_) => "Database unavailable",
@@ -99,7 +103,7 @@ impl AppError {
             AppError::BadRequest(message)
             | AppError::Conflict(message)
             | AppError::Unprocessable(message)
-            | AppError::TooManyRequests(message) => message.clone(),
+            | AppError::TooManyRequests { message, .. } => message.clone(),
             AppError::PayloadTooLarge => "The request is larger than this server accepts.".into(),
             AppError::MethodNotAllowed => {
                 "This address does not accept that method (reads are GET, changes are POST).".into()
@@ -123,6 +127,16 @@ impl AppError {
         chain
     }
 
+    /// Seconds to wait before trying again, for the `Retry-After` header (429s only).
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
     /// `{"message": "...", "code": "..."}` as the API answers errors.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({ "message": self.public_message(), "code": self.code() })
@@ -138,7 +152,7 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -148,7 +162,11 @@ impl ResponseError for AppError {
 
     /// A plain fallback; the error middleware replaces it with the right shape.
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code())
+        let mut response = HttpResponse::build(self.status_code());
+        if let Some(seconds) = self.retry_after_secs() {
+            response.insert_header((header::RETRY_AFTER, seconds));
+        }
+        response
             .content_type("text/plain; charset=utf-8")
             .body(self.public_message())
     }
@@ -200,10 +218,13 @@ mod tests {
         assert_eq!(AppError::NotFound.status_code(), StatusCode::NOT_FOUND);
         assert_eq!(AppError::NotFound.code(), "NOT_FOUND");
         assert_eq!(AppError::Forbidden.status_code(), StatusCode::FORBIDDEN);
-        assert_eq!(
-            AppError::TooManyRequests("x".into()).code(),
-            "LIMITS_REACHED"
-        );
+        let limited = AppError::TooManyRequests {
+            message: "x".into(),
+            retry_after_secs: 7,
+        };
+        assert_eq!(limited.code(), "LIMITS_REACHED");
+        assert_eq!(limited.retry_after_secs(), Some(7));
+        assert_eq!(AppError::NotFound.retry_after_secs(), None);
     }
 
     #[test]

@@ -75,11 +75,12 @@ impl FromRequest for ApiCaller {
             state
                 .api_limits
                 .check(row.id, Instant::now())
-                .map_err(|wait| {
-                    AppError::TooManyRequests(format!(
+                .map_err(|wait| AppError::TooManyRequests {
+                    message: format!(
                         "This token made more than {} requests in a minute; try again in {wait} s.",
                         state.api_limits.per_minute()
-                    ))
+                    ),
+                    retry_after_secs: wait,
                 })?;
             Ok(ApiCaller {
                 token_id: row.id,

@@ -763,7 +763,10 @@ mod tests {
             AppError::BadRequest(String::new()),
             AppError::Conflict(String::new()),
             AppError::Unprocessable(String::new()),
-            AppError::TooManyRequests(String::new()),
+            AppError::TooManyRequests {
+                message: String::new(),
+                retry_after_secs: 1,
+            },
             AppError::PayloadTooLarge,
             AppError::MethodNotAllowed,
             AppError::DatabaseUnavailable("x".into()),

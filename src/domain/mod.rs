@@ -5,6 +5,7 @@ pub mod api_token;
 pub mod byte_size;
 pub mod contact_draft;
 pub mod contact_field;
+pub mod contact_match;
 pub mod contact_patch;
 pub mod contact_source;
 pub mod conversation;

@@ -23,6 +23,8 @@ pub struct Answer<'a> {
     pub meta: Value,
     /// The bot message's Message-ID, when it goes out by email.
     pub external_id: Option<String>,
+    /// The meta of each memory stored (`{}`, or how it came about).
+    pub memory_meta: Value,
 }
 
 /// What was stored.
@@ -63,7 +65,7 @@ pub fn store(
         let mut stored_memories = 0;
         if let Some(contact_id) = contact_id {
             for text in answer.memories {
-                memory::create(connection, contact_id, text, actor)?;
+                memory::create_with_meta(connection, contact_id, text, &answer.memory_meta, actor)?;
                 stored_memories += 1;
             }
         }

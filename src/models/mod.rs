@@ -8,6 +8,7 @@ pub mod contact;
 pub mod contact_conflict;
 pub mod contact_ensure;
 pub mod contact_list;
+pub mod contact_match;
 pub mod contact_update;
 pub mod conversation;
 pub mod email_intake;

@@ -289,3 +289,13 @@ diesel::table! {
         created_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    conversation_contact_matches (conversation_id) {
+        conversation_id -> Int8,
+        contact_id -> Int8,
+        how -> Text,
+        claimed_by -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}

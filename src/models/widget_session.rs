@@ -7,15 +7,21 @@
 //! so a known email never gets a second contact. A visitor who gives neither an email, a
 //! phone nor a verified id gets no contact (a name alone identifies nobody, as in
 //! ChatBotKit); the name stays on the conversation's meta.
+//!
+//! How the contact was matched is recorded on the conversation (`contact_match`): a visitor
+//! who only typed a known contact's email or phone has *claimed* that contact, and the agent
+//! webhook will not hand them its private context.
 
 use super::audit::Actor;
 use super::contact::{
     self, Contact, WriteError, find_by_email, find_by_fingerprint, find_by_phone,
 };
 use super::contact_ensure;
+use super::contact_match;
 use super::integration::Integration;
 use super::message::Message;
 use super::schema::{contacts, conversations, messages, widget_sessions};
+use crate::domain::contact_match::{ClaimedBy, ContactMatch};
 use crate::domain::contact_patch::ContactPatch;
 use crate::domain::conversation::{Channel, MessageRole};
 use crate::domain::fingerprint::Fingerprint;
@@ -95,11 +101,12 @@ pub fn start(
         // Expired sessions are of no use to anyone; clearing them here keeps the table small.
         diesel::delete(widget_sessions::table.filter(widget_sessions::expires_at.lt(Utc::now())))
             .execute(connection)?;
-        let contact = if integration.collect_contacts && new.visitor.identifies() {
+        let matched = if integration.collect_contacts && new.visitor.identifies() {
             Some(resolve_contact(connection, integration, &new.visitor)?)
         } else {
             None
         };
+        let contact = matched.as_ref().map(|(contact, _)| contact.clone());
         let mut meta = new.meta.as_map().clone();
         meta.insert("app".into(), json!("widget"));
         meta.insert(
@@ -119,6 +126,9 @@ pub fn start(
             ))
             .returning(conversations::id)
             .get_result(connection)?;
+        if let Some((contact, how)) = &matched {
+            contact_match::record(connection, conversation_id, contact.id, *how)?;
+        }
         let stored = new
             .messages
             .iter()
@@ -233,14 +243,16 @@ fn visitor_meta(details: &ContactPatch) -> serde_json::Map<String, Value> {
     visitor
 }
 
-/// Finds or creates the visitor's contact (see the module documentation).
+/// Finds or creates the visitor's contact (see the module documentation), and says how it
+/// was matched: only a signed id or a contact this visitor created is theirs for sure.
 fn resolve_contact(
     connection: &mut PgConnection,
     integration: &Integration,
     visitor: &Visitor,
-) -> Result<Contact, WriteError> {
+) -> Result<(Contact, ContactMatch), WriteError> {
     let actor = actor(integration);
     let mut request = visitor.details.clone();
+    let mut by_verified_id = false;
     if let Some(id) = &visitor.verified_id {
         // A verified id that is new to us, with an email or phone that a contact already
         // has: that contact it is. It keeps its own identity, because the site signs only
@@ -249,6 +261,7 @@ fn resolve_contact(
         let known_details = !known_id && known_by_details(connection, &visitor.details)?;
         if !known_details {
             request.fingerprint = Some(Some(id.clone()));
+            by_verified_id = true;
         }
     }
     let ensured = contact_ensure::ensure(connection, &request, &actor)?;
@@ -257,9 +270,27 @@ fn resolve_contact(
         diesel::update(contacts::table.find(ensured.contact.id))
             .set(contacts::source.eq(ContactSource::Widget.as_str()))
             .execute(connection)?;
-        return Ok(contact::find(connection, ensured.contact.contact_id())?);
+        let created = contact::find(connection, ensured.contact.contact_id())?;
+        return Ok((created, ContactMatch::Created));
     }
-    Ok(ensured.contact)
+    let how = if by_verified_id {
+        ContactMatch::Verified
+    } else {
+        ContactMatch::Claimed(claimed_by(&visitor.details, &ensured.contact))
+    };
+    Ok((ensured.contact, how))
+}
+
+/// What an existing contact was matched on: the typed email when it is the contact's,
+/// otherwise the phone (`ensure` tries the email first).
+fn claimed_by(details: &ContactPatch, contact: &Contact) -> ClaimedBy {
+    let typed = ContactPatch::value(&details.email).map(|email| email.as_str().to_lowercase());
+    let theirs = contact.email.as_deref().map(str::to_lowercase);
+    if typed.is_some() && typed == theirs {
+        ClaimedBy::Email
+    } else {
+        ClaimedBy::Phone
+    }
 }
 
 fn known_by_details(connection: &mut PgConnection, details: &ContactPatch) -> QueryResult<bool> {

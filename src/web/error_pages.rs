@@ -86,7 +86,23 @@ pub async fn render(
     Ok(response)
 }
 
+/// The error in the shape the caller understands, with the headers the error itself carries:
+/// the replacement is built from the error alone, so a 429's delay is set here as
+/// `Retry-After`, whatever shape it was rendered in.
 fn respond(request: &RequestFacts, error: &actix_web::Error, request_id: &str) -> HttpResponse {
+    let mut response = shape(request, error, request_id);
+    if let Some(seconds) = error
+        .as_error::<AppError>()
+        .and_then(AppError::retry_after_secs)
+    {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+    }
+    response
+}
+
+fn shape(request: &RequestFacts, error: &actix_web::Error, request_id: &str) -> HttpResponse {
     let app_error = error.as_error::<AppError>();
     let status = app_error.map_or_else(
         || error.as_response_error().status_code(),
@@ -209,4 +225,44 @@ fn new_request_id() -> String {
     let mut bytes = [0u8; 6];
     rand::rng().fill_bytes(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(is_api: bool, is_htmx: bool) -> RequestFacts {
+        RequestFacts {
+            method: Method::GET,
+            path: "/somewhere".into(),
+            query: String::new(),
+            is_api,
+            htmx: Htmx {
+                is_htmx,
+                target: None,
+            },
+        }
+    }
+
+    #[test]
+    fn every_shape_of_a_429_says_when_to_retry() {
+        let limited = || {
+            actix_web::Error::from(AppError::TooManyRequests {
+                message: "Slow down.".into(),
+                retry_after_secs: 42,
+            })
+        };
+        for (is_api, is_htmx) in [(true, false), (false, true), (false, false)] {
+            let response = respond(&facts(is_api, is_htmx), &limited(), "abc");
+            assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+            assert_eq!(
+                response.headers().get(header::RETRY_AFTER).unwrap(),
+                "42",
+                "api {is_api}, htmx {is_htmx}"
+            );
+        }
+        let other = actix_web::Error::from(AppError::NotFound);
+        let response = respond(&facts(true, false), &other, "abc");
+        assert!(response.headers().get(header::RETRY_AFTER).is_none());
+    }
 }

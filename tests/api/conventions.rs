@@ -289,6 +289,19 @@ async fn each_token_is_rate_limited() {
         .await;
     assert_eq!(limited.status, 429);
     assert_eq!(limited.json()["code"], "LIMITS_REACHED");
+    // The delay is in a header clients honour (the SDK and most HTTP libraries read it), and
+    // agrees with the message: within the one-minute window, never zero.
+    let retry_after: u64 = limited
+        .header("retry-after")
+        .expect("a 429 says when to retry")
+        .parse()
+        .expect("Retry-After in whole seconds");
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let message = limited.json()["message"].as_str().unwrap().to_string();
+    assert!(
+        message.contains(&format!("try again in {retry_after} s")),
+        "{message}"
+    );
     assert_eq!(
         client
             .api("GET", "/api/v1/contact/list", Some(&other), &[], None)

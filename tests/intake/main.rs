@@ -16,6 +16,7 @@ mod integration_model;
 mod settings_integrations;
 mod webhook_delivery;
 mod webhook_email;
+mod webhook_privacy;
 mod webhook_retry;
 mod webhook_support;
 mod widget_cors;

@@ -12,16 +12,17 @@ use super::parse::{self, Attachment, Mailbox, ParsedEmail};
 use super::refusal::Refusal;
 use crate::db;
 use crate::domain::contact_field::ContactField;
+use crate::domain::contact_match::{ClaimedBy, ContactMatch};
 use crate::domain::contact_patch::{ContactPatch, ContactPatchInput, Purpose};
 use crate::domain::conversation::{Channel, MessageRole};
 use crate::domain::{ContactId, ContactSource, SpaceId};
 use crate::error::AppError;
 use crate::models::audit::Actor;
-use crate::models::contact_ensure;
 use crate::models::email_intake::{self as store, NewEmailConversation, NewEmailMessage};
 use crate::models::integration::Integration;
 use crate::models::schema::contacts;
 use crate::models::space_file::{self, NewUpload};
+use crate::models::{contact_ensure, contact_match};
 use crate::startup::AppState;
 use crate::storage::{PlacedFile, SpaceStore, StagedFile};
 use chrono::Utc;
@@ -225,21 +226,30 @@ fn store_email(
 
     let thread = store::find_thread(conn, integration.id, &email.thread_ids())?;
     let conversation = match (thread, contact) {
-        (Some(thread), Some(contact)) if thread.contact_id.is_none() => {
-            store::attach_contact(conn, &thread, contact)?
+        (Some(thread), Some((contact, how))) if thread.contact_id.is_none() => {
+            let thread = store::attach_contact(conn, &thread, contact)?;
+            record_match(conn, &thread, contact, how)?;
+            thread
         }
         (Some(thread), _) => thread,
-        (None, contact) => store::insert_conversation(
-            conn,
-            &NewEmailConversation {
-                contact_id: contact.map(|c| c.0),
-                channel: Channel::Email.as_str().to_string(),
-                subject: email.subject.clone(),
-                meta: json!({}),
-                integration_id: Some(integration.id),
-            },
-        )?,
+        (None, contact) => {
+            let conversation = store::insert_conversation(
+                conn,
+                &NewEmailConversation {
+                    contact_id: contact.map(|(c, _)| c.0),
+                    channel: Channel::Email.as_str().to_string(),
+                    subject: email.subject.clone(),
+                    meta: json!({}),
+                    integration_id: Some(integration.id),
+                },
+            )?;
+            if let Some((contact, how)) = contact {
+                record_match(conn, &conversation, contact, how)?;
+            }
+            conversation
+        }
     };
+    let contact = contact.map(|(c, _)| c);
 
     let files = match contact {
         Some(contact) if !staged.is_empty() => {
@@ -270,15 +280,30 @@ fn store_email(
     })
 }
 
+/// How the conversation got its contact, when this email gave it one (a thread keeps the
+/// contact it has). An existing contact matched by a From address is only a claim: From is
+/// easily forged (see `domain::contact_match` for what the agent webhook makes of it).
+fn record_match(
+    conn: &mut PgConnection,
+    conversation: &crate::models::conversation::Conversation,
+    contact: ContactId,
+    how: ContactMatch,
+) -> Result<(), AppError> {
+    if conversation.contact_id == Some(contact.0) {
+        contact_match::record(conn, conversation.id, contact.0, how)?;
+    }
+    Ok(())
+}
+
 /// Finds the sender's contact by address ignoring case, or creates it with the display
 /// name, source "email", verified (the address just sent us mail). A known contact only
-/// gets its empty fields filled (`contact_ensure`).
+/// gets its empty fields filled (`contact_ensure`). Says whether this email created it.
 fn ensure_contact(
     conn: &mut PgConnection,
     sender: &Mailbox,
     region: crate::domain::PhoneRegion,
     actor: &Actor,
-) -> Result<ContactId, AppError> {
+) -> Result<(ContactId, ContactMatch), AppError> {
     // A display name the contact rules refuse (too long, which parsing already prevents) is
     // dropped rather than refusing the mail.
     let name = sender.name.clone().filter(|name| {
@@ -299,8 +324,12 @@ fn ensure_contact(
                 contacts::verified_at.eq(Some(Utc::now())),
             ))
             .execute(conn)?;
+        return Ok((ensured.contact.contact_id(), ContactMatch::Created));
     }
-    Ok(ensured.contact.contact_id())
+    Ok((
+        ensured.contact.contact_id(),
+        ContactMatch::Claimed(ClaimedBy::Email),
+    ))
 }
 
 /// A file of the email, recorded in the contact's space.

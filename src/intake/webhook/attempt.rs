@@ -5,16 +5,19 @@
 use super::email_reply::{self, OutgoingReply};
 use super::http;
 use super::payload::{self, HISTORY_LIMIT, Parts, Source};
+use super::restricted;
 use super::schedule::RetrySchedule;
 use super::settings::EmailReplies;
 use crate::agent::{self, Budget};
 use crate::db::{self, PgPool};
+use crate::domain::contact_match::Restriction;
 use crate::domain::conversation::Channel;
 use crate::domain::integration::SecretPurpose;
 use crate::domain::secret_box::Keyring;
 use crate::error::AppError;
 use crate::models::agent_answer::{self, Answer};
 use crate::models::audit::Actor;
+use crate::models::contact_match;
 use crate::models::conversation::Conversation;
 use crate::models::integration::{self, Integration};
 use crate::models::message::Message;
@@ -61,7 +64,10 @@ struct Job {
     body: Vec<u8>,
     conversation: Conversation,
     message: Message,
+    /// The conversation's contact (unredacted: replies and memories go to it).
     contact: Option<Contact>,
+    /// The person writing only claimed the contact.
+    restricted: bool,
 }
 
 enum Prepared {
@@ -127,10 +133,23 @@ fn prepare(
         Some(id) => found(contact::find(conn, crate::domain::ContactId(id)))?,
         None => None,
     };
-    let context = match &contact {
-        Some(contact) => Some(agent::load(conn, contact, Budget::default(), now)?),
+    let restriction = match &contact {
+        Some(contact) => contact_match::restriction(conn, conversation.id, contact.id)?,
         None => None,
     };
+    let (shown, context) = match (&contact, &restriction) {
+        (Some(contact), None) => (
+            Some(contact.clone()),
+            Some(agent::load(conn, contact, Budget::default(), now)?),
+        ),
+        (Some(contact), Some(restriction)) => {
+            let redacted = restricted::redact(contact, &conversation, &message);
+            let context = restricted::context(&redacted, restriction, now);
+            (Some(redacted), Some(context))
+        }
+        (None, _) => (None, None),
+    };
+    let reason = restriction.as_ref().map(Restriction::reason);
     let body = payload::build(&Parts {
         delivery_id: claimed.id,
         attempt: claimed.attempts,
@@ -142,8 +161,9 @@ fn prepare(
         conversation: &conversation,
         message: &message,
         history: &history,
-        contact: contact.as_ref(),
+        contact: shown.as_ref(),
         context: context.as_ref(),
+        restricted: reason.as_deref(),
     });
     let body = serde_json::to_vec(&body).map_err(AppError::internal)?;
     Ok(Prepared::Send(Box::new(Job {
@@ -154,6 +174,7 @@ fn prepare(
         conversation,
         message,
         contact,
+        restricted: restriction.is_some(),
     })))
 }
 
@@ -310,6 +331,14 @@ async fn store_answer(
         let contact_id = job.contact.as_ref().map(Contact::contact_id);
         let actor = actor(&job.integration);
         let memories = reply.memories.clone();
+        // Memories from a conversation whose writer only claimed the contact are still about
+        // that contact (the agent decided they matter), so they are kept — marked, with the
+        // conversation, so staff and API callers (`meta.unverified=true`) can tell and check.
+        let memory_meta = if job.restricted {
+            json!({ "unverified": true, "conversationId": job.conversation.id.to_string() })
+        } else {
+            json!({})
+        };
         let text = reply.reply.clone();
         let message_id = job.message.id;
         let conversation_id = job.conversation.id;
@@ -325,6 +354,7 @@ async fn store_answer(
                     http_status,
                     meta,
                     external_id,
+                    memory_meta,
                 },
                 &actor,
             )?;

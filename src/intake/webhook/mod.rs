@@ -4,13 +4,15 @@
 //! transaction (an outbox, `webhook_deliveries`). A background worker POSTs the [`payload`],
 //! [`signature`]-signed, to the integration's webhook; a `{"reply": …}` answer ([`reply`]) is
 //! stored as a bot message (and sent by email on email conversations), failures are retried on
-//! the [`schedule`] and shown on the conversation in the dashboard.
+//! the [`schedule`] and shown on the conversation in the dashboard. A contact the person
+//! writing only claimed gets a [`restricted`] context.
 
 pub mod attempt;
 pub mod email_reply;
 pub mod http;
 pub mod payload;
 pub mod reply;
+pub mod restricted;
 pub mod schedule;
 pub mod settings;
 pub mod signature;

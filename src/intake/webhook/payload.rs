@@ -8,8 +8,9 @@
 //!   "conversation": {"id": "42", "name": null, "contactId": "7", "channel": "widget", …},
 //!   "message": {"id": "901", "conversationId": "42", "type": "user", "text": "Hi!", …},
 //!   "history": [ …up to 20 earlier messages of the conversation, oldest first… ],
-//!   "contact": {"id": "7", "name": "Ada Lovelace", "email": …} | null,
-//!   "context": { …the agent context, exactly as GET /api/v1/contact/{id}/context… } | null
+//!   "contact": {"id": "7", "name": "Ada Lovelace", "email": …, "verified": true} | null,
+//!   "context": { …the agent context, as GET /api/v1/contact/{id}/context…,
+//!                "restricted": false, "restrictedReason": null } | null
 //! }
 //! ```
 //!
@@ -17,6 +18,12 @@
 //! epoch milliseconds); `contact` and `context` are `null` when the conversation has no
 //! contact (an integration that does not collect contacts). The same delivery keeps its `id`
 //! across retries, so an agent can recognise a message it already answered.
+//!
+//! `contact.verified` says whether the person writing is known to be that contact. When they
+//! only claimed it (typed its email or phone in the widget, or sent mail with its From to an
+//! integration that accepts anyone), it is `false`, the contact carries only the name, email
+//! and phone they gave, and the context is [`super::restricted`]: no memories, tasks,
+//! description or preferences, `restricted: true` and the reason.
 
 use crate::agent::AgentContext;
 use crate::api::agent::context_json;
@@ -53,6 +60,8 @@ pub struct Parts<'a> {
     pub history: &'a [Message],
     pub contact: Option<&'a Contact>,
     pub context: Option<&'a AgentContext>,
+    /// Why `contact` and `context` are restricted (already redacted), if they are.
+    pub restricted: Option<&'a str>,
 }
 
 /// A conversation as the JSON API shows it (its subject is its `name`).
@@ -96,8 +105,17 @@ pub fn build(parts: &Parts<'_>) -> Value {
         "conversation": conversation_json(parts.conversation),
         "message": message_json(parts.message),
         "history": parts.history.iter().map(message_json).collect::<Vec<_>>(),
-        "contact": parts.contact.map(contact_json),
-        "context": parts.context.map(context_json),
+        "contact": parts.contact.map(|contact| {
+            let mut json = contact_json(contact);
+            json["verified"] = json!(parts.restricted.is_none());
+            json
+        }),
+        "context": parts.context.map(|context| {
+            let mut json = context_json(context);
+            json["restricted"] = json!(parts.restricted.is_some());
+            json["restrictedReason"] = json!(parts.restricted);
+            json
+        }),
     })
 }
 
@@ -187,6 +205,7 @@ mod tests {
             history: &history,
             contact: Some(&contact),
             context: Some(&context),
+            restricted: None,
         });
         assert_eq!(body["event"], "message.created");
         assert_eq!(body["delivery"], json!({"id": "17", "attempt": 2}));
@@ -201,8 +220,12 @@ mod tests {
         assert_eq!(body["message"]["createdAt"], at(3).timestamp_millis());
         assert_eq!(body["history"][1]["text"], "Hi Ada!");
         assert_eq!(body["contact"]["name"], "Ada Lovelace");
-        // Exactly what the API's context endpoint answers.
-        assert_eq!(body["context"], context_json(&context));
+        assert_eq!(body["contact"]["verified"], true);
+        // What the API's context endpoint answers, and that nothing was held back.
+        let mut expected = context_json(&context);
+        expected["restricted"] = json!(false);
+        expected["restrictedReason"] = Value::Null;
+        assert_eq!(body["context"], expected);
         assert!(
             body["context"]["text"]
                 .as_str()
@@ -228,6 +251,7 @@ mod tests {
             history: &[],
             contact: None,
             context: None,
+            restricted: None,
         });
         assert_eq!(body["conversation"]["contactId"], Value::Null);
         assert_eq!(body["contact"], Value::Null);

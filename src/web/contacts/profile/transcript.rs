@@ -17,6 +17,7 @@ use super::agent_notice::{self, AgentNoticeView};
 use super::conversations::{channel_label, messages_text, parse_conversation_id};
 use super::{ProfileView, tab_counts};
 use crate::db;
+use crate::domain::contact_match::Restriction;
 use crate::domain::conversation::{self as rules, MessageRole};
 use crate::domain::rating::RatingKind;
 use crate::domain::{ContactId, ConversationId, MessageId};
@@ -24,7 +25,7 @@ use crate::error::AppError;
 use crate::models::conversation::{self, Conversation};
 use crate::models::message::{self, Message, MessageWindow, Window};
 use crate::models::webhook_delivery::{self, WebhookDelivery};
-use crate::models::{Contact, contact, rating};
+use crate::models::{Contact, contact, contact_match, rating};
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -194,6 +195,9 @@ pub struct ConversationView {
     pub at_latest: bool,
     /// Agent webhook deliveries that got no answer.
     pub agent_notices: Vec<AgentNoticeView>,
+    /// "Visitor claimed this contact's email; not verified": the agent got a restricted
+    /// context for this conversation.
+    pub identity_note: Option<String>,
 }
 
 /// Everything the conversation page needs, loaded in one trip.
@@ -205,6 +209,7 @@ pub struct Loaded {
     pub ratings: Vec<(i64, i32)>,
     pub first_message: Option<String>,
     pub agent_problems: Vec<WebhookDelivery>,
+    pub restriction: Option<Restriction>,
 }
 
 /// Loads a conversation of this contact with one window of its transcript.
@@ -230,6 +235,7 @@ pub async fn load(
             conversation_id.0,
             agent_notice::MAX_NOTICES,
         )?;
+        let restriction = contact_match::restriction(conn, conversation_id.0, contact_id.0)?;
         Ok(Loaded {
             contact,
             counts,
@@ -238,6 +244,7 @@ pub async fn load(
             ratings,
             first_message,
             agent_problems,
+            restriction,
         })
     })
     .await
@@ -275,6 +282,7 @@ impl ConversationView {
             composer: composer.filter(|_| can_edit),
             at_latest: !loaded.window.has_later,
             agent_notices: AgentNoticeView::list(contact_id, &loaded.agent_problems),
+            identity_note: loaded.restriction.as_ref().map(Restriction::staff_note),
         }
     }
 }

@@ -1,0 +1,225 @@
+//! How intake matched a conversation's contact, and what an agent may therefore be told.
+//!
+//! A widget visitor who types an email address (or phone number) that a contact already has
+//! is attached to that contact — the issue asks for no duplicates — but typing an address
+//! proves nothing, and a From header is as easy to forge. Such a conversation is a *claim*:
+//! the agent webhook gets only what the person wrote themselves, plus a flag and a reason, so
+//! the agent can ask them to verify before it discusses the contact's memories, tasks or
+//! preferences. A signed identity (the widget's `userHash`) and a contact the conversation
+//! itself created get the full context; so does mail to an email integration whose
+//! allowed-senders list is set (the admin named the senders to trust).
+
+use super::integration::IntegrationKind;
+
+/// What a claim matched on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimedBy {
+    Email,
+    Phone,
+}
+
+impl ClaimedBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimedBy::Email => "email",
+            ClaimedBy::Phone => "phone",
+        }
+    }
+
+    fn words(self) -> &'static str {
+        match self {
+            ClaimedBy::Email => "email address",
+            ClaimedBy::Phone => "phone number",
+        }
+    }
+}
+
+/// How a conversation got its contact through intake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactMatch {
+    /// By the site's signed user id (a valid `userHash`).
+    Verified,
+    /// The conversation's visitor or sender created the contact: it holds nothing they did
+    /// not give.
+    Created,
+    /// An existing contact, by an email address or phone number nobody proved to own.
+    Claimed(ClaimedBy),
+}
+
+impl ContactMatch {
+    /// The stored `how`.
+    pub fn how(self) -> &'static str {
+        match self {
+            ContactMatch::Verified => "verified",
+            ContactMatch::Created => "created",
+            ContactMatch::Claimed(_) => "claimed",
+        }
+    }
+
+    /// The stored `claimed_by`.
+    pub fn claimed_by(self) -> Option<&'static str> {
+        match self {
+            ContactMatch::Claimed(by) => Some(by.as_str()),
+            _ => None,
+        }
+    }
+
+    /// Reads the stored pair back; `None` for values the table's check does not allow.
+    pub fn from_stored(how: &str, claimed_by: Option<&str>) -> Option<ContactMatch> {
+        match (how, claimed_by) {
+            ("verified", None) => Some(ContactMatch::Verified),
+            ("created", None) => Some(ContactMatch::Created),
+            ("claimed", Some("email")) => Some(ContactMatch::Claimed(ClaimedBy::Email)),
+            ("claimed", Some("phone")) => Some(ContactMatch::Claimed(ClaimedBy::Phone)),
+            _ => None,
+        }
+    }
+}
+
+/// Why an agent gets a restricted context for a conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restriction {
+    pub kind: IntegrationKind,
+    pub claimed_by: ClaimedBy,
+}
+
+impl Restriction {
+    /// The reason given to the agent (and, shorter, to staff).
+    pub fn reason(&self) -> String {
+        match self.kind {
+            IntegrationKind::Widget => format!(
+                "The visitor typed the {} of a known contact but did not prove they own it. \
+                 Do not share anything about the contact beyond what the visitor wrote; ask them \
+                 to verify (for example by signing in on the site) first.",
+                self.claimed_by.words()
+            ),
+            IntegrationKind::Email => "The sender's address matched a known contact, but a From \
+                 address can be forged and this email integration accepts mail from anyone. Do \
+                 not share anything about the contact beyond what the sender wrote; ask them to \
+                 verify first."
+                .to_string(),
+        }
+    }
+
+    /// The transcript's note for staff.
+    pub fn staff_note(&self) -> String {
+        match self.kind {
+            IntegrationKind::Widget => format!(
+                "Visitor claimed this contact's {}; not verified. The agent webhook got only what \
+                 the visitor typed.",
+                self.claimed_by.as_str()
+            ),
+            IntegrationKind::Email => "Sender claimed this contact's email; not verified (the \
+                 integration accepts mail from anyone). The agent webhook got only what the \
+                 sender wrote."
+                .to_string(),
+        }
+    }
+}
+
+/// A stored match: which contact it was about, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    pub contact_id: i64,
+    pub how: ContactMatch,
+}
+
+/// Whether the agent context of a conversation is restricted.
+///
+/// - `recorded`: how intake matched the conversation's contact (`None`: not by intake — staff
+///   or an API caller linked it, and they vouch for it).
+/// - `contact_id`: the conversation's contact now. A record about another contact no longer
+///   applies (staff moved the conversation).
+/// - `trusted_senders`: an email integration with an allowed-senders list.
+pub fn restriction(
+    kind: IntegrationKind,
+    recorded: Option<Recorded>,
+    contact_id: i64,
+    trusted_senders: bool,
+) -> Option<Restriction> {
+    let recorded = recorded.filter(|r| r.contact_id == contact_id)?;
+    match recorded.how {
+        ContactMatch::Claimed(_) if kind == IntegrationKind::Email && trusted_senders => None,
+        ContactMatch::Claimed(claimed_by) => Some(Restriction { kind, claimed_by }),
+        ContactMatch::Verified | ContactMatch::Created => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WIDGET: IntegrationKind = IntegrationKind::Widget;
+    const EMAIL: IntegrationKind = IntegrationKind::Email;
+
+    fn recorded(how: ContactMatch) -> Option<Recorded> {
+        Some(Recorded { contact_id: 7, how })
+    }
+
+    #[test]
+    fn only_a_claim_of_the_current_contact_restricts() {
+        let claim = ContactMatch::Claimed(ClaimedBy::Email);
+        assert_eq!(
+            restriction(WIDGET, recorded(claim), 7, false),
+            Some(Restriction {
+                kind: WIDGET,
+                claimed_by: ClaimedBy::Email
+            })
+        );
+        assert_eq!(restriction(WIDGET, recorded(claim), 8, false), None);
+        assert_eq!(restriction(WIDGET, None, 7, false), None);
+        assert_eq!(
+            restriction(WIDGET, recorded(ContactMatch::Verified), 7, false),
+            None
+        );
+        assert_eq!(
+            restriction(WIDGET, recorded(ContactMatch::Created), 7, false),
+            None
+        );
+    }
+
+    #[test]
+    fn email_claims_are_trusted_only_with_an_allowed_senders_list() {
+        let claim = ContactMatch::Claimed(ClaimedBy::Email);
+        assert!(restriction(EMAIL, recorded(claim), 7, false).is_some());
+        assert_eq!(restriction(EMAIL, recorded(claim), 7, true), None);
+        // The widget has no senders list to trust.
+        assert!(restriction(WIDGET, recorded(claim), 7, true).is_some());
+    }
+
+    #[test]
+    fn stored_values_round_trip() {
+        for how in [
+            ContactMatch::Verified,
+            ContactMatch::Created,
+            ContactMatch::Claimed(ClaimedBy::Email),
+            ContactMatch::Claimed(ClaimedBy::Phone),
+        ] {
+            assert_eq!(
+                ContactMatch::from_stored(how.how(), how.claimed_by()),
+                Some(how)
+            );
+        }
+        assert_eq!(ContactMatch::from_stored("claimed", None), None);
+        assert_eq!(ContactMatch::from_stored("guessed", None), None);
+    }
+
+    #[test]
+    fn reasons_name_what_was_claimed() {
+        let phone = Restriction {
+            kind: WIDGET,
+            claimed_by: ClaimedBy::Phone,
+        };
+        assert!(phone.reason().contains("phone number"));
+        assert!(
+            phone
+                .staff_note()
+                .starts_with("Visitor claimed this contact's phone")
+        );
+        let email = Restriction {
+            kind: EMAIL,
+            claimed_by: ClaimedBy::Email,
+        };
+        assert!(email.reason().contains("From address can be forged"));
+    }
+}
