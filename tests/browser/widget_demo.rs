@@ -1,10 +1,13 @@
 //! A visitor chats through the website widget on the demo shop page in a real browser: the
 //! launcher opens the panel (a dialog in a Shadow DOM), the pre-chat form checks the details,
-//! a message is sent, the agent's reply appears by polling, Escape closes the panel back to
-//! the launcher, a reload continues the chat, and staff then find the contact and the
-//! conversation in the dashboard.
+//! a message is sent, a local test agent webhook (tests/common/agent.rs, reached through the
+//! delivery worker and checking the signature) answers, its reply appears by polling, Escape
+//! closes the panel back to the launcher, a reload continues the chat, and staff then find the
+//! contact by searching, the conversation with both messages on its Conversations tab and the
+//! agent's memory on its Memories tab.
 
 use crate::chrome::{Browser, Page};
+use crate::common::agent::TestAgent;
 use crate::common::{PASSWORD, TestApp};
 use diesel::prelude::*;
 use fantoccini::Locator;
@@ -14,7 +17,6 @@ use rapport::domain::Role;
 use rapport::domain::integration::{FieldRequirement, IntegrationDraft, IntegrationKind};
 use rapport::models::Actor;
 use rapport::models::integration;
-use rapport::models::message::{self, NewMessage};
 use rapport::models::schema::{contacts, conversations};
 use serde_json::json;
 use std::rc::Rc;
@@ -22,6 +24,7 @@ use std::rc::Rc;
 const ADMIN: &str = "widget-admin@staff.example.com";
 const QUESTION: &str = "Do you ship to Norway?";
 const REPLY: &str = "Yes, we ship to Norway within five days.";
+const MEMORY: &str = "Asked about shipping to Norway";
 
 #[actix_web::test]
 async fn a_visitor_chats_and_staff_find_the_contact() {
@@ -30,12 +33,16 @@ async fn a_visitor_chats_and_staff_find_the_contact() {
     };
     let app = Rc::new(TestApp::spawn().await);
     app.create_user(ADMIN, Role::Admin);
+    let agent = Rc::new(TestAgent::replying(
+        json!({"reply": REPLY, "memories": [MEMORY]}),
+    ));
     let keyring = app.settings.secrets_keyring().unwrap();
     let mut draft = IntegrationDraft::named("Tea & Co. support");
     draft.ask_name = FieldRequirement::Optional;
     draft.ask_email = FieldRequirement::Required;
+    draft.agent_webhook_url = Some(agent.url.clone());
     // No allowed origins: the demo page is Rapport's own, which is always allowed.
-    let (widget, _) = integration::create(
+    let (widget, credentials) = integration::create(
         &mut app.conn(),
         &keyring,
         IntegrationKind::Widget,
@@ -43,30 +50,23 @@ async fn a_visitor_chats_and_staff_find_the_contact() {
         &Actor::System("test".into()),
     )
     .unwrap();
+    agent.set_secret(
+        &credentials
+            .webhook_secret
+            .expect("issued with the webhook URL"),
+    );
+    let worker = app.start_webhook_worker();
     browser
         .run(
             &app.address,
-            |page| scenario(page, Rc::clone(&app), widget.id),
+            |page| scenario(page, Rc::clone(&app), Rc::clone(&agent), widget.id),
             |_| false,
         )
         .await;
-}
-
-/// The agent's answer to the conversation. Stored directly for now; once the local test agent
-/// webhook exists this becomes: point the widget's webhook URL at it before the chat starts,
-/// and let it answer `REPLY`.
-fn agent_replies(app: &TestApp, conversation_id: i64, text: &str) {
-    message::insert_all(
-        &mut app.conn(),
-        &[NewMessage {
-            conversation_id,
-            role: "bot".into(),
-            text: text.into(),
-            meta: json!({}),
-            created_at: None,
-        }],
-    )
-    .unwrap();
+    drop(worker);
+    if let Ok(agent) = Rc::try_unwrap(agent) {
+        agent.stop().await;
+    }
 }
 
 async fn shadow(page: &Page) -> ShadowRoot {
@@ -119,7 +119,7 @@ async fn focused_class(page: &Page) -> String {
         .to_string()
 }
 
-async fn scenario(page: Page, app: Rc<TestApp>, widget: i64) {
+async fn scenario(page: Page, app: Rc<TestApp>, agent: Rc<TestAgent>, widget: i64) {
     page.goto(&format!("/static/widget-demo.html?widget={widget}"))
         .await;
     let launcher = inside(&page, ".launcher").await;
@@ -204,14 +204,9 @@ async fn scenario(page: Page, app: Rc<TestApp>, widget: i64) {
     })
     .await;
 
-    let (conversation_id, contact_id): (i64, Option<i64>) = conversations::table
-        .filter(conversations::channel.eq("widget"))
-        .select((conversations::id, conversations::contact_id))
-        .first(&mut app.conn())
-        .unwrap();
-    let contact_id = contact_id.expect("the visitor became a contact");
-    agent_replies(&app, conversation_id, REPLY);
-    page.until("the reply polled in", async || {
+    // Nobody stores the answer by hand: the worker posts the message to the agent, whose
+    // reply the widget polls in.
+    page.until("the agent's reply polled in", async || {
         let replies = messages(&page, "bot").await;
         if replies.iter().any(|t| t.contains(REPLY)) {
             Ok(())
@@ -220,6 +215,18 @@ async fn scenario(page: Page, app: Rc<TestApp>, widget: i64) {
         }
     })
     .await;
+    let received = agent.received();
+    assert_eq!(received.len(), 1, "one delivery for one message");
+    assert!(received[0].signature_ok, "{}", received[0].signature);
+    assert_eq!(received[0].body["message"]["text"], QUESTION);
+    assert_eq!(received[0].body["contact"]["email"], "ada@example.com");
+    assert_eq!(received[0].body["conversation"]["channel"], "widget");
+    let (conversation_id, contact_id): (i64, Option<i64>) = conversations::table
+        .filter(conversations::channel.eq("widget"))
+        .select((conversations::id, conversations::contact_id))
+        .first(&mut app.conn())
+        .unwrap();
+    let contact_id = contact_id.expect("the visitor became a contact");
 
     // Escape closes the panel and gives focus back to the launcher.
     text.send_keys(&Key::Escape.to_string()).await.unwrap();
@@ -261,9 +268,8 @@ async fn scenario(page: Page, app: Rc<TestApp>, widget: i64) {
         (Some("Ada Lovelace"), "widget")
     );
 
-    // Staff find the contact and the conversation in the dashboard.
-    page.goto(&format!("/login?next=/contacts/{contact_id}/conversations"))
-        .await;
+    // Staff find the contact by searching, then the conversation and the agent's memory.
+    page.goto("/login?next=/contacts").await;
     page.labelled("Email").await.send_keys(ADMIN).await.unwrap();
     page.labelled("Password")
         .await
@@ -275,22 +281,73 @@ async fn scenario(page: Page, app: Rc<TestApp>, widget: i64) {
         .click()
         .await
         .unwrap();
-    page.until("the conversation listed", async || {
-        let body = page.text("main").await.unwrap_or_default();
-        if body.contains(QUESTION) {
+    page.element("#q").await.send_keys("Ada").await.unwrap();
+    let profile = format!("/contacts/{contact_id}");
+    page.until("the search finding Ada", async || {
+        let at = page.location().await;
+        let results = page.text("#results").await.unwrap_or_default();
+        if at.param("q") == Some("Ada") && results.contains("Ada Lovelace") {
             Ok(())
         } else {
-            Err(body)
+            Err(format!("{at:?}: {results}"))
         }
     })
     .await;
-    page.goto("/contacts?q=Ada").await;
-    page.until("the contact listed", async || {
-        let body = page.text("main").await.unwrap_or_default();
-        if body.contains("Ada Lovelace") {
+    // Leaving the search box may fire one more search (its `change`), which replaces the
+    // results under the pointer: a stale link is looked up again.
+    let result = format!("#results a.contact-link[href='{profile}']");
+    page.until("Ada's profile opened from the results", async || {
+        if page.location().await.path == profile {
+            return Ok(());
+        }
+        let link = page
+            .client
+            .find(Locator::Css(&result))
+            .await
+            .map_err(|e| e.to_string())?;
+        link.click().await.map_err(|e| e.to_string())?;
+        Err("clicked".into())
+    })
+    .await;
+    page.element(&format!("nav.tabs a[href='{profile}/conversations']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let link = format!("{profile}/conversations/{conversation_id}");
+    page.element(&format!("#conversation-list a[href='{link}']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    page.until("the transcript with both messages", async || {
+        let user = page
+            .text("#transcript [data-role='user'] .message-text")
+            .await
+            .unwrap_or_default();
+        let bot = page
+            .text("#transcript [data-role='bot'] .message-text")
+            .await
+            .unwrap_or_default();
+        if user == QUESTION && bot == REPLY {
             Ok(())
         } else {
-            Err(body)
+            Err(format!("user {user:?}, bot {bot:?}"))
+        }
+    })
+    .await;
+    assert_eq!(page.location().await.path, link);
+    page.element(&format!("nav.tabs a[href='{profile}/memories']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    page.until("the agent's memory listed", async || {
+        let panel = page.text(".tab-panel").await.unwrap_or_default();
+        if panel.contains(MEMORY) {
+            Ok(())
+        } else {
+            Err(panel)
         }
     })
     .await;

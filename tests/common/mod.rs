@@ -11,6 +11,7 @@
     reason = "each test binary uses a different part of the harness"
 )]
 
+pub mod agent;
 pub mod builders;
 pub mod client;
 
@@ -282,6 +283,13 @@ impl TestApp {
             data_dir,
             db,
         }
+    }
+
+    /// Starts the agent webhook's delivery worker on this app's database and settings, as
+    /// `rapport serve` does (the test server alone does not run it). Deliveries are made for
+    /// as long as the handle is kept.
+    pub fn start_webhook_worker(&self) -> rapport::intake::webhook::worker::WorkerHandle {
+        rapport::intake::webhook::worker::spawn(self.pool.clone(), &self.settings).unwrap()
     }
 
     /// A new browser-like client with an empty cookie jar.

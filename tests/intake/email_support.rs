@@ -48,6 +48,8 @@ pub struct Options {
     pub allowed_senders: Vec<&'static str>,
     pub use_reply_to: bool,
     pub collect_contacts: bool,
+    /// The agent webhook the integration calls (its secret comes back in [`Inbox`]).
+    pub agent_webhook_url: Option<String>,
 }
 
 impl Default for Options {
@@ -57,14 +59,17 @@ impl Default for Options {
             allowed_senders: Vec::new(),
             use_reply_to: false,
             collect_contacts: true,
+            agent_webhook_url: None,
         }
     }
 }
 
-/// A created email integration: its id and inbound token.
+/// A created email integration: its id, inbound token, and webhook secret when it has a
+/// webhook.
 pub struct Inbox {
     pub id: i64,
     pub token: String,
+    pub webhook_secret: Option<String>,
 }
 
 pub fn create_inbox(app: &TestApp, options: Options) -> Inbox {
@@ -77,6 +82,7 @@ pub fn create_inbox(app: &TestApp, options: Options) -> Inbox {
         .collect();
     draft.use_reply_to = options.use_reply_to;
     draft.collect_contacts = options.collect_contacts;
+    draft.agent_webhook_url = options.agent_webhook_url;
     let (row, credentials) = integration::create(
         &mut app.conn(),
         &keyring,
@@ -88,6 +94,7 @@ pub fn create_inbox(app: &TestApp, options: Options) -> Inbox {
     Inbox {
         id: row.id,
         token: credentials.inbound_token.unwrap().to_string(),
+        webhook_secret: credentials.webhook_secret.map(|s| s.to_string()),
     }
 }
 
