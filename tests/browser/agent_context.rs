@@ -29,22 +29,8 @@ async fn read_and_copy_the_agent_context() {
 }
 
 async fn scenario(page: Page, id: i64) {
-    page.goto(&format!("/contacts/{id}")).await;
-    page.labelled("Email")
-        .await
-        .send_keys(VIEWER)
-        .await
-        .unwrap();
-    page.labelled("Password")
-        .await
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    page.control("button", "Sign in")
-        .await
-        .click()
-        .await
-        .unwrap();
+    page.sign_in(VIEWER, PASSWORD, &format!("/contacts/{id}"))
+        .await;
     page.control("a", "Agent context")
         .await
         .click()

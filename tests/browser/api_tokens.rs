@@ -26,18 +26,7 @@ async fn an_admin_creates_copies_and_revokes_a_token() {
 }
 
 async fn scenario(page: Page, app: Rc<TestApp>) {
-    page.goto("/login?next=/settings/api-tokens").await;
-    page.labelled("Email").await.send_keys(ADMIN).await.unwrap();
-    page.labelled("Password")
-        .await
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    page.control("button", "Sign in")
-        .await
-        .click()
-        .await
-        .unwrap();
+    page.sign_in(ADMIN, PASSWORD, "/settings/api-tokens").await;
     page.element(".empty-state").await;
     assert_eq!(page.location().await.path, "/settings/api-tokens");
 

@@ -373,6 +373,32 @@ impl Page {
             .unwrap_or_else(|e| panic!("cannot open {path}: {e}"));
     }
 
+    /// Signs in as `email` through the sign-in form, asking to come back to `next` (a path),
+    /// and waits until the browser is there.
+    pub async fn sign_in(&self, email: &str, password: &str, next: &str) {
+        self.goto(&format!("/login?next={next}")).await;
+        self.labelled("Email").await.send_keys(email).await.unwrap();
+        self.labelled("Password")
+            .await
+            .send_keys(password)
+            .await
+            .unwrap();
+        self.control("button", "Sign in")
+            .await
+            .click()
+            .await
+            .unwrap();
+        self.until(&format!("signed in and back on {next}"), async || {
+            let at = self.location().await;
+            if at.path == next {
+                Ok(())
+            } else {
+                Err(at.path)
+            }
+        })
+        .await;
+    }
+
     /// The element matching `css`, once it exists.
     pub async fn element(&self, css: &str) -> Element {
         self.client

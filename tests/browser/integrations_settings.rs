@@ -54,18 +54,7 @@ fn find(app: &TestApp, id: i64) -> Integration {
 }
 
 async fn sign_in(page: &Page) {
-    page.goto(&format!("/login?next={PAGE}")).await;
-    page.labelled("Email").await.send_keys(ADMIN).await.unwrap();
-    page.labelled("Password")
-        .await
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    page.control("button", "Sign in")
-        .await
-        .click()
-        .await
-        .unwrap();
+    page.sign_in(ADMIN, PASSWORD, PAGE).await;
     page.element(".empty-state").await;
     assert_eq!(page.location().await.path, PAGE);
 }

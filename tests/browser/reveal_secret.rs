@@ -31,19 +31,8 @@ async fn an_admin_adds_and_reveals_a_secret() {
 }
 
 async fn scenario(page: Page, app: Rc<TestApp>, id: i64) {
-    page.goto(&format!("/login?next=/contacts/{id}/secrets"))
+    page.sign_in(ADMIN, PASSWORD, &format!("/contacts/{id}/secrets"))
         .await;
-    page.labelled("Email").await.send_keys(ADMIN).await.unwrap();
-    page.labelled("Password")
-        .await
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    page.control("button", "Sign in")
-        .await
-        .click()
-        .await
-        .unwrap();
     page.until("on the Secrets tab", async || {
         let at = page.location().await;
         if at.path.ends_with("/secrets") {

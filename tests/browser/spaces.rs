@@ -90,31 +90,7 @@ async fn notice(page: &Page, text: &str) {
 }
 
 async fn scenario(page: Page, app: Rc<TestApp>, contact: i64) {
-    page.goto("/login").await;
-    page.labelled("Email")
-        .await
-        .send_keys(EDITOR)
-        .await
-        .unwrap();
-    page.labelled("Password")
-        .await
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    page.control("button", "Sign in")
-        .await
-        .click()
-        .await
-        .unwrap();
-    page.until("signed in", async || {
-        let at = page.location().await;
-        if at.path == "/contacts" {
-            Ok(())
-        } else {
-            Err(at.path)
-        }
-    })
-    .await;
+    page.sign_in(EDITOR, PASSWORD, "/contacts").await;
 
     // The tab is swapped in by htmx, its URL pushed.
     page.goto(&format!("/contacts/{contact}")).await;

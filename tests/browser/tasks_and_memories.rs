@@ -52,31 +52,7 @@ async fn scenario(page: Page, app: Rc<TestApp>, id: i64) {
 }
 
 async fn sign_in(page: &Page, next: &str) {
-    page.goto(next).await;
-    page.labelled("Email")
-        .await
-        .send_keys(EDITOR)
-        .await
-        .unwrap();
-    page.labelled("Password")
-        .await
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    page.control("button", "Sign in")
-        .await
-        .click()
-        .await
-        .unwrap();
-    page.until("back on the page asked for", async || {
-        let at = page.location().await;
-        if at.path == next {
-            Ok(())
-        } else {
-            Err(at.path)
-        }
-    })
-    .await;
+    page.sign_in(EDITOR, PASSWORD, next).await;
 }
 
 /// New task: the preview follows the schedule and zone as they are typed, before saving.

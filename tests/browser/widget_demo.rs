@@ -269,18 +269,7 @@ async fn scenario(page: Page, app: Rc<TestApp>, agent: Rc<TestAgent>, widget: i6
     );
 
     // Staff find the contact by searching, then the conversation and the agent's memory.
-    page.goto("/login?next=/contacts").await;
-    page.labelled("Email").await.send_keys(ADMIN).await.unwrap();
-    page.labelled("Password")
-        .await
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    page.control("button", "Sign in")
-        .await
-        .click()
-        .await
-        .unwrap();
+    page.sign_in(ADMIN, PASSWORD, "/contacts").await;
     page.element("#q").await.send_keys("Ada").await.unwrap();
     let profile = format!("/contacts/{contact_id}");
     page.until("the search finding Ada", async || {
