@@ -29,6 +29,7 @@ use crate::agent::AgentContext;
 use crate::api::agent::context_json;
 use crate::api::contacts::contact_json;
 use crate::api::json::ms;
+use crate::api::related::conversations::conversation_json;
 use crate::models::Contact;
 use crate::models::conversation::Conversation;
 use crate::models::message::Message;
@@ -62,19 +63,6 @@ pub struct Parts<'a> {
     pub context: Option<&'a AgentContext>,
     /// Why `contact` and `context` are restricted (already redacted), if they are.
     pub restricted: Option<&'a str>,
-}
-
-/// A conversation as the JSON API shows it (its subject is its `name`).
-pub fn conversation_json(conversation: &Conversation) -> Value {
-    json!({
-        "id": conversation.id.to_string(),
-        "name": conversation.subject,
-        "contactId": conversation.contact_id.map(|id| id.to_string()),
-        "channel": conversation.channel,
-        "meta": conversation.meta,
-        "createdAt": ms(conversation.created_at),
-        "updatedAt": ms(conversation.updated_at),
-    })
 }
 
 /// A message as the JSON API shows it (its role is its `type`).
