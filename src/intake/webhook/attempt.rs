@@ -331,6 +331,15 @@ async fn store_answer(
         let contact_id = job.contact.as_ref().map(Contact::contact_id);
         let actor = actor(&job.integration);
         let memories = reply.memories.clone();
+        if contact_id.is_none() && !memories.is_empty() {
+            // Memories belong to a contact; a conversation without one (collect contacts off,
+            // or a visitor who gave no details) has nowhere to keep them.
+            tracing::warn!(
+                delivery = claimed.id,
+                dropped = memories.len(),
+                "agent memories dropped: the conversation has no contact"
+            );
+        }
         // Memories from a conversation whose writer only claimed the contact are still about
         // that contact (the agent decided they matter), so they are kept — marked, with the
         // conversation, so staff and API callers (`meta.unverified=true`) can tell and check.
