@@ -1,23 +1,43 @@
-//! The PostgreSQL pool and the one way handlers reach it.
+//! The PostgreSQL pool and the ways handlers reach it.
 //!
-//! Diesel is synchronous, so every database call runs through [`run`] on actix's blocking
-//! thread pool, with the connection checkout inside the closure. The pool's short checkout
-//! timeout turns a stopped database into a 503 within seconds instead of a hung request.
+//! Diesel is synchronous, so every database call runs on actix's blocking thread pool, with the
+//! connection checkout inside the closure. The pool's short checkout timeout turns a stopped
+//! database into a 503 within seconds instead of a hung request.
+//!
+//! A request checks a connection out once: [`RequestDb`] holds it from the first query (the
+//! extractor that loads the signed-in user or the API token) to the end of the request, and
+//! every later query of the handler reuses it. Connections are not pinged on checkout (that
+//! was one `SELECT 1` per checkout); instead a query that fails because the connection broke
+//! marks that connection for discarding, and [`RequestDb::read`] retries a read once on a
+//! connection that is checked before use. Writes are never retried: their outcome is unknown to
+//! us, so they answer 503 and the client decides.
 
 use crate::error::AppError;
 use actix_web::web;
 use diesel::PgConnection;
-use diesel::r2d2::{ConnectionManager, Pool};
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, ManageConnection, Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-use std::time::Duration;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub type PgPool = Pool<ConnectionManager<PgConnection>>;
+pub type PgPool = Pool<PgManager>;
+
+/// A connection checked out of [`PgPool`].
+pub type PooledPg = PooledConnection<PgManager>;
 
 /// The migrations, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 /// How long a request waits for a connection before answering 503.
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// For this long after a broken connection was seen, checkouts are pinged first: a database
+/// restart breaks every idle connection at once, and this clears them out without costing a
+/// statement per checkout the rest of the time.
+const SUSPECT_WINDOW_SECS: u64 = 30;
 
 /// Builds a pool without connecting: the server starts even while the database is down, and
 /// recovers on its own when it comes back.
@@ -26,11 +46,85 @@ pub fn pool(database_url: &str, max_size: u32) -> PgPool {
         .max_size(max_size)
         .min_idle(Some(1))
         .connection_timeout(CHECKOUT_TIMEOUT)
-        .test_on_check_out(true)
-        .build_unchecked(ConnectionManager::new(database_url))
+        .test_on_check_out(false)
+        .build_unchecked(PgManager::new(database_url))
 }
 
-/// Runs `work` with a pooled connection on a blocking thread.
+thread_local! {
+    /// Set right before a broken connection is dropped, read by [`PgManager::has_broken`]
+    /// when r2d2 takes the connection back on the same thread: r2d2 has no other way to be
+    /// told that a connection must not be reused.
+    static DISCARD_ON_CHECKIN: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Seconds since the epoch when a broken connection was last seen (0: never).
+static LAST_BROKEN_AT: AtomicU64 = AtomicU64::new(0);
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// diesel's r2d2 manager, plus a way to throw away a connection that we know is broken
+/// (diesel only notices broken transactions, not a dead socket).
+#[derive(Debug)]
+pub struct PgManager(ConnectionManager<PgConnection>);
+
+impl PgManager {
+    pub fn new(database_url: &str) -> Self {
+        PgManager(ConnectionManager::new(database_url))
+    }
+}
+
+impl ManageConnection for PgManager {
+    type Connection = PgConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<PgConnection, Self::Error> {
+        self.0.connect()
+    }
+
+    fn is_valid(&self, connection: &mut PgConnection) -> Result<(), Self::Error> {
+        self.0.is_valid(connection)
+    }
+
+    fn has_broken(&self, connection: &mut PgConnection) -> bool {
+        DISCARD_ON_CHECKIN.with(|flag| flag.replace(false)) || self.0.has_broken(connection)
+    }
+}
+
+/// Gives a connection back to the pool, or closes it when `broken`.
+fn check_in(connection: PooledPg, broken: bool) {
+    if broken {
+        LAST_BROKEN_AT.store(now_secs(), Ordering::Relaxed);
+        DISCARD_ON_CHECKIN.with(|flag| flag.set(true));
+    }
+    drop(connection);
+    DISCARD_ON_CHECKIN.with(|flag| flag.set(false));
+}
+
+/// Checks a connection out. Shortly after a broken connection was seen, each checkout is
+/// pinged and dead ones are closed until a live one (or a new one) is found.
+fn check_out(pool: &PgPool) -> Result<PooledPg, AppError> {
+    let suspect =
+        now_secs().saturating_sub(LAST_BROKEN_AT.load(Ordering::Relaxed)) < SUSPECT_WINDOW_SECS;
+    if !suspect {
+        return Ok(pool.get()?);
+    }
+    // Every idle connection may be dead; after that many tries r2d2 has made a new one.
+    for _ in 0..=pool.max_size() {
+        let mut connection = pool.get()?;
+        if connection.batch_execute("SELECT 1").is_ok() {
+            return Ok(connection);
+        }
+        check_in(connection, true);
+    }
+    Ok(pool.get()?)
+}
+
+/// Runs `work` with a pooled connection on a blocking thread, for work outside a request
+/// (workers, intake, the CLI). A broken connection is closed, not reused.
 pub async fn run<T, F>(pool: &PgPool, work: F) -> Result<T, AppError>
 where
     T: Send + 'static,
@@ -38,10 +132,112 @@ where
 {
     let pool = pool.clone();
     web::block(move || {
-        let mut connection = pool.get()?;
-        work(&mut connection)
+        let mut connection = check_out(&pool)?;
+        let result = work(&mut connection);
+        let broken = matches!(&result, Err(error) if error.is_connection_failure());
+        check_in(connection, broken);
+        result
     })
     .await?
+}
+
+/// The request's database connection: checked out by the first query, held until the request
+/// ends (or [`RequestDb::release`]), so a request costs one checkout however many blocking
+/// calls it makes. Cloning shares the same connection.
+///
+/// Give the connection back with [`RequestDb::release`] before slow work that needs no
+/// database (hashing a password, streaming an upload), so it does not sit idle in a request.
+#[derive(Clone)]
+pub struct RequestDb {
+    pool: PgPool,
+    held: Rc<RefCell<Option<PooledPg>>>,
+}
+
+impl RequestDb {
+    pub fn new(pool: PgPool) -> Self {
+        RequestDb {
+            pool,
+            held: Rc::new(RefCell::new(None)),
+        }
+    }
+
+    /// Runs `work`, which may write, on the request's connection. A broken connection answers
+    /// 503 and is closed.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        let held = self.held.borrow_mut().take();
+        let pool = self.pool.clone();
+        let (connection, result) = web::block(move || {
+            let mut connection = match held.map_or_else(|| check_out(&pool), Ok) {
+                Ok(connection) => connection,
+                Err(error) => return (None, Err(error)),
+            };
+            let result = work(&mut connection);
+            keep_unless_broken(connection, result)
+        })
+        .await?;
+        *self.held.borrow_mut() = connection;
+        result
+    }
+
+    /// Runs read-only `work` on the request's connection. When the connection turns out to be
+    /// broken, it is closed and `work` runs once more on a checked fresh one: reading twice is
+    /// harmless, and it hides a database restart from the person reading.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: Fn(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        let held = self.held.borrow_mut().take();
+        let pool = self.pool.clone();
+        let (connection, result) = web::block(move || {
+            let mut connection = match held.map_or_else(|| check_out(&pool), Ok) {
+                Ok(connection) => connection,
+                Err(error) => return (None, Err(error)),
+            };
+            match work(&mut connection) {
+                Err(error) if error.is_connection_failure() => {
+                    check_in(connection, true);
+                    let mut fresh = match check_out(&pool) {
+                        Ok(fresh) => fresh,
+                        Err(error) => return (None, Err(error)),
+                    };
+                    let result = work(&mut fresh);
+                    keep_unless_broken(fresh, result)
+                }
+                result => keep_unless_broken(connection, result),
+            }
+        })
+        .await?;
+        *self.held.borrow_mut() = connection;
+        result
+    }
+
+    /// Gives the connection back to the pool now; a later query checks one out again.
+    pub fn release(&self) {
+        self.held.borrow_mut().take();
+    }
+
+    /// The pool, for work that outlives the request.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+/// The connection to keep after `result`: none when the connection broke.
+fn keep_unless_broken<T>(
+    connection: PooledPg,
+    result: Result<T, AppError>,
+) -> (Option<PooledPg>, Result<T, AppError>) {
+    if matches!(&result, Err(error) if error.is_connection_failure()) {
+        check_in(connection, true);
+        (None, result)
+    } else {
+        (Some(connection), result)
+    }
 }
 
 /// Applies pending migrations; returns the versions applied.

@@ -55,6 +55,22 @@ impl AppError {
         AppError::Internal(cause.into())
     }
 
+    /// Whether the connection this error came from is dead (the server went away or closed
+    /// it), so it must not go back to the pool. A pool time-out is not one: no connection
+    /// was handed out.
+    pub fn is_connection_failure(&self) -> bool {
+        let AppError::DatabaseUnavailable(cause) = self else {
+            return false;
+        };
+        matches!(
+            cause.downcast_ref::<DieselError>(),
+            Some(DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _
+            ))
+        )
+    }
+
     /// The API's machine-readable code (ChatBotKit's names).
     pub fn code(&self) -> &'static str {
         match self {

@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod auth;
 pub mod contacts;
+pub mod context;
 pub mod csrf;
 pub mod current_user;
 pub mod error_pages;

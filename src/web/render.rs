@@ -41,3 +41,15 @@ pub fn redirect(htmx: &Htmx, location: &str) -> HttpResponse {
             .finish()
     }
 }
+
+/// Asks htmx to push `url` into the browser's history (`HX-Push-Url`), for a response whose
+/// canonical URL differs from the one requested (a search normalised, a tab's default page).
+/// A URL that cannot be a header value is simply not pushed.
+pub fn push_url(mut response: HttpResponse, url: &str) -> HttpResponse {
+    if let Ok(value) = header::HeaderValue::from_str(url) {
+        response
+            .headers_mut()
+            .insert(header::HeaderName::from_static("hx-push-url"), value);
+    }
+    response
+}

@@ -16,7 +16,6 @@ pub mod builders;
 pub mod client;
 
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, PooledConnection};
 use rapport::config::Settings;
 use rapport::db::{self, PgPool};
 use rapport::domain::{Role, password};
@@ -298,7 +297,7 @@ impl TestApp {
     }
 
     /// A direct connection for arranging and checking database state.
-    pub fn conn(&self) -> PooledConnection<ConnectionManager<PgConnection>> {
+    pub fn conn(&self) -> db::PooledPg {
         self.pool.get().unwrap()
     }
 

@@ -1,0 +1,232 @@
+//! The request context of every dashboard handler: who is signed in, their session, what htmx
+//! asked for, the app state and the request's database connection, extracted once.
+//!
+//! A handler's signature says who may call it:
+//! - [`Dashboard`]: any signed-in staff user (viewers included);
+//! - [`Editor`]: editors and admins; viewers get 403 before the handler runs;
+//! - [`Admin`]: admins only.
+//!
+//! Loading the user is the request's first query, on the connection the handler then reuses
+//! ([`RequestDb`]), so a page costs one pool checkout. The helpers here turn templates into
+//! responses (page, fragment, 422 re-render, redirect with a notice), so handlers do not pass
+//! the request's parts around.
+
+use super::current_user::CurrentUser;
+use super::htmx::Htmx;
+use super::layout::{PageContext, Section};
+use super::render;
+use super::session::{FlashKind, TypedSession};
+use crate::db::RequestDb;
+use crate::error::AppError;
+use crate::models::{Actor, staff_user};
+use crate::startup::AppState;
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
+use askama::Template;
+use std::future::Future;
+use std::ops::Deref;
+use std::pin::Pin;
+
+/// A signed-in staff user's request. See the module docs.
+pub struct Dashboard {
+    pub user: CurrentUser,
+    pub session: TypedSession,
+    pub htmx: Htmx,
+    pub state: web::Data<AppState>,
+    /// The request's connection; the user was loaded on it.
+    pub db: RequestDb,
+}
+
+impl Dashboard {
+    /// The layout's context for a page of `section` (takes the pending notice).
+    pub fn page(&self, section: Section) -> PageContext {
+        PageContext::signed_in(&self.user, &self.session, section)
+    }
+
+    /// Whether the signed-in user may change things.
+    pub fn can_edit(&self) -> bool {
+        self.user.can_edit()
+    }
+
+    /// Whether the signed-in user is an admin.
+    pub fn is_admin(&self) -> bool {
+        self.user.role.is_admin()
+    }
+
+    /// The audit trail's record of the signed-in user.
+    pub fn actor(&self) -> Actor {
+        self.user.actor()
+    }
+
+    /// The session's CSRF token, for forms in fragments.
+    pub fn csrf_token(&self) -> String {
+        self.session.csrf_token()
+    }
+
+    /// Whether htmx asked for only the element with this id.
+    pub fn targets(&self, id: &str) -> bool {
+        self.htmx.targets(id)
+    }
+
+    /// `template` as an HTML response with `status`.
+    pub fn render(
+        &self,
+        status: StatusCode,
+        template: &impl Template,
+    ) -> Result<HttpResponse, AppError> {
+        render::html(status, template)
+    }
+
+    /// `template` with 200.
+    pub fn ok(&self, template: &impl Template) -> Result<HttpResponse, AppError> {
+        render::ok(template)
+    }
+
+    /// A form that failed validation, re-rendered with what was typed (422).
+    pub fn unprocessable(&self, template: &impl Template) -> Result<HttpResponse, AppError> {
+        render::unprocessable(template)
+    }
+
+    /// The fragment htmx targets when it asks for `target`, the whole page otherwise.
+    pub fn fragment_or_page<F: Template, P: Template>(
+        &self,
+        status: StatusCode,
+        target: &str,
+        fragment: impl FnOnce() -> F,
+        page: impl FnOnce() -> P,
+    ) -> Result<HttpResponse, AppError> {
+        if self.htmx.targets(target) {
+            render::html(status, &fragment())
+        } else {
+            render::html(status, &page())
+        }
+    }
+
+    /// Sends the browser to `location` (`HX-Redirect` for htmx, 303 otherwise).
+    pub fn redirect(&self, location: &str) -> HttpResponse {
+        render::redirect(&self.htmx, location)
+    }
+
+    /// Sends the browser to `location` with a notice shown there once.
+    pub fn redirect_with_notice(
+        &self,
+        kind: FlashKind,
+        notice: impl Into<String>,
+        location: &str,
+    ) -> HttpResponse {
+        self.session.set_flash(kind, notice);
+        self.redirect(location)
+    }
+}
+
+impl FromRequest for Dashboard {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let state = request
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| AppError::internal("application state missing"))?
+                .clone();
+            let session = TypedSession::from_request(&request, &mut Payload::None)
+                .await
+                .map_err(|_| AppError::NotAuthenticated)?;
+            let db = request_db(&request, &state);
+            let user = signed_in_user(&request, &session, &db).await?;
+            Ok(Dashboard {
+                user,
+                session,
+                htmx: Htmx::from_http(&request),
+                state,
+                db,
+            })
+        })
+    }
+}
+
+/// The request's [`RequestDb`], shared by every extractor of the request.
+pub fn request_db(request: &HttpRequest, state: &AppState) -> RequestDb {
+    if let Some(db) = request.extensions().get::<RequestDb>() {
+        return db.clone();
+    }
+    let db = RequestDb::new(state.pool.clone());
+    request.extensions_mut().insert(db.clone());
+    db
+}
+
+/// The signed-in user, loaded once per request on the request's connection. Disabling a user
+/// or changing a role takes effect on their next request.
+pub async fn signed_in_user(
+    request: &HttpRequest,
+    session: &TypedSession,
+    db: &RequestDb,
+) -> Result<CurrentUser, AppError> {
+    if let Some(user) = request.extensions().get::<CurrentUser>() {
+        return Ok(user.clone());
+    }
+    let user_id = session.user_id().ok_or(AppError::NotAuthenticated)?;
+    let row = db
+        .read(move |conn| Ok(staff_user::find(conn, user_id)?))
+        .await?;
+    let Some(row) = row.filter(|user| user.is_active()) else {
+        session.sign_out();
+        return Err(AppError::NotAuthenticated);
+    };
+    let user = CurrentUser {
+        id: row.id(),
+        role: row.role(),
+        name: row.name,
+        email: row.email,
+    };
+    request.extensions_mut().insert(user.clone());
+    Ok(user)
+}
+
+/// Declares a role-gated context: a [`Dashboard`] whose user passed `$allowed`, answering 403
+/// otherwise.
+macro_rules! gated {
+    ($(#[$doc:meta])* $name:ident, $allowed:expr) => {
+        $(#[$doc])*
+        pub struct $name(pub Dashboard);
+
+        impl Deref for $name {
+            type Target = Dashboard;
+
+            fn deref(&self) -> &Dashboard {
+                &self.0
+            }
+        }
+
+        impl FromRequest for $name {
+            type Error = AppError;
+            type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+            fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+                let dashboard = Dashboard::from_request(request, payload);
+                Box::pin(async move {
+                    let dashboard = dashboard.await?;
+                    let allowed: fn(&CurrentUser) -> bool = $allowed;
+                    if allowed(&dashboard.user) {
+                        Ok($name(dashboard))
+                    } else {
+                        Err(AppError::Forbidden)
+                    }
+                })
+            }
+        }
+    };
+}
+
+gated!(
+    /// A request of an editor or admin: the handler may write.
+    Editor,
+    |user| user.can_edit()
+);
+gated!(
+    /// A request of an admin: users, integrations, API tokens, secret reveal.
+    Admin,
+    |user| user.role.is_admin()
+);
