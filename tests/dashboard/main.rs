@@ -7,6 +7,7 @@
 mod common;
 
 mod auth;
+mod connections;
 mod contacts_create;
 mod contacts_list;
 mod errors;

@@ -1,0 +1,121 @@
+//! Dead pool connections: not pinged on checkout, but closed when a query finds them broken,
+//! with reads retried once on a fresh connection and writes answered 503.
+
+use crate::common::{PASSWORD, TestApp, TestDb};
+use diesel::prelude::*;
+use diesel::sql_types::Integer;
+use rapport::db::{self, RequestDb};
+use rapport::error::AppError;
+
+#[derive(QueryableByName)]
+struct Pid {
+    #[diesel(sql_type = Integer)]
+    pid: i32,
+}
+
+fn backend_pid(conn: &mut PgConnection) -> Result<i32, AppError> {
+    Ok(diesel::sql_query("SELECT pg_backend_pid() AS pid")
+        .get_result::<Pid>(conn)?
+        .pid)
+}
+
+/// Ends backend `pid` from another connection, as a database restart would.
+fn terminate(db: &TestDb, pid: i32) {
+    let mut admin = PgConnection::establish(&db.url).unwrap();
+    diesel::sql_query(format!("SELECT pg_terminate_backend({pid})"))
+        .execute(&mut admin)
+        .unwrap();
+    // The backend is gone once the terminate has been acted on; wait for it.
+    for _ in 0..50 {
+        let alive: i64 = diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = {pid}"
+        ))
+        .get_result(&mut admin)
+        .unwrap();
+        if alive == 0 {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("backend {pid} did not end");
+}
+
+#[actix_web::test]
+async fn a_broken_connection_fails_once_and_is_not_reused() {
+    let app = TestApp::spawn().await;
+    let pool = db::pool(&app.settings.database_url, 1);
+    let first = db::run(&pool, backend_pid).await.unwrap();
+    terminate(&app.db, first);
+
+    let failed = db::run(&pool, backend_pid).await.unwrap_err();
+    assert!(
+        failed.is_connection_failure(),
+        "a write on a dead connection answers 503, got {failed:?}"
+    );
+    assert!(matches!(failed, AppError::DatabaseUnavailable(_)));
+
+    let next = db::run(&pool, backend_pid).await.unwrap();
+    assert_ne!(next, first, "the dead connection went back into the pool");
+}
+
+#[actix_web::test]
+async fn a_read_on_a_broken_connection_is_retried_on_a_fresh_one() {
+    let app = TestApp::spawn().await;
+    let pool = db::pool(&app.settings.database_url, 1);
+    let request = RequestDb::new(pool.clone());
+    let first = request.read(backend_pid).await.unwrap();
+    // The request holds its connection: a second query is the same backend.
+    assert_eq!(request.read(backend_pid).await.unwrap(), first);
+    terminate(&app.db, first);
+
+    let retried = request.read(backend_pid).await.unwrap();
+    assert_ne!(retried, first);
+    request.release();
+    assert_eq!(db::run(&pool, backend_pid).await.unwrap(), retried);
+}
+
+#[actix_web::test]
+async fn a_write_on_a_broken_connection_answers_503_without_retrying() {
+    let app = TestApp::spawn().await;
+    let pool = db::pool(&app.settings.database_url, 1);
+    let request = RequestDb::new(pool.clone());
+    let first = request.read(backend_pid).await.unwrap();
+    terminate(&app.db, first);
+
+    let attempts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = attempts.clone();
+    let failed = request
+        .write(move |conn| {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            backend_pid(conn)
+        })
+        .await
+        .unwrap_err();
+    assert!(failed.is_connection_failure(), "got {failed:?}");
+    assert_eq!(attempts.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // The next query of the same request gets a live connection.
+    assert_ne!(request.read(backend_pid).await.unwrap(), first);
+}
+
+#[actix_web::test]
+async fn pages_still_answer_after_every_connection_was_killed() {
+    let app = TestApp::spawn().await;
+    app.create_user("ada@example.com", rapport::domain::Role::Editor);
+    let client = app.client();
+    client.sign_in("ada@example.com", PASSWORD).await;
+    assert_eq!(client.get("/contacts").await.status, 200);
+
+    let mut admin = PgConnection::establish(&app.db.url).unwrap();
+    diesel::sql_query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .execute(&mut admin)
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+
+    // The user lookup is a read, retried on a fresh connection: nobody sees the restart.
+    for _ in 0..3 {
+        assert_eq!(client.get("/contacts").await.status, 200);
+    }
+}
