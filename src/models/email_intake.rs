@@ -8,10 +8,10 @@
 use super::audit::Actor;
 use super::conversation::Conversation;
 use super::message::Message;
-use super::schema::{conversations, messages, space_files, spaces};
+use super::schema::{contacts, conversations, messages, space_files, spaces};
 use super::space::{self, Space};
 use crate::domain::space_draft::SpaceDraft;
-use crate::domain::{ContactId, SpaceId};
+use crate::domain::{ContactId, ContactSource, SpaceId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
@@ -20,6 +20,22 @@ use sha2::{Digest, Sha256};
 
 /// The name of the space a contact's email attachments go to.
 pub const ATTACHMENTS_SPACE: &str = "Email attachments";
+
+/// Marks a contact this email just created as arrived by email, its address proven by the
+/// delivery (`verified_at`).
+pub fn mark_created_by_email(
+    connection: &mut PgConnection,
+    contact: ContactId,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(contacts::table.find(contact.0))
+        .set((
+            contacts::source.eq(ContactSource::Email.as_str()),
+            contacts::verified_at.eq(Some(at)),
+        ))
+        .execute(connection)?;
+    Ok(())
+}
 
 /// Waits, until the transaction ends, for any other delivery of the same Message-ID to the
 /// same integration, so a message delivered twice at once is still stored once.

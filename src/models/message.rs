@@ -50,6 +50,14 @@ pub struct NewMessage {
     pub created_at: Option<DateTime<Utc>>,
 }
 
+/// One message by id.
+pub fn find(connection: &mut PgConnection, id: MessageId) -> QueryResult<Message> {
+    messages::table
+        .find(id.0)
+        .select(Message::as_select())
+        .first(connection)
+}
+
 /// Stores messages that arrived through a channel, in order. Not audited: they are the record
 /// itself. The conversation's count and last activity follow by trigger.
 pub fn insert_all(connection: &mut PgConnection, rows: &[NewMessage]) -> QueryResult<Vec<Message>> {

@@ -9,6 +9,7 @@
 //! the one claimed (`attempts` unchanged, still pending), so a late worker whose lease ran out
 //! cannot overwrite a newer outcome.
 
+use super::integration::Integration;
 use super::schema::webhook_deliveries;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -49,6 +50,29 @@ impl WebhookDelivery {
     pub fn is_failed(&self) -> bool {
         self.status == status::FAILED
     }
+}
+
+/// Asks the integration's agent to answer a user message just stored: when the integration
+/// has an agent webhook, queues a delivery of `message_id` in `conversation_id`. Call it
+/// inside the transaction that stored the message, so both commit (or neither does); the
+/// delivery worker is woken at commit. Without a webhook URL this does nothing.
+pub fn notify_agent(
+    connection: &mut PgConnection,
+    integration: &Integration,
+    conversation_id: i64,
+    message_id: i64,
+) -> QueryResult<()> {
+    if integration.agent_webhook_url.is_none() {
+        return Ok(());
+    }
+    enqueue(connection, integration.id, conversation_id, message_id)
+}
+
+/// Subscribes `connection` to the announcements [`enqueue`] sends, for the worker's
+/// dedicated listening connection.
+pub fn listen(connection: &mut PgConnection) -> QueryResult<()> {
+    diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(connection)?;
+    Ok(())
 }
 
 /// Queues a delivery of `message_id` and announces it to the workers; the announcement is

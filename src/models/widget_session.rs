@@ -146,7 +146,12 @@ pub fn start(
             .returning(WidgetSession::as_returning())
             .get_result(connection)?;
         if let Some(last) = stored.last() {
-            crate::intake::notify_agent(connection, integration, conversation_id, last.id)?;
+            super::webhook_delivery::notify_agent(
+                connection,
+                integration,
+                conversation_id,
+                last.id,
+            )?;
         }
         Ok(Started {
             session,
@@ -185,7 +190,12 @@ pub fn send(
 ) -> QueryResult<Message> {
     connection.transaction(|connection| {
         let message = insert_user_message(connection, session.conversation_id, text)?;
-        crate::intake::notify_agent(connection, integration, session.conversation_id, message.id)?;
+        super::webhook_delivery::notify_agent(
+            connection,
+            integration,
+            session.conversation_id,
+            message.id,
+        )?;
         Ok(message)
     })
 }

@@ -155,7 +155,13 @@ async fn no_webhook_url_queues_nothing_and_a_message_is_queued_once() {
     let chat = conversation_for(&app, &answered, Some(&ada), "widget", None);
     let message = user_message(&app, &answered, &chat, "Hi", json!({}), None);
     // Intake retrying the same message queues no second delivery.
-    rapport::intake::notify_agent(&mut app.conn(), &answered, chat.id, message.id).unwrap();
+    rapport::models::webhook_delivery::notify_agent(
+        &mut app.conn(),
+        &answered,
+        chat.id,
+        message.id,
+    )
+    .unwrap();
     let queued = deliveries(&app, &chat);
     assert_eq!(queued.len(), 1);
     assert_eq!(queued[0].status, "pending");
@@ -174,7 +180,7 @@ async fn no_webhook_url_queues_nothing_and_a_message_is_queued_once() {
                 created_at: None,
             }],
         )?;
-        rapport::intake::notify_agent(conn, &answered, chat.id, stored[0].id)?;
+        rapport::models::webhook_delivery::notify_agent(conn, &answered, chat.id, stored[0].id)?;
         Err::<(), _>(diesel::result::Error::RollbackTransaction)
     });
     assert!(rolled_back.is_err());

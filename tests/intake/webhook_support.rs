@@ -184,7 +184,12 @@ pub fn user_message(
                     .set(messages::external_id.eq(id))
                     .execute(conn)?;
             }
-            rapport::intake::notify_agent(conn, integration, conversation.id, stored.id)?;
+            rapport::models::webhook_delivery::notify_agent(
+                conn,
+                integration,
+                conversation.id,
+                stored.id,
+            )?;
             Ok::<_, diesel::result::Error>(stored)
         })
         .unwrap()

@@ -15,14 +15,13 @@ use crate::domain::contact_field::ContactField;
 use crate::domain::contact_match::{ClaimedBy, ContactMatch};
 use crate::domain::contact_patch::{ContactPatch, ContactPatchInput, Purpose};
 use crate::domain::conversation::{Channel, MessageRole};
-use crate::domain::{ContactId, ContactSource, SpaceId};
+use crate::domain::{ContactId, SpaceId};
 use crate::error::AppError;
 use crate::models::audit::Actor;
 use crate::models::email_intake::{self as store, NewEmailConversation, NewEmailMessage};
 use crate::models::integration::Integration;
-use crate::models::schema::contacts;
 use crate::models::space_file::{self, NewUpload};
-use crate::models::{contact_ensure, contact_match};
+use crate::models::{contact_ensure, contact_match, webhook_delivery};
 use crate::startup::AppState;
 use crate::storage::{PlacedFile, SpaceStore, StagedFile};
 use chrono::Utc;
@@ -270,7 +269,7 @@ fn store_email(
         },
     )?;
 
-    crate::intake::notify_agent(conn, integration, conversation.id, message.id)?;
+    webhook_delivery::notify_agent(conn, integration, conversation.id, message.id)?;
 
     Ok(Received {
         conversation_id: conversation.id,
@@ -318,12 +317,7 @@ fn ensure_contact(
     .map_err(|errors| AppError::Unprocessable(errors.summary()))?;
     let ensured = contact_ensure::ensure(conn, &patch, actor)?;
     if ensured.created {
-        diesel::update(contacts::table.find(ensured.contact.id))
-            .set((
-                contacts::source.eq(ContactSource::Email.as_str()),
-                contacts::verified_at.eq(Some(Utc::now())),
-            ))
-            .execute(conn)?;
+        store::mark_created_by_email(conn, ensured.contact.contact_id(), Utc::now())?;
         return Ok((ensured.contact.contact_id(), ContactMatch::Created));
     }
     Ok((

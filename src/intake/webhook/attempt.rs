@@ -14,14 +14,14 @@ use crate::domain::contact_match::Restriction;
 use crate::domain::conversation::Channel;
 use crate::domain::integration::SecretPurpose;
 use crate::domain::secret_box::Keyring;
+use crate::domain::{ConversationId, MessageId};
 use crate::error::AppError;
 use crate::models::agent_answer::{self, Answer};
 use crate::models::audit::Actor;
 use crate::models::contact_match;
-use crate::models::conversation::Conversation;
+use crate::models::conversation::{self, Conversation};
 use crate::models::integration::{self, Integration};
-use crate::models::message::Message;
-use crate::models::schema::{conversations, messages};
+use crate::models::message::{self, Message};
 use crate::models::webhook_delivery::{self, WebhookDelivery};
 use crate::models::{Contact, contact};
 use chrono::{DateTime, Utc};
@@ -110,22 +110,14 @@ fn prepare(
             "The webhook has no signing secret; regenerate it in Settings.".into(),
         ));
     };
-    let Some(conversation) = found(
-        conversations::table
-            .find(claimed.conversation_id)
-            .select(Conversation::as_select())
-            .first(conn),
-    )?
+    let Some(conversation) = found(conversation::find(
+        conn,
+        ConversationId(claimed.conversation_id),
+    ))?
     else {
         return Ok(Prepared::Gone);
     };
-    let Some(message) = found(
-        messages::table
-            .find(claimed.message_id)
-            .select(Message::as_select())
-            .first(conn),
-    )?
-    else {
+    let Some(message) = found(message::find(conn, MessageId(claimed.message_id)))? else {
         return Ok(Prepared::Gone);
     };
     let history = agent_answer::history(conn, conversation.id, message.id, HISTORY_LIMIT)?;

@@ -1,6 +1,6 @@
 //! The agent webhook: how a bot answers messages that arrive through an integration.
 //!
-//! When a user message is stored, [`crate::intake::notify_agent`] queues a delivery in the same
+//! When a user message is stored, [`crate::models::webhook_delivery::notify_agent`] queues a delivery in the same
 //! transaction (an outbox, `webhook_deliveries`). A background worker POSTs the [`payload`],
 //! [`signature`]-signed, to the integration's webhook; a `{"reply": …}` answer ([`reply`]) is
 //! stored as a bot message (and sent by email on email conversations), failures are retried on

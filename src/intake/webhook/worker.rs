@@ -2,7 +2,7 @@
 //! due deliveries (several processes share the queue safely, see `models::webhook_delivery`)
 //! and runs an [`attempt`](super::attempt) for each, a few at once.
 //!
-//! It wakes promptly for new deliveries: [`crate::intake::notify_agent`] sends a PostgreSQL
+//! It wakes promptly for new deliveries: [`crate::models::webhook_delivery::notify_agent`] sends a PostgreSQL
 //! `NOTIFY` that is delivered at commit, to every process; a small thread keeps a `LISTEN`
 //! connection and passes notifications on. It also wakes when the next retry falls due, and
 //! at least every few seconds, so nothing waits on a lost notification.
@@ -11,7 +11,7 @@ use super::attempt::{self, Context};
 use super::http;
 use crate::config::Settings;
 use crate::db::{self, PgPool};
-use crate::models::webhook_delivery::{self, CHANNEL};
+use crate::models::webhook_delivery;
 use chrono::Utc;
 use diesel::prelude::*;
 use futures_util::future::{Either, join_all, select};
@@ -126,9 +126,8 @@ async fn until_next_due(pool: &PgPool) -> Duration {
 fn listen(url: &str, stop: &AtomicBool, wake: &Notify) {
     while !stop.load(Ordering::SeqCst) {
         let connection = PgConnection::establish(url).and_then(|mut connection| {
-            diesel::sql_query(format!("LISTEN {CHANNEL}"))
-                .execute(&mut connection)
-                .map(|_| connection)
+            webhook_delivery::listen(&mut connection)
+                .map(|()| connection)
                 .map_err(|error| diesel::ConnectionError::BadConnection(error.to_string()))
         });
         let mut connection = match connection {
