@@ -4,6 +4,7 @@
 use crate::api::rate_limit::RateLimiter;
 use crate::config::Settings;
 use crate::db::PgPool;
+use crate::error::AppError;
 use crate::intake::widget::limits::WidgetLimits;
 use crate::web;
 use actix_session::SessionMiddleware;
@@ -68,6 +69,9 @@ pub fn build_app(
     App::new()
         .app_data(state)
         .app_data(aweb::PayloadConfig::new(BODY_LIMIT))
+        // A path segment that is not a valid id (`/contacts/x`, `/contacts/0`) names nothing:
+        // 404, as an HTML page or the API's JSON like every other error.
+        .app_data(aweb::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
         // Before the API's scopes, which answer 404 for paths they do not know.
         .configure(crate::intake::register)
         .configure(crate::api::register)

@@ -37,7 +37,11 @@ pub use contact_field::ContactField;
 pub use contact_source::ContactSource;
 pub use email::EmailAddress;
 pub use field_errors::{FieldError, FieldErrors};
-pub use ids::{ContactId, ConversationId, MessageId, RatingId, SpaceFileId, SpaceId, StaffUserId};
+pub use ids::{
+    ApiTokenId, AuditEventId, ContactId, ConversationId, IntegrationId, InvalidId, MemoryId,
+    MessageId, RatingId, SecretId, SpaceFileId, SpaceId, StaffUserId, TaskId, WebhookDeliveryId,
+    WidgetSessionId,
+};
 pub use meta::{MetaFields, MetaRow};
 pub use phone::{PhoneNumber, PhoneRegion};
 pub use role::Role;
