@@ -1,6 +1,7 @@
 //! The email integration: raw RFC 5322 messages, delivered to the inbound endpoint or the
 //! SMTP listener, become contacts and conversation messages.
 
+pub mod authentication;
 pub mod endpoint;
 pub mod inbound;
 pub mod parse;

@@ -67,6 +67,9 @@ pub struct ParsedEmail {
     /// The readable body: text/plain when present, else the HTML as text; `\n` line ends.
     pub text: String,
     pub attachments: Vec<Attachment>,
+    /// The raw values of the `Authentication-Results` headers, topmost first: the relays'
+    /// verdicts on the sender, judged by [`super::authentication::sender_proof`].
+    pub authentication_results: Vec<String>,
 }
 
 impl ParsedEmail {
@@ -119,6 +122,11 @@ pub fn parse(raw: &[u8], max_bytes: usize) -> Result<ParsedEmail, Refusal> {
             .and_then(|date| DateTime::from_timestamp(date.to_timestamp(), 0)),
         text: body_text(&message),
         attachments: attachments(&message),
+        authentication_results: message
+            .headers_raw()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("Authentication-Results"))
+            .map(|(_, value)| value.trim().to_string())
+            .collect(),
     })
 }
 
@@ -728,5 +736,13 @@ In-Reply-To: <a@x> <a@x> <b@x>\r\n\r\nbody\r\n";
             normalise_lines("\r\n\r\na  \r\n\r\n\r\n\r\nb\rc\n\n\n"),
             "a\n\nb\nc"
         );
+    }
+
+    #[test]
+    fn authentication_results_are_kept_raw_and_in_order() {
+        let email = ok(b"Authentication-Results: mx.example.net;\r\n dkim=pass header.d=example.com\r\nAuthentication-Results: evil.test; dmarc=pass\r\nFrom: Ada <ada@example.com>\r\nSubject: hi\r\n\r\nbody\r\n");
+        assert_eq!(email.authentication_results.len(), 2);
+        assert!(email.authentication_results[0].starts_with("mx.example.net;"));
+        assert_eq!(email.authentication_results[1], "evil.test; dmarc=pass");
     }
 }
