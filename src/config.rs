@@ -15,6 +15,7 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use zeroize::Zeroizing;
 
 pub const SESSION_KEY_BYTES: usize = 64;
@@ -30,6 +31,7 @@ const DEFAULT_DATA_DIR: &str = ".rapport";
 const DEFAULT_API_RATE_LIMIT: u32 = 600;
 const DEFAULT_UPLOAD_LIMIT: usize = 25 * 1024 * 1024;
 const DEFAULT_EMAIL_MAX_BYTES: usize = crate::intake::email::parse::DEFAULT_MAX_BYTES;
+const DEFAULT_SLOW_REQUEST: Duration = Duration::from_millis(500);
 
 /// A configuration problem, printed as one line: `RAPPORT_SESSION_KEY: must be ...`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +88,8 @@ pub struct Settings {
     pub smtp_domain: Option<String>,
     /// The website widget's session lifetime and rate limits (`RAPPORT_WIDGET_*`).
     pub widget: crate::intake::widget::settings::WidgetSettings,
+    /// `RAPPORT_SLOW_REQUEST_MS`: a request that takes longer is logged at warn with its route.
+    pub slow_request: Duration,
 }
 
 impl fmt::Debug for Settings {
@@ -101,6 +105,7 @@ impl fmt::Debug for Settings {
             .field("email_max_bytes", &self.email_max_bytes)
             .field("smtp_bind", &self.smtp_bind)
             .field("smtp_domain", &self.smtp_domain)
+            .field("slow_request", &self.slow_request)
             .finish_non_exhaustive()
     }
 }
@@ -190,6 +195,7 @@ impl Settings {
                     )
                 })?,
         };
+        let slow_request = slow_request(&lookup)?;
         let webhook = WebhookSettings::from_env(&lookup)?;
         let email = email_settings(&lookup)?;
         let widget = crate::intake::widget::settings::WidgetSettings::from_env(&lookup)?;
@@ -211,6 +217,7 @@ impl Settings {
             smtp_bind: email.smtp_bind,
             smtp_domain: email.smtp_domain,
             widget,
+            slow_request,
         })
     }
 
@@ -240,8 +247,27 @@ impl Settings {
             smtp_bind: None,
             smtp_domain: None,
             widget: crate::intake::widget::settings::WidgetSettings::default(),
+            slow_request: DEFAULT_SLOW_REQUEST,
         }
     }
+}
+
+/// `RAPPORT_SLOW_REQUEST_MS`: milliseconds, 1 to 3,600,000 (an hour); default 500.
+fn slow_request(lookup: &impl Fn(&str) -> Option<String>) -> Result<Duration, ConfigError> {
+    let Some(value) = non_empty(lookup, "RAPPORT_SLOW_REQUEST_MS") else {
+        return Ok(DEFAULT_SLOW_REQUEST);
+    };
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|ms| (1..=3_600_000).contains(ms))
+        .map(Duration::from_millis)
+        .ok_or_else(|| {
+            problem(
+                "RAPPORT_SLOW_REQUEST_MS",
+                format!("\"{value}\" is not a number of milliseconds from 1 to 3600000"),
+            )
+        })
 }
 
 /// `RAPPORT_PUBLIC_URL`: an http(s) URL (a path prefix is allowed), kept without its trailing
@@ -658,6 +684,38 @@ mod tests {
         let error = Settings::from_env(env(&[("DATABASE_URL", "mysql://x".into())]), None, |_| {})
             .unwrap_err();
         assert_eq!(error.variable, "DATABASE_URL");
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_slow_request_threshold_is_read_from_the_environment() {
+        let dir = temp_dir("slow");
+        let with = |value: Option<&str>| {
+            let mut vars = vec![
+                ("DATABASE_URL", "postgres://localhost/x".to_string()),
+                ("RAPPORT_DATA_DIR", dir.display().to_string()),
+            ];
+            vars.extend(value.map(|v| ("RAPPORT_SLOW_REQUEST_MS", v.to_string())));
+            Settings::from_env(env(&vars), None, |_| {})
+        };
+        assert_eq!(with(None).unwrap().slow_request, Duration::from_millis(500));
+        assert_eq!(
+            with(Some("")).unwrap().slow_request,
+            Duration::from_millis(500)
+        );
+        assert_eq!(
+            with(Some(" 1200 ")).unwrap().slow_request,
+            Duration::from_millis(1200)
+        );
+        assert_eq!(
+            Settings::with_database("postgres://localhost/x").slow_request,
+            Duration::from_millis(500)
+        );
+        for bad in ["0", "-5", "1.5", "half a second", "3600001"] {
+            let error = with(Some(bad)).map(|_| ()).unwrap_err();
+            assert_eq!(error.variable, "RAPPORT_SLOW_REQUEST_MS", "{bad}");
+            assert!(error.problem.contains(bad), "{error}");
+        }
         let _ = fs::remove_dir_all(&dir);
     }
 

@@ -11,19 +11,67 @@
 //! marks that connection for discarding, and [`RequestDb::read`] retries a read once on a
 //! connection that is checked before use. Writes are never retried: their outcome is unknown to
 //! us, so they answer 503 and the client decides.
+//!
+//! Every blocking closure runs inside the caller's tracing span (the request's), and every
+//! statement a pooled connection sends is counted per pool and logged at debug with its
+//! duration ([`statements`]).
+
+pub mod statements;
 
 use crate::error::AppError;
 use actix_web::web;
-use diesel::PgConnection;
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, ManageConnection, Pool, PooledConnection};
+use diesel::r2d2::{ConnectionManager, ManageConnection, Pool, PoolError, PooledConnection};
+use diesel::{Connection, PgConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+pub use statements::StatementRecording;
+use statements::{ConnectionLog, StatementLog};
 use std::cell::{Cell, RefCell};
+use std::fmt;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub type PgPool = Pool<PgManager>;
+/// The connection pool (r2d2 over [`PgManager`]), which also counts the SQL statements its
+/// connections send. Cloning shares the pool.
+#[derive(Clone)]
+pub struct PgPool {
+    pool: Pool<PgManager>,
+    statements: Arc<StatementLog>,
+}
+
+impl PgPool {
+    /// Checks a connection out, waiting up to the checkout timeout.
+    pub fn get(&self) -> Result<PooledPg, PoolError> {
+        self.pool.get()
+    }
+
+    pub fn max_size(&self) -> u32 {
+        self.pool.max_size()
+    }
+
+    /// SQL statements sent so far by this pool's connections (the connection set-up diesel
+    /// does on connect excepted): how the tests hold a page to its statement budget.
+    pub fn statement_count(&self) -> u64 {
+        self.statements.count()
+    }
+
+    /// Keeps the text of each statement sent from now on (truncated, no bind values) until
+    /// the recording is dropped, so that a test can show what a page sent.
+    pub fn record_statements(&self) -> StatementRecording {
+        StatementRecording::start(self.statements.clone())
+    }
+}
+
+impl fmt::Debug for PgPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgPool")
+            .field("state", &self.pool.state())
+            .field("statements", &self.statements.count())
+            .finish()
+    }
+}
 
 /// A connection checked out of [`PgPool`].
 pub type PooledPg = PooledConnection<PgManager>;
@@ -42,12 +90,15 @@ const SUSPECT_WINDOW_SECS: u64 = 30;
 /// Builds a pool without connecting: the server starts even while the database is down, and
 /// recovers on its own when it comes back.
 pub fn pool(database_url: &str, max_size: u32) -> PgPool {
-    Pool::builder()
+    let manager = PgManager::new(database_url);
+    let statements = manager.statements.clone();
+    let pool = Pool::builder()
         .max_size(max_size)
         .min_idle(Some(1))
         .connection_timeout(CHECKOUT_TIMEOUT)
         .test_on_check_out(false)
-        .build_unchecked(PgManager::new(database_url))
+        .build_unchecked(manager);
+    PgPool { pool, statements }
 }
 
 thread_local! {
@@ -67,13 +118,20 @@ fn now_secs() -> u64 {
 }
 
 /// diesel's r2d2 manager, plus a way to throw away a connection that we know is broken
-/// (diesel only notices broken transactions, not a dead socket).
+/// (diesel only notices broken transactions, not a dead socket), and the instrumentation
+/// that counts and logs each connection's statements.
 #[derive(Debug)]
-pub struct PgManager(ConnectionManager<PgConnection>);
+pub struct PgManager {
+    manager: ConnectionManager<PgConnection>,
+    statements: Arc<StatementLog>,
+}
 
 impl PgManager {
     pub fn new(database_url: &str) -> Self {
-        PgManager(ConnectionManager::new(database_url))
+        PgManager {
+            manager: ConnectionManager::new(database_url),
+            statements: Arc::default(),
+        }
     }
 }
 
@@ -82,15 +140,17 @@ impl ManageConnection for PgManager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<PgConnection, Self::Error> {
-        self.0.connect()
+        let mut connection = self.manager.connect()?;
+        connection.set_instrumentation(ConnectionLog::new(self.statements.clone()));
+        Ok(connection)
     }
 
     fn is_valid(&self, connection: &mut PgConnection) -> Result<(), Self::Error> {
-        self.0.is_valid(connection)
+        self.manager.is_valid(connection)
     }
 
     fn has_broken(&self, connection: &mut PgConnection) -> bool {
-        DISCARD_ON_CHECKIN.with(|flag| flag.replace(false)) || self.0.has_broken(connection)
+        DISCARD_ON_CHECKIN.with(|flag| flag.replace(false)) || self.manager.has_broken(connection)
     }
 }
 
@@ -123,6 +183,17 @@ fn check_out(pool: &PgPool) -> Result<PooledPg, AppError> {
     Ok(pool.get()?)
 }
 
+/// Runs `work` on actix's blocking thread pool inside the caller's tracing span, so what it
+/// logs (its SQL statements above all) carries the request's id and route.
+pub async fn block_in_span<T, F>(work: F) -> Result<T, actix_web::error::BlockingError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let span = tracing::Span::current();
+    web::block(move || span.in_scope(work)).await
+}
+
 /// Runs `work` with a pooled connection on a blocking thread, for work outside a request
 /// (workers, intake, the CLI). A broken connection is closed, not reused.
 pub async fn run<T, F>(pool: &PgPool, work: F) -> Result<T, AppError>
@@ -131,7 +202,7 @@ where
     F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
 {
     let pool = pool.clone();
-    web::block(move || {
+    block_in_span(move || {
         let mut connection = check_out(&pool)?;
         let result = work(&mut connection);
         let broken = matches!(&result, Err(error) if error.is_connection_failure());
@@ -170,7 +241,7 @@ impl RequestDb {
     {
         let held = self.held.borrow_mut().take();
         let pool = self.pool.clone();
-        let (connection, result) = web::block(move || {
+        let (connection, result) = block_in_span(move || {
             let mut connection = match held.map_or_else(|| check_out(&pool), Ok) {
                 Ok(connection) => connection,
                 Err(error) => return (None, Err(error)),
@@ -193,7 +264,7 @@ impl RequestDb {
     {
         let held = self.held.borrow_mut().take();
         let pool = self.pool.clone();
-        let (connection, result) = web::block(move || {
+        let (connection, result) = block_in_span(move || {
             let mut connection = match held.map_or_else(|| check_out(&pool), Ok) {
                 Ok(connection) => connection,
                 Err(error) => return (None, Err(error)),

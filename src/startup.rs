@@ -45,7 +45,8 @@ impl AppState {
 /// `web::contacts::profile::spaces::receive`).
 const BODY_LIMIT: usize = 1024 * 1024;
 
-/// Builds the application: routes, sessions, CSRF checks, error pages, security headers.
+/// Builds the application: request spans, routes, sessions, CSRF checks, error pages,
+/// security headers.
 pub fn build_app(
     state: aweb::Data<AppState>,
 ) -> App<
@@ -66,6 +67,7 @@ pub fn build_app(
         .cookie_content_security(CookieContentSecurity::Private)
         .session_lifecycle(BrowserSession::default())
         .build();
+    let slow_request = state.settings.slow_request;
     App::new()
         .app_data(state)
         .app_data(aweb::PayloadConfig::new(BODY_LIMIT))
@@ -85,6 +87,12 @@ pub fn build_app(
         .wrap(from_fn(crate::intake::widget::cors::guard))
         .wrap(Compress::default())
         .wrap(security_headers())
+        // Outermost: every request, whoever answers it (the widget's CORS preflight too), runs
+        // in its span and is timed to its final status; the error renderer inside reuses the
+        // request id it sets.
+        .wrap(from_fn(move |request, next| {
+            crate::telemetry::trace_requests(request, next, slow_request)
+        }))
 }
 
 /// Headers that make the browser refuse framing, sniffing and foreign scripts.

@@ -16,13 +16,8 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpResponse, ResponseError};
+use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
-use rand::RngCore;
-
-/// A short random id attached to every request, shown on error pages and in the log.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
 
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -56,10 +51,8 @@ pub async fn render(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let request_id = new_request_id();
-    request
-        .extensions_mut()
-        .insert(RequestId(request_id.clone()));
+    // Given by the tracing middleware, so the page, the header and the log agree.
+    let request_id = crate::telemetry::request_id(&request);
     let facts = RequestFacts {
         method: request.method().clone(),
         path: request.path().to_string(),
@@ -219,12 +212,6 @@ fn describe_status(status: StatusCode) -> (&'static str, String, &'static str) {
             "INTERNAL_SERVER_ERROR",
         ),
     }
-}
-
-fn new_request_id() -> String {
-    let mut bytes = [0u8; 6];
-    rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
