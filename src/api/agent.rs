@@ -1,14 +1,12 @@
 //! `/api/v1/contact/{id}/context`: the agent context of a contact (DESIGN.md §7) as JSON, with
 //! its prompt-ready `text`.
 
-use super::caller::ApiCaller;
+use super::caller::ApiReader;
 use super::json::{self, ms, ms_opt};
 use crate::agent::{self, AgentContext, Budget};
-use crate::db;
 use crate::domain::ContactId;
 use crate::error::AppError;
 use crate::models::contact;
-use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde_json::{Value, json};
@@ -63,18 +61,19 @@ pub fn budget_from_query(query: &str) -> Result<Budget, AppError> {
 
 /// `GET contact/{id}/context?maxChars=`.
 pub async fn fetch(
-    _caller: ApiCaller,
+    api: ApiReader,
     request: HttpRequest,
-    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = ContactId(json::path_id(&path)?);
     let budget = budget_from_query(request.query_string())?;
-    let context = db::run(&state.pool, move |conn| {
-        let found = contact::find(conn, id)?;
-        Ok(agent::load(conn, &found, budget, Utc::now())?)
-    })
-    .await?;
+    let context = api
+        .db
+        .read(move |conn| {
+            let found = contact::find(conn, id)?;
+            Ok(agent::load(conn, &found, budget, Utc::now())?)
+        })
+        .await?;
     json::ok(&context_json(&context))
 }
 

@@ -1,18 +1,30 @@
-//! Who is calling the API: the bearer token, checked on every request, with its role and
-//! rate limit.
+//! Who is calling the API, as the handler's first argument: the bearer token, checked on every
+//! request, with its role and rate limit.
+//!
+//! A handler's signature says what the token must be allowed to do:
+//! - [`ApiReader`]: any live token (viewer, editor or admin): the GET endpoints and
+//!   `memory/search`;
+//! - [`ApiWriter`]: a token that may write; a viewer token gets 403 `NOT_AUTHORIZED` before
+//!   the handler runs.
+//!
+//! Both hold the app state and the request's connection ([`RequestDb`]): the token is looked up
+//! on it, and the handler's queries reuse it, so an API request costs one pool checkout.
 
-use crate::db;
+use crate::db::RequestDb;
 use crate::domain::api_token::TokenRole;
 use crate::error::AppError;
 use crate::models::{Actor, api_token};
 use crate::startup::AppState;
+use crate::web::context::request_db;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use std::future::Future;
+use std::ops::Deref;
 use std::pin::Pin;
 use std::time::Instant;
 
+/// The token a request came with.
 #[derive(Debug, Clone)]
 pub struct ApiCaller {
     pub token_id: i64,
@@ -21,21 +33,38 @@ pub struct ApiCaller {
 }
 
 impl ApiCaller {
-    /// Refuses read-only tokens: every write endpoint calls this first.
-    pub fn require_write(&self) -> Result<(), AppError> {
-        if self.role.can_write() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-
     /// The audit trail's record of this token.
     pub fn actor(&self) -> Actor {
         Actor::Token {
             id: self.token_id,
             name: self.name.clone(),
         }
+    }
+}
+
+/// A request of any live token. See the module docs.
+pub struct ApiReader {
+    pub caller: ApiCaller,
+    pub state: web::Data<AppState>,
+    /// The request's connection; the token was looked up on it.
+    pub db: RequestDb,
+}
+
+impl ApiReader {
+    /// The audit trail's record of the calling token.
+    pub fn actor(&self) -> Actor {
+        self.caller.actor()
+    }
+}
+
+/// A request of a token that may write (editor or admin). See the module docs.
+pub struct ApiWriter(pub ApiReader);
+
+impl Deref for ApiWriter {
+    type Target = ApiReader;
+
+    fn deref(&self) -> &ApiReader {
+        &self.0
     }
 }
 
@@ -51,7 +80,7 @@ fn bearer(request: &HttpRequest) -> Option<String> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())
 }
 
-impl FromRequest for ApiCaller {
+impl FromRequest for ApiReader {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
@@ -63,15 +92,13 @@ impl FromRequest for ApiCaller {
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| AppError::internal("application state missing"))?
                 .clone();
-            let row = db::run(&state.pool, move |conn| {
-                let row = api_token::find_active(conn, &token)?;
-                if let Some(row) = &row {
-                    api_token::touch(conn, row.id)?;
-                }
-                Ok(row)
-            })
-            .await?
-            .ok_or(AppError::NotAuthenticated)?;
+            let db = request_db(&request, &state);
+            // A read although it may note the token's use: that note is idempotent (at most
+            // once a minute), so running it again on a fresh connection is harmless.
+            let row = db
+                .read(move |conn| Ok(api_token::find_active_and_touch(conn, &token)?))
+                .await?
+                .ok_or(AppError::NotAuthenticated)?;
             state
                 .api_limits
                 .check(row.id, Instant::now())
@@ -82,11 +109,32 @@ impl FromRequest for ApiCaller {
                     ),
                     retry_after_secs: wait,
                 })?;
-            Ok(ApiCaller {
-                token_id: row.id,
-                role: row.role(),
-                name: row.name,
+            Ok(ApiReader {
+                caller: ApiCaller {
+                    token_id: row.id,
+                    role: row.role(),
+                    name: row.name,
+                },
+                state,
+                db,
             })
+        })
+    }
+}
+
+impl FromRequest for ApiWriter {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let reader = ApiReader::from_request(request, payload);
+        Box::pin(async move {
+            let reader = reader.await?;
+            if reader.caller.role.can_write() {
+                Ok(ApiWriter(reader))
+            } else {
+                Err(AppError::Forbidden)
+            }
         })
     }
 }

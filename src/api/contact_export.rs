@@ -8,17 +8,15 @@
 //! a contact deleted meanwhile cannot end the export early, and contacts created meanwhile
 //! (newer than the start, in the default descending order) are not included.
 
-use super::caller::ApiCaller;
+use super::caller::ApiReader;
 use super::contacts::contact_json;
 use super::listing::{ListParams, Order};
-use crate::db;
 use crate::error::AppError;
 use crate::models::Contact;
 use crate::models::schema::contacts;
-use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -171,11 +169,7 @@ enum Progress {
 }
 
 /// `GET contact/export`.
-pub async fn export(
-    _caller: ApiCaller,
-    request: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
+pub async fn export(api: ApiReader, request: HttpRequest) -> Result<HttpResponse, AppError> {
     let params = ListParams::from_query(request.query_string())?;
     let format = Format::from_accept(
         request
@@ -185,15 +179,18 @@ pub async fn export(
     );
     // The first page is read before answering, so that its failure still gets a status.
     let first_params = params.clone();
-    let rows = db::run(&state.pool, move |conn| {
-        load_page(conn, &first_params, After::Start)
-    })
-    .await?;
+    let rows = api
+        .db
+        .read(move |conn| load_page(conn, &first_params, After::Start))
+        .await?;
+    // Each later page checks a connection out for its query only: an export can take long.
+    api.db.release();
+    let db = api.db.clone();
     let opening = format.opening();
     let stream = futures_util::stream::unfold(
         (Progress::Page { rows, first: true }, Some(opening)),
         move |(progress, opening)| {
-            let state = state.clone();
+            let db = db.clone();
             let params = params.clone();
             async move {
                 let (rows, first) = match progress {
@@ -214,9 +211,9 @@ pub async fn export(
                 let next = match rows.last() {
                     Some(last) if rows.len() as i64 == PAGE_SIZE => {
                         let after = After::Row(last.created_at, last.id);
-                        match db::run(&state.pool, move |conn| load_page(conn, &params, after))
-                            .await
-                        {
+                        let loaded = db.read(move |conn| load_page(conn, &params, after)).await;
+                        db.release();
+                        match loaded {
                             Ok(rows) if rows.is_empty() => {
                                 // A full page that happened to be the last.
                                 chunk.push_str(format.closing());

@@ -1,18 +1,16 @@
 //! `/api/v1/contact/…`: contacts for bots and integrations. Find-or-create is in
 //! [`super::contact_ensure`], the export in [`super::contact_export`].
 
-use super::caller::ApiCaller;
+use super::caller::{ApiReader, ApiWriter};
 use super::contact_body::{ContactBody, EmptyBody};
 use super::json::{self, ApiJson, ms, ms_opt};
 use super::listing::{ListParams, Order, respond};
-use crate::db;
 use crate::domain::contact_patch::Purpose;
 use crate::domain::{ContactId, ContactSource};
 use crate::error::AppError;
 use crate::models::contact::NewContact;
 use crate::models::schema::contacts;
 use crate::models::{Contact, contact};
-use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
 use serde_json::{Value, json};
@@ -57,80 +55,71 @@ pub fn load_page(
 }
 
 /// `GET contact/list`.
-pub async fn list(
-    _caller: ApiCaller,
-    request: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
+pub async fn list(api: ApiReader, request: HttpRequest) -> Result<HttpResponse, AppError> {
     let params = ListParams::from_query(request.query_string())?;
-    respond(&request, state, params, load_page).await
+    respond(&request, &api.db, params, load_page).await
 }
 
 /// `GET contact/{id}/fetch`.
-pub async fn fetch(
-    _caller: ApiCaller,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn fetch(api: ApiReader, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = ContactId(json::path_id(&path)?);
-    let found = db::run(&state.pool, move |conn| Ok(contact::find(conn, id)?)).await?;
+    let found = api
+        .db
+        .read(move |conn| Ok(contact::find(conn, id)?))
+        .await?;
     json::ok(&contact_json(&found))
 }
 
 /// `POST contact/create` → `{"id"}`. Validated like the dashboard's form; a duplicate email or
 /// fingerprint is a 409 naming the contact that has it. Unverified unless `verifiedAt` is sent.
 pub async fn create(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     ApiJson(body): ApiJson<ContactBody>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
-    let patch = body.validate(state.settings.phone_region, Purpose::Create)?;
-    let actor = caller.actor();
-    let created = db::run(&state.pool, move |conn| {
-        Ok(contact::create(
-            conn,
-            NewContact::from_patch(&patch, ContactSource::Api),
-            &actor,
-        )?)
-    })
-    .await?;
+    let patch = body.validate(api.state.settings.phone_region, Purpose::Create)?;
+    let actor = api.actor();
+    let created = api
+        .db
+        .write(move |conn| {
+            Ok(contact::create(
+                conn,
+                NewContact::from_patch(&patch, ContactSource::Api),
+                &actor,
+            )?)
+        })
+        .await?;
     json::id(created.id)
 }
 
 /// `POST contact/{id}/update` → `{"id"}`. Absent fields stay, `null` clears, `meta` is
 /// replaced unless sent as `{"$update": {...}}`. Last write wins, as in ChatBotKit.
 pub async fn update(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     path: web::Path<String>,
     ApiJson(body): ApiJson<ContactBody>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let id = ContactId(json::path_id(&path)?);
-    let patch = body.validate(state.settings.phone_region, Purpose::Update)?;
-    let actor = caller.actor();
-    let saved = db::run(&state.pool, move |conn| {
-        Ok(contact::update_fields(conn, id, &patch, &actor)?)
-    })
-    .await?;
+    let patch = body.validate(api.state.settings.phone_region, Purpose::Update)?;
+    let actor = api.actor();
+    let saved = api
+        .db
+        .write(move |conn| Ok(contact::update_fields(conn, id, &patch, &actor)?))
+        .await?;
     json::id(saved.id)
 }
 
 /// `POST contact/{id}/delete` with `{}` → `{"id"}`. Its tasks, memories and secrets go with
 /// it; its conversations, spaces and ratings stay, detached.
 pub async fn delete(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     path: web::Path<String>,
     ApiJson(_): ApiJson<EmptyBody>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let id = ContactId(json::path_id(&path)?);
-    let actor = caller.actor();
-    let deleted = db::run(&state.pool, move |conn| {
-        Ok(contact::delete(conn, id, &actor)?)
-    })
-    .await?;
+    let actor = api.actor();
+    let deleted = api
+        .db
+        .write(move |conn| Ok(contact::delete(conn, id, &actor)?))
+        .await?;
     json::id(deleted.id)
 }

@@ -4,12 +4,11 @@
 //! streamed as `{"type":"item","data":{...}}` lines with `Accept: application/jsonl`.
 
 use super::json;
-use crate::db;
+use crate::db::RequestDb;
 use crate::error::AppError;
-use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse};
 use diesel::dsl::sql;
 use diesel::pg::Pg;
 use diesel::sql_types::{BigInt, Bool, Jsonb};
@@ -180,18 +179,21 @@ impl<F> PageLoader for F where
 }
 
 /// Answers a list request: one page as JSON, or every page streamed as JSON lines.
+///
+/// The first page is read on the request's connection. A stream gives it back before
+/// answering and checks one out per later page, so a slow reader does not hold a connection
+/// for the whole stream.
 pub async fn respond(
     request: &HttpRequest,
-    state: web::Data<AppState>,
+    db: &RequestDb,
     params: ListParams,
     load: impl PageLoader,
 ) -> Result<HttpResponse, AppError> {
     if !wants_jsonl(request) {
         let page_params = params.clone();
-        let items = db::run(&state.pool, move |conn| {
-            load(conn, &page_params, page_params.take)
-        })
-        .await?;
+        let items = db
+            .read(move |conn| load(conn, &page_params, page_params.take))
+            .await?;
         let cursor = items.last().map(|(id, _)| id.to_string());
         let items: Vec<Value> = items.into_iter().map(|(_, item)| item).collect();
         let mut body = serde_json::json!({ "items": items });
@@ -205,15 +207,15 @@ pub async fn respond(
     let first = {
         let first_params = params.clone();
         let load = load.clone();
-        db::run(&state.pool, move |conn| {
-            load(conn, &first_params, first_params.take.min(MAX_TAKE))
-        })
-        .await?
+        db.read(move |conn| load(conn, &first_params, first_params.take.min(MAX_TAKE)))
+            .await?
     };
+    db.release();
+    let db = db.clone();
     let stream = futures_util::stream::unfold(
         Some((first, params.clone(), params.take)),
         move |progress| {
-            let state = state.clone();
+            let db = db.clone();
             let load = load.clone();
             async move {
                 let (items, mut params, remaining) = progress?;
@@ -231,11 +233,11 @@ pub async fn respond(
                 params.cursor = items.last().map(|(id, _)| *id);
                 let next = if remaining > 0 {
                     let next_params = params.clone();
-                    match db::run(&state.pool, move |conn| {
-                        load(conn, &next_params, remaining.min(MAX_TAKE))
-                    })
-                    .await
-                    {
+                    let loaded = db
+                        .read(move |conn| load(conn, &next_params, remaining.min(MAX_TAKE)))
+                        .await;
+                    db.release();
+                    match loaded {
                         Ok(next) => Some((next, params, remaining)),
                         Err(error) => {
                             // Mid-stream the status is gone: report in-band, as ChatBotKit does.

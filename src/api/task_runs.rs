@@ -2,15 +2,13 @@
 //! `task/{id}/finish`. ChatBotKit has no such endpoints; the shapes follow its conventions
 //! (lists with `cursor`/`take`, POST with a JSON body, `{"id"}` answers).
 
-use super::caller::ApiCaller;
+use super::caller::{ApiReader, ApiWriter};
 use super::json::{self, ApiJson};
 use super::listing::{ListParams, respond};
 use super::related::tasks::task_json;
-use crate::db;
 use crate::domain::task_run::{self, RunOutcome};
 use crate::error::AppError;
 use crate::models::task_agent;
-use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use diesel::PgConnection;
@@ -32,13 +30,9 @@ fn load_due(
 }
 
 /// `GET task/due`.
-pub async fn due(
-    _caller: ApiCaller,
-    request: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
+pub async fn due(api: ApiReader, request: HttpRequest) -> Result<HttpResponse, AppError> {
     let params = ListParams::from_query(request.query_string())?;
-    respond(&request, state, params, load_due).await
+    respond(&request, &api.db, params, load_due).await
 }
 
 /// `task/{id}/start` takes an empty object.
@@ -48,18 +42,16 @@ pub struct StartRequest {}
 
 /// `POST task/{id}/start` `{}` → `{"id"}`; 409 while running or when canceled.
 pub async fn start(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     path: web::Path<String>,
     ApiJson(_body): ApiJson<StartRequest>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let id = json::path_id(&path)?;
-    let actor = caller.actor();
-    let task = db::run(&state.pool, move |conn| {
-        Ok(task_agent::start(conn, id, Utc::now(), &actor)?)
-    })
-    .await?;
+    let actor = api.actor();
+    let task = api
+        .db
+        .write(move |conn| Ok(task_agent::start(conn, id, Utc::now(), &actor)?))
+        .await?;
     json::id(task.id)
 }
 
@@ -76,28 +68,28 @@ pub struct FinishRequest {
 /// `POST task/{id}/finish` → `{"id"}`: idle again, outcome recorded, next run from the
 /// schedule; the text goes into the audit entry. 409 unless it is running.
 pub async fn finish(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     path: web::Path<String>,
     ApiJson(body): ApiJson<FinishRequest>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let id = json::path_id(&path)?;
     let outcome = RunOutcome::parse(body.outcome.as_deref())
         .map_err(|message| AppError::Unprocessable(format!("outcome: {message}")))?;
     let report = task_run::validate_report(body.text.as_deref())
         .map_err(|message| AppError::Unprocessable(format!("text: {message}")))?;
-    let actor = caller.actor();
-    let task = db::run(&state.pool, move |conn| {
-        Ok(task_agent::finish(
-            conn,
-            id,
-            outcome,
-            report.as_deref(),
-            Utc::now(),
-            &actor,
-        )?)
-    })
-    .await?;
+    let actor = api.actor();
+    let task = api
+        .db
+        .write(move |conn| {
+            Ok(task_agent::finish(
+                conn,
+                id,
+                outcome,
+                report.as_deref(),
+                Utc::now(),
+                &actor,
+            )?)
+        })
+        .await?;
     json::id(task.id)
 }

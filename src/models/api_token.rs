@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 /// How the audit trail names these rows.
 pub const ENTITY: &str = "api_token";
 
-#[derive(Queryable, Selectable, Debug, Clone)]
+#[derive(Queryable, QueryableByName, Selectable, Debug, Clone)]
 #[diesel(table_name = api_tokens)]
 pub struct ApiToken {
     pub id: i64,
@@ -92,6 +92,31 @@ pub fn find_active(connection: &mut PgConnection, token: &str) -> QueryResult<Op
         .select(ApiToken::as_select())
         .first(connection)
         .optional()
+}
+
+/// [`find_active`] and [`touch`] in one statement, as every API request starts with it: the
+/// live token with this clear text (as it was before the touch), its use noted at most once a
+/// minute.
+pub fn find_active_and_touch(
+    connection: &mut PgConnection,
+    token: &str,
+) -> QueryResult<Option<ApiToken>> {
+    // A data-modifying WITH runs whether or not the outer query reads it.
+    diesel::sql_query(
+        "WITH found AS ( \
+             SELECT id, name, role, created_by_name, last_used_at, revoked_at, created_at \
+             FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL \
+         ), touched AS ( \
+             UPDATE api_tokens SET last_used_at = now() FROM found \
+             WHERE api_tokens.id = found.id \
+               AND (api_tokens.last_used_at IS NULL \
+                    OR api_tokens.last_used_at < now() - interval '1 minute') \
+         ) \
+         SELECT * FROM found",
+    )
+    .bind::<diesel::sql_types::Text, _>(api_token::hash(token))
+    .get_result(connection)
+    .optional()
 }
 
 /// Notes that a token was used, at most once a minute, so busy bots do not turn every read

@@ -5,15 +5,13 @@
 //! As in ChatBotKit, the answer is `{"id"}` of the contact, and a conversation that already
 //! has a contact is left as it is: `304 Not Modified`, with no body.
 
-use crate::api::caller::ApiCaller;
+use crate::api::caller::ApiWriter;
 use crate::api::contact_body::unprocessable;
 use crate::api::json::{self, ApiJson, present};
-use crate::db;
 use crate::domain::ConversationId;
 use crate::domain::contact_patch::{ContactPatchInput, Purpose, Sent};
 use crate::error::AppError;
 use crate::models::contact_ensure::{self, Upserted};
-use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::Value;
@@ -60,24 +58,24 @@ impl UpsertBody {
 /// one. The link, the contact-less ratings moved to the contact and the `context` message
 /// telling the bot are one transaction with its audit entry.
 pub async fn upsert(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     path: web::Path<String>,
     ApiJson(body): ApiJson<UpsertBody>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let id = ConversationId(json::path_id(&path)?);
     let request = body
         .into_input()
-        .validate(state.settings.phone_region, Purpose::Create)
+        .validate(api.state.settings.phone_region, Purpose::Create)
         .map_err(unprocessable)?;
-    let actor = caller.actor();
-    let outcome = db::run(&state.pool, move |conn| {
-        Ok(contact_ensure::upsert_for_conversation(
-            conn, id, &request, &actor,
-        )?)
-    })
-    .await?;
+    let actor = api.actor();
+    let outcome = api
+        .db
+        .write(move |conn| {
+            Ok(contact_ensure::upsert_for_conversation(
+                conn, id, &request, &actor,
+            )?)
+        })
+        .await?;
     match outcome {
         Upserted::AlreadyLinked => Ok(HttpResponse::NotModified().finish()),
         Upserted::Linked(ensured) => json::id(ensured.contact.id),

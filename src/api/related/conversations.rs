@@ -6,10 +6,9 @@
 //! dashboard shows: `user`, `bot`, `context` and `staff`.
 
 use super::{Empty, check, existing_contact, meta, optional_id};
-use crate::api::caller::ApiCaller;
+use crate::api::caller::{ApiReader, ApiWriter};
 use crate::api::json::{self, ApiJson, ms};
 use crate::api::listing::{ListParams, respond};
-use crate::db;
 use crate::domain::conversation::{self as rules, Channel, MessageRole};
 use crate::domain::text::optional_line;
 use crate::domain::{ConversationId, FieldErrors};
@@ -17,7 +16,6 @@ use crate::error::AppError;
 use crate::models::conversation::{self, Conversation, NewConversation};
 use crate::models::message::{self, Message};
 use crate::models::schema::messages;
-use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
 use serde::Deserialize;
@@ -150,11 +148,9 @@ pub struct CreateConversation {
 /// `POST conversation/create` `{contactId?, name?|subject?, channel? (api), meta?,
 /// messages?: [{type, text}]}` → `{"id"}`.
 pub async fn create(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     ApiJson(body): ApiJson<CreateConversation>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let mut errors = FieldErrors::new();
     let subject = subject(body.name, body.subject, &mut errors).flatten();
     let channel = match body.channel.as_deref().map(str::trim) {
@@ -186,34 +182,35 @@ pub async fn create(
     let (Some(channel), Some(meta)) = (channel, meta) else {
         return Err(AppError::internal("validated conversation is incomplete"));
     };
-    let actor = caller.actor();
+    let actor = api.actor();
     let contact_id = body.contact_id;
-    let (created, _) = db::run(&state.pool, move |conn| {
-        let contact = match contact_id {
-            Some(id) => Some(existing_contact(conn, id, "contactId")?),
-            None => None,
-        };
-        let new = NewConversation {
-            contact_id: contact.map(|c| c.0),
-            channel: channel.as_str().to_string(),
-            subject,
-            meta,
-            created_at: None,
-        };
-        Ok(conversation::create(conn, &new, &messages, &actor)?)
-    })
-    .await?;
+    let (created, _) = api
+        .db
+        .write(move |conn| {
+            let contact = match contact_id {
+                Some(id) => Some(existing_contact(conn, id, "contactId")?),
+                None => None,
+            };
+            let new = NewConversation {
+                contact_id: contact.map(|c| c.0),
+                channel: channel.as_str().to_string(),
+                subject,
+                meta,
+                created_at: None,
+            };
+            Ok(conversation::create(conn, &new, &messages, &actor)?)
+        })
+        .await?;
     json::id(created.id)
 }
 
 /// `GET conversation/{id}/fetch`: the conversation as lists show it.
-pub async fn fetch(
-    _caller: ApiCaller,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn fetch(api: ApiReader, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = ConversationId(json::path_id(&path)?);
-    let found = db::run(&state.pool, move |conn| Ok(conversation::find(conn, id)?)).await?;
+    let found = api
+        .db
+        .read(move |conn| Ok(conversation::find(conn, id)?))
+        .await?;
     json::ok(&conversation_json(&found))
 }
 
@@ -234,12 +231,10 @@ pub struct UpdateConversation {
 /// as they are. Which contact a conversation belongs to is changed from the dashboard (move,
 /// detach), so `contactId` is not accepted here.
 pub async fn update(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     path: web::Path<String>,
     ApiJson(body): ApiJson<UpdateConversation>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let id = ConversationId(json::path_id(&path)?);
     let mut errors = FieldErrors::new();
     let (name_sent, subject_sent) = (body.name.is_some(), body.subject.is_some());
@@ -256,40 +251,36 @@ pub async fn update(
     if (name_sent || subject_sent) && subject.is_none() {
         return Err(AppError::internal("validated subject is missing"));
     }
-    let actor = caller.actor();
-    let saved = db::run(&state.pool, move |conn| {
-        Ok(conversation::edit(conn, id, subject, meta, &actor)?)
-    })
-    .await?;
+    let actor = api.actor();
+    let saved = api
+        .db
+        .write(move |conn| Ok(conversation::edit(conn, id, subject, meta, &actor)?))
+        .await?;
     json::id(saved.id)
 }
 
 /// `POST conversation/{id}/delete` `{}` → `{"id"}`: the conversation and its messages; its
 /// ratings stay, no longer linked to it, as when staff delete one.
 pub async fn delete(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     path: web::Path<String>,
     ApiJson(_): ApiJson<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let id = ConversationId(json::path_id(&path)?);
-    let actor = caller.actor();
-    let deleted = db::run(&state.pool, move |conn| {
-        Ok(conversation::delete_any(conn, id, &actor)?)
-    })
-    .await?;
+    let actor = api.actor();
+    let deleted = api
+        .db
+        .write(move |conn| Ok(conversation::delete_any(conn, id, &actor)?))
+        .await?;
     json::id(deleted.conversation.id)
 }
 
 /// `POST conversation/{id}/message/create` `{type, text}` → `{"id"}` (the message's).
 pub async fn create_message(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     path: web::Path<String>,
     ApiJson(body): ApiJson<SentMessage>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let id = ConversationId(json::path_id(&path)?);
     let mut errors = FieldErrors::new();
     let validated = validate_message(&body, "", &mut errors);
@@ -297,12 +288,14 @@ pub async fn create_message(
     let Some((role, text)) = validated else {
         return Err(AppError::internal("validated message is incomplete"));
     };
-    let actor = caller.actor();
-    let added = db::run(&state.pool, move |conn| {
-        let found = conversation::find(conn, id)?;
-        Ok(message::add(conn, &found, role, text, &actor)?)
-    })
-    .await?;
+    let actor = api.actor();
+    let added = api
+        .db
+        .write(move |conn| {
+            let found = conversation::find(conn, id)?;
+            Ok(message::add(conn, &found, role, text, &actor)?)
+        })
+        .await?;
     json::id(added.id)
 }
 
@@ -330,15 +323,16 @@ fn load_messages(
 
 /// `GET conversation/{id}/message/list`: a list like any other (newest first by default).
 pub async fn list_messages(
-    _caller: ApiCaller,
+    api: ApiReader,
     request: HttpRequest,
-    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = ConversationId(json::path_id(&path)?);
     let params = ListParams::from_query(request.query_string())?;
-    db::run(&state.pool, move |conn| Ok(conversation::find(conn, id)?)).await?;
-    respond(&request, state, params, move |conn, params, limit| {
+    api.db
+        .read(move |conn| Ok(conversation::find(conn, id)?))
+        .await?;
+    respond(&request, &api.db, params, move |conn, params, limit| {
         load_messages(conn, id, params, limit)
     })
     .await

@@ -13,10 +13,9 @@ use super::spaces::space_json;
 use super::tasks::task_json;
 use super::votes::rating_json;
 use super::{check, path_contact};
-use crate::api::caller::ApiCaller;
+use crate::api::caller::ApiReader;
 use crate::api::json::{self, ApiJson};
 use crate::api::listing::{ListParams, respond};
-use crate::db;
 use crate::domain::{ContactId, FieldErrors};
 use crate::error::AppError;
 use crate::models::conversation::Conversation;
@@ -25,7 +24,6 @@ use crate::models::rating::Rating;
 use crate::models::schema::{conversations, memories, ratings, secrets, spaces, tasks};
 use crate::models::space::Space;
 use crate::models::task::Task;
-use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -38,15 +36,15 @@ type Loader =
 
 /// Answers a contact's list: 404 for an unknown contact, then the list as JSON or lines.
 async fn contact_list(
+    api: ApiReader,
     request: HttpRequest,
-    state: web::Data<AppState>,
     path: web::Path<String>,
     load: Loader,
 ) -> Result<HttpResponse, AppError> {
     let contact = ContactId(json::path_id(&path)?);
     let params = ListParams::from_query(request.query_string())?;
-    db::run(&state.pool, move |conn| path_contact(conn, contact)).await?;
-    respond(&request, state, params, move |conn, params, limit| {
+    api.db.read(move |conn| path_contact(conn, contact)).await?;
+    respond(&request, &api.db, params, move |conn, params, limit| {
         load(conn, contact, params, limit)
     })
     .await
@@ -193,62 +191,56 @@ fn load_secrets(
 
 /// `GET contact/{id}/conversation/list`.
 pub async fn conversations(
-    _caller: ApiCaller,
+    api: ApiReader,
     request: HttpRequest,
-    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    contact_list(request, state, path, load_conversations).await
+    contact_list(api, request, path, load_conversations).await
 }
 
 /// `GET contact/{id}/task/list`.
 pub async fn tasks(
-    _caller: ApiCaller,
+    api: ApiReader,
     request: HttpRequest,
-    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    contact_list(request, state, path, load_tasks).await
+    contact_list(api, request, path, load_tasks).await
 }
 
 /// `GET contact/{id}/space/list`.
 pub async fn spaces(
-    _caller: ApiCaller,
+    api: ApiReader,
     request: HttpRequest,
-    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    contact_list(request, state, path, load_spaces).await
+    contact_list(api, request, path, load_spaces).await
 }
 
 /// `GET contact/{id}/memory/list`.
 pub async fn memories(
-    _caller: ApiCaller,
+    api: ApiReader,
     request: HttpRequest,
-    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    contact_list(request, state, path, load_memories).await
+    contact_list(api, request, path, load_memories).await
 }
 
 /// `GET contact/{id}/rating/list`.
 pub async fn ratings(
-    _caller: ApiCaller,
+    api: ApiReader,
     request: HttpRequest,
-    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    contact_list(request, state, path, load_ratings).await
+    contact_list(api, request, path, load_ratings).await
 }
 
 /// `GET contact/{id}/secret/list`: names and types only.
 pub async fn secrets(
-    _caller: ApiCaller,
+    api: ApiReader,
     request: HttpRequest,
-    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    contact_list(request, state, path, load_secrets).await
+    contact_list(api, request, path, load_secrets).await
 }
 
 /// The most memories a search returns, as in ChatBotKit.
@@ -267,8 +259,7 @@ pub struct MemorySearch {
 /// contact's best matches, at most 10 (see [`memory::search_ranked`]). A read: viewer tokens
 /// may search.
 pub async fn search_memories(
-    _caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiReader,
     path: web::Path<String>,
     ApiJson(body): ApiJson<MemorySearch>,
 ) -> Result<HttpResponse, AppError> {
@@ -290,16 +281,18 @@ pub async fn search_memories(
     let Some(search) = search else {
         return Err(AppError::internal("validated search is missing"));
     };
-    let found = db::run(&state.pool, move |conn| {
-        path_contact(conn, contact)?;
-        Ok(memory::search_ranked(
-            conn,
-            contact,
-            &search,
-            SEARCH_RESULTS,
-        )?)
-    })
-    .await?;
+    let found = api
+        .db
+        .read(move |conn| {
+            path_contact(conn, contact)?;
+            Ok(memory::search_ranked(
+                conn,
+                contact,
+                &search,
+                SEARCH_RESULTS,
+            )?)
+        })
+        .await?;
     let items: Vec<Value> = found
         .iter()
         .map(|m| json!({ "id": m.id.to_string(), "text": m.text }))

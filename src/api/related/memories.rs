@@ -2,13 +2,11 @@
 //! contact, with the Memories tab's rules (text required, at most 10,000 characters).
 
 use super::{Empty, check, existing_contact, meta, optional_id};
-use crate::api::caller::ApiCaller;
+use crate::api::caller::ApiWriter;
 use crate::api::json::{self, ApiJson, ms};
-use crate::db;
 use crate::domain::{ContactId, FieldErrors, memory_text};
 use crate::error::AppError;
 use crate::models::memory::{self, Memory};
-use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -40,11 +38,9 @@ pub struct CreateMemory {
 
 /// `POST memory/create` `{contactId, text, meta?}` → `{"id"}`.
 pub async fn create(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     ApiJson(body): ApiJson<CreateMemory>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let mut errors = FieldErrors::new();
     if body.contact_id.is_none() {
         errors.add("contactId", "Say which contact this memory is about.");
@@ -58,14 +54,16 @@ pub async fn create(
     let (Some(contact_id), Some(text), Some(meta)) = (body.contact_id, text, meta) else {
         return Err(AppError::internal("validated memory is incomplete"));
     };
-    let actor = caller.actor();
-    let created = db::run(&state.pool, move |conn| {
-        let contact = existing_contact(conn, contact_id, "contactId")?;
-        Ok(memory::create_with_meta(
-            conn, contact, &text, &meta, &actor,
-        )?)
-    })
-    .await?;
+    let actor = api.actor();
+    let created = api
+        .db
+        .write(move |conn| {
+            let contact = existing_contact(conn, contact_id, "contactId")?;
+            Ok(memory::create_with_meta(
+                conn, contact, &text, &meta, &actor,
+            )?)
+        })
+        .await?;
     json::id(created.id)
 }
 
@@ -81,12 +79,10 @@ pub struct UpdateMemory {
 
 /// `POST memory/{id}/update` `{text?, meta?}` → `{"id"}`: absent fields stay as they are.
 pub async fn update(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     path: web::Path<String>,
     ApiJson(body): ApiJson<UpdateMemory>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let id = json::path_id(&path)?;
     let mut errors = FieldErrors::new();
     let text = match body.text.as_deref() {
@@ -98,39 +94,41 @@ pub async fn update(
         None => None,
     };
     check(&errors)?;
-    let actor = caller.actor();
-    let saved = db::run(&state.pool, move |conn| {
-        Ok(memory::edit(
-            conn,
-            id,
-            text.as_deref(),
-            meta.as_ref(),
-            &actor,
-        )?)
-    })
-    .await?;
+    let actor = api.actor();
+    let saved = api
+        .db
+        .write(move |conn| {
+            Ok(memory::edit(
+                conn,
+                id,
+                text.as_deref(),
+                meta.as_ref(),
+                &actor,
+            )?)
+        })
+        .await?;
     json::id(saved.id)
 }
 
 /// `POST memory/{id}/delete` `{}` → `{"id"}`.
 pub async fn delete(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     path: web::Path<String>,
     ApiJson(_): ApiJson<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let id = json::path_id(&path)?;
-    let actor = caller.actor();
-    let deleted = db::run(&state.pool, move |conn| {
-        let found = memory::find_any(conn, id)?;
-        Ok(memory::delete(
-            conn,
-            ContactId(found.contact_id),
-            id,
-            &actor,
-        )?)
-    })
-    .await?;
+    let actor = api.actor();
+    let deleted = api
+        .db
+        .write(move |conn| {
+            let found = memory::find_any(conn, id)?;
+            Ok(memory::delete(
+                conn,
+                ContactId(found.contact_id),
+                id,
+                &actor,
+            )?)
+        })
+        .await?;
     json::id(deleted.id)
 }

@@ -15,9 +15,8 @@
 //! | `oauth` | `{"clientId", "clientSecret", "refreshToken"?}` |
 
 use super::{Empty, check, field_or, merge_renamed};
-use crate::api::caller::ApiCaller;
+use crate::api::caller::ApiWriter;
 use crate::api::json::{self, ApiJson, ms};
-use crate::db;
 use crate::domain::secret::{SecretDetails, SecretKind, SecretValue, SecretValueInput};
 use crate::domain::{ContactId, FieldErrors};
 use crate::error::AppError;
@@ -226,12 +225,10 @@ pub struct CreateSecret {
 
 /// `POST contact/{id}/secret/create` `{name, description?, type, value}` → `{"id"}`.
 pub async fn create(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     path: web::Path<String>,
     ApiJson(body): ApiJson<CreateSecret>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let contact = ContactId(json::path_id(&path)?);
     let mut errors = FieldErrors::new();
     let details = SecretDetails::validate(
@@ -254,14 +251,16 @@ pub async fn create(
     let (Some(details), Some(value)) = (details, value) else {
         return Err(AppError::internal("validated secret is incomplete"));
     };
-    let keyring = keyring(&state)?;
-    let actor = caller.actor();
-    let created = db::run(&state.pool, move |conn| {
-        super::path_contact(conn, contact)?;
-        secret::create(conn, contact, &details, &value, keyring.primary(), &actor)
-            .map_err(|error| write_error(error, &details.name))
-    })
-    .await?;
+    let keyring = keyring(&api.state)?;
+    let actor = api.actor();
+    let created = api
+        .db
+        .write(move |conn| {
+            super::path_contact(conn, contact)?;
+            secret::create(conn, contact, &details, &value, keyring.primary(), &actor)
+                .map_err(|error| write_error(error, &details.name))
+        })
+        .await?;
     json::id(created.id)
 }
 
@@ -285,18 +284,16 @@ pub struct UpdateSecret {
 /// possibly of another kind). Both changes are made in one transaction, each audited as the
 /// dashboard's edit and replace are.
 pub async fn update(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     path: web::Path<(String, String)>,
     ApiJson(body): ApiJson<UpdateSecret>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let contact = ContactId(json::path_id(&path.0)?);
     let id = json::path_id(&path.1)?;
-    let current = db::run(&state.pool, move |conn| {
-        Ok(secret::find(conn, contact, id)?)
-    })
-    .await?;
+    let current = api
+        .db
+        .read(move |conn| Ok(secret::find(conn, contact, id)?))
+        .await?;
     let mut errors = FieldErrors::new();
     let details = SecretDetails::validate(
         &field_or(body.name, Some(&current.name)),
@@ -322,58 +319,58 @@ pub async fn update(
     let Some(details) = details else {
         return Err(AppError::internal("validated secret is incomplete"));
     };
-    let keyring = keyring(&state)?;
-    let actor = caller.actor();
-    let saved = db::run(&state.pool, move |conn| {
-        conn.transaction::<_, AppError, _>(|conn| {
-            let name = details.name.clone();
-            let mut version = current.version;
-            match secret::update_details(conn, contact, id, version, &details, &actor)
-                .map_err(|error| write_error(error, &name))?
-            {
-                Update::Saved(saved) => version = saved.version,
-                Update::Unchanged(_) => {}
-                Update::Conflict(_) => return Err(super::changed_meanwhile()),
-            }
-            if let Some(value) = &value {
-                match secret::replace_value(
-                    conn,
-                    contact,
-                    id,
-                    version,
-                    value,
-                    keyring.primary(),
-                    &actor,
-                )
-                .map_err(|error| write_error(error, &name))?
+    let keyring = keyring(&api.state)?;
+    let actor = api.actor();
+    let saved = api
+        .db
+        .write(move |conn| {
+            conn.transaction::<_, AppError, _>(|conn| {
+                let name = details.name.clone();
+                let mut version = current.version;
+                match secret::update_details(conn, contact, id, version, &details, &actor)
+                    .map_err(|error| write_error(error, &name))?
                 {
-                    Update::Saved(_) | Update::Unchanged(_) => {}
+                    Update::Saved(saved) => version = saved.version,
+                    Update::Unchanged(_) => {}
                     Update::Conflict(_) => return Err(super::changed_meanwhile()),
                 }
-            }
-            Ok(id)
+                if let Some(value) = &value {
+                    match secret::replace_value(
+                        conn,
+                        contact,
+                        id,
+                        version,
+                        value,
+                        keyring.primary(),
+                        &actor,
+                    )
+                    .map_err(|error| write_error(error, &name))?
+                    {
+                        Update::Saved(_) | Update::Unchanged(_) => {}
+                        Update::Conflict(_) => return Err(super::changed_meanwhile()),
+                    }
+                }
+                Ok(id)
+            })
         })
-    })
-    .await?;
+        .await?;
     json::id(saved)
 }
 
 /// `POST contact/{id}/secret/{sid}/delete` `{}` → `{"id"}`. Another contact's secret is not
 /// found.
 pub async fn delete(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     path: web::Path<(String, String)>,
     ApiJson(_): ApiJson<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let contact = ContactId(json::path_id(&path.0)?);
     let id = json::path_id(&path.1)?;
-    let actor = caller.actor();
-    let deleted = db::run(&state.pool, move |conn| {
-        Ok(secret::delete(conn, contact, id, &actor)?)
-    })
-    .await?;
+    let actor = api.actor();
+    let deleted = api
+        .db
+        .write(move |conn| Ok(secret::delete(conn, contact, id, &actor)?))
+        .await?;
     json::id(deleted.id)
 }
 

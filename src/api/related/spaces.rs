@@ -3,14 +3,12 @@
 //! `contactId`, to none (as a deleted contact's spaces do).
 
 use super::{Empty, changed_meanwhile, existing_contact, field_or, merge_renamed};
-use crate::api::caller::ApiCaller;
+use crate::api::caller::ApiWriter;
 use crate::api::json::{self, ApiJson, ms};
-use crate::db;
 use crate::domain::space_draft::{SpaceDraft, SpaceInput};
 use crate::domain::{FieldErrors, SpaceId};
 use crate::error::AppError;
 use crate::models::space::{self, Owner, Space, SpaceUpdate};
-use crate::startup::AppState;
 use crate::storage::SpaceStore;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -50,24 +48,24 @@ pub struct CreateSpace {
 
 /// `POST space/create` `{contactId?, name, description?}` → `{"id"}`.
 pub async fn create(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     ApiJson(body): ApiJson<CreateSpace>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let draft = validate(&SpaceInput {
         name: body.name.unwrap_or_default(),
         description: body.description.unwrap_or_default(),
     })?;
-    let actor = caller.actor();
-    let created = db::run(&state.pool, move |conn| {
-        let contact = match body.contact_id {
-            Some(id) => Some(existing_contact(conn, id, "contactId")?),
-            None => None,
-        };
-        Ok(space::create(conn, contact, &draft, &actor)?)
-    })
-    .await?;
+    let actor = api.actor();
+    let created = api
+        .db
+        .write(move |conn| {
+            let contact = match body.contact_id {
+                Some(id) => Some(existing_contact(conn, id, "contactId")?),
+                None => None,
+            };
+            Ok(space::create(conn, contact, &draft, &actor)?)
+        })
+        .await?;
     json::id(created.id)
 }
 
@@ -82,30 +80,30 @@ pub struct UpdateSpace {
 
 /// `POST space/{id}/update` `{name?, description?}` → `{"id"}`.
 pub async fn update(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     path: web::Path<String>,
     ApiJson(body): ApiJson<UpdateSpace>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let id = SpaceId(json::path_id(&path)?);
-    let current = db::run(&state.pool, move |conn| Ok(space::find(conn, id)?)).await?;
+    let current = api.db.read(move |conn| Ok(space::find(conn, id)?)).await?;
     let draft = validate(&SpaceInput {
         name: field_or(body.name, Some(&current.name)),
         description: field_or(body.description, current.description.as_deref()),
     })?;
-    let actor = caller.actor();
-    let outcome = db::run(&state.pool, move |conn| {
-        Ok(space::update(
-            conn,
-            Owner::Any,
-            id,
-            current.version,
-            &draft,
-            &actor,
-        )?)
-    })
-    .await?;
+    let actor = api.actor();
+    let outcome = api
+        .db
+        .write(move |conn| {
+            Ok(space::update(
+                conn,
+                Owner::Any,
+                id,
+                current.version,
+                &draft,
+                &actor,
+            )?)
+        })
+        .await?;
     match outcome {
         SpaceUpdate::Saved(saved) | SpaceUpdate::Unchanged(saved) => json::id(saved.id),
         SpaceUpdate::Conflict(_) => Err(changed_meanwhile()),
@@ -115,21 +113,20 @@ pub async fn update(
 /// `POST space/{id}/delete` `{}` → `{"id"}`: the space, its files' rows (one audit entry
 /// naming them) and then their bytes.
 pub async fn delete(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     path: web::Path<String>,
     ApiJson(_): ApiJson<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let id = SpaceId(json::path_id(&path)?);
-    let actor = caller.actor();
-    let deleted = db::run(&state.pool, move |conn| {
-        Ok(space::delete(conn, Owner::Any, id, &actor)?)
-    })
-    .await?;
+    let actor = api.actor();
+    let deleted = api
+        .db
+        .write(move |conn| Ok(space::delete(conn, Owner::Any, id, &actor)?))
+        .await?;
+    api.db.release();
     // Committed: the bytes can go, without holding a connection. A blocking task runs to the
     // end even if the client leaves meanwhile.
-    let store = SpaceStore::new(&state.settings.data_dir);
+    let store = SpaceStore::new(&api.state.settings.data_dir);
     let keys = deleted.storage_keys;
     web::block(move || store.remove_space(id, &keys)).await?;
     json::id(deleted.space.id)

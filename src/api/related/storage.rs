@@ -13,17 +13,15 @@
 //! the dashboard's uploads.
 
 use super::invalid_field;
-use crate::api::caller::ApiCaller;
+use crate::api::caller::{ApiReader, ApiWriter};
 use crate::api::json::{self, ApiJson, ms};
 use crate::api::listing::{ListParams, respond};
-use crate::db;
 use crate::domain::file_name::{self, FileName};
 use crate::domain::{SpaceFileId, SpaceId};
 use crate::error::AppError;
 use crate::models::schema::space_files;
 use crate::models::space::{self, Owner};
 use crate::models::space_file::{self, SpaceFile};
-use crate::startup::AppState;
 use crate::storage::commit::{self, Committed, ReceivedFile};
 use crate::storage::parts::{self, OVERHEAD_BYTES};
 use crate::storage::{SpaceStore, StagedFile};
@@ -70,15 +68,14 @@ fn load_files(
 
 /// `GET space/{id}/storage/list`: the space's files, a list like any other.
 pub async fn list(
-    _caller: ApiCaller,
+    api: ApiReader,
     request: HttpRequest,
-    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = SpaceId(json::path_id(&path)?);
     let params = ListParams::from_query(request.query_string())?;
-    db::run(&state.pool, move |conn| Ok(space::find(conn, id)?)).await?;
-    respond(&request, state, params, move |conn, params, limit| {
+    api.db.read(move |conn| Ok(space::find(conn, id)?)).await?;
+    respond(&request, &api.db, params, move |conn, params, limit| {
         load_files(conn, id, params, limit)
     })
     .await
@@ -238,16 +235,14 @@ fn declared_length(request: &HttpRequest) -> Option<u64> {
 /// sha256, …}`). 413 when the file passes the upload limit, 409 when the name is taken and
 /// `replace` was not asked for, 422 for a missing file or an unusable name.
 pub async fn upload(
-    caller: ApiCaller,
+    api: ApiWriter,
     request: HttpRequest,
-    state: web::Data<AppState>,
     path: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let space_id = SpaceId(json::path_id(&path)?);
     let query = FileQuery::read(&request)?;
-    let limit = state.settings.upload_limit_bytes as u64;
+    let limit = api.state.settings.upload_limit_bytes as u64;
     let budget = limit + OVERHEAD_BYTES;
     if declared_length(&request).is_some_and(|length| length > budget) {
         return Err(AppError::PayloadTooLarge);
@@ -261,9 +256,13 @@ pub async fn upload(
         ));
     }
     // Not found before a byte is stored, rather than after.
-    db::run(&state.pool, move |conn| Ok(space::find(conn, space_id)?)).await?;
+    api.db
+        .read(move |conn| Ok(space::find(conn, space_id)?))
+        .await?;
+    // The body may take long to arrive: no connection waits for it.
+    api.db.release();
 
-    let store = SpaceStore::new(&state.settings.data_dir);
+    let store = SpaceStore::new(&api.state.settings.data_dir);
     let received = if multipart {
         let mut multipart = Multipart::new(request.headers(), payload);
         receive_multipart(&mut multipart, &store, limit, budget).await?
@@ -291,19 +290,21 @@ pub async fn upload(
         content_type: received.content_type,
         staged,
     };
-    let actor = caller.actor();
-    let outcome = db::run(&state.pool, move |conn| {
-        commit::commit(
-            conn,
-            &store,
-            Owner::Any,
-            space_id,
-            vec![file],
-            replace,
-            &actor,
-        )
-    })
-    .await?;
+    let actor = api.actor();
+    let outcome = api
+        .db
+        .write(move |conn| {
+            commit::commit(
+                conn,
+                &store,
+                Owner::Any,
+                space_id,
+                vec![file],
+                replace,
+                &actor,
+            )
+        })
+        .await?;
     match outcome {
         Committed::Saved { files, .. } => match files.first() {
             Some(saved) => json::ok(&file_json(saved)),
@@ -332,9 +333,8 @@ fn find_file(
 /// `GET space/{id}/storage/download?path=…`: the bytes, as an attachment under the file's
 /// name.
 pub async fn download(
-    _caller: ApiCaller,
+    api: ApiReader,
     request: HttpRequest,
-    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let space_id = SpaceId(json::path_id(&path)?);
@@ -345,12 +345,16 @@ pub async fn download(
             "Say which file, e.g. ?path=notes.txt.",
         ));
     };
-    let file = db::run(&state.pool, move |conn| {
-        space::find(conn, space_id)?;
-        find_file(conn, space_id, &name)
-    })
-    .await?;
-    let store = SpaceStore::new(&state.settings.data_dir);
+    let file = api
+        .db
+        .read(move |conn| {
+            space::find(conn, space_id)?;
+            find_file(conn, space_id, &name)
+        })
+        .await?;
+    // Sending the bytes needs no database.
+    api.db.release();
+    let store = SpaceStore::new(&api.state.settings.data_dir);
     crate::storage::download::send(&store, &file).await
 }
 
@@ -364,12 +368,10 @@ pub struct DeleteFile {
 /// `POST space/{id}/storage/delete` `{path}` → `{"id"}` (the file's): the row goes in a
 /// transaction with its audit entry, then the bytes.
 pub async fn delete(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     path: web::Path<String>,
     ApiJson(body): ApiJson<DeleteFile>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let space_id = SpaceId(json::path_id(&path)?);
     let Some(name) = body.path.filter(|p| !p.trim().is_empty()) else {
         return Err(invalid_field(
@@ -377,17 +379,19 @@ pub async fn delete(
             "Say which file to delete, e.g. {\"path\": \"notes.txt\"}.",
         ));
     };
-    let actor = caller.actor();
-    let store = SpaceStore::new(&state.settings.data_dir);
-    let deleted = db::run(&state.pool, move |conn| {
-        let space_row = space::find(conn, space_id)?;
-        let file = find_file(conn, space_id, &name)?;
-        let deleted = space_file::delete(conn, &space_row, SpaceFileId(file.id), &actor)?;
-        // Committed: the bytes can go.
-        store.remove(space_id, &deleted.storage_key);
-        Ok(deleted)
-    })
-    .await?;
+    let actor = api.actor();
+    let store = SpaceStore::new(&api.state.settings.data_dir);
+    let deleted = api
+        .db
+        .write(move |conn| {
+            let space_row = space::find(conn, space_id)?;
+            let file = find_file(conn, space_id, &name)?;
+            let deleted = space_file::delete(conn, &space_row, SpaceFileId(file.id), &actor)?;
+            // Committed: the bytes can go.
+            store.remove(space_id, &deleted.storage_key);
+            Ok(deleted)
+        })
+        .await?;
     json::id(deleted.id)
 }
 

@@ -5,15 +5,13 @@
 use super::{
     Empty, changed_meanwhile, check, existing_contact, field_or, merge_renamed, optional_id,
 };
-use crate::api::caller::ApiCaller;
+use crate::api::caller::ApiWriter;
 use crate::api::json::{self, ApiJson, ms, ms_opt};
-use crate::db;
 use crate::domain::task_draft::{TaskDraft, TaskInput, check_runs_at_all};
 use crate::domain::{ContactId, FieldErrors};
 use crate::error::AppError;
 use crate::models::task::{self, Task};
 use crate::models::versioned::Versioned;
-use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
@@ -72,11 +70,9 @@ pub struct CreateTask {
 
 /// `POST task/create` `{contactId, name, description?, schedule?, timezone?}` → `{"id"}`.
 pub async fn create(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     ApiJson(body): ApiJson<CreateTask>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let mut errors = FieldErrors::new();
     if body.contact_id.is_none() {
         errors.add("contactId", "Say which contact this task is for.");
@@ -92,12 +88,14 @@ pub async fn create(
     let (Some(contact_id), Some(draft)) = (body.contact_id, draft) else {
         return Err(AppError::internal("validated task is incomplete"));
     };
-    let actor = caller.actor();
-    let created = db::run(&state.pool, move |conn| {
-        let contact = existing_contact(conn, contact_id, "contactId")?;
-        Ok(task::create(conn, contact, &draft, Utc::now(), &actor)?)
-    })
-    .await?;
+    let actor = api.actor();
+    let created = api
+        .db
+        .write(move |conn| {
+            let contact = existing_contact(conn, contact_id, "contactId")?;
+            Ok(task::create(conn, contact, &draft, Utc::now(), &actor)?)
+        })
+        .await?;
     json::id(created.id)
 }
 
@@ -119,14 +117,15 @@ pub struct UpdateTask {
 /// `POST task/{id}/update` → `{"id"}`. Absent fields stay as they are; a new schedule or zone
 /// moves the next run, as in the dashboard.
 pub async fn update(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     path: web::Path<String>,
     ApiJson(body): ApiJson<UpdateTask>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let id = json::path_id(&path)?;
-    let current = db::run(&state.pool, move |conn| Ok(task::find_any(conn, id)?)).await?;
+    let current = api
+        .db
+        .read(move |conn| Ok(task::find_any(conn, id)?))
+        .await?;
     let input = TaskInput {
         name: field_or(body.name, Some(&current.name)),
         description: field_or(body.description, current.description.as_deref()),
@@ -139,20 +138,22 @@ pub async fn update(
     let Some(draft) = draft else {
         return Err(AppError::internal("validated task is incomplete"));
     };
-    let actor = caller.actor();
+    let actor = api.actor();
     let contact = ContactId(current.contact_id);
-    let outcome = db::run(&state.pool, move |conn| {
-        Ok(task::update(
-            conn,
-            contact,
-            id,
-            current.version,
-            &draft,
-            Utc::now(),
-            &actor,
-        )?)
-    })
-    .await?;
+    let outcome = api
+        .db
+        .write(move |conn| {
+            Ok(task::update(
+                conn,
+                contact,
+                id,
+                current.version,
+                &draft,
+                Utc::now(),
+                &actor,
+            )?)
+        })
+        .await?;
     match outcome {
         Versioned::Saved(saved) | Versioned::Unchanged(saved) => json::id(saved.id),
         Versioned::Conflict(_) => Err(changed_meanwhile()),
@@ -161,18 +162,18 @@ pub async fn update(
 
 /// `POST task/{id}/delete` `{}` → `{"id"}`.
 pub async fn delete(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     path: web::Path<String>,
     ApiJson(_): ApiJson<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let id = json::path_id(&path)?;
-    let actor = caller.actor();
-    let deleted = db::run(&state.pool, move |conn| {
-        let found = task::find_any(conn, id)?;
-        Ok(task::delete(conn, ContactId(found.contact_id), id, &actor)?)
-    })
-    .await?;
+    let actor = api.actor();
+    let deleted = api
+        .db
+        .write(move |conn| {
+            let found = task::find_any(conn, id)?;
+            Ok(task::delete(conn, ContactId(found.contact_id), id, &actor)?)
+        })
+        .await?;
     json::id(deleted.id)
 }

@@ -4,9 +4,8 @@
 //! conversation belongs to.
 
 use super::check;
-use crate::api::caller::ApiCaller;
+use crate::api::caller::ApiWriter;
 use crate::api::json::{self, ApiJson, ms};
-use crate::db;
 use crate::domain::rating::{DOWN, UP};
 use crate::domain::text::optional_text;
 use crate::domain::{ConversationId, FieldErrors};
@@ -14,7 +13,6 @@ use crate::error::AppError;
 use crate::models::conversation;
 use crate::models::rating::{self, NewRating, Rating};
 use crate::models::schema::messages;
-use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use serde::Deserialize;
@@ -51,14 +49,12 @@ pub struct Vote {
 
 /// Records the vote: `default` when no value was sent.
 async fn vote(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     conversation_id: &str,
     message_id: Option<&str>,
     default: i32,
     body: Vote,
 ) -> Result<HttpResponse, AppError> {
-    caller.require_write()?;
     let conversation_id = ConversationId(json::path_id(conversation_id)?);
     let message_id = message_id.map(json::path_id).transpose()?;
     let mut errors = FieldErrors::new();
@@ -70,67 +66,65 @@ async fn vote(
         .flatten();
     check(&errors)?;
     let value = body.value.unwrap_or(default);
-    let actor = caller.actor();
-    let created = db::run(&state.pool, move |conn| {
-        let found = conversation::find(conn, conversation_id)?;
-        if let Some(message_id) = message_id {
-            // The message must be one of this conversation's.
-            messages::table
-                .find(message_id)
-                .filter(messages::conversation_id.eq(found.id))
-                .select(messages::id)
-                .first::<i64>(conn)?;
-        }
-        let new = NewRating {
-            contact_id: found.contact_id,
-            conversation_id: Some(found.id),
-            message_id,
-            value,
-            reason,
-            created_at: None,
-        };
-        Ok(rating::create(conn, &new, &actor)?)
-    })
-    .await?;
+    let actor = api.actor();
+    let created = api
+        .db
+        .write(move |conn| {
+            let found = conversation::find(conn, conversation_id)?;
+            if let Some(message_id) = message_id {
+                // The message must be one of this conversation's.
+                messages::table
+                    .find(message_id)
+                    .filter(messages::conversation_id.eq(found.id))
+                    .select(messages::id)
+                    .first::<i64>(conn)?;
+            }
+            let new = NewRating {
+                contact_id: found.contact_id,
+                conversation_id: Some(found.id),
+                message_id,
+                value,
+                reason,
+                created_at: None,
+            };
+            Ok(rating::create(conn, &new, &actor)?)
+        })
+        .await?;
     json::id(created.id)
 }
 
 /// `POST conversation/{id}/upvote` `{value?, reason?}` → `{"id"}` (the rating's).
 pub async fn upvote_conversation(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     path: web::Path<String>,
     ApiJson(body): ApiJson<Vote>,
 ) -> Result<HttpResponse, AppError> {
-    vote(caller, state, &path, None, UP, body).await
+    vote(api, &path, None, UP, body).await
 }
 
 /// `POST conversation/{id}/downvote` `{value?, reason?}` → `{"id"}`.
 pub async fn downvote_conversation(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     path: web::Path<String>,
     ApiJson(body): ApiJson<Vote>,
 ) -> Result<HttpResponse, AppError> {
-    vote(caller, state, &path, None, DOWN, body).await
+    vote(api, &path, None, DOWN, body).await
 }
 
 /// `POST conversation/{cid}/message/{mid}/upvote` `{value?, reason?}` → `{"id"}`.
 pub async fn upvote_message(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     path: web::Path<(String, String)>,
     ApiJson(body): ApiJson<Vote>,
 ) -> Result<HttpResponse, AppError> {
-    vote(caller, state, &path.0, Some(&path.1), UP, body).await
+    vote(api, &path.0, Some(&path.1), UP, body).await
 }
 
 /// `POST conversation/{cid}/message/{mid}/downvote` `{value?, reason?}` → `{"id"}`.
 pub async fn downvote_message(
-    caller: ApiCaller,
-    state: web::Data<AppState>,
+    api: ApiWriter,
     path: web::Path<(String, String)>,
     ApiJson(body): ApiJson<Vote>,
 ) -> Result<HttpResponse, AppError> {
-    vote(caller, state, &path.0, Some(&path.1), DOWN, body).await
+    vote(api, &path.0, Some(&path.1), DOWN, body).await
 }
