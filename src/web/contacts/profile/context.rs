@@ -3,24 +3,17 @@
 //! A budget selector (`?max_chars=`) shows how the memory list changes with the budget.
 //! Read-only, for every signed-in user.
 
-use super::super::super::current_user::CurrentUser;
-use super::super::super::htmx::Htmx;
-use super::super::super::layout::{PageContext, Section};
-use super::super::super::render;
+use super::super::super::context::Dashboard;
 use super::super::super::routes;
-use super::super::super::session::TypedSession;
 use super::super::super::views;
 use super::super::parse_id;
-use super::{ProfileView, tab_counts};
+use super::tab::{Profile, profile_tab};
 use crate::agent::{self, AgentContext, Budget};
-use crate::db;
 use crate::domain::ContactId;
 use crate::domain::text::group_thousands;
 use crate::error::AppError;
-use crate::models::contact;
-use crate::startup::AppState;
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
@@ -153,20 +146,7 @@ impl ContextView {
     }
 }
 
-#[derive(Template)]
-#[template(path = "contacts/profile/context.html")]
-struct ContextPage {
-    page: PageContext,
-    profile: ProfileView,
-    context: ContextView,
-}
-
-#[derive(Template)]
-#[template(path = "contacts/profile/context.html", block = "tabs")]
-struct ContextTabs {
-    profile: ProfileView,
-    context: ContextView,
-}
+profile_tab!(ContextView, context, "contacts/profile/context.html");
 
 /// `?max_chars=`; anything unreadable means the default budget.
 #[derive(Deserialize)]
@@ -177,32 +157,20 @@ pub struct ContextQuery {
 
 /// `GET /contacts/{id}/context`.
 pub async fn show(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Dashboard,
     path: web::Path<String>,
     query: web::Query<ContextQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let budget = Budget::parse(&query.max_chars).unwrap_or_default();
-    let (contact, counts, context) = db::run(&state.pool, move |conn| {
-        let found = contact::find(conn, id)?;
-        let counts = tab_counts(conn, id)?;
-        let context = agent::load(conn, &found, budget, Utc::now())?;
-        Ok((found, counts, context))
-    })
-    .await?;
-    let context = ContextView::new(id, &context);
-    let profile = ProfileView::new(&contact, SLUG, &counts, user.can_edit());
-    if htmx.targets("profile-tabs") {
-        render::ok(&ContextTabs { profile, context })
-    } else {
-        let page = PageContext::signed_in(&user, &session, Section::Contacts);
-        render::ok(&ContextPage {
-            page,
-            profile,
-            context,
+    let (profile, context) = ctx
+        .db
+        .read(move |conn| {
+            let profile = Profile::load(conn, id)?;
+            let context = agent::load(conn, &profile.contact, budget, Utc::now())?;
+            Ok((profile, context))
         })
-    }
+        .await?;
+    let context = ContextView::new(id, &context);
+    ctx.profile_tab(StatusCode::OK, &profile, SLUG, context)
 }

@@ -4,29 +4,23 @@
 //! Delete and detach ask first on a page of their own, which says what goes and what stays;
 //! every action is a plain form that works without JavaScript, and every write is audited.
 
-use super::super::super::current_user::CurrentUser;
+use super::super::super::context::{Dashboard, Editor};
 use super::super::super::forms::HtmlForm;
-use super::super::super::htmx::Htmx;
-use super::super::super::layout::{PageContext, Section};
-use super::super::super::render;
 use super::super::super::routes;
-use super::super::super::session::{FlashKind, TypedSession};
+use super::super::super::session::FlashKind;
 use super::super::super::views;
 use super::super::parse_id;
 use super::conversations::parse_conversation_id;
-use super::transcript::{ComposerView, Loaded, load, render_conversation};
-use super::{ProfileView, tab_counts};
-use crate::db;
+use super::tab::{Profile, TABS_TARGET, profile_tab};
+use super::transcript::{ComposerView, load};
 use crate::domain::conversation::{self as rules};
 use crate::domain::{ContactId, ConversationId};
 use crate::error::AppError;
 use crate::models::conversation::{self, Conversation};
 use crate::models::message::{self, Window};
-use crate::models::{Contact, contact};
-use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use askama::Template;
+use diesel::PgConnection;
 use serde::Deserialize;
 
 pub fn parse_path(path: &(String, String)) -> Result<(ContactId, ConversationId), AppError> {
@@ -44,30 +38,26 @@ fn counted(count: i64, one: &str, many: &str) -> String {
 
 /// The contact, its tab counts, the conversation, and how many ratings point at it.
 pub struct Target {
-    pub contact: Contact,
-    pub counts: Vec<Option<i64>>,
+    pub profile: Profile,
     pub conversation: Conversation,
     pub ratings: i64,
     pub first_message: Option<String>,
 }
 
-pub async fn load_target(
-    state: &AppState,
+/// Loads the conversation of this contact that an action is about.
+pub fn load_target(
+    conn: &mut PgConnection,
     id: ContactId,
     conversation_id: ConversationId,
 ) -> Result<Target, AppError> {
-    db::run(&state.pool, move |conn| {
-        let contact = contact::find(conn, id)?;
-        let conversation = conversation::find_for_contact(conn, id, conversation_id)?;
-        Ok(Target {
-            counts: tab_counts(conn, id)?,
-            ratings: conversation::rating_count(conn, conversation_id)?,
-            first_message: message::opening(conn, conversation_id)?,
-            contact,
-            conversation,
-        })
+    let profile = Profile::load(conn, id)?;
+    let conversation = conversation::find_for_contact(conn, id, conversation_id)?;
+    Ok(Target {
+        ratings: conversation::rating_count(conn, conversation_id)?,
+        first_message: message::opening(conn, conversation_id)?,
+        profile,
+        conversation,
     })
-    .await
 }
 
 impl Target {
@@ -79,7 +69,7 @@ impl Target {
     }
 
     pub fn name(&self) -> String {
-        views::display_name(self.contact.name.as_deref())
+        views::display_name(self.profile.contact.name.as_deref())
     }
 }
 
@@ -95,52 +85,32 @@ pub struct ConfirmView {
     pub csrf_token: String,
 }
 
-#[derive(Template)]
-#[template(path = "contacts/profile/conversation_confirm.html")]
-struct ConfirmPage {
-    page: PageContext,
-    profile: ProfileView,
-    confirm: ConfirmView,
-}
+profile_tab!(
+    ConfirmView,
+    confirm,
+    "contacts/profile/conversation_confirm.html"
+);
 
-#[derive(Template)]
-#[template(path = "contacts/profile/conversation_confirm.html", block = "tabs")]
-struct ConfirmTabs {
-    profile: ProfileView,
-    confirm: ConfirmView,
-}
-
-fn render_confirm(
-    user: &CurrentUser,
-    session: &TypedSession,
-    htmx: &Htmx,
-    target: &Target,
-    confirm: ConfirmView,
-) -> Result<HttpResponse, AppError> {
-    let profile = ProfileView::new(&target.contact, "conversations", &target.counts, true);
-    if htmx.targets("profile-tabs") {
-        render::ok(&ConfirmTabs { profile, confirm })
-    } else {
-        let page = PageContext::signed_in(user, session, Section::Contacts);
-        render::ok(&ConfirmPage {
-            page,
-            profile,
-            confirm,
-        })
+impl Dashboard {
+    /// Loads what a delete or detach is about.
+    async fn conversation_target(
+        &self,
+        id: ContactId,
+        conversation_id: ConversationId,
+    ) -> Result<Target, AppError> {
+        self.db
+            .read(move |conn| load_target(conn, id, conversation_id))
+            .await
     }
 }
 
 /// `GET /contacts/{id}/conversations/{conversation}/delete`: what goes and what stays.
 pub async fn confirm_delete(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, conversation_id) = parse_path(&path)?;
-    let target = load_target(&state, id, conversation_id).await?;
+    let target = ctx.conversation_target(id, conversation_id).await?;
     let mut lines = vec![format!(
         "Its {} will be deleted with it. This cannot be undone.",
         counted(
@@ -164,26 +134,22 @@ pub async fn confirm_delete(
         button: "Delete conversation",
         danger: true,
         cancel_url: routes::contact_conversation(id, conversation_id),
-        csrf_token: session.csrf_token(),
+        csrf_token: ctx.csrf_token(),
     };
-    render_confirm(&user, &session, &htmx, &target, confirm)
+    ctx.profile_tab(StatusCode::OK, &target.profile, "conversations", confirm)
 }
 
 /// `POST /contacts/{id}/conversations/{conversation}/delete`.
 pub async fn delete(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, conversation_id) = parse_path(&path)?;
-    let actor = user.actor();
-    let deleted = db::run(&state.pool, move |conn| {
-        Ok(conversation::delete(conn, id, conversation_id, &actor)?)
-    })
-    .await?;
+    let actor = ctx.actor();
+    let deleted = ctx
+        .db
+        .write(move |conn| Ok(conversation::delete(conn, id, conversation_id, &actor)?))
+        .await?;
     let mut notice = format!(
         "Deleted the conversation and its {}",
         counted(
@@ -197,24 +163,20 @@ pub async fn delete(
         1 => notice.push_str("; its rating stays, unlinked"),
         n => notice.push_str(&format!("; its {n} ratings stay, unlinked")),
     }
-    session.set_flash(FlashKind::Success, notice);
-    Ok(render::redirect(
-        &htmx,
+    Ok(ctx.redirect_with_notice(
+        FlashKind::Success,
+        notice,
         &routes::contact_tab(id, "conversations"),
     ))
 }
 
 /// `GET /contacts/{id}/conversations/{conversation}/detach`.
 pub async fn confirm_detach(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, conversation_id) = parse_path(&path)?;
-    let target = load_target(&state, id, conversation_id).await?;
+    let target = ctx.conversation_target(id, conversation_id).await?;
     let name = target.name();
     let mut lines = vec![format!(
         "The conversation and its {} stay, linked to no contact, and no longer show on {name}'s profile.",
@@ -241,32 +203,24 @@ pub async fn confirm_detach(
         button: "Detach conversation",
         danger: false,
         cancel_url: routes::contact_conversation(id, conversation_id),
-        csrf_token: session.csrf_token(),
+        csrf_token: ctx.csrf_token(),
     };
-    render_confirm(&user, &session, &htmx, &target, confirm)
+    ctx.profile_tab(StatusCode::OK, &target.profile, "conversations", confirm)
 }
 
 /// `POST /contacts/{id}/conversations/{conversation}/detach`.
 pub async fn detach(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, conversation_id) = parse_path(&path)?;
-    let actor = user.actor();
-    db::run(&state.pool, move |conn| {
-        Ok(conversation::detach(conn, id, conversation_id, &actor)?)
-    })
-    .await?;
-    session.set_flash(
+    let actor = ctx.actor();
+    ctx.db
+        .write(move |conn| Ok(conversation::detach(conn, id, conversation_id, &actor)?))
+        .await?;
+    Ok(ctx.redirect_with_notice(
         FlashKind::Success,
         "Detached the conversation; it is no longer linked to this contact",
-    );
-    Ok(render::redirect(
-        &htmx,
         &routes::contact_tab(id, "conversations"),
     ))
 }
@@ -279,45 +233,45 @@ pub struct StaffMessageForm {
 
 /// `POST /contacts/{id}/conversations/{conversation}/messages`: appends a staff message.
 pub async fn add_message(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
     HtmlForm(form): HtmlForm<StaffMessageForm>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, conversation_id) = parse_path(&path)?;
     let text = match rules::staff_message(&form.text) {
         Ok(text) => text,
         Err(error) => {
-            let loaded: Loaded = load(&state, id, conversation_id, Window::Latest).await?;
-            let mut composer = ComposerView::empty(id, conversation_id, session.csrf_token());
+            let loaded = ctx
+                .db
+                .read(move |conn| load(conn, id, conversation_id, Window::Latest))
+                .await?;
+            let mut composer = ComposerView::empty(id, conversation_id, ctx.csrf_token());
             composer.text = form.text;
             composer.error = error;
-            return render_conversation(
-                &user,
-                &session,
-                &htmx,
+            return ctx.conversation_page(
                 &loaded,
                 Some(composer),
                 StatusCode::UNPROCESSABLE_ENTITY,
             );
         }
     };
-    let actor = user.actor();
-    db::run(&state.pool, move |conn| {
-        let conversation = conversation::find_for_contact(conn, id, conversation_id)?;
-        Ok(message::add_staff(conn, &conversation, text, &actor)?)
-    })
-    .await?;
-    if htmx.targets("profile-tabs") {
-        let loaded = load(&state, id, conversation_id, Window::Latest).await?;
-        return render_conversation(&user, &session, &htmx, &loaded, None, StatusCode::OK);
+    let actor = ctx.actor();
+    ctx.db
+        .write(move |conn| {
+            let conversation = conversation::find_for_contact(conn, id, conversation_id)?;
+            Ok(message::add_staff(conn, &conversation, text, &actor)?)
+        })
+        .await?;
+    if ctx.targets(TABS_TARGET) {
+        let loaded = ctx
+            .db
+            .read(move |conn| load(conn, id, conversation_id, Window::Latest))
+            .await?;
+        return ctx.conversation_page(&loaded, None, StatusCode::OK);
     }
-    session.set_flash(FlashKind::Success, "Added your message to the conversation");
-    Ok(render::redirect(
-        &htmx,
+    Ok(ctx.redirect_with_notice(
+        FlashKind::Success,
+        "Added your message to the conversation",
         &routes::contact_conversation(id, conversation_id),
     ))
 }

@@ -1,24 +1,19 @@
 //! Moving a conversation to another contact: a search picker (results as you type, from the
 //! same search as the contacts list), then the move, recorded on both contacts' History.
 
-use super::super::super::current_user::CurrentUser;
+use super::super::super::context::{Dashboard, Editor};
 use super::super::super::forms::HtmlForm;
-use super::super::super::htmx::Htmx;
-use super::super::super::layout::{PageContext, Section};
-use super::super::super::render;
 use super::super::super::routes;
-use super::super::super::session::{FlashKind, TypedSession};
+use super::super::super::session::FlashKind;
 use super::super::super::views;
-use super::ProfileView;
 use super::conversation_actions::{load_target, parse_path};
-use crate::db;
+use super::tab::profile_tab;
 use crate::domain::listing::{SearchTerm, SortOrder};
 use crate::domain::{ContactId, ConversationId};
 use crate::error::AppError;
 use crate::models::Contact;
 use crate::models::contact_list::{self, ListQuery};
 use crate::models::conversation::{self, MoveError};
-use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -53,20 +48,7 @@ pub struct MoveView {
     pub csrf_token: String,
 }
 
-#[derive(Template)]
-#[template(path = "contacts/profile/conversation_move.html")]
-struct MovePage {
-    page: PageContext,
-    profile: ProfileView,
-    picker: MoveView,
-}
-
-#[derive(Template)]
-#[template(path = "contacts/profile/conversation_move.html", block = "tabs")]
-struct MoveTabs {
-    profile: ProfileView,
-    picker: MoveView,
-}
+profile_tab!(MoveView, picker, "contacts/profile/conversation_move.html");
 
 #[derive(Template)]
 #[template(path = "contacts/profile/conversation_move.html", block = "results")]
@@ -124,81 +106,56 @@ fn search(
     Ok((candidates, more))
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one render path for the picker's page, tabs and results shapes"
-)]
-async fn render_picker(
-    user: &CurrentUser,
-    session: &TypedSession,
-    htmx: &Htmx,
-    state: &AppState,
-    id: ContactId,
-    conversation_id: ConversationId,
-    q: String,
-    error: String,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
-    let target = load_target(state, id, conversation_id).await?;
-    let query = q.clone();
-    let (candidates, more) = db::run(&state.pool, move |conn| search(conn, &query, id)).await?;
-    let picker = MoveView {
-        conversation_title: target.title(),
-        from_name: target.name(),
-        search_url: routes::contact_conversation_action(id, conversation_id, "move"),
-        post_url: routes::contact_conversation_action(id, conversation_id, "move"),
-        cancel_url: routes::contact_conversation(id, conversation_id),
-        searched: !q.trim().is_empty(),
-        q,
-        candidates,
-        more,
-        error,
-        csrf_token: session.csrf_token(),
-    };
-    if htmx.targets("move-results") {
-        return render::html(status, &MoveResults { picker });
-    }
-    let profile = ProfileView::new(&target.contact, "conversations", &target.counts, true);
-    if htmx.targets("profile-tabs") {
-        render::html(status, &MoveTabs { profile, picker })
-    } else {
-        let page = PageContext::signed_in(user, session, Section::Contacts);
-        render::html(
-            status,
-            &MovePage {
-                page,
-                profile,
-                picker,
-            },
-        )
+impl Dashboard {
+    /// The picker searching for `q`: whole page, tabs, or (`HX-Target: move-results`) only
+    /// the contacts found.
+    async fn move_picker(
+        &self,
+        id: ContactId,
+        conversation_id: ConversationId,
+        q: String,
+        error: String,
+        status: StatusCode,
+    ) -> Result<HttpResponse, AppError> {
+        let query = q.clone();
+        let (target, (candidates, more)) = self
+            .db
+            .read(move |conn| {
+                let target = load_target(conn, id, conversation_id)?;
+                Ok((target, search(conn, &query, id)?))
+            })
+            .await?;
+        let picker = MoveView {
+            conversation_title: target.title(),
+            from_name: target.name(),
+            search_url: routes::contact_conversation_action(id, conversation_id, "move"),
+            post_url: routes::contact_conversation_action(id, conversation_id, "move"),
+            cancel_url: routes::contact_conversation(id, conversation_id),
+            searched: !q.trim().is_empty(),
+            q,
+            candidates,
+            more,
+            error,
+            csrf_token: self.csrf_token(),
+        };
+        if self.targets("move-results") {
+            return self.render(status, &MoveResults { picker });
+        }
+        self.profile_tab(status, &target.profile, "conversations", picker)
     }
 }
 
 /// `GET /contacts/{id}/conversations/{conversation}/move?q=…`: the picker, or (htmx,
 /// `HX-Target: move-results`) only the contacts matching `q`.
 pub async fn picker(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
     query: web::Query<PickerQuery>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, conversation_id) = parse_path(&path)?;
     let q = query.into_inner().q;
-    render_picker(
-        &user,
-        &session,
-        &htmx,
-        &state,
-        id,
-        conversation_id,
-        q,
-        String::new(),
-        StatusCode::OK,
-    )
-    .await
+    ctx.move_picker(id, conversation_id, q, String::new(), StatusCode::OK)
+        .await
 }
 
 #[derive(Deserialize)]
@@ -211,21 +168,13 @@ pub struct MoveForm {
 
 /// `POST /contacts/{id}/conversations/{conversation}/move` with `to=<contact id>`.
 pub async fn move_to(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
     HtmlForm(form): HtmlForm<MoveForm>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, conversation_id) = parse_path(&path)?;
     let refuse = |message: &str| {
-        render_picker(
-            &user,
-            &session,
-            &htmx,
-            &state,
+        ctx.move_picker(
             id,
             conversation_id,
             form.q.clone(),
@@ -243,20 +192,17 @@ pub async fn move_to(
     else {
         return refuse("Choose the contact to move the conversation to.").await;
     };
-    let actor = user.actor();
-    let outcome = db::run(&state.pool, move |conn| {
-        Ok(conversation::move_to(conn, id, conversation_id, to, &actor))
-    })
-    .await?;
+    let actor = ctx.actor();
+    let outcome = ctx
+        .db
+        .write(move |conn| Ok(conversation::move_to(conn, id, conversation_id, to, &actor)))
+        .await?;
     match outcome {
         Ok(moved) => {
             let to_name = views::display_name(moved.to.as_ref().and_then(|c| c.name.as_deref()));
-            session.set_flash(
+            Ok(ctx.redirect_with_notice(
                 FlashKind::Success,
                 format!("Moved the conversation to {to_name}"),
-            );
-            Ok(render::redirect(
-                &htmx,
                 &routes::contact_tab(id, "conversations"),
             ))
         }

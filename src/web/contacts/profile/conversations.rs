@@ -2,25 +2,18 @@
 //! One conversation's transcript is [`super::transcript`]; what staff do with it is
 //! [`super::conversation_actions`] and [`super::conversation_move`].
 
-use super::super::super::current_user::CurrentUser;
-use super::super::super::htmx::Htmx;
-use super::super::super::layout::{PageContext, Section};
-use super::super::super::render;
+use super::super::super::context::Dashboard;
 use super::super::super::routes;
-use super::super::super::session::TypedSession;
 use super::super::super::views;
 use super::super::parse_id;
-use super::{ProfileView, tab_counts};
-use crate::db;
+use super::tab::{Profile, profile_tab};
 use crate::domain::conversation::{self as rules, Channel};
 use crate::domain::keyset::TimeCursor;
 use crate::domain::{ContactId, ConversationId};
 use crate::error::AppError;
-use crate::models::contact;
 use crate::models::conversation::{self, ListItem};
-use crate::startup::AppState;
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
@@ -87,20 +80,11 @@ pub struct ConversationListView {
     pub newest_url: Option<String>,
 }
 
-#[derive(Template)]
-#[template(path = "contacts/profile/conversations.html")]
-struct ListPage {
-    page: PageContext,
-    profile: ProfileView,
-    list: ConversationListView,
-}
-
-#[derive(Template)]
-#[template(path = "contacts/profile/conversations.html", block = "tabs")]
-struct ListTabs {
-    profile: ProfileView,
-    list: ConversationListView,
-}
+profile_tab!(
+    ConversationListView,
+    list,
+    "contacts/profile/conversations.html"
+);
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -110,22 +94,20 @@ pub struct ListQuery {
 
 /// `GET /contacts/{id}/conversations`.
 pub async fn list(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Dashboard,
     path: web::Path<String>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let before = TimeCursor::decode(&query.before);
-    let (contact, counts, mut items) = db::run(&state.pool, move |conn| {
-        let found = contact::find(conn, id)?;
-        let counts = tab_counts(conn, id)?;
-        let items = conversation::list_for_contact(conn, id, before, PAGE_SIZE + 1)?;
-        Ok((found, counts, items))
-    })
-    .await?;
+    let (profile, mut items) = ctx
+        .db
+        .read(move |conn| {
+            let profile = Profile::load(conn, id)?;
+            let items = conversation::list_for_contact(conn, id, before, PAGE_SIZE + 1)?;
+            Ok((profile, items))
+        })
+        .await?;
     let has_older = items.len() as i64 > PAGE_SIZE;
     items.truncate(PAGE_SIZE as usize);
     let base = routes::contact_tab(id, "conversations");
@@ -141,17 +123,7 @@ pub async fn list(
             .map(|item| ConversationRow::new(id, item, now))
             .collect(),
     };
-    let profile = ProfileView::new(&contact, "conversations", &counts, user.can_edit());
-    if htmx.targets("profile-tabs") {
-        render::ok(&ListTabs { profile, list })
-    } else {
-        let page = PageContext::signed_in(&user, &session, Section::Contacts);
-        render::ok(&ListPage {
-            page,
-            profile,
-            list,
-        })
-    }
+    ctx.profile_tab(StatusCode::OK, &profile, "conversations", list)
 }
 
 #[cfg(test)]

@@ -7,17 +7,14 @@
 //! The editor carries the row version and the field's value as it was shown. If someone else
 //! changed this field meanwhile, the save answers 409 with their value and keeps the input.
 
-use super::super::super::current_user::CurrentUser;
+use super::super::super::context::{Dashboard, Editor};
 use super::super::super::forms::HtmlForm;
-use super::super::super::htmx::Htmx;
-use super::super::super::render;
 use super::super::super::routes;
-use super::super::super::session::{FlashKind, TypedSession};
+use super::super::super::session::FlashKind;
 use super::super::form_view::{MetaEditorView, apply_meta_op, rows_from_form};
-use super::super::{load, parse_id};
-use super::overview::render_overview;
-use super::{HeaderView, load_with_counts};
-use crate::db;
+use super::super::parse_id;
+use super::HeaderView;
+use super::tab::Profile;
 use crate::domain::contact_draft::validate_field;
 use crate::domain::meta::display_value;
 use crate::domain::phone::display_international;
@@ -25,7 +22,6 @@ use crate::domain::{ContactField, ContactId, FieldErrors, MetaRow};
 use crate::error::AppError;
 use crate::models::Contact;
 use crate::models::contact::{self, FieldUpdate, SeenState, WriteError};
-use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -168,61 +164,59 @@ fn parse_path(path: &(String, String)) -> Result<(ContactId, ContactField), AppE
     Ok((id, field))
 }
 
-/// Answers with the field alone (htmx) or the whole profile with the field as given.
-async fn respond(
-    user: &CurrentUser,
-    session: &TypedSession,
-    htmx: &Htmx,
-    state: &AppState,
-    id: ContactId,
-    mut field: FieldView,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
-    field.csrf_token = session.csrf_token();
-    if htmx.is_htmx {
-        return render::html(
-            status,
-            &FieldFragment {
-                field,
-                header: None,
-            },
-        );
+impl Dashboard {
+    /// Answers with the field alone (htmx) or the whole profile with the field as given.
+    async fn field_answer(
+        &self,
+        id: ContactId,
+        mut field: FieldView,
+        status: StatusCode,
+    ) -> Result<HttpResponse, AppError> {
+        field.csrf_token = self.csrf_token();
+        if self.htmx.is_htmx {
+            return self.render(
+                status,
+                &FieldFragment {
+                    field,
+                    header: None,
+                },
+            );
+        }
+        let profile = self.db.read(move |conn| Profile::load(conn, id)).await?;
+        self.overview_tab(&profile, Some(field), status)
     }
-    let loaded = load_with_counts(state, id).await?;
-    render_overview(user, session, htmx, loaded, Some(field), status).await
+}
+
+/// The contact, or 404.
+async fn load(ctx: &Dashboard, id: ContactId) -> Result<Contact, AppError> {
+    ctx.db.read(move |conn| Ok(contact::find(conn, id)?)).await
 }
 
 /// `GET /contacts/{id}/fields/{field}`: the value (the editor's Cancel).
 pub async fn show(
-    user: CurrentUser,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Dashboard,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, field) = parse_path(&path)?;
-    if !htmx.is_htmx {
-        return Ok(render::redirect(&htmx, &routes::contact(id)));
+    if !ctx.htmx.is_htmx {
+        return Ok(ctx.redirect(&routes::contact(id)));
     }
-    let contact = load(&state, id).await?;
-    render::ok(&FieldFragment {
-        field: FieldView::display(&contact, field, user.can_edit()),
+    let contact = load(&ctx, id).await?;
+    ctx.ok(&FieldFragment {
+        field: FieldView::display(&contact, field, ctx.can_edit()),
         header: None,
     })
 }
 
 /// `GET /contacts/{id}/fields/{field}/edit`: the editor.
 pub async fn edit(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, field) = parse_path(&path)?;
-    let contact = load(&state, id).await?;
+    let contact = load(&ctx, id).await?;
     let view = FieldView::editor(&contact, field);
-    respond(&user, &session, &htmx, &state, id, view, StatusCode::OK).await
+    ctx.field_answer(id, view, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -241,14 +235,10 @@ pub struct FieldForm {
 
 /// `POST /contacts/{id}/fields/{field}`: save.
 pub async fn save(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
     HtmlForm(form): HtmlForm<FieldForm>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, field) = parse_path(&path)?;
     let seen = SeenState {
         version: form.version.parse().map_err(|_| {
@@ -256,7 +246,7 @@ pub async fn save(
         })?,
         value: form.seen.clone(),
     };
-    let contact = load(&state, id).await?;
+    let contact = load(&ctx, id).await?;
     let mut rows = rows_from_form(&form.meta_key, &form.meta_value);
 
     // The form as it came in, for every answer that reopens the editor.
@@ -275,7 +265,7 @@ pub async fn save(
         && apply_meta_op(&mut rows, op)
     {
         let view = reopen(&contact, rows, FieldErrors::new(), op == "add");
-        return respond(&user, &session, &htmx, &state, id, view, StatusCode::OK).await;
+        return ctx.field_answer(id, view, StatusCode::OK).await;
     }
 
     let previous_meta = contact.meta_fields();
@@ -283,45 +273,43 @@ pub async fn save(
         field,
         &form.value,
         &rows,
-        state.settings.phone_region,
+        ctx.state.settings.phone_region,
         Some(&previous_meta),
     ) {
         Ok(value) => value,
         Err(errors) => {
             let view = reopen(&contact, rows, errors, false);
-            return respond(
-                &user,
-                &session,
-                &htmx,
-                &state,
-                id,
-                view,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            return ctx
+                .field_answer(id, view, StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
         }
     };
 
-    let actor = user.actor();
+    let actor = ctx.actor();
     let seen_for_update = seen.clone();
-    let outcome = db::run(&state.pool, move |conn| {
-        Ok(contact::update_field(
-            conn,
-            id,
-            field,
-            value,
-            &seen_for_update,
-            &actor,
-        ))
-    })
-    .await?;
+    let outcome = ctx
+        .db
+        .write(move |conn| {
+            Ok(contact::update_field(
+                conn,
+                id,
+                field,
+                value,
+                &seen_for_update,
+                &actor,
+            ))
+        })
+        .await?;
     match outcome {
         Ok(FieldUpdate::Saved(saved) | FieldUpdate::Unchanged(saved)) => {
-            if !htmx.is_htmx {
-                session.set_flash(FlashKind::Success, format!("{} saved", field.label()));
-                return Ok(render::redirect(&htmx, &routes::contact(id)));
+            if !ctx.htmx.is_htmx {
+                return Ok(ctx.redirect_with_notice(
+                    FlashKind::Success,
+                    format!("{} saved", field.label()),
+                    &routes::contact(id),
+                ));
             }
-            render::ok(&FieldFragment {
+            ctx.ok(&FieldFragment {
                 field: FieldView::display(&saved, field, true),
                 header: Some(HeaderView::new(&saved)),
             })
@@ -342,16 +330,7 @@ pub async fn save(
             // Saving again now knowingly replaces their value.
             view.version = current.version;
             view.seen = current.field_fingerprint(field);
-            respond(
-                &user,
-                &session,
-                &htmx,
-                &state,
-                id,
-                view,
-                StatusCode::CONFLICT,
-            )
-            .await
+            ctx.field_answer(id, view, StatusCode::CONFLICT).await
         }
         Err(WriteError::DuplicateEmail { existing }) => {
             let mut errors = FieldErrors::new();
@@ -365,16 +344,8 @@ pub async fn save(
                 None => errors.add("email", "Another contact already has this email."),
             }
             let view = reopen(&contact, rows, errors, false);
-            respond(
-                &user,
-                &session,
-                &htmx,
-                &state,
-                id,
-                view,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            ctx.field_answer(id, view, StatusCode::UNPROCESSABLE_ENTITY)
+                .await
         }
         Err(other) => Err(other.into()),
     }

@@ -1,23 +1,16 @@
 //! The History tab: every change to the contact, newest first.
 
-use super::super::super::current_user::CurrentUser;
-use super::super::super::htmx::Htmx;
-use super::super::super::layout::{PageContext, Section};
-use super::super::super::render;
-use super::super::super::session::TypedSession;
+use super::super::super::context::Dashboard;
 use super::super::super::views;
 use super::super::parse_id;
-use super::{ProfileView, tab_counts};
-use crate::db;
+use super::tab::{Profile, profile_tab};
 use crate::domain::ContactId;
 use crate::domain::meta::display_value;
 use crate::domain::phone::display_international;
 use crate::error::AppError;
 use crate::models::audit::{self, AuditEvent};
-use crate::models::contact;
-use crate::startup::AppState;
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use askama::Template;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -108,20 +101,7 @@ pub struct HistoryView {
     pub older_url: Option<String>,
 }
 
-#[derive(Template)]
-#[template(path = "contacts/profile/history.html")]
-struct HistoryPage {
-    page: PageContext,
-    profile: ProfileView,
-    history: HistoryView,
-}
-
-#[derive(Template)]
-#[template(path = "contacts/profile/history.html", block = "tabs")]
-struct HistoryTabs {
-    profile: ProfileView,
-    history: HistoryView,
-}
+profile_tab!(HistoryView, history, "contacts/profile/history.html");
 
 /// `?before=<event id>`; anything unreadable means "from the newest".
 #[derive(Deserialize)]
@@ -132,22 +112,20 @@ pub struct HistoryQuery {
 
 /// `GET /contacts/{id}/history`.
 pub async fn show(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Dashboard,
     path: web::Path<String>,
     query: web::Query<HistoryQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let before = query.before.parse::<i64>().ok();
-    let (contact, counts, events) = db::run(&state.pool, move |conn| {
-        let found = contact::find(conn, id)?;
-        let counts = tab_counts(conn, id)?;
-        let events = audit::for_contact(conn, id.0, before, PAGE_SIZE + 1)?;
-        Ok((found, counts, events))
-    })
-    .await?;
+    let (profile, events) = ctx
+        .db
+        .read(move |conn| {
+            let profile = Profile::load(conn, id)?;
+            let events = audit::for_contact(conn, id.0, before, PAGE_SIZE + 1)?;
+            Ok((profile, events))
+        })
+        .await?;
     let has_older = events.len() as i64 > PAGE_SIZE;
     let events: Vec<_> = events.into_iter().take(PAGE_SIZE as usize).collect();
     let history = HistoryView {
@@ -160,17 +138,7 @@ pub async fn show(
         }),
         events: events.iter().map(EventView::new).collect(),
     };
-    let profile = ProfileView::new(&contact, "history", &counts, user.can_edit());
-    if htmx.targets("profile-tabs") {
-        render::ok(&HistoryTabs { profile, history })
-    } else {
-        let page = PageContext::signed_in(&user, &session, Section::Contacts);
-        render::ok(&HistoryPage {
-            page,
-            profile,
-            history,
-        })
-    }
+    ctx.profile_tab(StatusCode::OK, &profile, "history", history)
 }
 
 #[cfg(test)]

@@ -9,21 +9,16 @@
 mod item;
 mod view;
 
-use super::super::super::current_user::CurrentUser;
+use super::super::super::context::{Dashboard, Editor};
 use super::super::super::forms::HtmlForm;
-use super::super::super::htmx::Htmx;
-use super::super::super::layout::{PageContext, Section};
-use super::super::super::render;
 use super::super::super::routes;
-use super::super::super::session::{FlashKind, TypedSession};
+use super::super::super::session::FlashKind;
 use super::super::parse_id;
-use super::{ProfileView, tab_counts};
-use crate::db;
+use super::tab::{Profile, TABS_TARGET, profile_tab};
 use crate::domain::{ContactId, memory_text};
 use crate::error::AppError;
 use crate::models::contact;
 use crate::models::memory::{self, Memory};
-use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -65,20 +60,7 @@ pub fn count(connection: &mut diesel::PgConnection, id: ContactId) -> diesel::Qu
     memory::count(connection, id, None)
 }
 
-#[derive(Template)]
-#[template(path = "contacts/profile/memories.html")]
-struct MemoriesPage {
-    page: PageContext,
-    profile: ProfileView,
-    memories: MemoriesView,
-}
-
-#[derive(Template)]
-#[template(path = "contacts/profile/memories.html", block = "tabs")]
-struct MemoriesTabs {
-    profile: ProfileView,
-    memories: MemoriesView,
-}
+profile_tab!(MemoriesView, memories, "contacts/profile/memories.html");
 
 #[derive(Template)]
 #[template(path = "contacts/profile/_memory_results.html")]
@@ -139,119 +121,100 @@ pub struct Extras {
     focus: Option<(i64, Focus)>,
 }
 
-/// Renders the tab (or, for htmx, the part it targets) at `state`.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the request's parts, each distinct"
-)]
-async fn render_tab(
-    user: &CurrentUser,
-    session: &TypedSession,
-    htmx: &Htmx,
-    state: &AppState,
-    id: ContactId,
-    list: ListState,
-    extras: Extras,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
-    let search = list.search();
-    let cursor = list.cursor();
-    let focus_id = extras.focus.as_ref().map(|(memory_id, _)| *memory_id);
-    let (contact, counts, rows, matching, focused) = db::run(&state.pool, move |conn| {
-        let found = contact::find(conn, id)?;
-        let counts = tab_counts(conn, id)?;
-        let rows = memory::page(conn, id, search.as_ref(), cursor, PAGE_SIZE + 1)?;
-        let matching = memory::count(conn, id, search.as_ref())?;
-        let focused = focus_id
-            .map(|memory_id| memory::find(conn, id, memory_id))
-            .transpose()?;
-        Ok((found, counts, rows, matching, focused))
-    })
-    .await?;
-    let can_edit = user.can_edit();
-    let csrf_token = session.csrf_token();
-    let now = Utc::now();
-    let has_older = rows.len() as i64 > PAGE_SIZE;
-    let shown: Vec<&Memory> = rows.iter().take(PAGE_SIZE as usize).collect();
-    let oldest = shown.last().map(|m| m.cursor());
-    let items = shown
-        .into_iter()
-        .map(|m| MemoryView::new(m, &list, can_edit, &csrf_token, now))
-        .collect();
-    let (add_text, add_error) = extras.add.unwrap_or_default();
-    let focus = match (focused, extras.focus) {
-        (Some(row), Some((_, mode))) => {
-            let view = MemoryView::new(&row, &list, can_edit, &csrf_token, now);
-            Some(match mode {
-                Focus::Confirm => view.confirmation(),
-                Focus::Edit {
-                    input,
-                    error,
-                    conflict,
-                    version,
-                } => {
-                    let mut view = view.editor(input, error);
-                    view.conflict = conflict;
-                    view.version = version.unwrap_or(row.version);
-                    view
-                }
+impl Dashboard {
+    /// Renders the tab (or, for htmx, the part it targets) at `list`.
+    async fn memories_tab(
+        &self,
+        id: ContactId,
+        list: ListState,
+        extras: Extras,
+        status: StatusCode,
+    ) -> Result<HttpResponse, AppError> {
+        let search = list.search();
+        let cursor = list.cursor();
+        let focus_id = extras.focus.as_ref().map(|(memory_id, _)| *memory_id);
+        let (profile, rows, matching, focused) = self
+            .db
+            .read(move |conn| {
+                let profile = Profile::load(conn, id)?;
+                let rows = memory::page(conn, id, search.as_ref(), cursor, PAGE_SIZE + 1)?;
+                let matching = memory::count(conn, id, search.as_ref())?;
+                let focused = focus_id
+                    .map(|memory_id| memory::find(conn, id, memory_id))
+                    .transpose()?;
+                Ok((profile, rows, matching, focused))
             })
-        }
-        _ => None,
-    };
-    let memories = MemoriesView {
-        can_edit,
-        list_url: routes::contact_tab(id, "memories"),
-        add: AddView {
-            action_url: routes::contact_tab(id, "memories"),
-            text: add_text,
-            error: add_error,
-        },
-        results: ResultsView::new(id, &list, items, has_older, oldest, matching),
-        focus,
-        csrf_token,
-    };
-    if htmx.targets("memory-results") {
-        return render::html(status, &MemoriesResults { memories });
-    }
-    let profile = ProfileView::new(&contact, "memories", &counts, can_edit);
-    if htmx.targets("profile-tabs") {
-        render::html(status, &MemoriesTabs { profile, memories })
-    } else {
-        let page = PageContext::signed_in(user, session, Section::Contacts);
-        render::html(
-            status,
-            &MemoriesPage {
-                page,
-                profile,
-                memories,
+            .await?;
+        let can_edit = self.can_edit();
+        let csrf_token = self.csrf_token();
+        let now = Utc::now();
+        let has_older = rows.len() as i64 > PAGE_SIZE;
+        let shown: Vec<&Memory> = rows.iter().take(PAGE_SIZE as usize).collect();
+        let oldest = shown.last().map(|m| m.cursor());
+        let items = shown
+            .into_iter()
+            .map(|m| MemoryView::new(m, &list, can_edit, &csrf_token, now))
+            .collect();
+        let (add_text, add_error) = extras.add.unwrap_or_default();
+        let focus = match (focused, extras.focus) {
+            (Some(row), Some((_, mode))) => {
+                let view = MemoryView::new(&row, &list, can_edit, &csrf_token, now);
+                Some(match mode {
+                    Focus::Confirm => view.confirmation(),
+                    Focus::Edit {
+                        input,
+                        error,
+                        conflict,
+                        version,
+                    } => {
+                        let mut view = view.editor(input, error);
+                        view.conflict = conflict;
+                        view.version = version.unwrap_or(row.version);
+                        view
+                    }
+                })
+            }
+            _ => None,
+        };
+        let memories = MemoriesView {
+            can_edit,
+            list_url: routes::contact_tab(id, "memories"),
+            add: AddView {
+                action_url: routes::contact_tab(id, "memories"),
+                text: add_text,
+                error: add_error,
             },
+            results: ResultsView::new(id, &list, items, has_older, oldest, matching),
+            focus,
+            csrf_token,
+        };
+        if self.targets("memory-results") {
+            return self.render(status, &MemoriesResults { memories });
+        }
+        self.profile_tab(status, &profile, "memories", memories)
+    }
+
+    /// One memory as this user sees it at `list`.
+    fn memory_view(&self, memory: &Memory, list: &ListState) -> MemoryView {
+        MemoryView::new(
+            memory,
+            list,
+            self.can_edit(),
+            &self.csrf_token(),
+            Utc::now(),
         )
     }
 }
 
 /// `GET /contacts/{id}/memories?q=…&before=…`.
 pub async fn show(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Dashboard,
     path: web::Path<String>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
-    let list = query.state();
-    render_tab(
-        &user,
-        &session,
-        &htmx,
-        &state,
-        id,
-        list,
-        Extras::default(),
-        StatusCode::OK,
-    )
-    .await
+    ctx.memories_tab(id, query.state(), Extras::default(), StatusCode::OK)
+        .await
 }
 
 #[derive(Deserialize)]
@@ -262,14 +225,10 @@ pub struct AddForm {
 
 /// `POST /contacts/{id}/memories`: add one; the list starts again from the newest.
 pub async fn add(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<String>,
     HtmlForm(form): HtmlForm<AddForm>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let id = parse_id(&path)?;
     let text = match memory_text::validate(&form.text) {
         Ok(text) => text,
@@ -279,38 +238,23 @@ pub async fn add(
                 focus: None,
             };
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return render_tab(
-                &user,
-                &session,
-                &htmx,
-                &state,
-                id,
-                ListState::default(),
-                extras,
-                status,
-            )
-            .await;
+            return ctx
+                .memories_tab(id, ListState::default(), extras, status)
+                .await;
         }
     };
-    let actor = user.actor();
-    db::run(&state.pool, move |conn| {
-        contact::find(conn, id)?;
-        Ok(memory::create(conn, id, &text, &actor)?)
-    })
-    .await?;
-    let list_url = routes::contact_tab(id, "memories");
-    if htmx.targets("profile-tabs") {
-        let mut response = render_tab(
-            &user,
-            &session,
-            &htmx,
-            &state,
-            id,
-            ListState::default(),
-            Extras::default(),
-            StatusCode::OK,
-        )
+    let actor = ctx.actor();
+    ctx.db
+        .write(move |conn| {
+            contact::find(conn, id)?;
+            Ok(memory::create(conn, id, &text, &actor)?)
+        })
         .await?;
+    let list_url = routes::contact_tab(id, "memories");
+    if ctx.targets(TABS_TARGET) {
+        let mut response = ctx
+            .memories_tab(id, ListState::default(), Extras::default(), StatusCode::OK)
+            .await?;
         // A search in the address bar no longer describes what is shown.
         if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&list_url) {
             response.headers_mut().insert(
@@ -320,79 +264,49 @@ pub async fn add(
         }
         return Ok(response);
     }
-    session.set_flash(FlashKind::Success, "Memory added");
-    Ok(render::redirect(&htmx, &list_url))
+    Ok(ctx.redirect_with_notice(FlashKind::Success, "Memory added", &list_url))
 }
 
 /// `GET /contacts/{id}/memories/{memory}/delete`: the confirm step, in place (htmx) or on
 /// its own.
 pub async fn confirm_delete(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, memory_id) = parse_memory_path(&path)?;
     let list = query.state();
-    if htmx.is_htmx && !htmx.targets("profile-tabs") {
-        let found = db::run(&state.pool, move |conn| {
-            Ok(memory::find(conn, id, memory_id)?)
-        })
-        .await?;
-        let memory =
-            MemoryView::new(&found, &list, true, &session.csrf_token(), Utc::now()).confirmation();
-        return render::ok(&MemoryFragment { memory });
+    if ctx.htmx.is_htmx && !ctx.targets(TABS_TARGET) {
+        let found = ctx
+            .db
+            .read(move |conn| Ok(memory::find(conn, id, memory_id)?))
+            .await?;
+        let memory = ctx.memory_view(&found, &list).confirmation();
+        return ctx.ok(&MemoryFragment { memory });
     }
     let extras = Extras {
         add: None,
         focus: Some((memory_id, Focus::Confirm)),
     };
-    render_tab(
-        &user,
-        &session,
-        &htmx,
-        &state,
-        id,
-        list,
-        extras,
-        StatusCode::OK,
-    )
-    .await
+    ctx.memories_tab(id, list, extras, StatusCode::OK).await
 }
 
 /// `POST /contacts/{id}/memories/{memory}/delete`; the form carries the list's position.
 pub async fn delete(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
     HtmlForm(form): HtmlForm<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, memory_id) = parse_memory_path(&path)?;
     let list = form.state();
-    let actor = user.actor();
-    db::run(&state.pool, move |conn| {
-        Ok(memory::delete(conn, id, memory_id, &actor)?)
-    })
-    .await?;
-    if htmx.targets("profile-tabs") {
-        return render_tab(
-            &user,
-            &session,
-            &htmx,
-            &state,
-            id,
-            list,
-            Extras::default(),
-            StatusCode::OK,
-        )
-        .await;
+    let actor = ctx.actor();
+    ctx.db
+        .write(move |conn| Ok(memory::delete(conn, id, memory_id, &actor)?))
+        .await?;
+    if ctx.targets(TABS_TARGET) {
+        return ctx
+            .memories_tab(id, list, Extras::default(), StatusCode::OK)
+            .await;
     }
-    session.set_flash(FlashKind::Success, "Memory deleted");
-    Ok(render::redirect(&htmx, &list.list_url(id)))
+    Ok(ctx.redirect_with_notice(FlashKind::Success, "Memory deleted", &list.list_url(id)))
 }

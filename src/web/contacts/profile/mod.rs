@@ -19,17 +19,15 @@ pub mod secret_reveal;
 pub mod secret_writes;
 pub mod secrets;
 pub mod spaces;
+pub mod tab;
 pub mod tasks;
 pub mod transcript;
 
 use super::super::routes;
 use super::super::views;
-use crate::db;
 use crate::domain::phone::display_international;
 use crate::domain::{ContactId, ContactSource};
-use crate::error::AppError;
-use crate::models::{Contact, contact};
-use crate::startup::AppState;
+use crate::models::Contact;
 use actix_web::web;
 use diesel::{PgConnection, QueryResult};
 
@@ -209,19 +207,6 @@ pub struct TabLink {
     pub url: String,
     pub count: Option<i64>,
     pub active: bool,
-}
-
-/// A contact and its tab counts, in one trip to the database.
-pub async fn load_with_counts(
-    state: &AppState,
-    id: ContactId,
-) -> Result<(Contact, Vec<Option<i64>>), AppError> {
-    db::run(&state.pool, move |conn| {
-        let contact = contact::find(conn, id)?;
-        let counts = tab_counts(conn, id)?;
-        Ok((contact, counts))
-    })
-    .await
 }
 
 /// Counts for every tab that has one, in [`TABS`] order.

@@ -1,20 +1,14 @@
 //! The Overview tab: every field with click-to-edit, and the delete action.
 
-use super::super::super::current_user::CurrentUser;
-use super::super::super::htmx::Htmx;
-use super::super::super::layout::{PageContext, Section};
-use super::super::super::render;
-use super::super::super::session::TypedSession;
+use super::super::super::context::Dashboard;
 use super::super::parse_id;
 use super::field::FieldView;
-use super::{ProfileView, load_with_counts};
+use super::tab::{Profile, profile_tab};
 use crate::domain::ContactField;
 use crate::error::AppError;
 use crate::models::Contact;
-use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use askama::Template;
 
 pub struct OverviewView {
     pub fields: Vec<FieldView>,
@@ -46,57 +40,25 @@ impl OverviewView {
     }
 }
 
-#[derive(Template)]
-#[template(path = "contacts/profile/overview.html")]
-struct OverviewPage {
-    page: PageContext,
-    profile: ProfileView,
-    overview: OverviewView,
-}
+profile_tab!(OverviewView, overview, "contacts/profile/overview.html");
 
-/// The tab bar and panel only, for htmx tab switches.
-#[derive(Template)]
-#[template(path = "contacts/profile/overview.html", block = "tabs")]
-struct OverviewTabs {
-    profile: ProfileView,
-    overview: OverviewView,
-}
-
-/// Renders the overview, whole or as the tabs fragment, optionally with one field's editor
-/// open (used when an edit arrives without JavaScript).
-pub async fn render_overview(
-    user: &CurrentUser,
-    session: &TypedSession,
-    htmx: &Htmx,
-    (contact, counts): (Contact, Vec<Option<i64>>),
-    editing: Option<FieldView>,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
-    let profile = ProfileView::new(&contact, "", &counts, user.can_edit());
-    let overview = OverviewView::new(&contact, user.can_edit(), editing);
-    if htmx.targets("profile-tabs") {
-        render::html(status, &OverviewTabs { profile, overview })
-    } else {
-        let page = PageContext::signed_in(user, session, Section::Contacts);
-        render::html(
-            status,
-            &OverviewPage {
-                page,
-                profile,
-                overview,
-            },
-        )
+impl Dashboard {
+    /// Renders the overview, whole or as the tabs fragment, optionally with one field's editor
+    /// open (used when an edit arrives without JavaScript).
+    pub fn overview_tab(
+        &self,
+        profile: &Profile,
+        editing: Option<FieldView>,
+        status: StatusCode,
+    ) -> Result<HttpResponse, AppError> {
+        let overview = OverviewView::new(&profile.contact, self.can_edit(), editing);
+        self.profile_tab(status, profile, "", overview)
     }
 }
 
 /// `GET /contacts/{id}`.
-pub async fn show(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let loaded = load_with_counts(&state, parse_id(&path)?).await?;
-    render_overview(&user, &session, &htmx, loaded, None, StatusCode::OK).await
+pub async fn show(ctx: Dashboard, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let profile = ctx.db.read(move |conn| Profile::load(conn, id)).await?;
+    ctx.overview_tab(&profile, None, StatusCode::OK)
 }

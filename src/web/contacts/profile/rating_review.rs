@@ -3,18 +3,14 @@
 //! htmx the tab is rendered again in place, since its summary and counts change too; without,
 //! the browser goes back to the same filtered list.
 
-use super::super::super::current_user::CurrentUser;
+use super::super::super::context::{Dashboard, Editor};
 use super::super::super::forms::HtmlForm;
-use super::super::super::htmx::Htmx;
-use super::super::super::render;
-use super::super::super::session::{FlashKind, TypedSession};
+use super::super::super::session::FlashKind;
 use super::super::parse_id;
-use super::ratings::{ListState, PAGE_SIZE, show_with};
-use crate::db;
+use super::ratings::{Answer, ListState, PAGE_SIZE};
 use crate::domain::{ContactId, RatingId};
 use crate::error::AppError;
 use crate::models::rating;
-use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
@@ -51,32 +47,22 @@ fn review_notice(marked: usize, asked: usize) -> String {
     }
 }
 
-/// Answers a review: the tab again in place for htmx, else a redirect back to the list.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the request's parts plus what the review did"
-)]
-async fn reviewed(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: &AppState,
-    id: ContactId,
-    marked: usize,
-    asked: usize,
-    list: ListState,
-) -> Result<HttpResponse, AppError> {
-    let notice = review_notice(marked, asked);
-    if htmx.is_htmx {
-        // Answered in place; the URL already shows this list.
-        let htmx = Htmx {
-            is_htmx: true,
-            target: Some("profile-tabs".into()),
-        };
-        return show_with(&user, &session, &htmx, state, id, list, notice).await;
+impl Dashboard {
+    /// Answers a review: the tab again in place for htmx, else a redirect back to the list.
+    async fn ratings_reviewed(
+        &self,
+        id: ContactId,
+        marked: usize,
+        asked: usize,
+        list: ListState,
+    ) -> Result<HttpResponse, AppError> {
+        let notice = review_notice(marked, asked);
+        if self.htmx.is_htmx {
+            // Answered in place; the URL already shows this list.
+            return self.ratings_tab(id, list, notice, Answer::Tabs).await;
+        }
+        Ok(self.redirect_with_notice(FlashKind::Success, notice, &list.url(id, true)))
     }
-    session.set_flash(FlashKind::Success, notice);
-    Ok(render::redirect(&htmx, &list.url(id, true)))
 }
 
 fn parse_rating_id(raw: &str) -> Option<RatingId> {
@@ -89,37 +75,31 @@ fn parse_rating_id(raw: &str) -> Option<RatingId> {
 
 /// `POST /contacts/{id}/ratings/{rating}/review`.
 pub async fn review_one(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
     HtmlForm(form): HtmlForm<ReviewForm>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let id = parse_id(&path.0)?;
     let rating_id = parse_rating_id(&path.1).ok_or(AppError::NotFound)?;
-    let actor = user.actor();
-    let marked = db::run(&state.pool, move |conn| {
-        // Another contact's rating (or none) is not found, rather than silently skipped.
-        rating::find_for_contact(conn, id, rating_id)?;
-        Ok(rating::mark_reviewed(conn, id, &[rating_id], &actor)?)
-    })
-    .await?;
-    let list = form.state();
-    reviewed(user, session, htmx, &state, id, marked.len(), 1, list).await
+    let actor = ctx.actor();
+    let marked = ctx
+        .db
+        .write(move |conn| {
+            // Another contact's rating (or none) is not found, rather than silently skipped.
+            rating::find_for_contact(conn, id, rating_id)?;
+            Ok(rating::mark_reviewed(conn, id, &[rating_id], &actor)?)
+        })
+        .await?;
+    ctx.ratings_reviewed(id, marked.len(), 1, form.state())
+        .await
 }
 
 /// `POST /contacts/{id}/ratings/review` with one `rating_id` per rating shown.
 pub async fn review_shown(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<String>,
     HtmlForm(form): HtmlForm<ReviewForm>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let id = parse_id(&path)?;
     let ids: Vec<RatingId> = form
         .rating_id
@@ -133,13 +113,13 @@ pub async fn review_shown(
         ));
     }
     let asked = ids.len();
-    let actor = user.actor();
-    let marked = db::run(&state.pool, move |conn| {
-        Ok(rating::mark_reviewed(conn, id, &ids, &actor)?)
-    })
-    .await?;
-    let list = form.state();
-    reviewed(user, session, htmx, &state, id, marked.len(), asked, list).await
+    let actor = ctx.actor();
+    let marked = ctx
+        .db
+        .write(move |conn| Ok(rating::mark_reviewed(conn, id, &ids, &actor)?))
+        .await?;
+    ctx.ratings_reviewed(id, marked.len(), asked, form.state())
+        .await
 }
 
 #[cfg(test)]

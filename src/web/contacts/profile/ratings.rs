@@ -5,18 +5,14 @@
 //! Filters are query parameters (`?value=up|down&review=unreviewed|reviewed`): changing one
 //! swaps only the list (`HX-Target: ratings-list`) and pushes the URL.
 
-use super::super::super::current_user::CurrentUser;
-use super::super::super::htmx::Htmx;
-use super::super::super::layout::{PageContext, Section};
+use super::super::super::context::Dashboard;
 use super::super::super::render;
 use super::super::super::routes;
-use super::super::super::session::TypedSession;
 use super::super::super::views;
 use super::super::list::Choice;
 use super::super::parse_id;
+use super::tab::{Profile, TabView, profile_tab};
 use super::transcript::message_url;
-use super::{ProfileView, tab_counts};
-use crate::db;
 use crate::domain::ContactId;
 use crate::domain::keyset::TimeCursor;
 use crate::domain::rating::{
@@ -27,9 +23,7 @@ use crate::domain::rating_chart::{CHART_DAYS, Chart, DayCount, last_days};
 use crate::domain::text::group_thousands;
 use crate::error::AppError;
 use crate::models::rating::{self, ListItem, Summary};
-use crate::models::{Contact, contact};
-use crate::startup::AppState;
-use actix_web::http::header;
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{Duration, Utc};
@@ -177,20 +171,7 @@ pub struct RatingsView {
     pub has_any: bool,
 }
 
-#[derive(Template)]
-#[template(path = "contacts/profile/ratings.html")]
-struct RatingsPage {
-    page: PageContext,
-    profile: ProfileView,
-    ratings: RatingsView,
-}
-
-#[derive(Template)]
-#[template(path = "contacts/profile/ratings.html", block = "tabs")]
-struct RatingsTabs {
-    profile: ProfileView,
-    ratings: RatingsView,
-}
+profile_tab!(RatingsView, ratings, "contacts/profile/ratings.html");
 
 #[derive(Template)]
 #[template(path = "contacts/profile/ratings.html", block = "list")]
@@ -236,31 +217,27 @@ impl ListState {
 }
 
 struct Loaded {
-    contact: Contact,
-    counts: Vec<Option<i64>>,
     summary: Summary,
     days: Vec<DayCount>,
     items: Vec<ListItem>,
 }
 
-async fn load(state: &AppState, id: ContactId, list: &ListState) -> Result<Loaded, AppError> {
+/// Loads the profile and the tab at `list`.
+fn load(
+    conn: &mut diesel::PgConnection,
+    id: ContactId,
+    list: &ListState,
+    since: chrono::DateTime<Utc>,
+) -> Result<(Profile, Loaded), AppError> {
     let filter = list.filter();
     let before = TimeCursor::decode(&list.before);
-    let today = Utc::now().date_naive();
-    let since = (today - Duration::days(i64::from(CHART_DAYS) - 1))
-        .and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc())
-        .ok_or_else(|| AppError::internal("chart start out of range"))?;
-    db::run(&state.pool, move |conn| {
-        Ok(Loaded {
-            contact: contact::find(conn, id)?,
-            counts: tab_counts(conn, id)?,
-            summary: rating::summary(conn, id)?,
-            days: rating::daily_counts(conn, id, since)?,
-            items: rating::page(conn, id, filter, before, PAGE_SIZE + 1)?,
-        })
-    })
-    .await
+    let profile = Profile::load(conn, id)?;
+    let loaded = Loaded {
+        summary: rating::summary(conn, id)?,
+        days: rating::daily_counts(conn, id, since)?,
+        items: rating::page(conn, id, filter, before, PAGE_SIZE + 1)?,
+    };
+    Ok((profile, loaded))
 }
 
 fn choices<T: Copy + PartialEq>(
@@ -358,81 +335,66 @@ fn build_view(
     }
 }
 
-fn respond(
-    user: &CurrentUser,
-    session: &TypedSession,
-    htmx: &Htmx,
-    contact: &Contact,
-    counts: &[Option<i64>],
-    ratings: RatingsView,
-) -> Result<HttpResponse, AppError> {
-    if htmx.targets("ratings-list") {
-        // The filter form sends every field, empty ones too; the address bar gets the clean URL.
-        let push_url = ratings.list.canonical_url.clone();
-        let mut response = render::ok(&RatingsList { ratings })?;
-        if let Ok(value) = header::HeaderValue::from_str(&push_url) {
-            response
-                .headers_mut()
-                .insert(header::HeaderName::from_static("hx-push-url"), value);
-        }
-        return Ok(response);
-    }
-    let profile = ProfileView::new(contact, "ratings", counts, user.can_edit());
-    if htmx.targets("profile-tabs") {
-        render::ok(&RatingsTabs { profile, ratings })
-    } else {
-        let page = PageContext::signed_in(user, session, Section::Contacts);
-        render::ok(&RatingsPage {
-            page,
-            profile,
-            ratings,
-        })
-    }
+/// How to answer with the tab.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// As htmx asked: the list alone (`HX-Target: ratings-list`), the tabs, or the page.
+    AsAsked,
+    /// The tabs, in place (after a review, whose summary and counts change too).
+    Tabs,
 }
 
-pub async fn show_with(
-    user: &CurrentUser,
-    session: &TypedSession,
-    htmx: &Htmx,
-    state: &AppState,
-    id: ContactId,
-    list: ListState,
-    notice: String,
-) -> Result<HttpResponse, AppError> {
-    let mut loaded = load(state, id, &list).await?;
-    let contact = loaded.contact.clone();
-    let counts = std::mem::take(&mut loaded.counts);
-    let view = build_view(
-        id,
-        loaded,
-        &list,
-        user.can_edit(),
-        session.csrf_token(),
-        notice,
-    );
-    respond(user, session, htmx, &contact, &counts, view)
+impl Dashboard {
+    /// Loads the tab at `list` and answers with it, `notice` announced above the list.
+    pub async fn ratings_tab(
+        &self,
+        id: ContactId,
+        list: ListState,
+        notice: String,
+        answer: Answer,
+    ) -> Result<HttpResponse, AppError> {
+        let today = Utc::now().date_naive();
+        let since = (today - Duration::days(i64::from(CHART_DAYS) - 1))
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc())
+            .ok_or_else(|| AppError::internal("chart start out of range"))?;
+        let state = list.clone();
+        let (profile, loaded) = self
+            .db
+            .read(move |conn| load(conn, id, &state, since))
+            .await?;
+        let ratings = build_view(
+            id,
+            loaded,
+            &list,
+            self.can_edit(),
+            self.csrf_token(),
+            notice,
+        );
+        if answer == Answer::Tabs {
+            let header = self.profile_view(&profile, "ratings");
+            return ratings.render_tabs(StatusCode::OK, header);
+        }
+        if self.targets("ratings-list") {
+            // The filter form sends every field, empty ones too; the address bar gets the
+            // clean URL.
+            let push_url = ratings.list.canonical_url.clone();
+            let response = self.ok(&RatingsList { ratings })?;
+            return Ok(render::push_url(response, &push_url));
+        }
+        self.profile_tab(StatusCode::OK, &profile, "ratings", ratings)
+    }
 }
 
 /// `GET /contacts/{id}/ratings`.
 pub async fn show(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Dashboard,
     path: web::Path<String>,
     query: web::Query<ListState>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
-    show_with(
-        &user,
-        &session,
-        &htmx,
-        &state,
-        id,
-        query.into_inner(),
-        String::new(),
-    )
-    .await
+    ctx.ratings_tab(id, query.into_inner(), String::new(), Answer::AsAsked)
+        .await
 }
 
 #[cfg(test)]

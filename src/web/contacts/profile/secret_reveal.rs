@@ -9,12 +9,12 @@
 //! (`data-hide-after`); without JavaScript the page reloads itself without the value then
 //! (`Refresh` header). Responses are never cached (`Cache-Control: no-store`).
 
+use super::super::super::context::Admin;
 use super::super::super::current_user::CurrentUser;
 use super::super::super::forms::HtmlForm;
-use super::super::super::htmx::Htmx;
 use super::super::super::routes;
-use super::super::super::session::TypedSession;
-use super::secrets::{Panel, keyring, load, parse_ids, render_tab};
+use super::secrets::{Loaded, Panel, keyring, parse_ids};
+use super::tab::TABS_TARGET;
 use crate::db;
 use crate::domain::password;
 use crate::domain::secret::SecretValue;
@@ -92,38 +92,21 @@ impl RevealView {
     }
 }
 
-fn require_admin(user: &CurrentUser) -> Result<(), AppError> {
-    if user.role.is_admin() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 /// `GET /contacts/{id}/secrets/{secret}/reveal`: asks for the admin's password.
 pub async fn reveal_form(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Admin,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    require_admin(&user)?;
     let (id, secret_id) = parse_ids(&path)?;
-    let (loaded, found) = load(&state, id, None, move |conn| {
-        Ok(secret::find(conn, id, secret_id)?)
-    })
-    .await?;
-    let panel = Panel::Reveal(RevealView::new(&found, session.csrf_token()));
-    render_tab(
-        &user,
-        &session,
-        &htmx,
-        &state,
-        loaded,
-        panel,
-        StatusCode::OK,
-    )
+    let (loaded, found) = ctx
+        .db
+        .read(move |conn| {
+            let loaded = Loaded::load(conn, id, None)?;
+            Ok((loaded, secret::find(conn, id, secret_id)?))
+        })
+        .await?;
+    let panel = Panel::Reveal(RevealView::new(&found, ctx.csrf_token()));
+    ctx.secrets_tab(loaded, panel, StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -142,36 +125,41 @@ enum Check {
 
 /// `POST /contacts/{id}/secrets/{secret}/reveal`: checks the password, then shows the value.
 pub async fn reveal(
+    ctx: Admin,
     request: HttpRequest,
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     HtmlForm(mut form): HtmlForm<RevealForm>,
 ) -> Result<HttpResponse, AppError> {
-    require_admin(&user)?;
     let (id, secret_id) = parse_ids(&path)?;
     let typed = Zeroizing::new(std::mem::take(&mut form.password));
     let client_ip = request
         .peer_addr()
         .map_or_else(|| "unknown".to_string(), |addr| addr.ip().to_string());
 
-    let check = check_password(&state, &user, typed, client_ip).await?;
-    let keyring = keyring(&state)?;
-    let actor = user.actor();
-    let (loaded, (found, revealed)) = load(&state, id, None, move |conn| match check {
-        Check::Right => match secret::reveal(conn, id, secret_id, &keyring, &actor)? {
-            Revealed::Shown { secret, value } => Ok((secret, Some(Ok(value)))),
-            Revealed::Unreadable { secret, error } => Ok((secret, Some(Err(error)))),
-        },
-        Check::Wrong | Check::Throttled => {
-            Ok((secret::find(conn, id, secret_id)?, None::<Result<_, _>>))
-        }
-    })
-    .await?;
+    // The check uses connections of its own and hashes for a while: the request's
+    // connection goes back to the pool meanwhile.
+    ctx.db.release();
+    let check = check_password(&ctx.state, &ctx.user, typed, client_ip).await?;
+    let keyring = keyring(&ctx.state)?;
+    let actor = ctx.actor();
+    let (loaded, (found, revealed)) = ctx
+        .db
+        .write(move |conn| {
+            let loaded = Loaded::load(conn, id, None)?;
+            let found = match check {
+                Check::Right => match secret::reveal(conn, id, secret_id, &keyring, &actor)? {
+                    Revealed::Shown { secret, value } => (secret, Some(Ok(value))),
+                    Revealed::Unreadable { secret, error } => (secret, Some(Err(error))),
+                },
+                Check::Wrong | Check::Throttled => {
+                    (secret::find(conn, id, secret_id)?, None::<Result<_, _>>)
+                }
+            };
+            Ok((loaded, found))
+        })
+        .await?;
 
-    let mut view = RevealView::new(&found, session.csrf_token());
+    let mut view = RevealView::new(&found, ctx.csrf_token());
     let status = match (check, revealed) {
         (Check::Throttled, _) => {
             view.error = format!(
@@ -197,16 +185,8 @@ pub async fn reveal(
         }
     };
     let revealed = view.revealed();
-    let mut response = render_tab(
-        &user,
-        &session,
-        &htmx,
-        &state,
-        loaded,
-        Panel::Reveal(view),
-        status,
-    )?;
-    if revealed && !htmx.targets("profile-tabs") {
+    let mut response = ctx.secrets_tab(loaded, Panel::Reveal(view), status)?;
+    if revealed && !ctx.targets(TABS_TARGET) {
         // Without JavaScript the page reloads itself, without the value, after the same time.
         let refresh = format!(
             "{HIDE_AFTER_SECONDS};url={}",

@@ -6,20 +6,16 @@
 //! they were opened at; if someone else changed the secret meanwhile the form comes back
 //! (409) saying so, and nothing is overwritten.
 
-use super::super::super::current_user::CurrentUser;
+use super::super::super::context::{Dashboard, Editor};
 use super::super::super::forms::HtmlForm;
-use super::super::super::htmx::Htmx;
 use super::super::super::routes;
-use super::super::super::session::TypedSession;
 use super::super::super::views;
 use super::super::parse_id;
-use super::secrets::{Panel, keyring, kind_label, load, parse_ids, render_tab, written};
-use crate::db;
+use super::secrets::{Loaded, Panel, keyring, kind_label, parse_ids};
 use crate::domain::secret::{SecretDetails, SecretKind, SecretValue, SecretValueInput};
 use crate::domain::{ContactId, FieldErrors};
 use crate::error::AppError;
 use crate::models::secret::{self, Secret, Update, WriteError};
-use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -142,73 +138,43 @@ pub struct DeleteView {
 }
 
 /// `GET /contacts/{id}/secrets/new`.
-pub async fn new_form(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
+pub async fn new_form(ctx: Editor, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
-    let (loaded, ()) = load(&state, id, None, |_| Ok(())).await?;
-    let form = SecretFormView::new(FormMode::Add, id, None, session.csrf_token());
-    render_tab(
-        &user,
-        &session,
-        &htmx,
-        &state,
-        loaded,
-        Panel::Form(form),
-        StatusCode::OK,
-    )
+    let form = SecretFormView::new(FormMode::Add, id, None, ctx.csrf_token());
+    ctx.secrets_first_page(id, Panel::Form(form), StatusCode::OK)
+        .await
 }
 
 /// `GET /contacts/{id}/secrets/{secret}/edit` and `…/replace`.
 async fn open_form(
     mode: FormMode,
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, secret_id) = parse_ids(&path)?;
-    let (loaded, found) = load(&state, id, None, move |conn| {
-        Ok(secret::find(conn, id, secret_id)?)
-    })
-    .await?;
-    let form = SecretFormView::new(mode, id, Some(&found), session.csrf_token());
-    render_tab(
-        &user,
-        &session,
-        &htmx,
-        &state,
-        loaded,
-        Panel::Form(form),
-        StatusCode::OK,
-    )
+    let (loaded, found) = ctx
+        .db
+        .read(move |conn| {
+            let loaded = Loaded::load(conn, id, None)?;
+            Ok((loaded, secret::find(conn, id, secret_id)?))
+        })
+        .await?;
+    let form = SecretFormView::new(mode, id, Some(&found), ctx.csrf_token());
+    ctx.secrets_tab(loaded, Panel::Form(form), StatusCode::OK)
 }
 
 pub async fn edit_form(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    open_form(FormMode::Edit, user, session, htmx, state, path).await
+    open_form(FormMode::Edit, ctx, path).await
 }
 
 pub async fn replace_form(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    open_form(FormMode::Replace, user, session, htmx, state, path).await
+    open_form(FormMode::Replace, ctx, path).await
 }
 
 /// Every field any of the secret forms posts.
@@ -290,26 +256,23 @@ fn validate_value(
     }
 }
 
-/// Re-renders a form with its errors (422) or a conflict (409).
-async fn refuse(
-    user: &CurrentUser,
-    session: &TypedSession,
-    htmx: &Htmx,
-    state: &AppState,
-    id: ContactId,
-    form: SecretFormView,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
-    let (loaded, ()) = load(state, id, None, |_| Ok(())).await?;
-    render_tab(
-        user,
-        session,
-        htmx,
-        state,
-        loaded,
-        Panel::Form(form),
-        status,
-    )
+impl Dashboard {
+    /// Re-renders a form with its errors (422) or a conflict (409).
+    async fn secret_refused(
+        &self,
+        id: ContactId,
+        form: SecretFormView,
+        status: StatusCode,
+    ) -> Result<HttpResponse, AppError> {
+        self.secrets_first_page(id, Panel::Form(form), status).await
+    }
+
+    /// The secret as stored, for a form about it.
+    async fn stored_secret(&self, id: ContactId, secret_id: i64) -> Result<Secret, AppError> {
+        self.db
+            .read(move |conn| Ok(secret::find(conn, id, secret_id)?))
+            .await
+    }
 }
 
 fn name_taken(errors: &mut FieldErrors, name: &str) {
@@ -321,17 +284,13 @@ fn name_taken(errors: &mut FieldErrors, name: &str) {
 
 /// `POST /contacts/{id}/secrets`: add.
 pub async fn create(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<String>,
     HtmlForm(mut form): HtmlForm<SecretForm>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let id = parse_id(&path)?;
     let input = form.take_value();
-    let blank = SecretFormView::new(FormMode::Add, id, None, session.csrf_token());
+    let blank = SecretFormView::new(FormMode::Add, id, None, ctx.csrf_token());
     let details = SecretDetails::validate(&form.name, &form.description);
     let mut errors = details.as_ref().err().cloned().unwrap_or_default();
     let value = validate_value(&form.kind, &input, &mut errors);
@@ -340,58 +299,38 @@ pub async fn create(
         (Ok(details), Some(value)) if errors.is_empty() => (details, value),
         _ => {
             let view = form.reopen(blank, errors);
-            return refuse(
-                &user,
-                &session,
-                &htmx,
-                &state,
-                id,
-                view,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            return ctx
+                .secret_refused(id, view, StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
         }
     };
-    let keyring = keyring(&state)?;
-    let actor = user.actor();
+    let keyring = keyring(&ctx.state)?;
+    let actor = ctx.actor();
     let name = details.name.clone();
-    let created = db::run(&state.pool, move |conn| {
-        Ok(secret::create(
-            conn,
-            id,
-            &details,
-            &value,
-            keyring.primary(),
-            &actor,
-        ))
-    })
-    .await?;
+    let created = ctx
+        .db
+        .write(move |conn| {
+            Ok(secret::create(
+                conn,
+                id,
+                &details,
+                &value,
+                keyring.primary(),
+                &actor,
+            ))
+        })
+        .await?;
     match created {
         Ok(_) => {
-            written(
-                &user,
-                &session,
-                &htmx,
-                &state,
-                id,
-                format!("Secret “{name}” added"),
-            )
-            .await
+            ctx.secret_written(id, format!("Secret “{name}” added"))
+                .await
         }
         Err(WriteError::NameTaken) => {
             let mut errors = FieldErrors::new();
             name_taken(&mut errors, &name);
             let view = form.reopen(blank, errors);
-            refuse(
-                &user,
-                &session,
-                &htmx,
-                &state,
-                id,
-                view,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            ctx.secret_refused(id, view, StatusCode::UNPROCESSABLE_ENTITY)
+                .await
         }
         Err(other) => Err(other.into()),
     }
@@ -399,87 +338,51 @@ pub async fn create(
 
 /// `POST /contacts/{id}/secrets/{secret}`: save name and description.
 pub async fn update(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
     HtmlForm(form): HtmlForm<SecretForm>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, secret_id) = parse_ids(&path)?;
     let version = form.version()?;
-    let current = db::run(&state.pool, move |conn| {
-        Ok(secret::find(conn, id, secret_id)?)
-    })
-    .await?;
-    let mut base = SecretFormView::new(FormMode::Edit, id, Some(&current), session.csrf_token());
+    let current = ctx.stored_secret(id, secret_id).await?;
+    let mut base = SecretFormView::new(FormMode::Edit, id, Some(&current), ctx.csrf_token());
     base.version = version;
     let details = match SecretDetails::validate(&form.name, &form.description) {
         Ok(details) => details,
         Err(errors) => {
             let view = form.reopen(base, errors);
-            return refuse(
-                &user,
-                &session,
-                &htmx,
-                &state,
-                id,
-                view,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            return ctx
+                .secret_refused(id, view, StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
         }
     };
-    let actor = user.actor();
+    let actor = ctx.actor();
     let name = details.name.clone();
-    let outcome = db::run(&state.pool, move |conn| {
-        Ok(secret::update_details(
-            conn, id, secret_id, version, &details, &actor,
-        ))
-    })
-    .await?;
+    let outcome = ctx
+        .db
+        .write(move |conn| {
+            Ok(secret::update_details(
+                conn, id, secret_id, version, &details, &actor,
+            ))
+        })
+        .await?;
     match outcome {
         Ok(Update::Saved(_) | Update::Unchanged(_)) => {
-            written(
-                &user,
-                &session,
-                &htmx,
-                &state,
-                id,
-                format!("Secret “{name}” saved"),
-            )
-            .await
+            ctx.secret_written(id, format!("Secret “{name}” saved"))
+                .await
         }
         Ok(Update::Conflict(theirs)) => {
             let mut view = form.reopen(base, FieldErrors::new());
             view.conflict = Some(describe_conflict(&theirs));
             view.version = theirs.version;
-            refuse(
-                &user,
-                &session,
-                &htmx,
-                &state,
-                id,
-                view,
-                StatusCode::CONFLICT,
-            )
-            .await
+            ctx.secret_refused(id, view, StatusCode::CONFLICT).await
         }
         Err(WriteError::NameTaken) => {
             let mut errors = FieldErrors::new();
             name_taken(&mut errors, &name);
             let view = form.reopen(base, errors);
-            refuse(
-                &user,
-                &session,
-                &htmx,
-                &state,
-                id,
-                view,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            ctx.secret_refused(id, view, StatusCode::UNPROCESSABLE_ENTITY)
+                .await
         }
         Err(other) => Err(other.into()),
     }
@@ -497,72 +400,51 @@ fn describe_conflict(theirs: &Secret) -> String {
 
 /// `POST /contacts/{id}/secrets/{secret}/replace`: a new value.
 pub async fn replace(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
     HtmlForm(mut form): HtmlForm<SecretForm>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, secret_id) = parse_ids(&path)?;
     let version = form.version()?;
     let input = form.take_value();
-    let current = db::run(&state.pool, move |conn| {
-        Ok(secret::find(conn, id, secret_id)?)
-    })
-    .await?;
-    let mut base = SecretFormView::new(FormMode::Replace, id, Some(&current), session.csrf_token());
+    let current = ctx.stored_secret(id, secret_id).await?;
+    let mut base = SecretFormView::new(FormMode::Replace, id, Some(&current), ctx.csrf_token());
     base.version = version;
     let mut errors = FieldErrors::new();
     let value = validate_value(&form.kind, &input, &mut errors);
     drop(input);
     let Some(value) = value.filter(|_| errors.is_empty()) else {
         let view = form.reopen(base, errors);
-        return refuse(
-            &user,
-            &session,
-            &htmx,
-            &state,
-            id,
-            view,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return ctx
+            .secret_refused(id, view, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
     };
-    let keyring = keyring(&state)?;
-    let actor = user.actor();
-    let outcome = db::run(&state.pool, move |conn| {
-        Ok(secret::replace_value(
-            conn,
-            id,
-            secret_id,
-            version,
-            &value,
-            keyring.primary(),
-            &actor,
-        ))
-    })
-    .await?;
+    let keyring = keyring(&ctx.state)?;
+    let actor = ctx.actor();
+    let outcome = ctx
+        .db
+        .write(move |conn| {
+            Ok(secret::replace_value(
+                conn,
+                id,
+                secret_id,
+                version,
+                &value,
+                keyring.primary(),
+                &actor,
+            ))
+        })
+        .await?;
     match outcome {
         Ok(Update::Saved(saved) | Update::Unchanged(saved)) => {
             let notice = format!("The value of “{}” was replaced", saved.name);
-            written(&user, &session, &htmx, &state, id, notice).await
+            ctx.secret_written(id, notice).await
         }
         Ok(Update::Conflict(theirs)) => {
             let mut view = form.reopen(base, FieldErrors::new());
             view.conflict = Some(describe_conflict(&theirs));
             view.version = theirs.version;
-            refuse(
-                &user,
-                &session,
-                &htmx,
-                &state,
-                id,
-                view,
-                StatusCode::CONFLICT,
-            )
-            .await
+            ctx.secret_refused(id, view, StatusCode::CONFLICT).await
         }
         Err(other) => Err(other.into()),
     }
@@ -570,50 +452,37 @@ pub async fn replace(
 
 /// `GET /contacts/{id}/secrets/{secret}/delete`: the confirmation.
 pub async fn confirm_delete(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, secret_id) = parse_ids(&path)?;
-    let (loaded, found) = load(&state, id, None, move |conn| {
-        Ok(secret::find(conn, id, secret_id)?)
-    })
-    .await?;
+    let (loaded, found) = ctx
+        .db
+        .read(move |conn| {
+            let loaded = Loaded::load(conn, id, None)?;
+            Ok((loaded, secret::find(conn, id, secret_id)?))
+        })
+        .await?;
     let panel = Panel::Delete(DeleteView {
         name: found.name.clone(),
         action: routes::contact_secret_delete(id, secret_id),
         cancel_url: routes::contact_secrets(id, None),
-        csrf_token: session.csrf_token(),
+        csrf_token: ctx.csrf_token(),
     });
-    render_tab(
-        &user,
-        &session,
-        &htmx,
-        &state,
-        loaded,
-        panel,
-        StatusCode::OK,
-    )
+    ctx.secrets_tab(loaded, panel, StatusCode::OK)
 }
 
 /// `POST /contacts/{id}/secrets/{secret}/delete`.
 pub async fn delete(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, secret_id) = parse_ids(&path)?;
-    let actor = user.actor();
-    let deleted = db::run(&state.pool, move |conn| {
-        Ok(secret::delete(conn, id, secret_id, &actor)?)
-    })
-    .await?;
+    let actor = ctx.actor();
+    let deleted = ctx
+        .db
+        .write(move |conn| Ok(secret::delete(conn, id, secret_id, &actor)?))
+        .await?;
     let notice = format!("Secret “{}” deleted", deleted.name);
-    written(&user, &session, &htmx, &state, id, notice).await
+    ctx.secret_written(id, notice).await
 }

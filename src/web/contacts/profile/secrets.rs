@@ -6,28 +6,23 @@
 //! as an htmx swap of `#profile-tabs` with it. The writes are in [`super::secret_writes`],
 //! revealing in [`super::secret_reveal`].
 
-use super::super::super::current_user::CurrentUser;
-use super::super::super::htmx::Htmx;
-use super::super::super::layout::{PageContext, Section};
+use super::super::super::context::Dashboard;
 use super::super::super::render;
 use super::super::super::routes;
-use super::super::super::session::{FlashKind, TypedSession};
+use super::super::super::session::FlashKind;
 use super::super::super::views;
 use super::super::parse_id;
 use super::secret_reveal::RevealView;
 use super::secret_writes::{DeleteView, SecretFormView};
-use super::{ProfileView, tab_counts};
-use crate::db;
+use super::tab::{Profile, TABS_TARGET, profile_tab};
 use crate::domain::ContactId;
 use crate::domain::secret::SecretKind;
 use crate::domain::secret_box::Keyring;
 use crate::error::AppError;
 use crate::models::secret::{self, SecretSummary};
-use crate::models::{Contact, contact};
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use askama::Template;
 use diesel::PgConnection;
 use serde::Deserialize;
 
@@ -103,60 +98,30 @@ pub struct SecretsView {
     pub panel: Panel,
 }
 
-#[derive(Template)]
-#[template(path = "contacts/profile/secrets.html")]
-struct SecretsPage {
-    page: PageContext,
-    profile: ProfileView,
-    secrets: SecretsView,
-}
-
-#[derive(Template)]
-#[template(path = "contacts/profile/secrets.html", block = "tabs")]
-struct SecretsTabs {
-    profile: ProfileView,
-    secrets: SecretsView,
-}
+profile_tab!(SecretsView, secrets, "contacts/profile/secrets.html");
 
 /// What every answer of this tab shows besides its panel.
 pub struct Loaded {
-    pub contact: Contact,
-    pub counts: Vec<Option<i64>>,
+    pub profile: Profile,
     pub total: i64,
     pub page: Vec<SecretSummary>,
     pub after: Option<String>,
 }
 
-/// Loads the contact, tab counts and one page of secrets, plus whatever `extra` reads, in one
-/// trip to the database.
-pub async fn load<T, F>(
-    state: &AppState,
-    id: ContactId,
-    after: Option<String>,
-    extra: F,
-) -> Result<(Loaded, T), AppError>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
-{
-    db::run(&state.pool, move |conn| {
-        let found = contact::find(conn, id)?;
-        let counts = tab_counts(conn, id)?;
-        let total = secret::count(conn, id)?;
-        let page = secret::list(conn, id, after.as_deref(), PAGE_SIZE + 1)?;
-        let extra = extra(conn)?;
-        Ok((
-            Loaded {
-                contact: found,
-                counts,
-                total,
-                page,
-                after,
-            },
-            extra,
-        ))
-    })
-    .await
+impl Loaded {
+    /// The contact, tab counts and the page of secrets after `after`.
+    pub fn load(
+        conn: &mut PgConnection,
+        id: ContactId,
+        after: Option<String>,
+    ) -> Result<Loaded, AppError> {
+        Ok(Loaded {
+            profile: Profile::load(conn, id)?,
+            total: secret::count(conn, id)?,
+            page: secret::list(conn, id, after.as_deref(), PAGE_SIZE + 1)?,
+            after,
+        })
+    }
 }
 
 /// The server's keys; they were checked at start, so failing here is a fault.
@@ -164,86 +129,70 @@ pub fn keyring(state: &AppState) -> Result<Keyring, AppError> {
     state.settings.secrets_keyring().map_err(AppError::internal)
 }
 
-/// Renders the tab (whole page, or the tabs fragment for htmx) with `panel` open.
-pub fn render_tab(
-    user: &CurrentUser,
-    session: &TypedSession,
-    htmx: &Htmx,
-    state: &AppState,
-    loaded: Loaded,
-    panel: Panel,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
-    let keyring = keyring(state)?;
-    let id = loaded.contact.contact_id();
-    let has_more = loaded.page.len() as i64 > PAGE_SIZE;
-    let shown: Vec<&SecretSummary> = loaded.page.iter().take(PAGE_SIZE as usize).collect();
-    let secrets = SecretsView {
-        rows: shown
-            .iter()
-            .map(|row| SecretRowView::new(id, row, &keyring))
-            .collect(),
-        total: loaded.total,
-        first_url: loaded
-            .after
-            .as_ref()
-            .map(|_| routes::contact_secrets(id, None)),
-        more_url: shown
-            .last()
-            .filter(|_| has_more)
-            .map(|last| routes::contact_secrets(id, Some(&last.name))),
-        new_url: routes::contact_secret_new(id),
-        can_edit: user.can_edit(),
-        can_reveal: user.role.is_admin(),
-        panel,
-    };
-    let profile = ProfileView::new(&loaded.contact, SLUG, &loaded.counts, user.can_edit());
-    if htmx.targets("profile-tabs") {
-        render::html(status, &SecretsTabs { profile, secrets })
-    } else {
-        let page = PageContext::signed_in(user, session, Section::Contacts);
-        render::html(
-            status,
-            &SecretsPage {
-                page,
-                profile,
-                secrets,
-            },
-        )
+impl Dashboard {
+    /// Renders the tab (whole page, or the tabs fragment for htmx) with `panel` open.
+    pub fn secrets_tab(
+        &self,
+        loaded: Loaded,
+        panel: Panel,
+        status: StatusCode,
+    ) -> Result<HttpResponse, AppError> {
+        let keyring = keyring(&self.state)?;
+        let id = loaded.profile.contact.contact_id();
+        let has_more = loaded.page.len() as i64 > PAGE_SIZE;
+        let shown: Vec<&SecretSummary> = loaded.page.iter().take(PAGE_SIZE as usize).collect();
+        let secrets = SecretsView {
+            rows: shown
+                .iter()
+                .map(|row| SecretRowView::new(id, row, &keyring))
+                .collect(),
+            total: loaded.total,
+            first_url: loaded
+                .after
+                .as_ref()
+                .map(|_| routes::contact_secrets(id, None)),
+            more_url: shown
+                .last()
+                .filter(|_| has_more)
+                .map(|last| routes::contact_secrets(id, Some(&last.name))),
+            new_url: routes::contact_secret_new(id),
+            can_edit: self.can_edit(),
+            can_reveal: self.is_admin(),
+            panel,
+        };
+        self.profile_tab(status, &loaded.profile, SLUG, secrets)
     }
-}
 
-/// After a successful write: the list with a notice (htmx, URL reset to the tab), or a
-/// redirect with a flash (plain forms).
-pub async fn written(
-    user: &CurrentUser,
-    session: &TypedSession,
-    htmx: &Htmx,
-    state: &AppState,
-    id: ContactId,
-    notice: String,
-) -> Result<HttpResponse, AppError> {
-    if !htmx.targets("profile-tabs") {
-        session.set_flash(FlashKind::Success, notice);
-        return Ok(render::redirect(htmx, &routes::contact_secrets(id, None)));
+    /// Loads the tab's first page and renders it with `panel` open.
+    pub async fn secrets_first_page(
+        &self,
+        id: ContactId,
+        panel: Panel,
+        status: StatusCode,
+    ) -> Result<HttpResponse, AppError> {
+        let loaded = self
+            .db
+            .read(move |conn| Loaded::load(conn, id, None))
+            .await?;
+        self.secrets_tab(loaded, panel, status)
     }
-    let (loaded, ()) = load(state, id, None, |_| Ok(())).await?;
-    let mut response = render_tab(
-        user,
-        session,
-        htmx,
-        state,
-        loaded,
-        Panel::Notice(notice),
-        StatusCode::OK,
-    )?;
-    if let Ok(url) = routes::contact_secrets(id, None).parse() {
-        response.headers_mut().insert(
-            actix_web::http::header::HeaderName::from_static("hx-push-url"),
-            url,
-        );
+
+    /// After a successful write: the list with a notice (htmx, URL reset to the tab), or a
+    /// redirect with a flash (plain forms).
+    pub async fn secret_written(
+        &self,
+        id: ContactId,
+        notice: String,
+    ) -> Result<HttpResponse, AppError> {
+        let list_url = routes::contact_secrets(id, None);
+        if !self.targets(TABS_TARGET) {
+            return Ok(self.redirect_with_notice(FlashKind::Success, notice, &list_url));
+        }
+        let response = self
+            .secrets_first_page(id, Panel::Notice(notice), StatusCode::OK)
+            .await?;
+        Ok(render::push_url(response, &list_url))
     }
-    Ok(response)
 }
 
 /// `?after=<name>`: the page after that secret.
@@ -267,23 +216,15 @@ pub fn parse_ids(path: &(String, String)) -> Result<(ContactId, i64), AppError> 
 
 /// `GET /contacts/{id}/secrets`.
 pub async fn show(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Dashboard,
     path: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let after = Some(query.into_inner().after).filter(|a| !a.is_empty());
-    let (loaded, ()) = load(&state, id, after, |_| Ok(())).await?;
-    render_tab(
-        &user,
-        &session,
-        &htmx,
-        &state,
-        loaded,
-        Panel::None,
-        StatusCode::OK,
-    )
+    let loaded = ctx
+        .db
+        .read(move |conn| Loaded::load(conn, id, after.clone()))
+        .await?;
+    ctx.secrets_tab(loaded, Panel::None, StatusCode::OK)
 }

@@ -8,26 +8,21 @@
 mod form;
 mod view;
 
-use super::super::super::current_user::CurrentUser;
+use super::super::super::context::{Dashboard, Editor};
 use super::super::super::forms::HtmlForm;
-use super::super::super::htmx::Htmx;
-use super::super::super::layout::{PageContext, Section};
-use super::super::super::render;
 use super::super::super::routes;
-use super::super::super::session::{FlashKind, TypedSession};
+use super::super::super::session::FlashKind;
 use super::super::parse_id;
-use super::{ProfileView, tab_counts};
-use crate::db;
+use super::tab::{Profile, TABS_TARGET, profile_tab};
 use crate::domain::ContactId;
 use crate::error::AppError;
-use crate::models::contact;
 use crate::models::task::{self, Task};
-use crate::startup::AppState;
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
-use view::{TaskRowView, TasksView};
+use view::{TaskRowView, TasksView, Viewer};
 
 /// Tasks per page.
 const PAGE_SIZE: i64 = 25;
@@ -63,20 +58,7 @@ pub fn count(connection: &mut diesel::PgConnection, id: ContactId) -> diesel::Qu
     task::count(connection, id)
 }
 
-#[derive(Template)]
-#[template(path = "contacts/profile/tasks.html")]
-struct TasksPage {
-    page: PageContext,
-    profile: ProfileView,
-    tasks: TasksView,
-}
-
-#[derive(Template)]
-#[template(path = "contacts/profile/tasks.html", block = "tabs")]
-struct TasksTabs {
-    profile: ProfileView,
-    tasks: TasksView,
-}
+profile_tab!(TasksView, tasks, "contacts/profile/tasks.html");
 
 #[derive(Template)]
 #[template(path = "contacts/profile/_task_row.html")]
@@ -106,89 +88,100 @@ fn parse_task_path(path: &(String, String)) -> Result<(ContactId, i64), AppError
     Ok((id, task_id))
 }
 
-/// Renders the tab at the page below `before`, whole or as the tabs fragment; `confirm`
-/// shows a delete confirmation instead of the list (the no-JavaScript confirm step).
-async fn render_tab(
-    user: &CurrentUser,
-    session: &TypedSession,
-    htmx: &Htmx,
-    state: &AppState,
-    id: ContactId,
-    before: Option<i64>,
-    confirm: Option<i64>,
-) -> Result<HttpResponse, AppError> {
-    let (contact, counts, rows, confirming) = db::run(&state.pool, move |conn| {
-        let found = contact::find(conn, id)?;
-        let counts = tab_counts(conn, id)?;
-        let rows = task::page(conn, id, before, PAGE_SIZE + 1)?;
-        let confirming = confirm
-            .map(|task_id| task::find(conn, id, task_id))
-            .transpose()?;
-        Ok((found, counts, rows, confirming))
-    })
-    .await?;
-    let can_edit = user.can_edit();
-    let csrf_token = session.csrf_token();
-    let tasks = TasksView::new(
-        id,
-        &rows,
-        PAGE_SIZE,
-        before,
-        can_edit,
-        &csrf_token,
-        confirming.as_ref(),
-        Utc::now(),
-    );
-    let profile = ProfileView::new(&contact, "tasks", &counts, can_edit);
-    if htmx.targets("profile-tabs") {
-        render::ok(&TasksTabs { profile, tasks })
-    } else {
-        let page = PageContext::signed_in(user, session, Section::Contacts);
-        render::ok(&TasksPage {
-            page,
-            profile,
-            tasks,
-        })
+impl Dashboard {
+    /// Renders the tab at the page below `before`, whole or as the tabs fragment; `confirm`
+    /// shows a delete confirmation instead of the list (the no-JavaScript confirm step).
+    async fn tasks_tab(
+        &self,
+        id: ContactId,
+        before: Option<i64>,
+        confirm: Option<i64>,
+    ) -> Result<HttpResponse, AppError> {
+        let (profile, rows, confirming) = self
+            .db
+            .read(move |conn| {
+                let profile = Profile::load(conn, id)?;
+                let rows = task::page(conn, id, before, PAGE_SIZE + 1)?;
+                let confirming = confirm
+                    .map(|task_id| task::find(conn, id, task_id))
+                    .transpose()?;
+                Ok((profile, rows, confirming))
+            })
+            .await?;
+        let csrf_token = self.csrf_token();
+        let tasks = TasksView::new(
+            id,
+            &rows,
+            PAGE_SIZE,
+            before,
+            confirming.as_ref(),
+            &self.task_viewer(&csrf_token),
+        );
+        self.profile_tab(StatusCode::OK, &profile, "tasks", tasks)
+    }
+
+    /// Who is looking at the tasks, now.
+    fn task_viewer<'a>(&self, csrf_token: &'a str) -> Viewer<'a> {
+        Viewer {
+            can_edit: self.can_edit(),
+            csrf_token,
+            now: Utc::now(),
+        }
+    }
+
+    /// The row of `task` as this user sees it.
+    fn task_row(&self, task: &Task, before: Option<i64>) -> TaskRowView {
+        TaskRowView::new(task, before, &self.task_viewer(&self.csrf_token()))
+    }
+
+    /// Answers a row action: the row for htmx, otherwise back to the list with a notice.
+    fn task_acted(
+        &self,
+        task: &Task,
+        before: &str,
+        notice: String,
+    ) -> Result<HttpResponse, AppError> {
+        let before = parse_before(before);
+        if self.htmx.is_htmx {
+            return self.ok(&TaskRowFragment {
+                row: self.task_row(task, before),
+            });
+        }
+        Ok(self.redirect_with_notice(
+            FlashKind::Success,
+            notice,
+            &routes::contact_tasks(ContactId(task.contact_id), before),
+        ))
     }
 }
 
 /// `GET /contacts/{id}/tasks`.
 pub async fn show(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Dashboard,
     path: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
-    let before = parse_before(&query.before);
-    render_tab(&user, &session, &htmx, &state, id, before, None).await
+    ctx.tasks_tab(id, parse_before(&query.before), None).await
 }
 
 /// `GET /contacts/{id}/tasks/{task}`: the row (the delete confirmation's Cancel).
 pub async fn row(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Dashboard,
     path: web::Path<(String, String)>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (id, task_id) = parse_task_path(&path)?;
     let before = parse_before(&query.before);
-    if !htmx.is_htmx {
-        return Ok(render::redirect(&htmx, &routes::contact_tasks(id, before)));
+    if !ctx.htmx.is_htmx {
+        return Ok(ctx.redirect(&routes::contact_tasks(id, before)));
     }
-    let found = db::run(&state.pool, move |conn| Ok(task::find(conn, id, task_id)?)).await?;
-    render::ok(&TaskRowFragment {
-        row: TaskRowView::new(
-            &found,
-            before,
-            user.can_edit(),
-            &session.csrf_token(),
-            Utc::now(),
-        ),
+    let found = ctx
+        .db
+        .read(move |conn| Ok(task::find(conn, id, task_id)?))
+        .await?;
+    ctx.ok(&TaskRowFragment {
+        row: ctx.task_row(&found, before),
     })
 }
 
@@ -199,156 +192,94 @@ pub struct ActionForm {
     before: String,
 }
 
-/// Answers a row action: the row for htmx, otherwise back to the list with a notice.
-fn after_action(
-    user: &CurrentUser,
-    session: &TypedSession,
-    htmx: &Htmx,
-    task: &Task,
-    before: Option<i64>,
-    notice: String,
-) -> Result<HttpResponse, AppError> {
-    if htmx.is_htmx {
-        return render::ok(&TaskRowFragment {
-            row: TaskRowView::new(
-                task,
-                before,
-                user.can_edit(),
-                &session.csrf_token(),
-                Utc::now(),
-            ),
-        });
-    }
-    session.set_flash(FlashKind::Success, notice);
-    Ok(render::redirect(
-        htmx,
-        &routes::contact_tasks(ContactId(task.contact_id), before),
-    ))
-}
-
 /// `POST /contacts/{id}/tasks/{task}/run`: due now.
 pub async fn run_now(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
     HtmlForm(form): HtmlForm<ActionForm>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, task_id) = parse_task_path(&path)?;
-    let actor = user.actor();
-    let saved = db::run(&state.pool, move |conn| {
-        Ok(task::run_now(conn, id, task_id, Utc::now(), &actor)?)
-    })
-    .await?;
+    let actor = ctx.actor();
+    let saved = ctx
+        .db
+        .write(move |conn| Ok(task::run_now(conn, id, task_id, Utc::now(), &actor)?))
+        .await?;
     let notice = format!("“{}” is due now", saved.name);
-    after_action(
-        &user,
-        &session,
-        &htmx,
-        &saved,
-        parse_before(&form.before),
-        notice,
-    )
+    ctx.task_acted(&saved, &form.before, notice)
 }
 
 /// `POST /contacts/{id}/tasks/{task}/cancel`.
 pub async fn cancel(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
     HtmlForm(form): HtmlForm<ActionForm>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, task_id) = parse_task_path(&path)?;
-    let actor = user.actor();
-    let saved = db::run(&state.pool, move |conn| {
-        Ok(task::cancel(conn, id, task_id, &actor)?)
-    })
-    .await?;
+    let actor = ctx.actor();
+    let saved = ctx
+        .db
+        .write(move |conn| Ok(task::cancel(conn, id, task_id, &actor)?))
+        .await?;
     let notice = format!("“{}” canceled", saved.name);
-    after_action(
-        &user,
-        &session,
-        &htmx,
-        &saved,
-        parse_before(&form.before),
-        notice,
-    )
+    ctx.task_acted(&saved, &form.before, notice)
 }
 
 /// `POST /contacts/{id}/tasks/{task}/resume`: a canceled task waits for its schedule again.
 pub async fn resume(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
     HtmlForm(form): HtmlForm<ActionForm>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, task_id) = parse_task_path(&path)?;
-    let actor = user.actor();
-    let saved = db::run(&state.pool, move |conn| {
-        Ok(task::resume(conn, id, task_id, Utc::now(), &actor)?)
-    })
-    .await?;
+    let actor = ctx.actor();
+    let saved = ctx
+        .db
+        .write(move |conn| Ok(task::resume(conn, id, task_id, Utc::now(), &actor)?))
+        .await?;
     let notice = format!("“{}” resumed", saved.name);
-    after_action(
-        &user,
-        &session,
-        &htmx,
-        &saved,
-        parse_before(&form.before),
-        notice,
-    )
+    ctx.task_acted(&saved, &form.before, notice)
 }
 
 /// `GET /contacts/{id}/tasks/{task}/delete`: the confirmation, in the row (htmx) or on its
 /// own in the tab.
 pub async fn confirm_delete(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, task_id) = parse_task_path(&path)?;
     let before = parse_before(&query.before);
-    if htmx.is_htmx && !htmx.targets("profile-tabs") {
-        let found = db::run(&state.pool, move |conn| Ok(task::find(conn, id, task_id)?)).await?;
-        let mut row = TaskRowView::new(&found, before, true, &session.csrf_token(), Utc::now());
+    if ctx.htmx.is_htmx && !ctx.targets(TABS_TARGET) {
+        let found = ctx
+            .db
+            .read(move |conn| Ok(task::find(conn, id, task_id)?))
+            .await?;
+        let mut row = ctx.task_row(&found, before);
         row.confirming = true;
-        return render::ok(&TaskRowFragment { row });
+        return ctx.ok(&TaskRowFragment { row });
     }
-    render_tab(&user, &session, &htmx, &state, id, before, Some(task_id)).await
+    ctx.tasks_tab(id, before, Some(task_id)).await
 }
 
 /// `POST /contacts/{id}/tasks/{task}/delete`.
 pub async fn delete(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
     HtmlForm(form): HtmlForm<ActionForm>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, task_id) = parse_task_path(&path)?;
     let before = parse_before(&form.before);
-    let actor = user.actor();
-    let deleted = db::run(&state.pool, move |conn| {
-        Ok(task::delete(conn, id, task_id, &actor)?)
-    })
-    .await?;
-    if htmx.targets("profile-tabs") {
-        return render_tab(&user, &session, &htmx, &state, id, before, None).await;
+    let actor = ctx.actor();
+    let deleted = ctx
+        .db
+        .write(move |conn| Ok(task::delete(conn, id, task_id, &actor)?))
+        .await?;
+    if ctx.targets(TABS_TARGET) {
+        return ctx.tasks_tab(id, before, None).await;
     }
-    session.set_flash(FlashKind::Success, format!("Deleted “{}”", deleted.name));
-    Ok(render::redirect(&htmx, &routes::contact_tasks(id, before)))
+    Ok(ctx.redirect_with_notice(
+        FlashKind::Success,
+        format!("Deleted “{}”", deleted.name),
+        &routes::contact_tasks(id, before),
+    ))
 }

@@ -5,18 +5,13 @@
 //! Long transcripts open at the latest messages; "Earlier messages" loads older ones in place
 //! with htmx (`HX-Target: transcript-earlier`) and is a plain link without JavaScript.
 
-use super::super::super::current_user::CurrentUser;
-use super::super::super::htmx::Htmx;
-use super::super::super::layout::{PageContext, Section};
-use super::super::super::render;
+use super::super::super::context::Dashboard;
 use super::super::super::routes;
-use super::super::super::session::TypedSession;
 use super::super::super::views;
 use super::super::parse_id;
 use super::agent_notice::{self, AgentNoticeView};
 use super::conversations::{channel_label, messages_text, parse_conversation_id};
-use super::{ProfileView, tab_counts};
-use crate::db;
+use super::tab::{Profile, profile_tab};
 use crate::domain::contact_match::Restriction;
 use crate::domain::conversation::{self as rules, MessageRole};
 use crate::domain::rating::RatingKind;
@@ -25,8 +20,7 @@ use crate::error::AppError;
 use crate::models::conversation::{self, Conversation};
 use crate::models::message::{self, Message, MessageWindow, Window};
 use crate::models::webhook_delivery::{self, WebhookDelivery};
-use crate::models::{Contact, contact, contact_match, rating};
-use crate::startup::AppState;
+use crate::models::{contact_match, rating};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -202,8 +196,7 @@ pub struct ConversationView {
 
 /// Everything the conversation page needs, loaded in one trip.
 pub struct Loaded {
-    pub contact: Contact,
-    pub counts: Vec<Option<i64>>,
+    pub profile: Profile,
     pub conversation: Conversation,
     pub window: MessageWindow,
     pub ratings: Vec<(i64, i32)>,
@@ -213,49 +206,45 @@ pub struct Loaded {
 }
 
 /// Loads a conversation of this contact with one window of its transcript.
-pub async fn load(
-    state: &AppState,
+pub fn load(
+    conn: &mut diesel::PgConnection,
     contact_id: ContactId,
     conversation_id: ConversationId,
     window: Window,
 ) -> Result<Loaded, AppError> {
-    db::run(&state.pool, move |conn| {
-        let contact = contact::find(conn, contact_id)?;
-        let conversation = conversation::find_for_contact(conn, contact_id, conversation_id)?;
-        let counts = tab_counts(conn, contact_id)?;
-        let window = message::window(conn, conversation_id, window, MESSAGES_PER_WINDOW)?;
-        let ids: Vec<i64> = window.messages.iter().map(|m| m.id).collect();
-        let ratings = rating::values_for_messages(conn, &ids)?;
-        let first_message = match &conversation.subject {
-            Some(subject) if !subject.trim().is_empty() => None,
-            _ => message::opening(conn, conversation_id)?,
-        };
-        let agent_problems = webhook_delivery::problems_for_conversation(
-            conn,
-            conversation_id.0,
-            agent_notice::MAX_NOTICES,
-        )?;
-        let restriction = contact_match::restriction(conn, conversation_id.0, contact_id.0)?;
-        Ok(Loaded {
-            contact,
-            counts,
-            conversation,
-            window,
-            ratings,
-            first_message,
-            agent_problems,
-            restriction,
-        })
+    let profile = Profile::load(conn, contact_id)?;
+    let conversation = conversation::find_for_contact(conn, contact_id, conversation_id)?;
+    let window = message::window(conn, conversation_id, window, MESSAGES_PER_WINDOW)?;
+    let ids: Vec<i64> = window.messages.iter().map(|m| m.id).collect();
+    let ratings = rating::values_for_messages(conn, &ids)?;
+    let first_message = match &conversation.subject {
+        Some(subject) if !subject.trim().is_empty() => None,
+        _ => message::opening(conn, conversation_id)?,
+    };
+    let agent_problems = webhook_delivery::problems_for_conversation(
+        conn,
+        conversation_id.0,
+        agent_notice::MAX_NOTICES,
+    )?;
+    let restriction = contact_match::restriction(conn, conversation_id.0, contact_id.0)?;
+    Ok(Loaded {
+        profile,
+        conversation,
+        window,
+        ratings,
+        first_message,
+        agent_problems,
+        restriction,
     })
-    .await
 }
 
 impl ConversationView {
     pub fn new(loaded: &Loaded, can_edit: bool, composer: Option<ComposerView>) -> Self {
-        let contact_id = loaded.contact.contact_id();
+        let contact = &loaded.profile.contact;
+        let contact_id = contact.contact_id();
         let conversation = &loaded.conversation;
         let id = conversation.conversation_id();
-        let name = views::display_name(loaded.contact.name.as_deref());
+        let name = views::display_name(contact.name.as_deref());
         ConversationView {
             list_url: routes::contact_tab(contact_id, "conversations"),
             url: routes::contact_conversation(contact_id, id),
@@ -299,20 +288,11 @@ impl ComposerView {
     }
 }
 
-#[derive(Template)]
-#[template(path = "contacts/profile/conversation.html")]
-struct ConversationPage {
-    page: PageContext,
-    profile: ProfileView,
-    conversation: ConversationView,
-}
-
-#[derive(Template)]
-#[template(path = "contacts/profile/conversation.html", block = "tabs")]
-struct ConversationTabs {
-    profile: ProfileView,
-    conversation: ConversationView,
-}
+profile_tab!(
+    ConversationView,
+    conversation,
+    "contacts/profile/conversation.html"
+);
 
 /// Earlier or later messages, loaded into an open transcript.
 #[derive(Template)]
@@ -321,47 +301,23 @@ struct MessagesFragment {
     window: MessageWindowView,
 }
 
-/// Renders the conversation page: whole, or the tabs fragment for htmx.
-pub fn render_conversation(
-    user: &CurrentUser,
-    session: &TypedSession,
-    htmx: &Htmx,
-    loaded: &Loaded,
-    composer: Option<ComposerView>,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
-    let profile = ProfileView::new(
-        &loaded.contact,
-        "conversations",
-        &loaded.counts,
-        user.can_edit(),
-    );
-    let composer = composer.or_else(|| {
-        Some(ComposerView::empty(
-            loaded.contact.contact_id(),
-            loaded.conversation.conversation_id(),
-            session.csrf_token(),
-        ))
-    });
-    let conversation = ConversationView::new(loaded, user.can_edit(), composer);
-    if htmx.targets("profile-tabs") {
-        render::html(
-            status,
-            &ConversationTabs {
-                profile,
-                conversation,
-            },
-        )
-    } else {
-        let page = PageContext::signed_in(user, session, Section::Contacts);
-        render::html(
-            status,
-            &ConversationPage {
-                page,
-                profile,
-                conversation,
-            },
-        )
+impl Dashboard {
+    /// Renders the conversation page: whole, or the tabs fragment for htmx.
+    pub fn conversation_page(
+        &self,
+        loaded: &Loaded,
+        composer: Option<ComposerView>,
+        status: StatusCode,
+    ) -> Result<HttpResponse, AppError> {
+        let composer = composer.unwrap_or_else(|| {
+            ComposerView::empty(
+                loaded.profile.contact.contact_id(),
+                loaded.conversation.conversation_id(),
+                self.csrf_token(),
+            )
+        });
+        let conversation = ConversationView::new(loaded, self.can_edit(), Some(composer));
+        self.profile_tab(status, &loaded.profile, "conversations", conversation)
     }
 }
 
@@ -394,30 +350,30 @@ impl TranscriptQuery {
 
 /// `GET /contacts/{id}/conversations/{conversation}`.
 pub async fn show(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Dashboard,
     path: web::Path<(String, String)>,
     query: web::Query<TranscriptQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path.0)?;
     let conversation_id = parse_conversation_id(&path.1)?;
     let window = query.window();
-    let loaded = load(&state, id, conversation_id, window).await?;
-    if htmx.targets("transcript-earlier") || htmx.targets("transcript-later") {
-        let name = views::display_name(loaded.contact.name.as_deref());
+    let loaded = ctx
+        .db
+        .read(move |conn| load(conn, id, conversation_id, window))
+        .await?;
+    if ctx.targets("transcript-earlier") || ctx.targets("transcript-later") {
+        let name = views::display_name(loaded.profile.contact.name.as_deref());
         let mut fragment =
             MessageWindowView::new(id, conversation_id, &loaded.window, &name, &loaded.ratings);
         // Each button only extends its own side of what is already on the page.
-        if htmx.targets("transcript-earlier") {
+        if ctx.targets("transcript-earlier") {
             fragment.later_url = None;
         } else {
             fragment.earlier_url = None;
         }
-        return render::ok(&MessagesFragment { window: fragment });
+        return ctx.ok(&MessagesFragment { window: fragment });
     }
-    render_conversation(&user, &session, &htmx, &loaded, None, StatusCode::OK)
+    ctx.conversation_page(&loaded, None, StatusCode::OK)
 }
 
 /// Where a message sits, for links from elsewhere (ratings).

@@ -13,20 +13,12 @@ pub mod space;
 pub mod upload;
 pub mod views;
 
-use super::super::super::current_user::CurrentUser;
-use super::super::super::htmx::Htmx;
-use super::super::super::layout::{PageContext, Section};
-use super::super::super::render;
-use super::super::super::session::TypedSession;
 use super::super::parse_id;
-use super::ProfileView;
+use super::tab::profile_tab;
 use crate::domain::{ContactId, SpaceFileId, SpaceId};
 use crate::error::AppError;
-use crate::models::Contact;
 use crate::models::space as space_rows;
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
-use askama::Template;
+use actix_web::web;
 use views::Panel;
 
 /// The tab's slug in [`super::TABS`].
@@ -89,44 +81,4 @@ fn parse_file(raw: &str) -> Result<SpaceFileId, AppError> {
     parse_id(raw).map(|id| SpaceFileId(id.0))
 }
 
-#[derive(Template)]
-#[template(path = "contacts/profile/spaces.html")]
-struct SpacesPage {
-    page: PageContext,
-    profile: ProfileView,
-    panel: Panel,
-}
-
-#[derive(Template)]
-#[template(path = "contacts/profile/spaces.html", block = "tabs")]
-struct SpacesTabs {
-    profile: ProfileView,
-    panel: Panel,
-}
-
-/// Renders a panel of the tab: only the tab for htmx requests aimed at it, the whole
-/// profile page otherwise.
-fn respond(
-    user: &CurrentUser,
-    session: &TypedSession,
-    htmx: &Htmx,
-    contact: &Contact,
-    counts: &[Option<i64>],
-    panel: Panel,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
-    let profile = ProfileView::new(contact, SLUG, counts, user.can_edit());
-    if htmx.targets("profile-tabs") {
-        render::html(status, &SpacesTabs { profile, panel })
-    } else {
-        let page = PageContext::signed_in(user, session, Section::Contacts);
-        render::html(
-            status,
-            &SpacesPage {
-                page,
-                profile,
-                panel,
-            },
-        )
-    }
-}
+profile_tab!(Panel, panel, "contacts/profile/spaces.html");

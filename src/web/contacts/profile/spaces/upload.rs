@@ -14,23 +14,20 @@
 //! swapped in, so the file field keeps its selection and "Replace" simply sends the files
 //! again; a plain form cannot keep a selection, so the page asks to choose the files again.
 
+use super::super::super::super::context::{Dashboard, Editor};
 use super::super::super::super::csrf;
-use super::super::super::super::current_user::CurrentUser;
-use super::super::super::super::htmx::Htmx;
-use super::super::super::super::render;
 use super::super::super::super::routes;
-use super::super::super::super::session::{FlashKind, TypedSession};
+use super::super::super::super::session::FlashKind;
 use super::super::super::parse_id;
 use super::parse_space;
 use super::receive::{ReceivedFile, receive, request_budget};
-use super::space::{SpaceExtras, render_space};
+use super::space::SpaceExtras;
 use super::views::{UploadFeedback, files_label};
-use crate::db;
+use crate::db::RequestDb;
 use crate::domain::{ContactId, SpaceId};
 use crate::error::AppError;
 use crate::models::Actor;
 use crate::models::space::{self, Owner};
-use crate::startup::AppState;
 use crate::storage::{self, SpaceStore};
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
@@ -47,31 +44,28 @@ struct FeedbackFragment {
 
 /// `POST /contacts/{id}/spaces/{space}/files`.
 pub async fn upload(
+    ctx: Editor,
     request: HttpRequest,
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     mut multipart: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let id = parse_id(&path.0)?;
     let space_id = parse_space(&path.1)?;
     // Before anything is read or written (see `web::csrf`).
     csrf::verify_multipart(&request, &mut multipart).await?;
-    let limit = state.settings.upload_limit_bytes as u64;
+    let limit = ctx.state.settings.upload_limit_bytes as u64;
     let budget = request_budget(limit);
     if declared_length(&request).is_some_and(|length| length > budget) {
         return Err(AppError::PayloadTooLarge);
     }
     // Not found before a byte is stored, rather than after.
-    db::run(&state.pool, move |conn| {
-        Ok(space::find_for_contact(conn, id, space_id)?)
-    })
-    .await?;
+    ctx.db
+        .read(move |conn| Ok(space::find_for_contact(conn, id, space_id)?))
+        .await?;
+    // Receiving can take long and needs no connection.
+    ctx.db.release();
 
-    let store = SpaceStore::new(&state.settings.data_dir);
+    let store = SpaceStore::new(&ctx.state.settings.data_dir);
     let received = receive(&mut multipart, &store, limit, budget).await?;
 
     let mut feedback = UploadFeedback {
@@ -100,20 +94,17 @@ pub async fn upload(
         };
         // The staged files are dropped (deleted) here.
         drop(received.files);
-        return refuse(
-            &user, &session, &htmx, &state, id, space_id, feedback, status,
-        )
-        .await;
+        return ctx.upload_refused(id, space_id, feedback, status).await;
     }
 
     let outcome = commit(
-        &state,
+        &ctx.db,
         store,
         id,
         space_id,
         received.files,
         received.replace,
-        user.actor(),
+        ctx.actor(),
     )
     .await?;
     match outcome {
@@ -121,26 +112,15 @@ pub async fn upload(
             uploaded,
             replaced,
             single,
-        } => {
-            session.set_flash(
-                FlashKind::Success,
-                saved_message(uploaded, replaced, single),
-            );
-            Ok(render::redirect(&htmx, &routes::space(id, space_id)))
-        }
+        } => Ok(ctx.redirect_with_notice(
+            FlashKind::Success,
+            saved_message(uploaded, replaced, single),
+            &routes::space(id, space_id),
+        )),
         Committed::Conflicts(names) => {
             feedback.conflicts = names;
-            refuse(
-                &user,
-                &session,
-                &htmx,
-                &state,
-                id,
-                space_id,
-                feedback,
-                StatusCode::CONFLICT,
-            )
-            .await
+            ctx.upload_refused(id, space_id, feedback, StatusCode::CONFLICT)
+                .await
         }
     }
 }
@@ -159,31 +139,26 @@ fn saved_message(uploaded: usize, replaced: usize, single: Option<String>) -> St
     }
 }
 
-/// Answers a refused upload: with htmx only the messages next to the file field (the form,
-/// and its file selection, stay as they are), otherwise the whole page.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the request's parts, passed through"
-)]
-async fn refuse(
-    user: &CurrentUser,
-    session: &TypedSession,
-    htmx: &Htmx,
-    state: &AppState,
-    id: ContactId,
-    space_id: SpaceId,
-    mut feedback: UploadFeedback,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
-    if htmx.targets("upload-feedback") {
-        return render::html(status, &FeedbackFragment { feedback });
+impl Dashboard {
+    /// Answers a refused upload: with htmx only the messages next to the file field (the
+    /// form, and its file selection, stay as they are), otherwise the whole page.
+    async fn upload_refused(
+        &self,
+        id: ContactId,
+        space_id: SpaceId,
+        mut feedback: UploadFeedback,
+        status: StatusCode,
+    ) -> Result<HttpResponse, AppError> {
+        if self.targets("upload-feedback") {
+            return self.render(status, &FeedbackFragment { feedback });
+        }
+        feedback.reselect = true;
+        let extras = SpaceExtras {
+            feedback,
+            ..SpaceExtras::default()
+        };
+        self.space_page(id, space_id, extras, status).await
     }
-    feedback.reselect = true;
-    let extras = SpaceExtras {
-        feedback,
-        ..SpaceExtras::default()
-    };
-    render_space(user, session, htmx, state, id, space_id, extras, status).await
 }
 
 fn declared_length(request: &HttpRequest) -> Option<u64> {
@@ -210,7 +185,7 @@ enum Committed {
 
 /// Records the files in the space (see [`storage::commit`]): all of them or none.
 async fn commit(
-    state: &AppState,
+    db: &RequestDb,
     store: SpaceStore,
     id: ContactId,
     space_id: SpaceId,
@@ -219,18 +194,19 @@ async fn commit(
     actor: Actor,
 ) -> Result<Committed, AppError> {
     let single = (files.len() == 1).then(|| files[0].name.to_string());
-    let outcome = db::run(&state.pool, move |conn| {
-        storage::commit::commit(
-            conn,
-            &store,
-            Owner::Contact(id),
-            space_id,
-            files,
-            replace,
-            &actor,
-        )
-    })
-    .await?;
+    let outcome = db
+        .write(move |conn| {
+            storage::commit::commit(
+                conn,
+                &store,
+                Owner::Contact(id),
+                space_id,
+                files,
+                replace,
+                &actor,
+            )
+        })
+        .await?;
     Ok(match outcome {
         storage::commit::Committed::Saved {
             uploaded, replaced, ..

@@ -5,25 +5,20 @@
 //! Without JavaScript the form's "Preview" button posts the whole form with `op=preview`,
 //! which comes back filled in and with the preview, saving nothing.
 
-use super::super::super::super::current_user::CurrentUser;
+use super::super::super::super::context::{Dashboard, Editor};
 use super::super::super::super::forms::HtmlForm;
-use super::super::super::super::htmx::Htmx;
-use super::super::super::super::layout::{PageContext, Section};
-use super::super::super::super::render;
 use super::super::super::super::routes;
-use super::super::super::super::session::{FlashKind, TypedSession};
+use super::super::super::super::session::FlashKind;
 use super::super::super::parse_id;
-use super::super::{ProfileView, load_with_counts};
+use super::super::tab::{Profile, profile_tab};
 use super::parse_task_path;
 use super::view::{TimeView, until};
-use crate::db;
 use crate::domain::schedule::{self, DEFAULT_TIMEZONE, Timing};
 use crate::domain::task_draft::{TaskInput, check_runs_at_all};
 use crate::domain::{ContactId, FieldErrors};
 use crate::error::AppError;
 use crate::models::task::{self, Task};
 use crate::models::versioned::Versioned;
-use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -209,20 +204,7 @@ fn input_of(task: &Task) -> TaskInput {
     }
 }
 
-#[derive(Template)]
-#[template(path = "contacts/profile/task_form.html")]
-struct TaskFormPage {
-    page: PageContext,
-    profile: ProfileView,
-    form: TaskFormView,
-}
-
-#[derive(Template)]
-#[template(path = "contacts/profile/task_form.html", block = "tabs")]
-struct TaskFormTabs {
-    profile: ProfileView,
-    form: TaskFormView,
-}
+profile_tab!(TaskFormView, form, "contacts/profile/task_form.html");
 
 #[derive(Template)]
 #[template(path = "contacts/profile/_task_preview.html")]
@@ -230,60 +212,38 @@ struct PreviewFragment {
     preview: PreviewView,
 }
 
-/// Answers with the form in the tab, whole page or tabs fragment.
-async fn respond(
-    user: &CurrentUser,
-    session: &TypedSession,
-    htmx: &Htmx,
-    state: &AppState,
-    id: ContactId,
-    form: TaskFormView,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
-    let (contact, counts) = load_with_counts(state, id).await?;
-    let profile = ProfileView::new(&contact, "tasks", &counts, user.can_edit());
-    if htmx.targets("profile-tabs") {
-        render::html(status, &TaskFormTabs { profile, form })
-    } else {
-        let page = PageContext::signed_in(user, session, Section::Contacts);
-        render::html(
-            status,
-            &TaskFormPage {
-                page,
-                profile,
-                form,
-            },
-        )
+impl Dashboard {
+    /// Answers with the form in the tab, whole page or tabs fragment.
+    async fn task_form(
+        &self,
+        id: ContactId,
+        form: TaskFormView,
+        status: StatusCode,
+    ) -> Result<HttpResponse, AppError> {
+        let profile = self.db.read(move |conn| Profile::load(conn, id)).await?;
+        self.profile_tab(status, &profile, "tasks", form)
     }
 }
 
 /// `GET /contacts/{id}/tasks/new`.
-pub async fn new(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
+pub async fn new(ctx: Editor, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let input = TaskInput {
         timezone: DEFAULT_TIMEZONE.to_string(),
         ..TaskInput::default()
     };
-    let form = TaskFormView::new(id, None, input, FieldErrors::new(), session.csrf_token());
-    respond(&user, &session, &htmx, &state, id, form, StatusCode::OK).await
+    let form = TaskFormView::new(id, None, input, FieldErrors::new(), ctx.csrf_token());
+    ctx.task_form(id, form, StatusCode::OK).await
 }
 
 /// `POST /contacts/{id}/tasks/preview`: the preview alone, for htmx.
 pub async fn preview(
-    user: CurrentUser,
+    ctx: Editor,
     path: web::Path<String>,
     HtmlForm(data): HtmlForm<TaskFormData>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     parse_id(&path)?;
-    render::ok(&PreviewFragment {
+    ctx.ok(&PreviewFragment {
         preview: PreviewView::new(&data.input(), Utc::now(), true),
     })
 }
@@ -300,20 +260,16 @@ fn validate(
 
 /// `POST /contacts/{id}/tasks`: create (or preview).
 pub async fn create(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<String>,
     HtmlForm(data): HtmlForm<TaskFormData>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let id = parse_id(&path)?;
     let input = data.input();
-    let csrf = session.csrf_token();
+    let csrf = ctx.csrf_token();
     if data.wants_preview() {
         let form = TaskFormView::new(id, None, input, FieldErrors::new(), csrf);
-        return respond(&user, &session, &htmx, &state, id, form, StatusCode::OK).await;
+        return ctx.task_form(id, form, StatusCode::OK).await;
     }
     let now = Utc::now();
     let draft = match validate(&input, now) {
@@ -321,61 +277,58 @@ pub async fn create(
         Err(errors) => {
             let form = TaskFormView::new(id, None, input, errors, csrf);
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return respond(&user, &session, &htmx, &state, id, form, status).await;
+            return ctx.task_form(id, form, status).await;
         }
     };
-    let actor = user.actor();
-    let created = db::run(&state.pool, move |conn| {
-        // The contact must exist: a deleted one is a 404, not a foreign-key error.
-        crate::models::contact::find(conn, id)?;
-        Ok(task::create(conn, id, &draft, now, &actor)?)
-    })
-    .await?;
-    session.set_flash(
+    let actor = ctx.actor();
+    let created = ctx
+        .db
+        .write(move |conn| {
+            // The contact must exist: a deleted one is a 404, not a foreign-key error.
+            crate::models::contact::find(conn, id)?;
+            Ok(task::create(conn, id, &draft, now, &actor)?)
+        })
+        .await?;
+    Ok(ctx.redirect_with_notice(
         FlashKind::Success,
         format!("Task “{}” created", created.name),
-    );
-    Ok(render::redirect(&htmx, &routes::contact_tasks(id, None)))
+        &routes::contact_tasks(id, None),
+    ))
 }
 
 /// `GET /contacts/{id}/tasks/{task}/edit`.
 pub async fn edit(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, task_id) = parse_task_path(&path)?;
-    let found = db::run(&state.pool, move |conn| Ok(task::find(conn, id, task_id)?)).await?;
+    let found = ctx
+        .db
+        .read(move |conn| Ok(task::find(conn, id, task_id)?))
+        .await?;
     let mut form = TaskFormView::new(
         id,
         Some(task_id),
         input_of(&found),
         FieldErrors::new(),
-        session.csrf_token(),
+        ctx.csrf_token(),
     );
     form.version = Some(found.version);
-    respond(&user, &session, &htmx, &state, id, form, StatusCode::OK).await
+    ctx.task_form(id, form, StatusCode::OK).await
 }
 
 /// `POST /contacts/{id}/tasks/{task}`: save an edit (or preview it).
 pub async fn save(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     path: web::Path<(String, String)>,
     HtmlForm(data): HtmlForm<TaskFormData>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let (id, task_id) = parse_task_path(&path)?;
     let version: i32 = data.version.parse().map_err(|_| {
         AppError::BadRequest("The form is missing its version; reload the page.".into())
     })?;
     let input = data.input();
-    let csrf = session.csrf_token();
+    let csrf = ctx.csrf_token();
     let reopen = |input: TaskInput, errors: FieldErrors, version: i32| {
         let mut form = TaskFormView::new(id, Some(task_id), input, errors, csrf.clone());
         form.version = Some(version);
@@ -383,7 +336,7 @@ pub async fn save(
     };
     if data.wants_preview() {
         let form = reopen(input, FieldErrors::new(), version);
-        return respond(&user, &session, &htmx, &state, id, form, StatusCode::OK).await;
+        return ctx.task_form(id, form, StatusCode::OK).await;
     }
     let now = Utc::now();
     let draft = match validate(&input, now) {
@@ -391,21 +344,24 @@ pub async fn save(
         Err(errors) => {
             let form = reopen(input, errors, version);
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return respond(&user, &session, &htmx, &state, id, form, status).await;
+            return ctx.task_form(id, form, status).await;
         }
     };
-    let actor = user.actor();
-    let outcome = db::run(&state.pool, move |conn| {
-        Ok(task::update(
-            conn, id, task_id, version, &draft, now, &actor,
-        )?)
-    })
-    .await?;
+    let actor = ctx.actor();
+    let outcome = ctx
+        .db
+        .write(move |conn| {
+            Ok(task::update(
+                conn, id, task_id, version, &draft, now, &actor,
+            )?)
+        })
+        .await?;
     match outcome {
-        Versioned::Saved(saved) | Versioned::Unchanged(saved) => {
-            session.set_flash(FlashKind::Success, format!("Task “{}” saved", saved.name));
-            Ok(render::redirect(&htmx, &routes::contact_tasks(id, None)))
-        }
+        Versioned::Saved(saved) | Versioned::Unchanged(saved) => Ok(ctx.redirect_with_notice(
+            FlashKind::Success,
+            format!("Task “{}” saved", saved.name),
+            &routes::contact_tasks(id, None),
+        )),
         Versioned::Conflict(current) => {
             // Saving again now knowingly replaces their version with this one.
             let mut form = reopen(input, FieldErrors::new(), current.version);
@@ -415,16 +371,7 @@ pub async fn save(
                 schedule: current.timing().describe(),
                 timezone: current.timezone.clone(),
             });
-            respond(
-                &user,
-                &session,
-                &htmx,
-                &state,
-                id,
-                form,
-                StatusCode::CONFLICT,
-            )
-            .await
+            ctx.task_form(id, form, StatusCode::CONFLICT).await
         }
     }
 }

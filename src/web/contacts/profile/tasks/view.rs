@@ -90,14 +90,20 @@ pub fn until(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
+/// Who is looking, and when: what every row's actions and times depend on.
+pub struct Viewer<'a> {
+    pub can_edit: bool,
+    pub csrf_token: &'a str,
+    pub now: DateTime<Utc>,
+}
+
 impl TaskRowView {
-    pub fn new(
-        task: &Task,
-        before: Option<i64>,
-        can_edit: bool,
-        csrf_token: &str,
-        now: DateTime<Utc>,
-    ) -> Self {
+    pub fn new(task: &Task, before: Option<i64>, viewer: &Viewer) -> Self {
+        let Viewer {
+            can_edit,
+            csrf_token,
+            now,
+        } = *viewer;
         let contact = ContactId(task.contact_id);
         let timing = task.timing();
         let status = task.status();
@@ -164,28 +170,22 @@ pub struct TasksView {
 
 impl TasksView {
     /// `rows` holds up to one more than `page_size`, which says whether an older page exists.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one call site; each argument is distinct"
-    )]
     pub fn new(
         contact: ContactId,
         rows: &[Task],
         page_size: i64,
         before: Option<i64>,
-        can_edit: bool,
-        csrf_token: &str,
         confirm: Option<&Task>,
-        now: DateTime<Utc>,
+        viewer: &Viewer,
     ) -> Self {
         let shown = &rows[..rows.len().min(page_size as usize)];
         let has_older = rows.len() > shown.len();
         TasksView {
             rows: shown
                 .iter()
-                .map(|task| TaskRowView::new(task, before, can_edit, csrf_token, now))
+                .map(|task| TaskRowView::new(task, before, viewer))
                 .collect(),
-            can_edit,
+            can_edit: viewer.can_edit,
             new_url: routes::new_task(contact),
             older_url: shown
                 .last()
@@ -193,7 +193,7 @@ impl TasksView {
                 .map(|oldest| routes::contact_tasks(contact, Some(oldest.id))),
             newest_url: before.map(|_| routes::contact_tasks(contact, None)),
             confirm: confirm.map(|task| {
-                let mut row = TaskRowView::new(task, before, can_edit, csrf_token, now);
+                let mut row = TaskRowView::new(task, before, viewer);
                 row.confirming = true;
                 row
             }),
@@ -230,9 +230,13 @@ mod tests {
         let now = Utc::now();
         let later = Some(now + Duration::hours(2));
         let earlier = Some(now - Duration::minutes(1));
-        let row = |status, schedule, next| {
-            TaskRowView::new(&task(status, schedule, next), None, true, "t", now)
+        let editor = Viewer {
+            can_edit: true,
+            csrf_token: "t",
+            now,
         };
+        let row =
+            |status, schedule, next| TaskRowView::new(&task(status, schedule, next), None, &editor);
         let upcoming = row("idle", Some("0 8 * * 1"), later);
         assert_eq!(upcoming.next_note, "");
         assert!(upcoming.next_run.unwrap().relative.starts_with("in "));
@@ -250,7 +254,14 @@ mod tests {
         let custom = row("idle", Some("0 9-17 * * *"), later);
         assert!(custom.words_are_expression);
         assert_eq!(custom.schedule_expression, "");
-        let viewer = TaskRowView::new(&task("idle", None, None), None, false, "t", now);
+        let viewer = TaskRowView::new(
+            &task("idle", None, None),
+            None,
+            &Viewer {
+                can_edit: false,
+                ..editor
+            },
+        );
         assert!(!viewer.can_run && !viewer.can_cancel && !viewer.can_resume);
     }
 
