@@ -86,6 +86,10 @@ pub struct Settings {
     pub smtp_bind: Option<String>,
     /// Email intake: the domain of the listener's addresses, `<integration id>@<domain>`.
     pub smtp_domain: Option<String>,
+    /// `RAPPORT_EMAIL_QUERY_TOKEN`: also accept an email integration's inbound token as
+    /// `?token=` (a compatibility switch for providers that cannot set headers; off, because
+    /// URLs end up in access logs).
+    pub email_query_token: bool,
     /// The website widget's session lifetime and rate limits (`RAPPORT_WIDGET_*`).
     pub widget: crate::intake::widget::settings::WidgetSettings,
     /// `RAPPORT_SLOW_REQUEST_MS`: a request that takes longer is logged at warn with its route.
@@ -216,6 +220,7 @@ impl Settings {
             email_max_bytes: email.max_bytes,
             smtp_bind: email.smtp_bind,
             smtp_domain: email.smtp_domain,
+            email_query_token: email.query_token,
             widget,
             slow_request,
         })
@@ -246,6 +251,7 @@ impl Settings {
             email_max_bytes: DEFAULT_EMAIL_MAX_BYTES,
             smtp_bind: None,
             smtp_domain: None,
+            email_query_token: false,
             widget: crate::intake::widget::settings::WidgetSettings::default(),
             slow_request: DEFAULT_SLOW_REQUEST,
         }
@@ -298,10 +304,11 @@ struct EmailSettings {
     max_bytes: usize,
     smtp_bind: Option<String>,
     smtp_domain: Option<String>,
+    query_token: bool,
 }
 
 /// `RAPPORT_EMAIL_MAX_BYTES` (default 25 MiB), `RAPPORT_SMTP_BIND` and `RAPPORT_SMTP_DOMAIN`
-/// (both or neither).
+/// (both or neither), `RAPPORT_EMAIL_QUERY_TOKEN` (default false).
 fn email_settings(lookup: &impl Fn(&str) -> Option<String>) -> Result<EmailSettings, ConfigError> {
     const MAX_BYTES_CEILING: usize = 1024 * 1024 * 1024;
     let max_bytes = match non_empty(lookup, "RAPPORT_EMAIL_MAX_BYTES") {
@@ -358,10 +365,20 @@ fn email_settings(lookup: &impl Fn(&str) -> Option<String>) -> Result<EmailSetti
             "is required with RAPPORT_SMTP_BIND: the listener accepts mail for <integration id>@<this domain>",
         ));
     }
+    let query_token = match non_empty(lookup, "RAPPORT_EMAIL_QUERY_TOKEN") {
+        None => false,
+        Some(value) => parse_bool(&value).ok_or_else(|| {
+            problem(
+                "RAPPORT_EMAIL_QUERY_TOKEN",
+                format!("\"{value}\" is not true or false"),
+            )
+        })?,
+    };
     Ok(EmailSettings {
         max_bytes,
         smtp_bind,
         smtp_domain,
+        query_token,
     })
 }
 

@@ -3,8 +3,10 @@
 //! reason and leaves nothing behind.
 
 use crate::common::builders::ContactBuilder;
+use crate::common::{TestApp, TestDb};
 use crate::email_support::*;
 use diesel::prelude::*;
+use rapport::config::Settings;
 use rapport::domain::ContactSource;
 use rapport::domain::integration::IntegrationDraft;
 use rapport::models::Actor;
@@ -525,7 +527,9 @@ async fn the_token_and_the_integration_are_checked_before_the_body() {
     assert_eq!(census(&app), before);
     integration::set_enabled(&mut app.conn(), inbox.id, true, &Actor::System("t".into())).unwrap();
 
-    // The token in the query, for providers that cannot set headers; any raw content type.
+    // The right token in the query is refused: URLs end up in access logs. Only the
+    // compatibility switch (below) accepts it.
+    let before_query = census(&app);
     let by_query = post_raw(
         &app,
         "POST",
@@ -534,7 +538,17 @@ async fn the_token_and_the_integration_are_checked_before_the_body() {
         corpus("plain"),
     )
     .await;
-    by_query.ids();
+    assert_eq!(by_query.status, 401, "{}", by_query.body);
+    assert_eq!(by_query.json()["code"], "NOT_AUTHENTICATED");
+    assert!(
+        by_query.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("Authorization"),
+        "{}",
+        by_query.body
+    );
+    assert_eq!(census(&app), before_query);
     // The /v1 alias answers too.
     let alias = post_raw(
         &app,
@@ -573,4 +587,34 @@ async fn a_failure_inside_the_transaction_removes_the_files_it_wrote() {
         .get_result(&mut app.conn())
         .unwrap();
     assert_eq!(files, 0);
+}
+
+#[actix_web::test]
+async fn the_query_token_is_accepted_only_behind_the_compatibility_switch() {
+    let db = TestDb::create();
+    let mut settings = Settings::with_database(db.url.clone());
+    settings.email_query_token = true;
+    let app = TestApp::spawn_with(db, settings);
+    let inbox = create_inbox(&app, Options::default());
+    let path = inbound_path(inbox.id);
+
+    // For providers that cannot set headers; any raw content type.
+    let by_query = post_raw(
+        &app,
+        "POST",
+        &format!("{path}?token={}", inbox.token),
+        &[("content-type", "text/plain")],
+        corpus("plain"),
+    )
+    .await;
+    by_query.ids();
+    let wrong = post_raw(
+        &app,
+        "POST",
+        &format!("{path}?token=rpe_wrong"),
+        &[("content-type", "text/plain")],
+        corpus("plain"),
+    )
+    .await;
+    assert_eq!(wrong.status, 401, "{}", wrong.body);
 }

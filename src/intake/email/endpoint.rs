@@ -3,7 +3,9 @@
 //! deliver it.
 //!
 //! Not an API-token endpoint: the integration's own inbound token authenticates, as
-//! `Authorization: Bearer <token>` or, for providers that cannot set headers, `?token=<token>`.
+//! `Authorization: Bearer <token>`. A token in the URL (`?token=<token>`) ends up in access
+//! logs and proxies' histories, so it is accepted only when the operator turns on the
+//! compatibility switch `RAPPORT_EMAIL_QUERY_TOKEN` for a provider that cannot set headers.
 //! The token is checked before the body is read, and the body is read with the email size
 //! limit (not the API's 1 MiB JSON limit). Every refusal is `{"message","code"}` JSON with a
 //! 4xx status, logged, and leaves nothing behind.
@@ -74,7 +76,7 @@ async fn inbound(
         return Err(AppError::NotFound);
     };
 
-    let authorised = token(&request)
+    let authorised = token(&request, state.settings.email_query_token)
         .is_some_and(|token| integration::verify_inbound_token(&integration, &token));
     if !authorised {
         tracing::warn!(
@@ -84,7 +86,11 @@ async fn inbound(
         let mut response = refuse(
             StatusCode::UNAUTHORIZED,
             "NOT_AUTHENTICATED",
-            "The inbound token is missing or wrong: send the integration's token as `Authorization: Bearer <token>` or as `?token=<token>`.",
+            if state.settings.email_query_token {
+                "The inbound token is missing or wrong: send the integration's token as `Authorization: Bearer <token>` or as `?token=<token>`."
+            } else {
+                "The inbound token is missing or wrong: send the integration's token as `Authorization: Bearer <token>` (a token in the URL is refused unless the server sets RAPPORT_EMAIL_QUERY_TOKEN=true)."
+            },
         );
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
@@ -130,8 +136,9 @@ async fn inbound(
     }
 }
 
-/// The inbound token: the `Authorization: Bearer` header, else the `token` query parameter.
-fn token(request: &HttpRequest) -> Option<String> {
+/// The inbound token: the `Authorization: Bearer` header, else (only when `query_allowed`)
+/// the `token` query parameter.
+fn token(request: &HttpRequest, query_allowed: bool) -> Option<String> {
     let from_header = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -142,6 +149,9 @@ fn token(request: &HttpRequest) -> Option<String> {
             (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())
         });
     from_header.or_else(|| {
+        if !query_allowed {
+            return None;
+        }
         serde_html_form::from_str::<TokenQuery>(request.query_string())
             .ok()
             .and_then(|query| query.token)
