@@ -16,6 +16,7 @@ pub mod error_pages;
 pub mod forms;
 pub mod htmx;
 pub mod layout;
+pub mod password_check;
 pub mod render;
 pub mod routes;
 pub mod session;
