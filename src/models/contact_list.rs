@@ -2,11 +2,16 @@
 //! millions of rows.
 //!
 //! Every page is an index range scan on `(sort key, id)`: no OFFSET, no full count. Totals are
-//! counted exactly up to [`EXACT_COUNT_CAP`] rows and estimated by the planner beyond that.
+//! counted exactly up to [`EXACT_COUNT_CAP`] rows and estimated beyond that.
+//!
+//! A page is one statement: the rows carry the capped count of all matches and the table's
+//! row estimate as two scalar subqueries, which PostgreSQL runs once each. Only a filtered
+//! list with more matches than the cap sends a second statement, to ask the planner for its
+//! estimate (`EXPLAIN` cannot be a subquery).
 
 use super::contact::Contact;
 use super::schema::contacts;
-use super::sql::{CountRows, estimate_rows};
+use super::sql::{CountOf, CountRows, estimate_rows};
 use crate::domain::ContactSource;
 use crate::domain::listing::{Cursor, CursorKey, Direction, SearchTerm, SortOrder, Total};
 use diesel::dsl::sql;
@@ -17,9 +22,10 @@ use diesel::sql_types::{BigInt, Bool, Jsonb, Text, Timestamptz};
 /// Up to this many matching rows are counted exactly.
 pub const EXACT_COUNT_CAP: i64 = 1_000;
 
-/// Beyond this planner estimate the exact count is not even attempted: statistics are rarely
-/// off by a factor of five, and counting is what makes big lists slow.
-const SURELY_LARGE: i64 = 5 * EXACT_COUNT_CAP;
+/// The row count of `contacts` by its statistics (kept fresh by autovacuum / ANALYZE); 0
+/// before the first ANALYZE.
+const TABLE_ESTIMATE: &str =
+    "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'contacts'::regclass";
 
 /// What the list shows: filters, order and position.
 #[derive(Debug, Clone, Default)]
@@ -176,54 +182,84 @@ pub fn page(connection: &mut PgConnection, query: &ListQuery) -> QueryResult<Lis
             rows_query.order((contacts::created_at.desc(), contacts::id.desc()))
         }
     };
-    let mut rows: Vec<(Contact, String)> = rows_query
-        .select((Contact::as_select(), contacts::sort_name))
+    // Each row also carries the capped count of every match (not only those past the
+    // cursor) and the table's estimate: the same two numbers on every row, computed once.
+    let mut rows: Vec<(Contact, String, i64, i64)> = rows_query
+        .select((
+            Contact::as_select(),
+            contacts::sort_name,
+            CountOf(capped_matches(query)),
+            sql::<BigInt>(&format!("({TABLE_ESTIMATE})")),
+        ))
         .limit(per_page + 1)
         .load(connection)?;
+    let counted = rows
+        .first()
+        .map(|&(_, _, capped, table_rows)| (capped, table_rows));
 
     let more_in_scan_direction = rows.len() as i64 > per_page;
     rows.truncate(per_page as usize);
     if backwards {
         rows.reverse();
     }
-    let first = rows.first().map(|(c, key)| cursor_of(query.sort, c, key));
-    let last = rows.last().map(|(c, key)| cursor_of(query.sort, c, key));
+    let first = rows
+        .first()
+        .map(|(c, key, ..)| cursor_of(query.sort, c, key));
+    let last = rows
+        .last()
+        .map(|(c, key, ..)| cursor_of(query.sort, c, key));
     let (next, previous) = match (&query.cursor, backwards) {
         (None, _) => (last.filter(|_| more_in_scan_direction), None),
         (Some(_), false) => (last.filter(|_| more_in_scan_direction), first),
         (Some(_), true) => (last, first.filter(|_| more_in_scan_direction)),
     };
 
-    let total = total(connection, query)?;
+    let total = match counted {
+        Some((capped, table_rows)) => beyond_cap(connection, query, capped, Some(table_rows))?,
+        // An empty first page: nothing matches.
+        None if query.cursor.is_none() => Total::Exact(0),
+        // A cursor past the end (a stale link): the count did not run, so count alone.
+        None => total(connection, query)?,
+    };
     Ok(ListPage {
-        rows: rows.into_iter().map(|(c, _)| c).collect(),
+        rows: rows.into_iter().map(|(c, ..)| c).collect(),
         next,
         previous,
         total,
     })
 }
 
-/// Exact when at most [`EXACT_COUNT_CAP`] rows match, otherwise the planner's estimate.
-///
-/// The estimate comes first because it is nearly free (table statistics when unfiltered, a
-/// plan without execution otherwise). Only when it suggests a small result is the exact count
-/// run, capped, so even a search matching a few percent of a million rows never counts them.
+/// The ids of the first matches, one more than [`EXACT_COUNT_CAP`]: counting them is bounded
+/// work however many match, and tells "exactly n" from "more than the cap".
+fn capped_matches(query: &ListQuery) -> contacts::BoxedQuery<'static, Pg, BigInt> {
+    base(query).select(contacts::id).limit(EXACT_COUNT_CAP + 1)
+}
+
+/// Exact when at most [`EXACT_COUNT_CAP`] rows match, otherwise an estimate. [`page`] gets
+/// the same answer without this statement of its own.
 pub fn total(connection: &mut PgConnection, query: &ListQuery) -> QueryResult<Total> {
-    let estimate = if query.is_filtered() {
-        estimate_rows(connection, base(query).select(contacts::id))?
-    } else {
-        table_estimate(connection)?
-    };
-    if estimate > SURELY_LARGE {
-        return Ok(Total::About(estimate));
-    }
-    let capped: i64 = CountRows(base(query).select(contacts::id).limit(EXACT_COUNT_CAP + 1))
-        .get_result(connection)?;
+    let capped: i64 = CountRows(capped_matches(query)).get_result(connection)?;
+    beyond_cap(connection, query, capped, None)
+}
+
+/// The total from the capped count: exact up to the cap; beyond it the table's estimate
+/// (`table_rows`, or read now) when unfiltered, the planner's estimate for the filters
+/// otherwise, and never less than the cap.
+fn beyond_cap(
+    connection: &mut PgConnection,
+    query: &ListQuery,
+    capped: i64,
+    table_rows: Option<i64>,
+) -> QueryResult<Total> {
     if capped <= EXACT_COUNT_CAP {
-        Ok(Total::Exact(capped))
-    } else {
-        Ok(Total::About(estimate.max(EXACT_COUNT_CAP + 1)))
+        return Ok(Total::Exact(capped));
     }
+    let estimate = match table_rows {
+        _ if query.is_filtered() => estimate_rows(connection, base(query).select(contacts::id))?,
+        Some(rows) => rows,
+        None => table_estimate(connection)?,
+    };
+    Ok(Total::About(estimate.max(EXACT_COUNT_CAP + 1)))
 }
 
 /// Rows in `contacts` according to the statistics (kept fresh by autovacuum / ANALYZE).
@@ -233,9 +269,7 @@ fn table_estimate(connection: &mut PgConnection) -> QueryResult<i64> {
         #[diesel(sql_type = BigInt)]
         rows: i64,
     }
-    let estimate: Estimate = diesel::sql_query(
-        "SELECT greatest(reltuples, 0)::bigint AS rows FROM pg_class WHERE oid = 'contacts'::regclass",
-    )
-    .get_result(connection)?;
+    let estimate: Estimate =
+        diesel::sql_query(format!("SELECT ({TABLE_ESTIMATE}) AS rows")).get_result(connection)?;
     Ok(estimate.rows)
 }

@@ -1,6 +1,8 @@
-//! Small SQL pieces diesel's DSL does not have: `lower()`, counting a subquery, and asking the
-//! planner for its row estimate.
+//! Small SQL pieces diesel's DSL does not have: `lower()`, counting a subquery (as a statement
+//! or as a column of another), and asking the planner for its row estimate.
 
+use diesel::expression::is_aggregate;
+use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Nullable, Text};
@@ -35,6 +37,41 @@ impl<Q> Query for CountRows<Q> {
 }
 
 impl<Q> RunQueryDsl<PgConnection> for CountRows<Q> {}
+
+/// `(SELECT count(*) FROM (<query>) AS counted)` as an expression: counts a (limited) subquery
+/// inside the statement that selects it, so rows and their count cost one round trip.
+/// Uncorrelated, so PostgreSQL runs it once per statement (an InitPlan), when the first row
+/// needs it: a statement that returns no rows never runs it.
+#[derive(Debug, Clone)]
+pub struct CountOf<Q>(pub Q);
+
+impl<Q> Expression for CountOf<Q> {
+    type SqlType = BigInt;
+}
+
+impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for CountOf<Q> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("(SELECT count(*) FROM (");
+        self.0.walk_ast(out.reborrow())?;
+        out.push_sql(") AS counted)");
+        Ok(())
+    }
+}
+
+impl<Q> QueryId for CountOf<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+/// A scalar subquery is one value whatever the outer query groups by.
+impl<Q, GroupBy> ValidGrouping<GroupBy> for CountOf<Q> {
+    type IsAggregate = is_aggregate::Never;
+}
+
+/// The subquery names its own tables, so it may appear in a query over any.
+impl<Q, QuerySource> AppearsOnTable<QuerySource> for CountOf<Q> {}
+
+impl<Q, QuerySource> SelectableExpression<QuerySource> for CountOf<Q> {}
 
 /// `EXPLAIN (FORMAT JSON) <query>`: the planner's plan, whose top "Plan Rows" estimates how
 /// many rows the query returns, at the cost of planning only.

@@ -1,22 +1,21 @@
 //! Signing in and out.
 //!
-//! Password checks run on a blocking thread after the database connection is released; an
-//! unknown email is checked against a dummy hash so it takes as long as a wrong password.
-//! Repeated failures are throttled per email and per client address.
+//! The password is checked by [`password_check`], the one throttled check sign-in shares with
+//! the secret reveal: repeated failures pause per email and per client address, and an
+//! unknown email takes as long to refuse as a wrong password.
 
+use super::context::Visitor;
 use super::layout::PageContext;
+use super::password_check::{self, Check, Claimant};
 use super::render;
 use super::routes;
-use super::session::TypedSession;
-use crate::db;
-use crate::domain::password;
 use crate::error::AppError;
-use crate::models::{sign_in_throttle, staff_user};
-use crate::startup::AppState;
+use crate::models::sign_in_throttle;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use zeroize::Zeroizing;
 
 pub fn register(config: &mut web::ServiceConfig) {
     config
@@ -39,22 +38,20 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-async fn show_login(
-    session: TypedSession,
-    query: web::Query<NextQuery>,
-) -> Result<HttpResponse, AppError> {
+async fn show_login(ctx: Visitor, query: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
     let next = routes::safe_next(query.next.as_deref());
-    if session.user_id().is_some() {
-        return Ok(HttpResponse::SeeOther()
-            .insert_header(("Location", next))
-            .finish());
+    if ctx.session.user_id().is_some() {
+        return Ok(render::see_other(&next));
     }
-    render::ok(&LoginPage {
-        page: PageContext::anonymous(&session),
-        email: String::new(),
-        next,
-        error: None,
-    })
+    ctx.render(
+        StatusCode::OK,
+        &LoginPage {
+            page: ctx.page(),
+            email: String::new(),
+            next,
+            error: None,
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -66,53 +63,31 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-/// How one sign-in attempt ended.
-enum Attempt {
-    Throttled,
-    Failed,
-    SignedIn(crate::domain::StaffUserId),
-}
-
-async fn login(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    form: web::Form<LoginForm>,
-) -> Result<HttpResponse, AppError> {
+async fn login(ctx: Visitor, form: web::Form<LoginForm>) -> Result<HttpResponse, AppError> {
     let LoginForm {
         email,
         password,
         next,
     } = form.into_inner();
     let next = routes::safe_next(next.as_deref());
-    let client_ip = request
-        .peer_addr()
-        .map_or_else(|| "unknown".to_string(), |addr| addr.ip().to_string());
-
-    let attempt = check_credentials(&state, email.clone(), password, client_ip).await?;
-    let (status, error) = match attempt {
-        Attempt::SignedIn(user_id) => {
-            session.sign_in(user_id);
-            return Ok(HttpResponse::SeeOther()
-                .insert_header(("Location", next))
-                .finish());
+    let password = Zeroizing::new(password);
+    let claimant = Claimant::SigningIn(&email);
+    let check = password_check::check(&ctx.db, claimant, password, &ctx.client_ip).await?;
+    let (status, error) = match check {
+        Check::Right(user_id) => {
+            ctx.session.sign_in(user_id);
+            return Ok(render::see_other(&next));
         }
-        Attempt::Throttled => (
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "Too many failed sign-in attempts. Wait {} minutes and try again, or ask an admin to reset your password.",
-                sign_in_throttle::WINDOW_MINUTES
-            ),
-        ),
-        Attempt::Failed => (
+        Check::Throttled => (StatusCode::TOO_MANY_REQUESTS, throttled_message()),
+        Check::Wrong => (
             StatusCode::UNAUTHORIZED,
             "The email or password is not correct.".to_string(),
         ),
     };
-    render::html(
+    ctx.render(
         status,
         &LoginPage {
-            page: PageContext::anonymous(&session),
+            page: ctx.page(),
             email,
             next,
             error: Some(error),
@@ -120,54 +95,14 @@ async fn login(
     )
 }
 
-async fn check_credentials(
-    state: &AppState,
-    email: String,
-    password: String,
-    client_ip: String,
-) -> Result<Attempt, AppError> {
-    let lookup_email = email.clone();
-    let lookup_ip = client_ip.clone();
-    let found = db::run(&state.pool, move |conn| {
-        if sign_in_throttle::is_throttled(conn, &lookup_email, &lookup_ip)? {
-            return Ok(None);
-        }
-        Ok(Some(staff_user::find_by_email(conn, &lookup_email)?))
-    })
-    .await?;
-    let Some(user) = found else {
-        return Ok(Attempt::Throttled);
-    };
-
-    // The connection is back in the pool before the expensive hash runs.
-    let verified = web::block(move || match &user {
-        Some(user) if user.is_active() => {
-            password::verify(&password, &user.password_hash).then(|| user.id())
-        }
-        Some(_) | None => {
-            password::verify_against_dummy(&password);
-            None
-        }
-    })
-    .await?;
-
-    db::run(&state.pool, move |conn| match verified {
-        Some(user_id) => {
-            sign_in_throttle::clear(conn, &email)?;
-            staff_user::record_sign_in(conn, user_id)?;
-            Ok(Attempt::SignedIn(user_id))
-        }
-        None => {
-            sign_in_throttle::record_failure(conn, &email, &client_ip)?;
-            Ok(Attempt::Failed)
-        }
-    })
-    .await
+fn throttled_message() -> String {
+    format!(
+        "Too many failed sign-in attempts. Wait {} minutes and try again, or ask an admin to reset your password.",
+        sign_in_throttle::WINDOW_MINUTES
+    )
 }
 
-async fn logout(session: TypedSession) -> HttpResponse {
-    session.sign_out();
-    HttpResponse::SeeOther()
-        .insert_header(("Location", routes::LOGIN))
-        .finish()
+async fn logout(ctx: Visitor) -> HttpResponse {
+    ctx.session.sign_out();
+    render::see_other(routes::LOGIN)
 }

@@ -2,6 +2,7 @@
 //! asked for, the app state and the request's database connection, extracted once.
 //!
 //! A handler's signature says who may call it:
+//! - [`Visitor`]: anyone, signed in or not (the sign-in page);
 //! - [`Dashboard`]: any signed-in staff user (viewers included);
 //! - [`Editor`]: editors and admins; viewers get 403 before the handler runs;
 //! - [`Admin`]: admins only.
@@ -88,6 +89,23 @@ impl Dashboard {
         render::unprocessable(template)
     }
 
+    /// Like [`Dashboard::fragment_or_page`], for a fragment and a page that embed the same
+    /// `view`: it is handed to whichever of the two is rendered.
+    pub fn fragment_or_page_with<V, F: Template, P: Template>(
+        &self,
+        status: StatusCode,
+        target: &str,
+        view: V,
+        fragment: impl FnOnce(V) -> F,
+        page: impl FnOnce(V) -> P,
+    ) -> Result<HttpResponse, AppError> {
+        if self.htmx.targets(target) {
+            render::html(status, &fragment(view))
+        } else {
+            render::html(status, &page(view))
+        }
+    }
+
     /// The fragment htmx targets when it asks for `target`, the whole page otherwise.
     pub fn fragment_or_page<F: Template, P: Template>(
         &self,
@@ -127,10 +145,7 @@ impl FromRequest for Dashboard {
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let request = request.clone();
         Box::pin(async move {
-            let state = request
-                .app_data::<web::Data<AppState>>()
-                .ok_or_else(|| AppError::internal("application state missing"))?
-                .clone();
+            let state = app_state(&request)?;
             let session = TypedSession::from_request(&request, &mut Payload::None)
                 .await
                 .map_err(|_| AppError::NotAuthenticated)?;
@@ -145,6 +160,73 @@ impl FromRequest for Dashboard {
             })
         })
     }
+}
+
+/// A request that needs no signed-in user (the sign-in page): its session, what htmx asked
+/// for, the app state, the request's connection (checked out only if a query runs) and the
+/// client's address.
+pub struct Visitor {
+    pub session: TypedSession,
+    pub htmx: Htmx,
+    pub state: web::Data<AppState>,
+    pub db: RequestDb,
+    /// The peer's IP address, for throttling password guesses per address.
+    pub client_ip: String,
+}
+
+impl Visitor {
+    /// The layout's context for a page without a signed-in user (takes the pending notice).
+    pub fn page(&self) -> PageContext {
+        PageContext::anonymous(&self.session)
+    }
+
+    /// `template` as an HTML response with `status`.
+    pub fn render(
+        &self,
+        status: StatusCode,
+        template: &impl Template,
+    ) -> Result<HttpResponse, AppError> {
+        render::html(status, template)
+    }
+}
+
+impl FromRequest for Visitor {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let state = app_state(&request)?;
+            let session = TypedSession::from_request(&request, &mut Payload::None)
+                .await
+                .map_err(|_| AppError::NotAuthenticated)?;
+            Ok(Visitor {
+                session,
+                htmx: Htmx::from_http(&request),
+                db: request_db(&request, &state),
+                client_ip: client_ip(&request),
+                state,
+            })
+        })
+    }
+}
+
+/// The app state every request carries.
+pub fn app_state(request: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+    request
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::internal("application state missing"))
+}
+
+/// The peer's IP address as text ("unknown" when the transport has none, as in some tests).
+/// Behind a proxy this is the proxy's address: throttling per address then counts the
+/// proxy, and the per-email limit still applies.
+pub fn client_ip(request: &HttpRequest) -> String {
+    request
+        .peer_addr()
+        .map_or_else(|| "unknown".to_string(), |addr| addr.ip().to_string())
 }
 
 /// The request's [`RequestDb`], shared by every extractor of the request.

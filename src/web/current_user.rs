@@ -6,9 +6,8 @@ use super::session::TypedSession;
 use crate::domain::{Role, StaffUserId};
 use crate::error::AppError;
 use crate::models::Actor;
-use crate::startup::AppState;
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -21,7 +20,8 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
-    /// Refuses viewers: every write handler calls this first.
+    /// Refuses viewers. A handler that only writes takes [`super::context::Editor`] instead,
+    /// which refuses them before it runs.
     pub fn require_editor(&self) -> Result<(), AppError> {
         if self.role.can_edit() {
             Ok(())
@@ -51,10 +51,7 @@ impl FromRequest for CurrentUser {
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let request = request.clone();
         Box::pin(async move {
-            let state = request
-                .app_data::<web::Data<AppState>>()
-                .ok_or_else(|| AppError::internal("application state missing"))?
-                .clone();
+            let state = context::app_state(&request)?;
             let session = TypedSession::from_request(&request, &mut Payload::None)
                 .await
                 .map_err(|_| AppError::NotAuthenticated)?;

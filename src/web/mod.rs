@@ -1,7 +1,10 @@
 //! The staff dashboard: server-rendered pages and htmx fragments.
 //!
-//! Handlers are thin: extract, validate into a domain type, one model call through
-//! [`crate::db::run`], render a view struct.
+//! Handlers are thin: their first argument is the request context ([`context::Dashboard`],
+//! [`context::Editor`], [`context::Admin`], or [`context::Visitor`] for the sign-in page),
+//! which says who may call them; then validate into a domain type, one model call on the
+//! context's connection (`ctx.db.read` / `ctx.db.write`), render a view struct through the
+//! context's helpers.
 
 pub mod assets;
 pub mod auth;
@@ -13,6 +16,7 @@ pub mod error_pages;
 pub mod forms;
 pub mod htmx;
 pub mod layout;
+pub mod password_check;
 pub mod render;
 pub mod routes;
 pub mod session;
@@ -34,9 +38,7 @@ pub fn register(config: &mut web::ServiceConfig) {
 }
 
 async fn home() -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header(("Location", routes::CONTACTS))
-        .finish()
+    render::see_other(routes::CONTACTS)
 }
 
 /// Liveness for load balancers: the process answers (the database is not consulted).

@@ -28,6 +28,14 @@ pub fn unprocessable(template: &impl Template) -> Result<HttpResponse, AppError>
     html(StatusCode::UNPROCESSABLE_ENTITY, template)
 }
 
+/// 303 See Other to `location`, for answers that are never htmx swaps (signing in and out,
+/// a section's first page).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
 /// Sends the browser to `location`: `HX-Redirect` (a full page load) for htmx requests,
 /// 303 See Other otherwise.
 pub fn redirect(htmx: &Htmx, location: &str) -> HttpResponse {
@@ -36,9 +44,7 @@ pub fn redirect(htmx: &Htmx, location: &str) -> HttpResponse {
             .insert_header(("HX-Redirect", location))
             .finish()
     } else {
-        HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, location))
-            .finish()
+        see_other(location)
     }
 }
 

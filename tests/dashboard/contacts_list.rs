@@ -271,6 +271,28 @@ async fn large_totals_are_estimated() {
 }
 
 #[actix_web::test]
+async fn a_page_past_the_end_still_shows_the_total() {
+    let app = TestApp::spawn().await;
+    for n in 0..30 {
+        ContactBuilder::new(&format!("Person {n:02}")).create(&mut app.conn());
+    }
+    let client = app.signed_in(Role::Viewer).await;
+    let first = client.get("/contacts?sort=name").await;
+    first.assert_contains("30 contacts");
+    let second_url = href_with_rel(&first, "next").expect("a next link");
+    assert_eq!(names(&client.get(&second_url).await).len(), 5);
+
+    // The second page's contacts go: its link now points past the end.
+    diesel::sql_query("DELETE FROM contacts WHERE name >= 'Person 25'")
+        .execute(&mut app.conn())
+        .unwrap();
+    let past_the_end = client.get(&second_url).await;
+    assert_eq!(past_the_end.status, 200);
+    assert!(names(&past_the_end).is_empty());
+    past_the_end.assert_contains("25 contacts");
+}
+
+#[actix_web::test]
 async fn an_empty_list_invites_creating_a_contact() {
     let app = TestApp::spawn().await;
     let client = app.signed_in(Role::Editor).await;

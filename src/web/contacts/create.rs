@@ -1,20 +1,16 @@
 //! `/contacts/new`: the Create Contact form.
 
-use super::super::current_user::CurrentUser;
+use super::super::context::{Dashboard, Editor};
 use super::super::forms::HtmlForm;
-use super::super::htmx::Htmx;
 use super::super::layout::{PageContext, Section};
-use super::super::render;
 use super::super::routes;
-use super::super::session::{FlashKind, TypedSession};
+use super::super::session::FlashKind;
 use super::form_view::{ContactFormData, ContactFormView, apply_meta_op};
-use crate::db;
 use crate::domain::{ContactInput, ContactSource, FieldErrors};
 use crate::error::AppError;
 use crate::models::contact::{self, NewContact, WriteError};
-use crate::startup::AppState;
+use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
 use askama::Template;
 
 #[derive(Template)]
@@ -31,107 +27,94 @@ struct CreateContactForm {
     form: ContactFormView,
 }
 
+/// The form alone for htmx submissions aimed at it, the whole page otherwise.
 fn respond(
-    user: &CurrentUser,
-    session: &TypedSession,
-    htmx: &Htmx,
+    ctx: &Dashboard,
     form: ContactFormView,
-    invalid: bool,
+    status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let status = if invalid {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    if htmx.targets("contact-form") {
-        render::html(status, &CreateContactForm { form })
-    } else {
-        let page = PageContext::signed_in(user, session, Section::Contacts);
-        render::html(status, &CreateContactPage { page, form })
-    }
+    ctx.fragment_or_page_with(
+        status,
+        "contact-form",
+        form,
+        |form| CreateContactForm { form },
+        |form| CreateContactPage {
+            page: ctx.page(Section::Contacts),
+            form,
+        },
+    )
 }
 
-pub async fn show_form(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
+/// `GET /contacts/new`.
+pub async fn show_form(ctx: Editor) -> Result<HttpResponse, AppError> {
     let form = ContactFormView::new(
         ContactInput::default(),
         FieldErrors::new(),
         false,
-        session.csrf_token(),
+        ctx.csrf_token(),
     );
-    respond(&user, &session, &htmx, form, false)
+    respond(&ctx, form, StatusCode::OK)
 }
 
+/// `POST /contacts/new`: creates the contact and goes to its profile; or the form again, with
+/// a meta row more or less ("Add field", "Remove") or with every error (422).
 pub async fn submit(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Editor,
     HtmlForm(data): HtmlForm<ContactFormData>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
     let meta_op = data.meta_op.clone();
     let mut input = data.into_input();
     if let Some(op) = meta_op.as_deref()
         && apply_meta_op(&mut input.meta, op)
     {
-        let form =
-            ContactFormView::new(input, FieldErrors::new(), op == "add", session.csrf_token());
-        return respond(&user, &session, &htmx, form, false);
+        let form = ContactFormView::new(input, FieldErrors::new(), op == "add", ctx.csrf_token());
+        return respond(&ctx, form, StatusCode::OK);
     }
 
-    let draft = match input.validate(state.settings.phone_region) {
+    let draft = match input.validate(ctx.state.settings.phone_region) {
         Ok(draft) => draft,
         Err(errors) => {
-            return respond(
-                &user,
-                &session,
-                &htmx,
-                ContactFormView::new(input, errors, false, session.csrf_token()),
-                true,
-            );
+            let form = ContactFormView::new(input, errors, false, ctx.csrf_token());
+            return respond(&ctx, form, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
-    let actor = user.actor();
-    let created = db::run(&state.pool, move |conn| {
-        Ok(contact::create(
-            conn,
-            NewContact::from_draft(draft, ContactSource::Manual, true),
-            &actor,
-        ))
-    })
-    .await?;
-    match created {
-        Ok(contact) => {
-            session.set_flash(FlashKind::Success, "Contact created");
-            Ok(render::redirect(
-                &htmx,
-                &routes::contact(contact.contact_id()),
+    let actor = ctx.actor();
+    let created = ctx
+        .db
+        .write(move |conn| {
+            Ok(contact::create(
+                conn,
+                NewContact::from_draft(draft, ContactSource::Manual, true),
+                &actor,
             ))
-        }
+        })
+        .await?;
+    match created {
+        Ok(contact) => Ok(ctx.redirect_with_notice(
+            FlashKind::Success,
+            "Contact created",
+            &routes::contact(contact.contact_id()),
+        )),
         Err(WriteError::DuplicateEmail { existing }) => {
-            let mut errors = FieldErrors::new();
-            match existing {
-                Some(id) => errors.add_with_link(
-                    "email",
-                    "Another contact already has this email:",
-                    routes::contact(id),
-                    "open that contact",
-                ),
-                None => errors.add("email", "Another contact already has this email."),
-            }
-            respond(
-                &user,
-                &session,
-                &htmx,
-                ContactFormView::new(input, errors, false, session.csrf_token()),
-                true,
-            )
+            let form =
+                ContactFormView::new(input, duplicate_email(existing), false, ctx.csrf_token());
+            respond(&ctx, form, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// The email field's error when another contact has the address, linking that contact.
+fn duplicate_email(existing: Option<crate::domain::ContactId>) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    match existing {
+        Some(id) => errors.add_with_link(
+            "email",
+            "Another contact already has this email:",
+            routes::contact(id),
+            "open that contact",
+        ),
+        None => errors.add("email", "Another contact already has this email."),
+    }
+    errors
 }

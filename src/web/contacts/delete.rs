@@ -1,17 +1,14 @@
 //! Deleting a contact: a confirmation that says what goes and what stays, then the delete.
 
-use super::super::current_user::CurrentUser;
-use super::super::htmx::Htmx;
+use super::super::context::Editor;
 use super::super::layout::{PageContext, Section};
-use super::super::render;
 use super::super::routes;
-use super::super::session::{FlashKind, TypedSession};
+use super::super::session::FlashKind;
 use super::super::views;
 use super::parse_id;
-use crate::db;
 use crate::error::AppError;
-use crate::models::contact;
-use crate::startup::AppState;
+use crate::models::Contact;
+use crate::models::contact::{self, DeletionImpact};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
@@ -27,21 +24,30 @@ struct ConfirmDeletePage {
 }
 
 /// `GET /contacts/{id}/delete`.
-pub async fn confirm(
-    user: CurrentUser,
-    session: TypedSession,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
+pub async fn confirm(ctx: Editor, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
-    let (contact, impact) = db::run(&state.pool, move |conn| {
-        Ok((
-            contact::find(conn, id)?,
-            contact::deletion_impact(conn, id)?,
-        ))
+    let (contact, impact) = ctx
+        .db
+        .read(move |conn| {
+            Ok((
+                contact::find(conn, id)?,
+                contact::deletion_impact(conn, id)?,
+            ))
+        })
+        .await?;
+    let (goes, stays) = goes_and_stays(&contact, &impact);
+    ctx.ok(&ConfirmDeletePage {
+        page: ctx.page(Section::Contacts),
+        name: views::display_name(contact.name.as_deref()),
+        profile_url: routes::contact(id),
+        delete_url: routes::contact_delete(id),
+        goes,
+        stays,
     })
-    .await?;
+}
+
+/// What deleting `contact` removes, and what stays behind detached, as the page lists them.
+fn goes_and_stays(contact: &Contact, impact: &DeletionImpact) -> (Vec<String>, Vec<String>) {
     let mut goes = vec!["Name, description, email, phone, nick and preferences".to_string()];
     goes.extend(counted(
         contact.meta_fields().len() as i64,
@@ -65,14 +71,7 @@ pub async fn confirm(
     .map(|what| format!("{what}, no longer linked to a contact"))
     .collect();
     stays.push("The record of who changed what (History), for audits".to_string());
-    render::ok(&ConfirmDeletePage {
-        page: PageContext::signed_in(&user, &session, Section::Contacts),
-        name: views::display_name(contact.name.as_deref()),
-        profile_url: routes::contact(id),
-        delete_url: routes::contact_delete(id),
-        goes,
-        stays,
-    })
+    (goes, stays)
 }
 
 /// "3 tasks", "1 memory", or nothing for none.
@@ -85,23 +84,16 @@ fn counted(count: i64, one: &str, many: &str) -> Option<String> {
 }
 
 /// `POST /contacts/{id}/delete`.
-pub async fn delete(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    user.require_editor()?;
+pub async fn delete(ctx: Editor, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
-    let actor = user.actor();
-    let deleted = db::run(&state.pool, move |conn| {
-        Ok(contact::delete(conn, id, &actor)?)
-    })
-    .await?;
-    session.set_flash(
+    let actor = ctx.actor();
+    let deleted = ctx
+        .db
+        .write(move |conn| Ok(contact::delete(conn, id, &actor)?))
+        .await?;
+    Ok(ctx.redirect_with_notice(
         FlashKind::Success,
         format!("Deleted {}", views::display_name(deleted.name.as_deref())),
-    );
-    Ok(render::redirect(&htmx, routes::CONTACTS))
+        routes::CONTACTS,
+    ))
 }

@@ -1,20 +1,16 @@
 //! `/contacts`: the list with search as you type, sort, filters and keyset pagination.
 
-use super::super::current_user::CurrentUser;
-use super::super::htmx::Htmx;
+use super::super::context::Dashboard;
 use super::super::layout::{PageContext, Section};
 use super::super::render;
 use super::super::routes;
-use super::super::session::TypedSession;
 use super::super::views;
-use crate::db;
 use crate::domain::listing::{self, Cursor, Direction, SearchTerm, SortOrder};
 use crate::domain::phone::display_international;
 use crate::domain::{ContactId, ContactSource};
 use crate::error::AppError;
 use crate::models::Contact;
 use crate::models::contact_list::{self, ListPage, ListQuery};
-use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
@@ -263,34 +259,27 @@ struct ContactResults {
     view: ContactListView,
 }
 
+/// `GET /contacts`: the whole page, or only the results (with their URL pushed) when htmx
+/// asks for them.
 pub async fn list(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Dashboard,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, AppError> {
     let params = params.into_inner();
     let query = params.to_query();
     let db_query = query.clone();
-    let page = db::run(&state.pool, move |conn| {
-        Ok(contact_list::page(conn, &db_query)?)
-    })
-    .await?;
-    let view = ContactListView::new(&params, &query, page, user.can_edit());
-    if htmx.targets("results") {
-        let push_url = view.canonical_url.clone();
-        let mut response = render::ok(&ContactResults { view })?;
-        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&push_url) {
-            response.headers_mut().insert(
-                actix_web::http::header::HeaderName::from_static("hx-push-url"),
-                value,
-            );
-        }
-        Ok(response)
+    let page = ctx
+        .db
+        .read(move |conn| Ok(contact_list::page(conn, &db_query)?))
+        .await?;
+    let view = ContactListView::new(&params, &query, page, ctx.can_edit());
+    if ctx.targets("results") {
+        let canonical_url = view.canonical_url.clone();
+        let response = ctx.ok(&ContactResults { view })?;
+        Ok(render::push_url(response, &canonical_url))
     } else {
-        render::ok(&ContactListPage {
-            page: PageContext::signed_in(&user, &session, Section::Contacts),
+        ctx.ok(&ContactListPage {
+            page: ctx.page(Section::Contacts),
             view,
         })
     }

@@ -5,21 +5,17 @@
 //! audited. Revoking asks for confirmation first (a page of its own, so it works without
 //! JavaScript) and takes effect on the next API request.
 
-use super::super::current_user::CurrentUser;
+use super::super::context::{Admin, Dashboard};
 use super::super::forms::HtmlForm;
-use super::super::htmx::Htmx;
-use super::super::layout::{NavLink, PageContext, Section, SettingsTab, settings_tabs};
-use super::super::render;
+use super::super::layout::{NavLink, PageContext, Section, SettingsTab};
 use super::super::routes;
-use super::super::session::{FlashKind, TypedSession};
+use super::super::session::FlashKind;
 use super::super::views;
-use super::require_admin;
-use crate::db;
+use super::parse_id;
 use crate::domain::FieldErrors;
 use crate::domain::api_token::{MAX_NAME_CHARS, TokenDraft, TokenRole};
 use crate::error::AppError;
 use crate::models::api_token::{self, ApiToken};
-use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -175,43 +171,41 @@ impl TokenRow {
     }
 }
 
-fn rows(tokens: &[ApiToken]) -> Vec<TokenRow> {
-    tokens.iter().map(TokenRow::new).collect()
+impl TokensView {
+    /// The panel for `tokens`, with `form` and the token just created, if any.
+    fn new(created: Option<CreatedToken>, form: TokenFormView, tokens: &[ApiToken]) -> Self {
+        TokensView {
+            created,
+            form,
+            rows: tokens.iter().map(TokenRow::new).collect(),
+            openapi_url: routes::OPENAPI,
+        }
+    }
 }
 
 /// The panel alone for htmx requests aimed at it, the whole page otherwise.
 fn respond(
-    user: &CurrentUser,
-    session: &TypedSession,
-    htmx: &Htmx,
+    ctx: &Dashboard,
     view: TokensView,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    if htmx.targets(PANEL_ID) {
-        render::html(status, &TokensPanel { view })
-    } else {
-        let page = PageContext::signed_in(user, session, Section::Settings);
-        let tabs = settings_tabs(SettingsTab::ApiTokens);
-        render::html(status, &TokensPage { page, tabs, view })
-    }
+    ctx.fragment_or_page_with(
+        status,
+        PANEL_ID,
+        view,
+        |view| TokensPanel { view },
+        |view| {
+            let (page, tabs) = ctx.settings_page(SettingsTab::ApiTokens);
+            TokensPage { page, tabs, view }
+        },
+    )
 }
 
 /// `GET /settings/api-tokens`.
-pub async fn list(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    require_admin(&user)?;
-    let tokens = db::run(&state.pool, |conn| Ok(api_token::list(conn)?)).await?;
-    let view = TokensView {
-        created: None,
-        form: TokenFormView::blank(session.csrf_token()),
-        rows: rows(&tokens),
-        openapi_url: routes::OPENAPI,
-    };
-    respond(&user, &session, &htmx, view, StatusCode::OK)
+pub async fn list(ctx: Admin) -> Result<HttpResponse, AppError> {
+    let tokens = ctx.db.read(|conn| Ok(api_token::list(conn)?)).await?;
+    let view = TokensView::new(None, TokenFormView::blank(ctx.csrf_token()), &tokens);
+    respond(&ctx, view, StatusCode::OK)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -225,79 +219,55 @@ pub struct TokenFormData {
 /// `POST /settings/api-tokens`: creates a token and shows it once, or the form with its
 /// errors (422).
 pub async fn create(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Admin,
     HtmlForm(data): HtmlForm<TokenFormData>,
 ) -> Result<HttpResponse, AppError> {
-    require_admin(&user)?;
     let draft = match TokenDraft::validate(&data.name, &data.role) {
         Ok(draft) => draft,
         Err(errors) => {
-            let tokens = db::run(&state.pool, |conn| Ok(api_token::list(conn)?)).await?;
-            let view = TokensView {
-                created: None,
-                form: TokenFormView::new(data.name, &data.role, errors, session.csrf_token()),
-                rows: rows(&tokens),
-                openapi_url: routes::OPENAPI,
-            };
-            return respond(
-                &user,
-                &session,
-                &htmx,
-                view,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            );
+            let tokens = ctx.db.read(|conn| Ok(api_token::list(conn)?)).await?;
+            let form = TokenFormView::new(data.name, &data.role, errors, ctx.csrf_token());
+            let view = TokensView::new(None, form, &tokens);
+            return respond(&ctx, view, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
-    let actor = user.actor();
-    let ((row, token), tokens) = db::run(&state.pool, move |conn| {
-        let created = api_token::create(conn, &draft.name, draft.role, &actor)?;
-        Ok((created, api_token::list(conn)?))
-    })
-    .await?;
-    let view = TokensView {
-        created: Some(CreatedToken {
-            role: row.role().as_str(),
-            name: row.name,
-            token,
-        }),
-        form: TokenFormView::blank(session.csrf_token()),
-        rows: rows(&tokens),
-        openapi_url: routes::OPENAPI,
+    let actor = ctx.actor();
+    let ((row, token), tokens) = ctx
+        .db
+        .write(move |conn| {
+            let created = api_token::create(conn, &draft.name, draft.role, &actor)?;
+            Ok((created, api_token::list(conn)?))
+        })
+        .await?;
+    let created = CreatedToken {
+        role: row.role().as_str(),
+        name: row.name,
+        token,
     };
-    respond(&user, &session, &htmx, view, StatusCode::OK)
-}
-
-/// Reads `{id}`; anything but a positive number does not exist.
-fn parse_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(AppError::NotFound)
+    let view = TokensView::new(
+        Some(created),
+        TokenFormView::blank(ctx.csrf_token()),
+        &tokens,
+    );
+    respond(&ctx, view, StatusCode::OK)
 }
 
 /// `GET /settings/api-tokens/{id}/revoke`: what revoking means, and the button.
-pub async fn confirm_revoke(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    require_admin(&user)?;
+pub async fn confirm_revoke(ctx: Admin, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
-    let token = db::run(&state.pool, move |conn| Ok(api_token::find(conn, id)?)).await?;
+    let token = ctx
+        .db
+        .read(move |conn| Ok(api_token::find(conn, id)?))
+        .await?;
     if token.is_revoked() {
-        session.set_flash(
+        return Ok(ctx.redirect_with_notice(
             FlashKind::Error,
-            format!("The token “{}” is already revoked.", token.name),
-        );
-        return Ok(render::redirect(&htmx, routes::API_TOKENS));
+            already_revoked(&token),
+            routes::API_TOKENS,
+        ));
     }
-    render::ok(&RevokePage {
-        page: PageContext::signed_in(&user, &session, Section::Settings),
+    ctx.ok(&RevokePage {
+        page: ctx.page(Section::Settings),
         token: TokenRow::new(&token),
         revoke_url: routes::api_token_revoke(id),
         cancel_url: routes::API_TOKENS,
@@ -305,35 +275,31 @@ pub async fn confirm_revoke(
 }
 
 /// `POST /settings/api-tokens/{id}/revoke`.
-pub async fn revoke(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    require_admin(&user)?;
+pub async fn revoke(ctx: Admin, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
-    let actor = user.actor();
-    let outcome = db::run(&state.pool, move |conn| {
-        Ok(match api_token::revoke(conn, id, &actor)? {
-            Some(revoked) => Ok(revoked),
-            None => Err(api_token::find(conn, id)?),
+    let actor = ctx.actor();
+    let outcome = ctx
+        .db
+        .write(move |conn| {
+            Ok(match api_token::revoke(conn, id, &actor)? {
+                Some(revoked) => Ok(revoked),
+                None => Err(api_token::find(conn, id)?),
+            })
         })
-    })
-    .await?;
-    match outcome {
-        Ok(revoked) => session.set_flash(
+        .await?;
+    let (kind, notice) = match outcome {
+        Ok(revoked) => (
             FlashKind::Success,
             format!(
                 "Revoked “{}”: requests with it are refused from now on.",
                 revoked.name
             ),
         ),
-        Err(already) => session.set_flash(
-            FlashKind::Error,
-            format!("The token “{}” is already revoked.", already.name),
-        ),
-    }
-    Ok(render::redirect(&htmx, routes::API_TOKENS))
+        Err(already) => (FlashKind::Error, already_revoked(&already)),
+    };
+    Ok(ctx.redirect_with_notice(kind, notice, routes::API_TOKENS))
+}
+
+fn already_revoked(token: &ApiToken) -> String {
+    format!("The token “{}” is already revoked.", token.name)
 }

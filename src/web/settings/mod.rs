@@ -1,10 +1,13 @@
-//! Admin settings: API tokens and integrations. Every handler here refuses non-admins with 403;
-//! the navigation shows the section to admins only (see `layout::nav`).
+//! Admin settings: API tokens and integrations. Every handler here takes [`Admin`], which
+//! refuses non-admins with 403; the navigation shows the section to admins only (see
+//! `layout::nav`).
 
 pub mod api_tokens;
 pub mod integrations;
 
-use super::current_user::CurrentUser;
+use super::context::{Admin, Dashboard};
+use super::layout::{NavLink, PageContext, Section, SettingsTab, settings_tabs};
+use super::render;
 use super::routes;
 use crate::error::AppError;
 use actix_web::{HttpResponse, web};
@@ -65,19 +68,22 @@ pub fn register(config: &mut web::ServiceConfig) {
         );
 }
 
-/// Settings are for admins only.
-pub fn require_admin(user: &CurrentUser) -> Result<(), AppError> {
-    if user.role.is_admin() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
+impl Dashboard {
+    /// The layout's context for a settings page, and the section's tabs with `tab` current.
+    pub fn settings_page(&self, tab: SettingsTab) -> (PageContext, Vec<NavLink>) {
+        (self.page(Section::Settings), settings_tabs(tab))
     }
 }
 
+/// Reads `{id}`; anything but a positive number does not exist.
+fn parse_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(AppError::NotFound)
+}
+
 /// `GET /settings`: the first settings page.
-async fn index(user: CurrentUser) -> Result<HttpResponse, AppError> {
-    require_admin(&user)?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header(("Location", routes::API_TOKENS))
-        .finish())
+async fn index(_ctx: Admin) -> HttpResponse {
+    render::see_other(routes::API_TOKENS)
 }

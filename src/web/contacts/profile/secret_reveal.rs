@@ -10,18 +10,15 @@
 //! (`Refresh` header). Responses are never cached (`Cache-Control: no-store`).
 
 use super::super::super::context::Admin;
-use super::super::super::current_user::CurrentUser;
 use super::super::super::forms::HtmlForm;
 use super::super::super::routes;
 use super::secrets::{Loaded, Panel, keyring, parse_ids};
 use super::tab::TABS_TARGET;
-use crate::db;
-use crate::domain::password;
 use crate::domain::secret::SecretValue;
 use crate::error::AppError;
 use crate::models::secret::{self, Revealed, Secret};
-use crate::models::{sign_in_throttle, staff_user};
-use crate::startup::AppState;
+use crate::models::sign_in_throttle;
+use crate::web::password_check::{self, Check, Claimant};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -115,14 +112,6 @@ pub struct RevealForm {
     password: String,
 }
 
-/// How the password check ended.
-#[derive(Clone, Copy)]
-enum Check {
-    Throttled,
-    Wrong,
-    Right,
-}
-
 /// `POST /contacts/{id}/secrets/{secret}/reveal`: checks the password, then shows the value.
 pub async fn reveal(
     ctx: Admin,
@@ -132,14 +121,11 @@ pub async fn reveal(
 ) -> Result<HttpResponse, AppError> {
     let (id, secret_id) = parse_ids(&path)?;
     let typed = Zeroizing::new(std::mem::take(&mut form.password));
-    let client_ip = request
-        .peer_addr()
-        .map_or_else(|| "unknown".to_string(), |addr| addr.ip().to_string());
+    let client_ip = crate::web::context::client_ip(&request);
 
-    // The check uses connections of its own and hashes for a while: the request's
-    // connection goes back to the pool meanwhile.
-    ctx.db.release();
-    let check = check_password(&ctx.state, &ctx.user, typed, client_ip).await?;
+    // The check hands the request's connection back to the pool while it hashes.
+    let check =
+        password_check::check(&ctx.db, Claimant::SignedIn(&ctx.user), typed, &client_ip).await?;
     let keyring = keyring(&ctx.state)?;
     let actor = ctx.actor();
     let (loaded, (found, revealed)) = ctx
@@ -147,7 +133,7 @@ pub async fn reveal(
         .write(move |conn| {
             let loaded = Loaded::load(conn, id, None)?;
             let found = match check {
-                Check::Right => match secret::reveal(conn, id, secret_id, &keyring, &actor)? {
+                Check::Right(_) => match secret::reveal(conn, id, secret_id, &keyring, &actor)? {
                     Revealed::Shown { secret, value } => (secret, Some(Ok(value))),
                     Revealed::Unreadable { secret, error } => (secret, Some(Err(error))),
                 },
@@ -168,16 +154,16 @@ pub async fn reveal(
             );
             StatusCode::TOO_MANY_REQUESTS
         }
-        (Check::Wrong, _) | (Check::Right, None) => {
+        (Check::Wrong, _) | (Check::Right(_), None) => {
             view.error =
                 "That password is not correct. Enter the password you sign in with.".into();
             StatusCode::UNAUTHORIZED
         }
-        (Check::Right, Some(Ok(value))) => {
+        (Check::Right(_), Some(Ok(value))) => {
             view.show(&value);
             StatusCode::OK
         }
-        (Check::Right, Some(Err(error))) => {
+        (Check::Right(_), Some(Err(error))) => {
             // Key ids only; never the value.
             tracing::error!(secret_id, contact_id = id.0, %error, "a secret could not be decrypted");
             view.problem = error.to_string();
@@ -200,48 +186,4 @@ pub async fn reveal(
         }
     }
     Ok(response)
-}
-
-/// Checks the signed-in admin's password, throttled like sign-in.
-async fn check_password(
-    state: &AppState,
-    user: &CurrentUser,
-    typed: Zeroizing<String>,
-    client_ip: String,
-) -> Result<Check, AppError> {
-    let email = user.email.clone();
-    let ip = client_ip.clone();
-    let user_id = user.id;
-    let stored = db::run(&state.pool, move |conn| {
-        if sign_in_throttle::is_throttled(conn, &email, &ip)? {
-            return Ok(None);
-        }
-        Ok(Some(
-            staff_user::find(conn, user_id)?.map(|u| u.password_hash),
-        ))
-    })
-    .await?;
-    let Some(hash) = stored else {
-        return Ok(Check::Throttled);
-    };
-    // The connection is back in the pool before the expensive hash runs.
-    let right = web::block(move || match hash {
-        Some(hash) => password::verify(&typed, &hash),
-        None => {
-            password::verify_against_dummy(&typed);
-            false
-        }
-    })
-    .await?;
-    let email = user.email.clone();
-    db::run(&state.pool, move |conn| {
-        if right {
-            sign_in_throttle::clear(conn, &email)?;
-            Ok(Check::Right)
-        } else {
-            sign_in_throttle::record_failure(conn, &email, &client_ip)?;
-            Ok(Check::Wrong)
-        }
-    })
-    .await
 }

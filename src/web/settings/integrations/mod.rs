@@ -11,16 +11,14 @@
 
 pub mod views;
 
-use super::super::current_user::CurrentUser;
+use super::super::context::{Admin, Dashboard};
 use super::super::forms::HtmlForm;
-use super::super::htmx::Htmx;
-use super::super::layout::{NavLink, PageContext, Section, SettingsTab, settings_tabs};
-use super::super::render;
+use super::super::layout::{NavLink, PageContext, SettingsTab};
 use super::super::routes;
-use super::super::session::{FlashKind, TypedSession};
-use super::require_admin;
-use crate::db;
-use crate::domain::integration::{IntegrationDraft, IntegrationKind};
+use super::super::session::FlashKind;
+use super::parse_id;
+use crate::domain::FieldErrors;
+use crate::domain::integration::{IntegrationDraft, IntegrationKind, SecretPurpose};
 use crate::domain::secret_box::Keyring;
 use crate::error::AppError;
 use crate::models::integration::{self, Credentials, Integration};
@@ -29,6 +27,7 @@ use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use diesel::PgConnection;
 use views::{
     ConfirmView, DetailView, FormView, IntegrationFormData, IntegrationRow, Regenerable, issued,
 };
@@ -68,11 +67,11 @@ struct ConfirmPage {
     view: ConfirmView,
 }
 
-fn page(user: &CurrentUser, session: &TypedSession) -> (PageContext, Vec<NavLink>) {
-    (
-        PageContext::signed_in(user, session, Section::Settings),
-        settings_tabs(SettingsTab::Integrations),
-    )
+impl Dashboard {
+    /// The layout's context for an integrations page, with the settings tabs.
+    fn integrations_page(&self) -> (PageContext, Vec<NavLink>) {
+        self.settings_page(SettingsTab::Integrations)
+    }
 }
 
 /// This server's public base URL, without a trailing slash.
@@ -90,35 +89,34 @@ fn keyring(state: &AppState) -> Result<Keyring, AppError> {
     state.settings.secrets_keyring().map_err(AppError::internal)
 }
 
-/// Reads `{id}`; anything but a positive number does not exist.
-fn parse_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(AppError::NotFound)
-}
-
 fn parse_kind(raw: &str) -> Result<IntegrationKind, AppError> {
     raw.parse().map_err(|_| AppError::NotFound)
 }
 
+/// `enable` or `disable`, as the path says.
+fn parse_enabled(action: &str) -> Result<bool, AppError> {
+    match action {
+        "enable" => Ok(true),
+        "disable" => Ok(false),
+        _ => Err(AppError::NotFound),
+    }
+}
+
 /// The detail page, with credentials issued by this request shown once.
 fn detail(
-    user: &CurrentUser,
-    session: &TypedSession,
-    state: &AppState,
+    ctx: &Dashboard,
     request: &HttpRequest,
     row: &Integration,
     credentials: Credentials,
 ) -> Result<HttpResponse, AppError> {
-    let (page, tabs) = page(user, session);
+    let (page, tabs) = ctx.integrations_page();
     let view = DetailView::new(
         row,
-        &base_url(state, request),
-        state.settings.smtp_domain.as_deref(),
+        &base_url(&ctx.state, request),
+        ctx.state.settings.smtp_domain.as_deref(),
         issued(credentials),
     );
-    render::ok(&DetailPage {
+    ctx.ok(&DetailPage {
         page,
         tabs,
         view,
@@ -126,16 +124,27 @@ fn detail(
     })
 }
 
-/// `GET /settings/integrations`.
-pub async fn list(
-    user: CurrentUser,
-    session: TypedSession,
-    state: web::Data<AppState>,
+/// The form page with `status` (422 invalid, 409 conflict).
+fn form_page(
+    ctx: &Dashboard,
+    form: FormView,
+    status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    require_admin(&user)?;
-    let rows = db::run(&state.pool, |conn| Ok(integration::list(conn)?)).await?;
-    let (page, tabs) = page(&user, &session);
-    render::ok(&ListPage {
+    let (page, tabs) = ctx.integrations_page();
+    ctx.render(status, &FormPage { page, tabs, form })
+}
+
+/// A confirmation page (delete, regenerate).
+fn confirm_page(ctx: &Dashboard, view: ConfirmView) -> Result<HttpResponse, AppError> {
+    let (page, tabs) = ctx.integrations_page();
+    ctx.ok(&ConfirmPage { page, tabs, view })
+}
+
+/// `GET /settings/integrations`.
+pub async fn list(ctx: Admin) -> Result<HttpResponse, AppError> {
+    let rows = ctx.db.read(|conn| Ok(integration::list(conn)?)).await?;
+    let (page, tabs) = ctx.integrations_page();
+    ctx.ok(&ListPage {
         page,
         tabs,
         rows: rows.iter().map(IntegrationRow::new).collect(),
@@ -145,104 +154,79 @@ pub async fn list(
 }
 
 /// `GET /settings/integrations/new/{kind}`.
-pub async fn new(
-    user: CurrentUser,
-    session: TypedSession,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    require_admin(&user)?;
+pub async fn new(ctx: Admin, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let kind = parse_kind(&path)?;
-    let form = FormView::blank(kind, session.csrf_token());
-    let (page, tabs) = page(&user, &session);
-    render::ok(&FormPage { page, tabs, form })
+    let form = FormView::blank(kind, ctx.csrf_token());
+    form_page(&ctx, form, StatusCode::OK)
 }
 
 /// `POST /settings/integrations/new/{kind}`: creates the integration and shows its page with
 /// the credentials issued, once; or the form with its errors (422), nothing written.
 pub async fn create(
-    user: CurrentUser,
-    session: TypedSession,
-    state: web::Data<AppState>,
+    ctx: Admin,
     request: HttpRequest,
     path: web::Path<String>,
     HtmlForm(data): HtmlForm<IntegrationFormData>,
 ) -> Result<HttpResponse, AppError> {
-    require_admin(&user)?;
     let kind = parse_kind(&path)?;
     let draft = match IntegrationDraft::validate(kind, &data.input()) {
         Ok(draft) => draft,
         Err(errors) => {
-            let form = FormView::posted(kind, &data, errors, session.csrf_token());
-            let (page, tabs) = page(&user, &session);
-            return render::unprocessable(&FormPage { page, tabs, form });
+            let form = FormView::posted(kind, &data, errors, ctx.csrf_token());
+            return form_page(&ctx, form, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
-    let keyring = keyring(&state)?;
-    let actor = user.actor();
-    let (row, credentials) = db::run(&state.pool, move |conn| {
-        Ok(integration::create(conn, &keyring, kind, &draft, &actor)?)
-    })
-    .await?;
-    detail(&user, &session, &state, &request, &row, credentials)
+    let keyring = keyring(&ctx.state)?;
+    let actor = ctx.actor();
+    let (row, credentials) = ctx
+        .db
+        .write(move |conn| Ok(integration::create(conn, &keyring, kind, &draft, &actor)?))
+        .await?;
+    detail(&ctx, &request, &row, credentials)
 }
 
 /// `GET /settings/integrations/{id}`.
 pub async fn show(
-    user: CurrentUser,
-    session: TypedSession,
-    state: web::Data<AppState>,
+    ctx: Admin,
     request: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    require_admin(&user)?;
     let id = parse_id(&path)?;
-    let row = db::run(&state.pool, move |conn| Ok(integration::find(conn, id)?)).await?;
-    detail(
-        &user,
-        &session,
-        &state,
-        &request,
-        &row,
-        Credentials::default(),
-    )
+    let row = find(&ctx, id).await?;
+    detail(&ctx, &request, &row, Credentials::default())
+}
+
+/// The integration `id`, or 404.
+async fn find(ctx: &Dashboard, id: i64) -> Result<Integration, AppError> {
+    ctx.db
+        .read(move |conn| Ok(integration::find(conn, id)?))
+        .await
 }
 
 /// `GET /settings/integrations/{id}/edit`.
-pub async fn edit(
-    user: CurrentUser,
-    session: TypedSession,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    require_admin(&user)?;
+pub async fn edit(ctx: Admin, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
-    let row = db::run(&state.pool, move |conn| Ok(integration::find(conn, id)?)).await?;
-    let form = FormView::edit(&row, session.csrf_token());
-    let (page, tabs) = page(&user, &session);
-    render::ok(&FormPage { page, tabs, form })
+    let row = find(&ctx, id).await?;
+    let form = FormView::edit(&row, ctx.csrf_token());
+    form_page(&ctx, form, StatusCode::OK)
 }
 
 /// `POST /settings/integrations/{id}/edit`: saves and returns to the integration's page (which
 /// shows a webhook secret issued by this edit, once); the form with its errors (422); or, when
 /// someone else saved first, the form again (409) at the current version, nothing overwritten.
 pub async fn update(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Admin,
     request: HttpRequest,
     path: web::Path<String>,
     HtmlForm(data): HtmlForm<IntegrationFormData>,
 ) -> Result<HttpResponse, AppError> {
-    require_admin(&user)?;
     let id = parse_id(&path)?;
-    let current = db::run(&state.pool, move |conn| Ok(integration::find(conn, id)?)).await?;
+    let current = find(&ctx, id).await?;
     let draft = match IntegrationDraft::validate(current.kind(), &data.input()) {
         Ok(draft) => draft,
         Err(errors) => {
-            let form = FormView::edit_posted(&current, &data, errors, session.csrf_token());
-            let (page, tabs) = page(&user, &session);
-            return render::unprocessable(&FormPage { page, tabs, form });
+            let form = FormView::edit_posted(&current, &data, errors, ctx.csrf_token());
+            return form_page(&ctx, form, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
     let version = data
@@ -250,88 +234,76 @@ pub async fn update(
         .trim()
         .parse::<i32>()
         .unwrap_or(current.version);
-    let keyring = keyring(&state)?;
-    let actor = user.actor();
-    let (outcome, credentials) = db::run(&state.pool, move |conn| {
-        Ok(integration::update(
-            conn, &keyring, id, version, &draft, &actor,
-        )?)
-    })
-    .await?;
+    let keyring = keyring(&ctx.state)?;
+    let actor = ctx.actor();
+    let (outcome, credentials) = ctx
+        .db
+        .write(move |conn| {
+            Ok(integration::update(
+                conn, &keyring, id, version, &draft, &actor,
+            )?)
+        })
+        .await?;
     match outcome {
         Versioned::Saved(row) if !credentials.is_empty() => {
-            session.set_flash(FlashKind::Success, format!("Saved “{}”.", row.name));
-            detail(&user, &session, &state, &request, &row, credentials)
+            ctx.session
+                .set_flash(FlashKind::Success, format!("Saved “{}”.", row.name));
+            detail(&ctx, &request, &row, credentials)
         }
-        Versioned::Saved(row) | Versioned::Unchanged(row) => {
-            session.set_flash(FlashKind::Success, format!("Saved “{}”.", row.name));
-            Ok(render::redirect(&htmx, &routes::integration(row.id)))
-        }
+        Versioned::Saved(row) | Versioned::Unchanged(row) => Ok(ctx.redirect_with_notice(
+            FlashKind::Success,
+            format!("Saved “{}”.", row.name),
+            &routes::integration(row.id),
+        )),
         Versioned::Conflict(row) => {
-            let mut form = FormView::edit_posted(
-                &row,
-                &data,
-                crate::domain::FieldErrors::new(),
-                session.csrf_token(),
-            );
+            let mut form = FormView::edit_posted(&row, &data, FieldErrors::new(), ctx.csrf_token());
             form.conflict = true;
-            let (page, tabs) = page(&user, &session);
-            render::html(StatusCode::CONFLICT, &FormPage { page, tabs, form })
+            form_page(&ctx, form, StatusCode::CONFLICT)
         }
     }
 }
 
 /// `POST /settings/integrations/{id}/enable` and `…/disable`.
 pub async fn set_enabled(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
+    ctx: Admin,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    require_admin(&user)?;
     let (raw_id, action) = path.into_inner();
     let id = parse_id(&raw_id)?;
-    let enabled = match action.as_str() {
-        "enable" => true,
-        "disable" => false,
-        _ => return Err(AppError::NotFound),
+    let enabled = parse_enabled(&action)?;
+    let actor = ctx.actor();
+    let row = ctx
+        .db
+        .write(move |conn| Ok(integration::set_enabled(conn, id, enabled, &actor)?))
+        .await?;
+    let notice = if enabled {
+        format!("Enabled “{}”.", row.name)
+    } else {
+        format!(
+            "Disabled “{}”: it refuses everything sent to it until it is enabled again.",
+            row.name
+        )
     };
-    let actor = user.actor();
-    let row = db::run(&state.pool, move |conn| {
-        Ok(integration::set_enabled(conn, id, enabled, &actor)?)
-    })
-    .await?;
-    session.set_flash(
-        FlashKind::Success,
-        if enabled {
-            format!("Enabled “{}”.", row.name)
-        } else {
-            format!(
-                "Disabled “{}”: it refuses everything sent to it until it is enabled again.",
-                row.name
-            )
-        },
-    );
-    Ok(render::redirect(&htmx, &routes::integration(id)))
+    Ok(ctx.redirect_with_notice(FlashKind::Success, notice, &routes::integration(id)))
 }
 
 /// `GET /settings/integrations/{id}/delete`: what deleting means, and the button.
-pub async fn confirm_delete(
-    user: CurrentUser,
-    session: TypedSession,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    require_admin(&user)?;
+pub async fn confirm_delete(ctx: Admin, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
-    let (row, conversations) = db::run(&state.pool, move |conn| {
-        Ok((
-            integration::find(conn, id)?,
-            integration::conversation_count(conn, id)?,
-        ))
-    })
-    .await?;
+    let (row, conversations) = ctx
+        .db
+        .read(move |conn| {
+            Ok((
+                integration::find(conn, id)?,
+                integration::conversation_count(conn, id)?,
+            ))
+        })
+        .await?;
+    confirm_page(&ctx, delete_confirmation(&row, conversations))
+}
+
+/// What deleting `row` stops and what it keeps, and the button.
+fn delete_confirmation(row: &Integration, conversations: i64) -> ConfirmView {
     let kept = match conversations {
         0 => "No conversations came through it yet.".to_string(),
         1 => "The 1 conversation that came through it stays, with its contact and messages."
@@ -345,67 +317,50 @@ pub async fn confirm_delete(
     } else {
         "The widget stops working on every site that embeds it."
     };
-    let (page, tabs) = page(&user, &session);
-    render::ok(&ConfirmPage {
-        page,
-        tabs,
-        view: ConfirmView {
-            title: format!("Delete “{}”?", row.name),
-            paragraphs: vec![
-                stops.to_string(),
-                kept,
-                "Its settings, token and secrets are deleted. This cannot be undone.".into(),
-            ],
-            action: routes::integration_action(id, "delete"),
-            button: "Delete integration",
-            cancel_url: routes::integration(id),
-        },
-    })
+    ConfirmView {
+        title: format!("Delete “{}”?", row.name),
+        paragraphs: vec![
+            stops.to_string(),
+            kept,
+            "Its settings, token and secrets are deleted. This cannot be undone.".into(),
+        ],
+        action: routes::integration_action(row.id, "delete"),
+        button: "Delete integration",
+        cancel_url: routes::integration(row.id),
+    }
 }
 
 /// `POST /settings/integrations/{id}/delete`.
-pub async fn delete(
-    user: CurrentUser,
-    session: TypedSession,
-    htmx: Htmx,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    require_admin(&user)?;
+pub async fn delete(ctx: Admin, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
-    let actor = user.actor();
-    let row = db::run(&state.pool, move |conn| {
-        Ok(integration::delete(conn, id, &actor)?)
-    })
-    .await?;
-    session.set_flash(
+    let actor = ctx.actor();
+    let row = ctx
+        .db
+        .write(move |conn| Ok(integration::delete(conn, id, &actor)?))
+        .await?;
+    Ok(ctx.redirect_with_notice(
         FlashKind::Success,
         format!(
             "Deleted “{}”. Its conversations stay with their contacts.",
             row.name
         ),
-    );
-    Ok(render::redirect(&htmx, routes::INTEGRATIONS))
+        routes::INTEGRATIONS,
+    ))
 }
 
 /// `GET /settings/integrations/{id}/regenerate/{what}`: what regenerating means, and the
 /// button.
 pub async fn confirm_regenerate(
-    user: CurrentUser,
-    session: TypedSession,
-    state: web::Data<AppState>,
+    ctx: Admin,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    require_admin(&user)?;
     let (raw_id, slug) = path.into_inner();
     let id = parse_id(&raw_id)?;
     let what = Regenerable::from_slug(&slug).ok_or(AppError::NotFound)?;
-    let row = db::run(&state.pool, move |conn| Ok(integration::find(conn, id)?)).await?;
-    let (page, tabs) = page(&user, &session);
-    render::ok(&ConfirmPage {
-        page,
-        tabs,
-        view: ConfirmView {
+    let row = find(&ctx, id).await?;
+    confirm_page(
+        &ctx,
+        ConfirmView {
             title: format!("Regenerate the {} of “{}”?", what.label(), row.name),
             paragraphs: vec![
                 what.consequence().to_string(),
@@ -415,45 +370,52 @@ pub async fn confirm_regenerate(
             button: "Regenerate",
             cancel_url: routes::integration(id),
         },
-    })
+    )
 }
 
 /// `POST /settings/integrations/{id}/regenerate/{what}`: issues the new value and shows it
 /// once on the integration's page.
 pub async fn regenerate(
-    user: CurrentUser,
-    session: TypedSession,
-    state: web::Data<AppState>,
+    ctx: Admin,
     request: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    require_admin(&user)?;
     let (raw_id, slug) = path.into_inner();
     let id = parse_id(&raw_id)?;
     let what = Regenerable::from_slug(&slug).ok_or(AppError::NotFound)?;
-    let keyring = keyring(&state)?;
-    let actor = user.actor();
-    let (row, credentials) = db::run(&state.pool, move |conn| {
-        let mut credentials = Credentials::default();
-        match what {
-            Regenerable::InboundToken => {
-                credentials.inbound_token =
-                    Some(integration::regenerate_inbound_token(conn, id, &actor)?);
-            }
-            Regenerable::Secret(purpose) => {
-                let secret = integration::regenerate_secret(conn, &keyring, id, purpose, &actor)?;
-                match purpose {
-                    crate::domain::integration::SecretPurpose::Identity => {
-                        credentials.identity_secret = Some(secret);
-                    }
-                    crate::domain::integration::SecretPurpose::Webhook => {
-                        credentials.webhook_secret = Some(secret);
-                    }
-                }
+    let keyring = keyring(&ctx.state)?;
+    let actor = ctx.actor();
+    let (row, credentials) = ctx
+        .db
+        .write(move |conn| {
+            let credentials = regenerate_credential(conn, &keyring, id, what, &actor)?;
+            Ok((integration::find(conn, id)?, credentials))
+        })
+        .await?;
+    detail(&ctx, &request, &row, credentials)
+}
+
+/// Issues a new value for `what`, returned in the credentials to show once.
+fn regenerate_credential(
+    conn: &mut PgConnection,
+    keyring: &Keyring,
+    id: i64,
+    what: Regenerable,
+    actor: &crate::models::Actor,
+) -> Result<Credentials, AppError> {
+    let mut credentials = Credentials::default();
+    match what {
+        Regenerable::InboundToken => {
+            credentials.inbound_token =
+                Some(integration::regenerate_inbound_token(conn, id, actor)?);
+        }
+        Regenerable::Secret(purpose) => {
+            let secret = integration::regenerate_secret(conn, keyring, id, purpose, actor)?;
+            match purpose {
+                SecretPurpose::Identity => credentials.identity_secret = Some(secret),
+                SecretPurpose::Webhook => credentials.webhook_secret = Some(secret),
             }
         }
-        Ok((integration::find(conn, id)?, credentials))
-    })
-    .await?;
-    detail(&user, &session, &state, &request, &row, credentials)
+    }
+    Ok(credentials)
 }
