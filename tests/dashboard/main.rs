@@ -14,6 +14,7 @@ mod errors;
 mod migrations;
 mod profile;
 mod settings_api_tokens;
+mod statements;
 mod tab_context;
 mod tab_conversations;
 mod tab_memories;
