@@ -13,6 +13,7 @@ mod contacts_list;
 mod errors;
 mod migrations;
 mod profile;
+mod schema_drift;
 mod settings_api_tokens;
 mod statements;
 mod tab_context;
