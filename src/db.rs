@@ -39,6 +39,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub struct PgPool {
     pool: Pool<PgManager>,
     statements: Arc<StatementLog>,
+    /// Seconds since the epoch when this pool last closed a broken connection (0: never).
+    last_broken_at: Arc<AtomicU64>,
 }
 
 impl PgPool {
@@ -82,7 +84,7 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 /// How long a request waits for a connection before answering 503.
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// For this long after a broken connection was seen, checkouts are pinged first: a database
+/// For this long after a pool saw a broken connection, its checkouts are pinged first: a database
 /// restart breaks every idle connection at once, and this clears them out without costing a
 /// statement per checkout the rest of the time.
 const SUSPECT_WINDOW_SECS: u64 = 30;
@@ -98,7 +100,11 @@ pub fn pool(database_url: &str, max_size: u32) -> PgPool {
         .connection_timeout(CHECKOUT_TIMEOUT)
         .test_on_check_out(false)
         .build_unchecked(manager);
-    PgPool { pool, statements }
+    PgPool {
+        pool,
+        statements,
+        last_broken_at: Arc::default(),
+    }
 }
 
 thread_local! {
@@ -107,9 +113,6 @@ thread_local! {
     /// told that a connection must not be reused.
     static DISCARD_ON_CHECKIN: Cell<bool> = const { Cell::new(false) };
 }
-
-/// Seconds since the epoch when a broken connection was last seen (0: never).
-static LAST_BROKEN_AT: AtomicU64 = AtomicU64::new(0);
 
 fn now_secs() -> u64 {
     SystemTime::now()
@@ -155,9 +158,11 @@ impl ManageConnection for PgManager {
 }
 
 /// Gives a connection back to the pool, or closes it when `broken`.
-fn check_in(connection: PooledPg, broken: bool) {
+fn check_in(pool: &PgPool, connection: PooledPg, broken: bool) {
     if broken {
-        LAST_BROKEN_AT.store(now_secs(), Ordering::Relaxed);
+        // Per pool: one pool's dead connections say nothing about another's database (the
+        // tests run many pools in one process, and count the pings this window costs).
+        pool.last_broken_at.store(now_secs(), Ordering::Relaxed);
         DISCARD_ON_CHECKIN.with(|flag| flag.set(true));
     }
     drop(connection);
@@ -167,8 +172,8 @@ fn check_in(connection: PooledPg, broken: bool) {
 /// Checks a connection out. Shortly after a broken connection was seen, each checkout is
 /// pinged and dead ones are closed until a live one (or a new one) is found.
 fn check_out(pool: &PgPool) -> Result<PooledPg, AppError> {
-    let suspect =
-        now_secs().saturating_sub(LAST_BROKEN_AT.load(Ordering::Relaxed)) < SUSPECT_WINDOW_SECS;
+    let suspect = now_secs().saturating_sub(pool.last_broken_at.load(Ordering::Relaxed))
+        < SUSPECT_WINDOW_SECS;
     if !suspect {
         return Ok(pool.get()?);
     }
@@ -178,7 +183,7 @@ fn check_out(pool: &PgPool) -> Result<PooledPg, AppError> {
         if connection.batch_execute("SELECT 1").is_ok() {
             return Ok(connection);
         }
-        check_in(connection, true);
+        check_in(pool, connection, true);
     }
     Ok(pool.get()?)
 }
@@ -206,7 +211,7 @@ where
         let mut connection = check_out(&pool)?;
         let result = work(&mut connection);
         let broken = matches!(&result, Err(error) if error.is_connection_failure());
-        check_in(connection, broken);
+        check_in(&pool, connection, broken);
         result
     })
     .await?
@@ -247,7 +252,7 @@ impl RequestDb {
                 Err(error) => return (None, Err(error)),
             };
             let result = work(&mut connection);
-            keep_unless_broken(connection, result)
+            keep_unless_broken(&pool, connection, result)
         })
         .await?;
         *self.held.borrow_mut() = connection;
@@ -271,15 +276,15 @@ impl RequestDb {
             };
             match work(&mut connection) {
                 Err(error) if error.is_connection_failure() => {
-                    check_in(connection, true);
+                    check_in(&pool, connection, true);
                     let mut fresh = match check_out(&pool) {
                         Ok(fresh) => fresh,
                         Err(error) => return (None, Err(error)),
                     };
                     let result = work(&mut fresh);
-                    keep_unless_broken(fresh, result)
+                    keep_unless_broken(&pool, fresh, result)
                 }
-                result => keep_unless_broken(connection, result),
+                result => keep_unless_broken(&pool, connection, result),
             }
         })
         .await?;
@@ -300,11 +305,12 @@ impl RequestDb {
 
 /// The connection to keep after `result`: none when the connection broke.
 fn keep_unless_broken<T>(
+    pool: &PgPool,
     connection: PooledPg,
     result: Result<T, AppError>,
 ) -> (Option<PooledPg>, Result<T, AppError>) {
     if matches!(&result, Err(error) if error.is_connection_failure()) {
-        check_in(connection, true);
+        check_in(pool, connection, true);
         (None, result)
     } else {
         (Some(connection), result)

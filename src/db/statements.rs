@@ -112,6 +112,8 @@ impl Instrumentation for ConnectionLog {
                     return;
                 }
                 let duration_ms = round_ms(started.elapsed().as_secs_f64() * 1000.0);
+                // diesel only renders a query with its bind values, which are then cut off;
+                // a cost paid at debug level only.
                 let text = query.to_string();
                 let sql = sql_of(&text);
                 match error {

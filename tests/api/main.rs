@@ -17,6 +17,7 @@ mod conventions;
 mod openapi;
 mod openapi_conformance;
 mod sdk;
+mod statements;
 mod task_runs;
 mod token_cli;
 

@@ -14,6 +14,7 @@
 pub mod agent;
 pub mod builders;
 pub mod client;
+pub mod statements;
 
 use diesel::prelude::*;
 use rapport::config::Settings;
