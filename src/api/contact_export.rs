@@ -10,17 +10,13 @@
 
 use super::caller::ApiReader;
 use super::contacts::contact_json;
-use super::listing::{ListParams, Order};
+use super::listing::ListParams;
 use crate::error::AppError;
-use crate::models::Contact;
-use crate::models::schema::contacts;
+use crate::models::keyset::After;
+use crate::models::{Contact, contact};
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
-use diesel::dsl::sql;
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Timestamptz};
 use serde_json::{Value, json};
 
 /// Rows read per query.
@@ -114,47 +110,6 @@ pub fn csv_row(values: impl Iterator<Item = Option<String>>) -> String {
     row
 }
 
-/// Where the next page starts: after the cursor item of the request, then after the last row
-/// sent.
-#[derive(Debug, Clone, Copy)]
-enum After {
-    Start,
-    Row(DateTime<Utc>, i64),
-}
-
-fn load_page(
-    connection: &mut PgConnection,
-    params: &ListParams,
-    after: After,
-) -> Result<Vec<Contact>, AppError> {
-    let mut query = contacts::table.select(Contact::as_select()).into_boxed();
-    match after {
-        After::Start => {
-            if let Some(cursor) = params.cursor {
-                query = query.filter(params.keyset("contacts", cursor));
-            }
-        }
-        After::Row(created_at, id) => {
-            let operator = if params.order == Order::Asc { ">" } else { "<" };
-            query = query.filter(
-                sql::<Bool>(&format!("(contacts.created_at, contacts.id) {operator} ("))
-                    .bind::<Timestamptz, _>(created_at)
-                    .sql(", ")
-                    .bind::<BigInt, _>(id)
-                    .sql(")"),
-            );
-        }
-    }
-    if let Some(filter) = params.meta_filter("contacts") {
-        query = query.filter(filter);
-    }
-    query = match params.order {
-        Order::Asc => query.order((contacts::created_at.asc(), contacts::id.asc())),
-        Order::Desc => query.order((contacts::created_at.desc(), contacts::id.desc())),
-    };
-    Ok(query.limit(PAGE_SIZE).load(connection)?)
-}
-
 /// What the stream has left to do.
 enum Progress {
     /// A loaded page to send; `first` until the first item went out.
@@ -177,11 +132,13 @@ pub async fn export(api: ApiReader, request: HttpRequest) -> Result<HttpResponse
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok()),
     );
-    // The first page is read before answering, so that its failure still gets a status.
-    let first_params = params.clone();
+    // The first page, after the request's cursor, is read before answering, so that its
+    // failure still gets a status. Each later page continues after the last row sent.
+    let page = params.page(PAGE_SIZE);
+    let first = page.clone();
     let rows = api
         .db
-        .read(move |conn| load_page(conn, &first_params, After::Start))
+        .read(move |conn| Ok(contact::keyset_page(conn, &first)?))
         .await?;
     // Each later page checks a connection out for its query only: an export can take long.
     api.db.release();
@@ -191,7 +148,7 @@ pub async fn export(api: ApiReader, request: HttpRequest) -> Result<HttpResponse
         (Progress::Page { rows, first: true }, Some(opening)),
         move |(progress, opening)| {
             let db = db.clone();
-            let params = params.clone();
+            let page = page.clone();
             async move {
                 let (rows, first) = match progress {
                     Progress::Done => return None,
@@ -210,8 +167,10 @@ pub async fn export(api: ApiReader, request: HttpRequest) -> Result<HttpResponse
                 }
                 let next = match rows.last() {
                     Some(last) if rows.len() as i64 == PAGE_SIZE => {
-                        let after = After::Row(last.created_at, last.id);
-                        let loaded = db.read(move |conn| load_page(conn, &params, after)).await;
+                        let next = page.after(After::Row(last.created_at, last.id));
+                        let loaded = db
+                            .read(move |conn| Ok(contact::keyset_page(conn, &next)?))
+                            .await;
                         db.release();
                         match loaded {
                             Ok(rows) if rows.is_empty() => {

@@ -4,15 +4,14 @@
 use super::caller::{ApiReader, ApiWriter};
 use super::contact_body::{ContactBody, EmptyBody};
 use super::json::{self, ApiJson, ms, ms_opt};
-use super::listing::{ListParams, Order, respond};
+use super::listing::{ListParams, respond};
 use crate::domain::contact_patch::Purpose;
 use crate::domain::{ContactId, ContactSource};
 use crate::error::AppError;
 use crate::models::contact::NewContact;
-use crate::models::schema::contacts;
 use crate::models::{Contact, contact};
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::prelude::*;
+use diesel::PgConnection;
 use serde_json::{Value, json};
 
 /// A contact as ChatBotKit returns it: every key present, unset ones `null`.
@@ -39,18 +38,7 @@ pub fn load_page(
     params: &ListParams,
     limit: i64,
 ) -> Result<Vec<(i64, Value)>, AppError> {
-    let mut query = contacts::table.select(Contact::as_select()).into_boxed();
-    if let Some(cursor) = params.cursor {
-        query = query.filter(params.keyset("contacts", cursor));
-    }
-    if let Some(filter) = params.meta_filter("contacts") {
-        query = query.filter(filter);
-    }
-    query = match params.order {
-        Order::Asc => query.order((contacts::created_at.asc(), contacts::id.asc())),
-        Order::Desc => query.order((contacts::created_at.desc(), contacts::id.desc())),
-    };
-    let rows: Vec<Contact> = query.limit(limit).load(connection)?;
+    let rows = contact::keyset_page(connection, &params.page(limit))?;
     Ok(rows.iter().map(|c| (c.id, contact_json(c))).collect())
 }
 

@@ -6,26 +6,15 @@
 use super::json;
 use crate::db::RequestDb;
 use crate::error::AppError;
+pub use crate::models::keyset::Order;
+use crate::models::keyset::{After, Page};
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
-use diesel::dsl::sql;
-use diesel::pg::Pg;
-use diesel::sql_types::{BigInt, Bool, Jsonb};
-use diesel::{BoxableExpression, PgConnection};
+use diesel::PgConnection;
 use serde_json::{Map, Value};
 
 pub const MAX_TAKE: i64 = 100;
-
-/// A WHERE condition for a boxed query on table `QS`.
-pub type Filter<QS> = Box<dyn BoxableExpression<QS, Pg, SqlType = Bool>>;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Order {
-    Asc,
-    #[default]
-    Desc,
-}
 
 /// The list parameters of one request.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,24 +83,14 @@ impl ListParams {
         Ok(params)
     }
 
-    /// `(created_at, id) < (…the cursor's…)` (or `>` ascending), for a table with those
-    /// columns. `table` is one of ours, never user input.
-    pub fn keyset<QS: 'static>(&self, table: &'static str, cursor: i64) -> Filter<QS> {
-        let operator = if self.order == Order::Asc { ">" } else { "<" };
-        Box::new(
-            sql::<Bool>(&format!(
-                "({table}.created_at, {table}.id) {operator} (SELECT c.created_at, c.id FROM {table} c WHERE c.id = "
-            ))
-            .bind::<BigInt, _>(cursor)
-            .sql(")"),
-        )
-    }
-
-    /// `meta @> $filter` for the table's `meta` column.
-    pub fn meta_filter<QS: 'static>(&self, table: &'static str) -> Option<Filter<QS>> {
-        self.meta.clone().map(|filter| -> Filter<QS> {
-            Box::new(sql::<Bool>(&format!("{table}.meta @> ")).bind::<Jsonb, _>(filter))
-        })
+    /// The page of `limit` items these parameters ask for, in creation order.
+    pub fn page(&self, limit: i64) -> Page {
+        Page {
+            order: self.order,
+            after: self.cursor.map_or(After::Start, After::Item),
+            meta: self.meta.clone(),
+            limit,
+        }
     }
 }
 

@@ -15,9 +15,8 @@ use crate::domain::{ConversationId, FieldErrors};
 use crate::error::AppError;
 use crate::models::conversation::{self, Conversation, NewConversation};
 use crate::models::message::{self, Message};
-use crate::models::schema::messages;
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::prelude::*;
+use diesel::PgConnection;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -306,15 +305,7 @@ fn load_messages(
     params: &ListParams,
     limit: i64,
 ) -> Result<Vec<(i64, Value)>, AppError> {
-    let mut query = messages::table
-        .filter(messages::conversation_id.eq(conversation.0))
-        .select((Message::as_select(), messages::updated_at))
-        .into_boxed();
-    if let Some(filter) = params.meta_filter("messages") {
-        query = query.filter(filter);
-    }
-    let rows: Vec<(Message, chrono::DateTime<chrono::Utc>)> =
-        keyset_page!(query, messages, params, limit).load(connection)?;
+    let rows = message::keyset_page(connection, conversation, &params.page(limit))?;
     Ok(rows
         .iter()
         .map(|(m, updated_at)| (m.id, message_json(m, *updated_at)))

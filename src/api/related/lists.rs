@@ -2,7 +2,8 @@
 //! `contact/{id}/memory/search`: what belongs to a contact.
 //!
 //! Every list takes the list parameters (`cursor`, `order`, `take`, `meta.*`) and is read in
-//! (created_at, id) order, one index range per page (`migrations/…_api_related`). Tasks,
+//! (created_at, id) order by [`crate::models::keyset`], one index range per page
+//! (`migrations/…_api_related`). Tasks,
 //! spaces, ratings and secrets have no meta, so a meta filter matches none of them. An
 //! unknown contact is a 404, not an empty list.
 
@@ -18,15 +19,10 @@ use crate::api::json::{self, ApiJson};
 use crate::api::listing::{ListParams, respond};
 use crate::domain::{ContactId, FieldErrors};
 use crate::error::AppError;
-use crate::models::conversation::Conversation;
-use crate::models::memory::{self, Memory, Search};
-use crate::models::rating::Rating;
-use crate::models::schema::{conversations, memories, ratings, secrets, spaces, tasks};
-use crate::models::space::Space;
-use crate::models::task::Task;
+use crate::models::memory::{self, Search};
+use crate::models::{conversation, rating, secret, space, task};
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Utc};
-use diesel::prelude::*;
+use diesel::PgConnection;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -56,15 +52,7 @@ fn load_conversations(
     params: &ListParams,
     limit: i64,
 ) -> Result<Vec<(i64, Value)>, AppError> {
-    let mut query = conversations::table
-        .filter(conversations::contact_id.eq(contact.0))
-        .select(Conversation::as_select())
-        .into_boxed();
-    if let Some(filter) = params.meta_filter("conversations") {
-        query = query.filter(filter);
-    }
-    let rows: Vec<Conversation> =
-        keyset_page!(query, conversations, params, limit).load(connection)?;
+    let rows = conversation::keyset_page(connection, contact, &params.page(limit))?;
     Ok(rows.iter().map(|c| (c.id, conversation_json(c))).collect())
 }
 
@@ -74,14 +62,7 @@ fn load_tasks(
     params: &ListParams,
     limit: i64,
 ) -> Result<Vec<(i64, Value)>, AppError> {
-    if params.meta.is_some() {
-        return Ok(Vec::new());
-    }
-    let query = tasks::table
-        .filter(tasks::contact_id.eq(contact.0))
-        .select(Task::as_select())
-        .into_boxed();
-    let rows: Vec<Task> = keyset_page!(query, tasks, params, limit).load(connection)?;
+    let rows = task::keyset_page(connection, contact, &params.page(limit))?;
     Ok(rows.iter().map(|t| (t.id, task_json(t))).collect())
 }
 
@@ -91,14 +72,7 @@ fn load_spaces(
     params: &ListParams,
     limit: i64,
 ) -> Result<Vec<(i64, Value)>, AppError> {
-    if params.meta.is_some() {
-        return Ok(Vec::new());
-    }
-    let query = spaces::table
-        .filter(spaces::contact_id.eq(contact.0))
-        .select(Space::as_select())
-        .into_boxed();
-    let rows: Vec<Space> = keyset_page!(query, spaces, params, limit).load(connection)?;
+    let rows = space::keyset_page(connection, contact, &params.page(limit))?;
     Ok(rows.iter().map(|s| (s.id, space_json(s))).collect())
 }
 
@@ -108,14 +82,7 @@ fn load_memories(
     params: &ListParams,
     limit: i64,
 ) -> Result<Vec<(i64, Value)>, AppError> {
-    let mut query = memories::table
-        .filter(memories::contact_id.eq(contact.0))
-        .select(Memory::as_select())
-        .into_boxed();
-    if let Some(filter) = params.meta_filter("memories") {
-        query = query.filter(filter);
-    }
-    let rows: Vec<Memory> = keyset_page!(query, memories, params, limit).load(connection)?;
+    let rows = memory::keyset_page(connection, contact, &params.page(limit))?;
     Ok(rows.iter().map(|m| (m.id, memory_json(m))).collect())
 }
 
@@ -125,30 +92,12 @@ fn load_ratings(
     params: &ListParams,
     limit: i64,
 ) -> Result<Vec<(i64, Value)>, AppError> {
-    if params.meta.is_some() {
-        return Ok(Vec::new());
-    }
-    let query = ratings::table
-        .filter(ratings::contact_id.eq(contact.0))
-        .select((Rating::as_select(), ratings::updated_at))
-        .into_boxed();
-    let rows: Vec<(Rating, DateTime<Utc>)> =
-        keyset_page!(query, ratings, params, limit).load(connection)?;
+    let rows = rating::keyset_page(connection, contact, &params.page(limit))?;
     Ok(rows
         .iter()
         .map(|(r, updated_at)| (r.id, rating_json(r, *updated_at)))
         .collect())
 }
-
-/// A secret's listed columns: never the ciphertext.
-type SecretRow = (
-    i64,
-    String,
-    Option<String>,
-    String,
-    DateTime<Utc>,
-    DateTime<Utc>,
-);
 
 fn load_secrets(
     connection: &mut PgConnection,
@@ -156,33 +105,19 @@ fn load_secrets(
     params: &ListParams,
     limit: i64,
 ) -> Result<Vec<(i64, Value)>, AppError> {
-    if params.meta.is_some() {
-        return Ok(Vec::new());
-    }
-    let query = secrets::table
-        .filter(secrets::contact_id.eq(contact.0))
-        .select((
-            secrets::id,
-            secrets::name,
-            secrets::description,
-            secrets::kind,
-            secrets::created_at,
-            secrets::updated_at,
-        ))
-        .into_boxed();
-    let rows: Vec<SecretRow> = keyset_page!(query, secrets, params, limit).load(connection)?;
+    let rows = secret::keyset_page(connection, contact, &params.page(limit))?;
     Ok(rows
         .iter()
-        .map(|(id, name, description, kind, created_at, updated_at)| {
+        .map(|(secret, created_at)| {
             (
-                *id,
+                secret.id,
                 secret_json(
-                    *id,
-                    name,
-                    description.as_deref(),
-                    kind,
+                    secret.id,
+                    &secret.name,
+                    secret.description.as_deref(),
+                    &secret.kind,
                     *created_at,
-                    *updated_at,
+                    secret.updated_at,
                 ),
             )
         })

@@ -19,7 +19,6 @@ use crate::api::listing::{ListParams, respond};
 use crate::domain::file_name::{self, FileName};
 use crate::domain::{SpaceFileId, SpaceId};
 use crate::error::AppError;
-use crate::models::schema::space_files;
 use crate::models::space::{self, Owner};
 use crate::models::space_file::{self, SpaceFile};
 use crate::storage::commit::{self, Committed, ReceivedFile};
@@ -28,7 +27,7 @@ use crate::storage::{SpaceStore, StagedFile};
 use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::prelude::*;
+use diesel::PgConnection;
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -55,14 +54,7 @@ fn load_files(
     params: &ListParams,
     limit: i64,
 ) -> Result<Vec<(i64, Value)>, AppError> {
-    if params.meta.is_some() {
-        return Ok(Vec::new());
-    }
-    let query = space_files::table
-        .filter(space_files::space_id.eq(space.0))
-        .select(SpaceFile::as_select())
-        .into_boxed();
-    let rows: Vec<SpaceFile> = keyset_page!(query, space_files, params, limit).load(connection)?;
+    let rows = space_file::keyset_page(connection, space, &params.page(limit))?;
     Ok(rows.iter().map(|f| (f.id, file_json(f))).collect())
 }
 

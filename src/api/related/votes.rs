@@ -10,11 +10,9 @@ use crate::domain::rating::{DOWN, UP};
 use crate::domain::text::optional_text;
 use crate::domain::{ConversationId, FieldErrors};
 use crate::error::AppError;
-use crate::models::conversation;
 use crate::models::rating::{self, NewRating, Rating};
-use crate::models::schema::messages;
+use crate::models::{conversation, message};
 use actix_web::{HttpResponse, web};
-use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -73,11 +71,9 @@ async fn vote(
             let found = conversation::find(conn, conversation_id)?;
             if let Some(message_id) = message_id {
                 // The message must be one of this conversation's.
-                messages::table
-                    .find(message_id)
-                    .filter(messages::conversation_id.eq(found.id))
-                    .select(messages::id)
-                    .first::<i64>(conn)?;
+                if !message::is_in_conversation(conn, found.conversation_id(), message_id)? {
+                    return Err(AppError::NotFound);
+                }
             }
             let new = NewRating {
                 contact_id: found.contact_id,
