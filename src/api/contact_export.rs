@@ -9,8 +9,9 @@
 //! (newer than the start, in the default descending order) are not included.
 
 use super::caller::ApiReader;
-use super::contacts::contact_json;
+use super::json;
 use super::listing::ListParams;
+use super::objects::{self, Line};
 use crate::error::AppError;
 use crate::models::keyset::After;
 use crate::models::{Contact, contact};
@@ -83,18 +84,23 @@ impl Format {
     }
 
     /// One contact; `first` tells JSON whether a comma goes before it.
-    fn item(self, contact: &Contact, first: bool) -> String {
-        let item = contact_json(contact);
-        match self {
-            Format::Json if first => item.to_string(),
-            Format::Json => format!(",{item}"),
-            Format::Jsonl => format!("{}\n", json!({ "type": "item", "data": item })),
-            Format::Csv => csv_row(CSV_COLUMNS.iter().map(|column| match &item[*column] {
-                Value::Null => None,
-                Value::String(text) => Some(text.clone()),
-                other => Some(other.to_string()),
-            })),
-        }
+    fn item(self, contact: &Contact, first: bool) -> Result<String, AppError> {
+        let item = objects::Contact::from(contact);
+        Ok(match self {
+            Format::Json => {
+                let text = serde_json::to_string(&item).map_err(AppError::internal)?;
+                if first { text } else { format!(",{text}") }
+            }
+            Format::Jsonl => json::line(&Line::item(&item))?,
+            Format::Csv => {
+                let item = serde_json::to_value(&item).map_err(AppError::internal)?;
+                csv_row(CSV_COLUMNS.iter().map(|column| match &item[*column] {
+                    Value::Null => None,
+                    Value::String(text) => Some(text.clone()),
+                    other => Some(other.to_string()),
+                }))
+            }
+        })
     }
 }
 
@@ -163,7 +169,13 @@ pub async fn export(api: ApiReader, request: HttpRequest) -> Result<HttpResponse
                 };
                 let mut chunk = opening.unwrap_or_default();
                 for (index, contact) in rows.iter().enumerate() {
-                    chunk.push_str(&format.item(contact, first && index == 0));
+                    match format.item(contact, first && index == 0) {
+                        Ok(item) => chunk.push_str(&item),
+                        Err(error) => {
+                            let failed = (Progress::Failed(error), None);
+                            return Some((Ok(Bytes::from(chunk)), failed));
+                        }
+                    }
                 }
                 let next = match rows.last() {
                     Some(last) if rows.len() as i64 == PAGE_SIZE => {
@@ -229,6 +241,16 @@ mod tests {
             Format::from_accept(Some("text/csv, */*;q=0.1")),
             Format::Csv
         );
+    }
+
+    #[test]
+    fn csv_columns_are_the_contact_objects_keys_in_order() {
+        use super::objects::ApiSchema;
+        let keys: Vec<&str> = objects::Contact::properties()
+            .iter()
+            .map(|(key, _)| *key)
+            .collect();
+        assert_eq!(keys, CSV_COLUMNS);
     }
 
     #[test]

@@ -7,35 +7,29 @@
 //! spaces, ratings and secrets have no meta, so a meta filter matches none of them. An
 //! unknown contact is a 404, not an empty list.
 
-use super::conversations::conversation_json;
-use super::memories::memory_json;
-use super::secrets::secret_json;
-use super::spaces::space_json;
-use super::tasks::task_json;
-use super::votes::rating_json;
 use super::{check, path_contact};
 use crate::api::caller::ApiReader;
 use crate::api::json::{self, ApiJson};
 use crate::api::listing::{ListParams, respond};
+use crate::api::objects::{self, ApiId, MemoryMatch, MemorySearchResult};
 use crate::domain::{ContactId, FieldErrors};
 use crate::error::AppError;
 use crate::models::memory::{self, Search};
 use crate::models::{conversation, rating, secret, space, task};
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::PgConnection;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 /// Loads one page of a contact's objects of one kind.
-type Loader =
-    fn(&mut PgConnection, ContactId, &ListParams, i64) -> Result<Vec<(i64, Value)>, AppError>;
+type Loader<T> =
+    fn(&mut PgConnection, ContactId, &ListParams, i64) -> Result<Vec<(i64, T)>, AppError>;
 
 /// Answers a contact's list: 404 for an unknown contact, then the list as JSON or lines.
-async fn contact_list(
+async fn contact_list<T: Serialize + Send + 'static>(
     api: ApiReader,
     request: HttpRequest,
     path: web::Path<String>,
-    load: Loader,
+    load: Loader<T>,
 ) -> Result<HttpResponse, AppError> {
     let contact = ContactId(json::path_id(&path)?);
     let params = ListParams::from_query(request.query_string())?;
@@ -51,9 +45,9 @@ fn load_conversations(
     contact: ContactId,
     params: &ListParams,
     limit: i64,
-) -> Result<Vec<(i64, Value)>, AppError> {
+) -> Result<Vec<(i64, objects::Conversation)>, AppError> {
     let rows = conversation::keyset_page(connection, contact, &params.page(limit))?;
-    Ok(rows.iter().map(|c| (c.id, conversation_json(c))).collect())
+    Ok(rows.iter().map(|c| (c.id, c.into())).collect())
 }
 
 fn load_tasks(
@@ -61,9 +55,9 @@ fn load_tasks(
     contact: ContactId,
     params: &ListParams,
     limit: i64,
-) -> Result<Vec<(i64, Value)>, AppError> {
+) -> Result<Vec<(i64, objects::Task)>, AppError> {
     let rows = task::keyset_page(connection, contact, &params.page(limit))?;
-    Ok(rows.iter().map(|t| (t.id, task_json(t))).collect())
+    Ok(rows.iter().map(|t| (t.id, t.into())).collect())
 }
 
 fn load_spaces(
@@ -71,9 +65,9 @@ fn load_spaces(
     contact: ContactId,
     params: &ListParams,
     limit: i64,
-) -> Result<Vec<(i64, Value)>, AppError> {
+) -> Result<Vec<(i64, objects::Space)>, AppError> {
     let rows = space::keyset_page(connection, contact, &params.page(limit))?;
-    Ok(rows.iter().map(|s| (s.id, space_json(s))).collect())
+    Ok(rows.iter().map(|s| (s.id, s.into())).collect())
 }
 
 fn load_memories(
@@ -81,9 +75,9 @@ fn load_memories(
     contact: ContactId,
     params: &ListParams,
     limit: i64,
-) -> Result<Vec<(i64, Value)>, AppError> {
+) -> Result<Vec<(i64, objects::Memory)>, AppError> {
     let rows = memory::keyset_page(connection, contact, &params.page(limit))?;
-    Ok(rows.iter().map(|m| (m.id, memory_json(m))).collect())
+    Ok(rows.iter().map(|m| (m.id, m.into())).collect())
 }
 
 fn load_ratings(
@@ -91,11 +85,11 @@ fn load_ratings(
     contact: ContactId,
     params: &ListParams,
     limit: i64,
-) -> Result<Vec<(i64, Value)>, AppError> {
+) -> Result<Vec<(i64, objects::Rating)>, AppError> {
     let rows = rating::keyset_page(connection, contact, &params.page(limit))?;
     Ok(rows
         .iter()
-        .map(|(r, updated_at)| (r.id, rating_json(r, *updated_at)))
+        .map(|(r, updated_at)| (r.id, objects::Rating::new(r, *updated_at)))
         .collect())
 }
 
@@ -104,23 +98,11 @@ fn load_secrets(
     contact: ContactId,
     params: &ListParams,
     limit: i64,
-) -> Result<Vec<(i64, Value)>, AppError> {
+) -> Result<Vec<(i64, objects::Secret)>, AppError> {
     let rows = secret::keyset_page(connection, contact, &params.page(limit))?;
     Ok(rows
         .iter()
-        .map(|(secret, created_at)| {
-            (
-                secret.id,
-                secret_json(
-                    secret.id,
-                    &secret.name,
-                    secret.description.as_deref(),
-                    &secret.kind,
-                    *created_at,
-                    secret.updated_at,
-                ),
-            )
-        })
+        .map(|(s, created_at)| (s.id, objects::Secret::new(s, *created_at)))
         .collect())
 }
 
@@ -228,9 +210,13 @@ pub async fn search_memories(
             )?)
         })
         .await?;
-    let items: Vec<Value> = found
-        .iter()
-        .map(|m| json!({ "id": m.id.to_string(), "text": m.text }))
-        .collect();
-    json::ok(&json!({ "items": items }))
+    json::ok(&MemorySearchResult {
+        items: found
+            .into_iter()
+            .map(|m| MemoryMatch {
+                id: ApiId(m.id),
+                text: m.text,
+            })
+            .collect(),
+    })
 }

@@ -16,16 +16,15 @@
 
 use super::{Empty, check, field_or, merge_renamed};
 use crate::api::caller::ApiWriter;
-use crate::api::json::{self, ApiJson, ms};
+use crate::api::json::{self, ApiJson};
 use crate::domain::secret::{SecretDetails, SecretKind, SecretValue, SecretValueInput};
 use crate::domain::{ContactId, FieldErrors};
 use crate::error::AppError;
 use crate::models::secret::{self, Edit, Update, WriteError};
 use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// The dashboard's value inputs, as the API names them.
 const VALUE_FIELDS: &[(&str, &str)] = &[
@@ -37,26 +36,6 @@ const VALUE_FIELDS: &[(&str, &str)] = &[
     ("value_client_secret", "value.clientSecret"),
     ("value_refresh_token", "value.refreshToken"),
 ];
-
-/// A secret as the API lists it: never its value.
-pub fn secret_json(
-    id: i64,
-    name: &str,
-    description: Option<&str>,
-    kind: &str,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-) -> Value {
-    json!({
-        "id": id.to_string(),
-        "name": name,
-        "description": description,
-        "type": kind,
-        "meta": null,
-        "createdAt": ms(created_at),
-        "updatedAt": ms(updated_at),
-    })
-}
 
 /// Takes the string under one of `keys` out of `object`; `None` when absent or null.
 fn take_text(
@@ -365,6 +344,7 @@ pub async fn delete(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn validated(kind: SecretKind, value: Value) -> Result<SecretValue, FieldErrors> {
         let mut errors = FieldErrors::new();

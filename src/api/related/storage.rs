@@ -14,8 +14,9 @@
 
 use super::invalid_field;
 use crate::api::caller::{ApiReader, ApiWriter};
-use crate::api::json::{self, ApiJson, ms};
+use crate::api::json::{self, ApiJson};
 use crate::api::listing::{ListParams, respond};
+use crate::api::objects;
 use crate::domain::file_name::{self, FileName};
 use crate::domain::{SpaceFileId, SpaceId};
 use crate::error::AppError;
@@ -30,21 +31,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::PgConnection;
 use futures_util::StreamExt;
 use serde::Deserialize;
-use serde_json::{Value, json};
-
-/// A file as the API lists it.
-pub fn file_json(file: &SpaceFile) -> Value {
-    json!({
-        "id": file.id.to_string(),
-        "spaceId": file.space_id.to_string(),
-        "path": file.path,
-        "size": file.size,
-        "contentType": file.content_type,
-        "sha256": file.sha256,
-        "createdAt": ms(file.created_at),
-        "updatedAt": ms(file.updated_at),
-    })
-}
 
 /// One page of a space's files, in list order (files have no meta: a meta filter matches
 /// none of them).
@@ -53,9 +39,9 @@ fn load_files(
     space: SpaceId,
     params: &ListParams,
     limit: i64,
-) -> Result<Vec<(i64, Value)>, AppError> {
+) -> Result<Vec<(i64, objects::File)>, AppError> {
     let rows = space_file::keyset_page(connection, space, &params.page(limit))?;
-    Ok(rows.iter().map(|f| (f.id, file_json(f))).collect())
+    Ok(rows.iter().map(|f| (f.id, f.into())).collect())
 }
 
 /// `GET space/{id}/storage/list`: the space's files, a list like any other.
@@ -299,7 +285,7 @@ pub async fn upload(
         .await?;
     match outcome {
         Committed::Saved { files, .. } => match files.first() {
-            Some(saved) => json::ok(&file_json(saved)),
+            Some(saved) => json::ok(&objects::File::from(saved)),
             None => Err(AppError::internal("the saved file was not read back")),
         },
         Committed::Conflicts(names) => Err(AppError::Conflict(format!(

@@ -5,36 +5,18 @@
 
 use super::check;
 use crate::api::caller::ApiWriter;
-use crate::api::json::{self, ApiJson, ms};
+use crate::api::json::{self, ApiJson};
 use crate::domain::rating::{DOWN, UP};
 use crate::domain::text::optional_text;
 use crate::domain::{ConversationId, FieldErrors};
 use crate::error::AppError;
-use crate::models::rating::{self, NewRating, Rating};
+use crate::models::rating::{self, NewRating};
 use crate::models::{conversation, message};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 /// The longest reason (the column's limit).
 const REASON_MAX_CHARS: usize = 2_000;
-
-/// A rating as the API returns it (ratings have no name, description or meta here).
-pub fn rating_json(rating: &Rating, updated_at: chrono::DateTime<chrono::Utc>) -> Value {
-    json!({
-        "id": rating.id.to_string(),
-        "name": null,
-        "description": null,
-        "contactId": rating.contact_id.map(|id| id.to_string()),
-        "conversationId": rating.conversation_id.map(|id| id.to_string()),
-        "messageId": rating.message_id.map(|id| id.to_string()),
-        "value": rating.value,
-        "reason": rating.reason,
-        "meta": null,
-        "createdAt": ms(rating.created_at),
-        "updatedAt": ms(updated_at),
-    })
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
