@@ -18,7 +18,7 @@ use crate::models::{Contact, contact};
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Rows read per query.
 const PAGE_SIZE: i64 = 500;
@@ -193,10 +193,7 @@ pub async fn export(api: ApiReader, request: HttpRequest) -> Result<HttpResponse
                             Ok(rows) => Progress::Page { rows, first: false },
                             Err(error) if format == Format::Jsonl => {
                                 // JSON lines report in-band, as list streams do.
-                                chunk.push_str(&format!(
-                                    "{}\n",
-                                    json!({ "type": "error", "data": error.to_json() })
-                                ));
+                                chunk.push_str(&json::error_line(&error));
                                 Progress::Done
                             }
                             Err(error) => Progress::Failed(error),

@@ -156,14 +156,6 @@ impl<T, F> PageLoader<T> for F where
 {
 }
 
-/// An error reported in-band in a stream of JSON lines, as ChatBotKit does: mid-stream the
-/// status is gone.
-fn error_line(error: &AppError) -> String {
-    let mut line = serde_json::json!(Line::error(error.to_json())).to_string();
-    line.push('\n');
-    line
-}
-
 /// Answers a list request: one page as JSON, or every page streamed as JSON lines.
 ///
 /// The first page is read on the request's connection. A stream gives it back before
@@ -213,7 +205,7 @@ pub async fn respond<T: Serialize + Send + 'static>(
                     match json::line(&Line::item(item)) {
                         Ok(line) => chunk.push_str(&line),
                         Err(error) => {
-                            chunk.push_str(&error_line(&error));
+                            chunk.push_str(&json::error_line(&error));
                             return Some((Ok(Bytes::from(chunk)), None));
                         }
                     }
@@ -228,7 +220,7 @@ pub async fn respond<T: Serialize + Send + 'static>(
                     match loaded {
                         Ok(next) => Some((next, params, remaining)),
                         Err(error) => {
-                            chunk.push_str(&error_line(&error));
+                            chunk.push_str(&json::error_line(&error));
                             None
                         }
                     }
