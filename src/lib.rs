@@ -37,7 +37,8 @@
 //!    forms, the error renderer ([`web::error_pages`]).
 //! 2. The handler's first argument says who may call it and carries the request's parts:
 //!    [`web::context::Dashboard`] (any signed-in staff user), [`web::context::Editor`],
-//!    [`web::context::Admin`] on the dashboard; the API's caller extractors in [`api::caller`].
+//!    [`web::context::Admin`] on the dashboard; [`api::caller::ApiReader`] (any live token)
+//!    and [`api::caller::ApiWriter`] (tokens that may write) on the API.
 //!    A caller without the role gets 403 before the handler runs.
 //! 3. That extractor loads the staff user (or the API token) on the request's connection,
 //!    [`db::RequestDb`]: checked out once, reused by every query of the handler, given back
@@ -60,7 +61,7 @@
 //! **An API endpoint.** One line in the `endpoints!` table of `src/api/mod.rs` (method, path,
 //! handler, ChatBotKit operation id, request and response schema names): it drives the
 //! routing under `/api/v1` and `/v1` and the served `openapi.json`. Response bodies are typed
-//! structs in the API's objects module, which also give their OpenAPI schema. The conformance
+//! structs in [`api::objects`], which also give their OpenAPI schema. The conformance
 //! test in `tests/api` fails until the new operation is called and its answers match.
 //!
 //! **A migration.** A folder in `migrations/` named `YYYY-MM-DD-HHMMSS_what` with `up.sql` and

@@ -2,47 +2,14 @@
 //! its prompt-ready `text`.
 
 use super::caller::ApiReader;
-use super::json::{self, ms, ms_opt};
-use crate::agent::{self, AgentContext, Budget};
+use super::json;
+use super::objects::ContactContext;
+use crate::agent::{self, Budget};
 use crate::domain::ContactId;
 use crate::error::AppError;
 use crate::models::contact;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
-use serde_json::{Value, json};
-
-/// The context as the API answers it: every key present, ids as strings, times in epoch
-/// milliseconds. `omittedTasks` is there because tasks are capped too (rarely reached).
-pub fn context_json(context: &AgentContext) -> Value {
-    let facts = &context.contact;
-    json!({
-        "contact": {
-            "id": facts.id.to_string(),
-            "name": facts.name,
-            "nick": facts.nick,
-            "description": facts.description,
-            "preferences": facts.preferences,
-        },
-        "memories": context.memories.iter().map(|memory| json!({
-            "id": memory.id.to_string(),
-            "text": memory.text,
-            "createdAt": ms(memory.created_at),
-        })).collect::<Vec<_>>(),
-        "omittedMemories": context.omitted_memories,
-        "tasks": context.tasks.iter().map(|task| json!({
-            "id": task.id.to_string(),
-            "name": task.name,
-            "schedule": task.schedule,
-            "scheduleText": task.schedule_text,
-            "timezone": task.timezone,
-            "nextRunAt": ms_opt(task.next_run_at),
-        })).collect::<Vec<_>>(),
-        "omittedTasks": context.omitted_tasks,
-        "maxChars": context.budget.chars(),
-        "text": context.text,
-        "size": context.size,
-    })
-}
 
 /// `maxChars` from a query string (the last one wins); absent or blank is the default.
 pub fn budget_from_query(query: &str) -> Result<Budget, AppError> {
@@ -74,7 +41,7 @@ pub async fn fetch(
             Ok(agent::load(conn, &found, budget, Utc::now())?)
         })
         .await?;
-    json::ok(&context_json(&context))
+    json::ok(&ContactContext::from(&context))
 }
 
 #[cfg(test)]

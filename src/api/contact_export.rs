@@ -9,19 +9,16 @@
 //! (newer than the start, in the default descending order) are not included.
 
 use super::caller::ApiReader;
-use super::contacts::contact_json;
-use super::listing::{ListParams, Order};
+use super::json;
+use super::listing::ListParams;
+use super::objects::{self, Line};
 use crate::error::AppError;
-use crate::models::Contact;
-use crate::models::schema::contacts;
+use crate::models::keyset::After;
+use crate::models::{Contact, contact};
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
-use diesel::dsl::sql;
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Timestamptz};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Rows read per query.
 const PAGE_SIZE: i64 = 500;
@@ -87,18 +84,23 @@ impl Format {
     }
 
     /// One contact; `first` tells JSON whether a comma goes before it.
-    fn item(self, contact: &Contact, first: bool) -> String {
-        let item = contact_json(contact);
-        match self {
-            Format::Json if first => item.to_string(),
-            Format::Json => format!(",{item}"),
-            Format::Jsonl => format!("{}\n", json!({ "type": "item", "data": item })),
-            Format::Csv => csv_row(CSV_COLUMNS.iter().map(|column| match &item[*column] {
-                Value::Null => None,
-                Value::String(text) => Some(text.clone()),
-                other => Some(other.to_string()),
-            })),
-        }
+    fn item(self, contact: &Contact, first: bool) -> Result<String, AppError> {
+        let item = objects::Contact::from(contact);
+        Ok(match self {
+            Format::Json => {
+                let text = serde_json::to_string(&item).map_err(AppError::internal)?;
+                if first { text } else { format!(",{text}") }
+            }
+            Format::Jsonl => json::line(&Line::item(&item))?,
+            Format::Csv => {
+                let item = serde_json::to_value(&item).map_err(AppError::internal)?;
+                csv_row(CSV_COLUMNS.iter().map(|column| match &item[*column] {
+                    Value::Null => None,
+                    Value::String(text) => Some(text.clone()),
+                    other => Some(other.to_string()),
+                }))
+            }
+        })
     }
 }
 
@@ -112,47 +114,6 @@ pub fn csv_row(values: impl Iterator<Item = Option<String>>) -> String {
         .join(",");
     row.push_str("\r\n");
     row
-}
-
-/// Where the next page starts: after the cursor item of the request, then after the last row
-/// sent.
-#[derive(Debug, Clone, Copy)]
-enum After {
-    Start,
-    Row(DateTime<Utc>, i64),
-}
-
-fn load_page(
-    connection: &mut PgConnection,
-    params: &ListParams,
-    after: After,
-) -> Result<Vec<Contact>, AppError> {
-    let mut query = contacts::table.select(Contact::as_select()).into_boxed();
-    match after {
-        After::Start => {
-            if let Some(cursor) = params.cursor {
-                query = query.filter(params.keyset("contacts", cursor));
-            }
-        }
-        After::Row(created_at, id) => {
-            let operator = if params.order == Order::Asc { ">" } else { "<" };
-            query = query.filter(
-                sql::<Bool>(&format!("(contacts.created_at, contacts.id) {operator} ("))
-                    .bind::<Timestamptz, _>(created_at)
-                    .sql(", ")
-                    .bind::<BigInt, _>(id)
-                    .sql(")"),
-            );
-        }
-    }
-    if let Some(filter) = params.meta_filter("contacts") {
-        query = query.filter(filter);
-    }
-    query = match params.order {
-        Order::Asc => query.order((contacts::created_at.asc(), contacts::id.asc())),
-        Order::Desc => query.order((contacts::created_at.desc(), contacts::id.desc())),
-    };
-    Ok(query.limit(PAGE_SIZE).load(connection)?)
 }
 
 /// What the stream has left to do.
@@ -177,11 +138,13 @@ pub async fn export(api: ApiReader, request: HttpRequest) -> Result<HttpResponse
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok()),
     );
-    // The first page is read before answering, so that its failure still gets a status.
-    let first_params = params.clone();
+    // The first page, after the request's cursor, is read before answering, so that its
+    // failure still gets a status. Each later page continues after the last row sent.
+    let page = params.page(PAGE_SIZE);
+    let first = page.clone();
     let rows = api
         .db
-        .read(move |conn| load_page(conn, &first_params, After::Start))
+        .read(move |conn| Ok(contact::keyset_page(conn, &first)?))
         .await?;
     // Each later page checks a connection out for its query only: an export can take long.
     api.db.release();
@@ -191,7 +154,7 @@ pub async fn export(api: ApiReader, request: HttpRequest) -> Result<HttpResponse
         (Progress::Page { rows, first: true }, Some(opening)),
         move |(progress, opening)| {
             let db = db.clone();
-            let params = params.clone();
+            let page = page.clone();
             async move {
                 let (rows, first) = match progress {
                     Progress::Done => return None,
@@ -206,12 +169,20 @@ pub async fn export(api: ApiReader, request: HttpRequest) -> Result<HttpResponse
                 };
                 let mut chunk = opening.unwrap_or_default();
                 for (index, contact) in rows.iter().enumerate() {
-                    chunk.push_str(&format.item(contact, first && index == 0));
+                    match format.item(contact, first && index == 0) {
+                        Ok(item) => chunk.push_str(&item),
+                        Err(error) => {
+                            let failed = (Progress::Failed(error), None);
+                            return Some((Ok(Bytes::from(chunk)), failed));
+                        }
+                    }
                 }
                 let next = match rows.last() {
                     Some(last) if rows.len() as i64 == PAGE_SIZE => {
-                        let after = After::Row(last.created_at, last.id);
-                        let loaded = db.read(move |conn| load_page(conn, &params, after)).await;
+                        let next = page.after(After::Row(last.created_at, last.id));
+                        let loaded = db
+                            .read(move |conn| Ok(contact::keyset_page(conn, &next)?))
+                            .await;
                         db.release();
                         match loaded {
                             Ok(rows) if rows.is_empty() => {
@@ -222,10 +193,7 @@ pub async fn export(api: ApiReader, request: HttpRequest) -> Result<HttpResponse
                             Ok(rows) => Progress::Page { rows, first: false },
                             Err(error) if format == Format::Jsonl => {
                                 // JSON lines report in-band, as list streams do.
-                                chunk.push_str(&format!(
-                                    "{}\n",
-                                    json!({ "type": "error", "data": error.to_json() })
-                                ));
+                                chunk.push_str(&json::error_line(&error));
                                 Progress::Done
                             }
                             Err(error) => Progress::Failed(error),
@@ -270,6 +238,16 @@ mod tests {
             Format::from_accept(Some("text/csv, */*;q=0.1")),
             Format::Csv
         );
+    }
+
+    #[test]
+    fn csv_columns_are_the_contact_objects_keys_in_order() {
+        use super::objects::ApiSchema;
+        let keys: Vec<&str> = objects::Contact::properties()
+            .iter()
+            .map(|(key, _)| *key)
+            .collect();
+        assert_eq!(keys, CSV_COLUMNS);
     }
 
     #[test]

@@ -3,55 +3,25 @@
 
 use super::caller::{ApiReader, ApiWriter};
 use super::contact_body::{ContactBody, EmptyBody};
-use super::json::{self, ApiJson, ms, ms_opt};
-use super::listing::{ListParams, Order, respond};
+use super::json::{self, ApiJson};
+use super::listing::{ListParams, respond};
+use super::objects;
 use crate::domain::contact_patch::Purpose;
 use crate::domain::{ContactId, ContactSource};
 use crate::error::AppError;
+use crate::models::contact;
 use crate::models::contact::NewContact;
-use crate::models::schema::contacts;
-use crate::models::{Contact, contact};
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::prelude::*;
-use serde_json::{Value, json};
-
-/// A contact as ChatBotKit returns it: every key present, unset ones `null`.
-pub fn contact_json(contact: &Contact) -> Value {
-    json!({
-        "id": contact.id.to_string(),
-        "name": contact.name,
-        "description": contact.description,
-        "fingerprint": contact.fingerprint,
-        "email": contact.email,
-        "phone": contact.phone,
-        "nick": contact.nick,
-        "preferences": contact.preferences,
-        "verifiedAt": ms_opt(contact.verified_at),
-        "meta": contact.meta,
-        "createdAt": ms(contact.created_at),
-        "updatedAt": ms(contact.updated_at),
-    })
-}
+use diesel::PgConnection;
 
 /// One page of contacts in list order.
 pub fn load_page(
     connection: &mut PgConnection,
     params: &ListParams,
     limit: i64,
-) -> Result<Vec<(i64, Value)>, AppError> {
-    let mut query = contacts::table.select(Contact::as_select()).into_boxed();
-    if let Some(cursor) = params.cursor {
-        query = query.filter(params.keyset("contacts", cursor));
-    }
-    if let Some(filter) = params.meta_filter("contacts") {
-        query = query.filter(filter);
-    }
-    query = match params.order {
-        Order::Asc => query.order((contacts::created_at.asc(), contacts::id.asc())),
-        Order::Desc => query.order((contacts::created_at.desc(), contacts::id.desc())),
-    };
-    let rows: Vec<Contact> = query.limit(limit).load(connection)?;
-    Ok(rows.iter().map(|c| (c.id, contact_json(c))).collect())
+) -> Result<Vec<(i64, objects::Contact)>, AppError> {
+    let rows = contact::keyset_page(connection, &params.page(limit))?;
+    Ok(rows.iter().map(|c| (c.id, c.into())).collect())
 }
 
 /// `GET contact/list`.
@@ -67,7 +37,7 @@ pub async fn fetch(api: ApiReader, path: web::Path<String>) -> Result<HttpRespon
         .db
         .read(move |conn| Ok(contact::find(conn, id)?))
         .await?;
-    json::ok(&contact_json(&found))
+    json::ok(&objects::Contact::from(&found))
 }
 
 /// `POST contact/create` → `{"id"}`. Validated like the dashboard's form; a duplicate email or

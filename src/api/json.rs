@@ -2,6 +2,7 @@
 //! that name the field, responses with `content-type: application/json` exactly, ids as
 //! strings, times as epoch milliseconds, unset values as `null`.
 
+use super::objects::{Id, Line};
 use crate::error::AppError;
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -66,7 +67,14 @@ pub fn ok(value: &impl Serialize) -> Result<HttpResponse, AppError> {
 
 /// `{"id": "<id>"}`, what writes answer.
 pub fn id(id: i64) -> Result<HttpResponse, AppError> {
-    ok(&serde_json::json!({ "id": id.to_string() }))
+    ok(&Id::new(id))
+}
+
+/// `value` as one line of JSON lines, with its line end.
+pub fn line(value: &impl Serialize) -> Result<String, AppError> {
+    let mut line = serde_json::to_string(value).map_err(AppError::internal)?;
+    line.push('\n');
+    Ok(line)
 }
 
 /// Epoch milliseconds, as the API sends every time.
@@ -83,6 +91,14 @@ pub fn from_ms(value: i64) -> Result<DateTime<Utc>, AppError> {
     DateTime::from_timestamp_millis(value).ok_or_else(|| {
         AppError::Unprocessable(format!("{value} is not a time in epoch milliseconds"))
     })
+}
+
+/// An error reported in-band in a stream of JSON lines (`{"data": {"message", "code"},
+/// "type": "error"}`), as ChatBotKit does: mid-stream the status is gone.
+pub fn error_line(error: &AppError) -> String {
+    let mut line = serde_json::json!(Line::error(error.to_json())).to_string();
+    line.push('\n');
+    line
 }
 
 /// An id from a path: anything but a positive integer does not exist.

@@ -4,28 +4,19 @@
 //! streamed as `{"type":"item","data":{...}}` lines with `Accept: application/jsonl`.
 
 use super::json;
+use super::objects::{ApiId, Line, ListPage};
 use crate::db::RequestDb;
 use crate::error::AppError;
+pub use crate::models::keyset::Order;
+use crate::models::keyset::{After, Page};
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
-use diesel::dsl::sql;
-use diesel::pg::Pg;
-use diesel::sql_types::{BigInt, Bool, Jsonb};
-use diesel::{BoxableExpression, PgConnection};
+use diesel::PgConnection;
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 pub const MAX_TAKE: i64 = 100;
-
-/// A WHERE condition for a boxed query on table `QS`.
-pub type Filter<QS> = Box<dyn BoxableExpression<QS, Pg, SqlType = Bool>>;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Order {
-    Asc,
-    #[default]
-    Desc,
-}
 
 /// The list parameters of one request.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,24 +85,14 @@ impl ListParams {
         Ok(params)
     }
 
-    /// `(created_at, id) < (…the cursor's…)` (or `>` ascending), for a table with those
-    /// columns. `table` is one of ours, never user input.
-    pub fn keyset<QS: 'static>(&self, table: &'static str, cursor: i64) -> Filter<QS> {
-        let operator = if self.order == Order::Asc { ">" } else { "<" };
-        Box::new(
-            sql::<Bool>(&format!(
-                "({table}.created_at, {table}.id) {operator} (SELECT c.created_at, c.id FROM {table} c WHERE c.id = "
-            ))
-            .bind::<BigInt, _>(cursor)
-            .sql(")"),
-        )
-    }
-
-    /// `meta @> $filter` for the table's `meta` column.
-    pub fn meta_filter<QS: 'static>(&self, table: &'static str) -> Option<Filter<QS>> {
-        self.meta.clone().map(|filter| -> Filter<QS> {
-            Box::new(sql::<Bool>(&format!("{table}.meta @> ")).bind::<Jsonb, _>(filter))
-        })
+    /// The page of `limit` items these parameters ask for, in creation order.
+    pub fn page(&self, limit: i64) -> Page {
+        Page {
+            order: self.order,
+            after: self.cursor.map_or(After::Start, After::Item),
+            meta: self.meta.clone(),
+            limit,
+        }
     }
 }
 
@@ -162,16 +143,13 @@ pub fn wants_jsonl(request: &HttpRequest) -> bool {
         .is_some_and(|accept| accept.contains("application/jsonl"))
 }
 
-/// Loads up to `limit` items after `cursor`, as (id, JSON) pairs in list order.
-pub trait PageLoader:
-    Fn(&mut PgConnection, &ListParams, i64) -> Result<Vec<(i64, Value)>, AppError>
-    + Clone
-    + Send
-    + 'static
+/// Loads up to `limit` items after `cursor`, as (id, object) pairs in list order.
+pub trait PageLoader<T>:
+    Fn(&mut PgConnection, &ListParams, i64) -> Result<Vec<(i64, T)>, AppError> + Clone + Send + 'static
 {
 }
-impl<F> PageLoader for F where
-    F: Fn(&mut PgConnection, &ListParams, i64) -> Result<Vec<(i64, Value)>, AppError>
+impl<T, F> PageLoader<T> for F where
+    F: Fn(&mut PgConnection, &ListParams, i64) -> Result<Vec<(i64, T)>, AppError>
         + Clone
         + Send
         + 'static
@@ -183,24 +161,22 @@ impl<F> PageLoader for F where
 /// The first page is read on the request's connection. A stream gives it back before
 /// answering and checks one out per later page, so a slow reader does not hold a connection
 /// for the whole stream.
-pub async fn respond(
+pub async fn respond<T: Serialize + Send + 'static>(
     request: &HttpRequest,
     db: &RequestDb,
     params: ListParams,
-    load: impl PageLoader,
+    load: impl PageLoader<T>,
 ) -> Result<HttpResponse, AppError> {
     if !wants_jsonl(request) {
         let page_params = params.clone();
         let items = db
             .read(move |conn| load(conn, &page_params, page_params.take))
             .await?;
-        let cursor = items.last().map(|(id, _)| id.to_string());
-        let items: Vec<Value> = items.into_iter().map(|(_, item)| item).collect();
-        let mut body = serde_json::json!({ "items": items });
-        if let Some(cursor) = cursor {
-            body["cursor"] = Value::String(cursor);
-        }
-        return json::ok(&body);
+        let page = ListPage {
+            cursor: items.last().map(|(id, _)| ApiId(*id)),
+            items: items.into_iter().map(|(_, item)| item).collect(),
+        };
+        return json::ok(&page);
     }
     // JSON lines: fetch page after page until the list or `take` runs out. The first page is
     // loaded before answering, so an error still gets a proper status.
@@ -222,13 +198,17 @@ pub async fn respond(
                 if items.is_empty() || remaining <= 0 {
                     return None;
                 }
-                let items: Vec<(i64, Value)> = items.into_iter().take(remaining as usize).collect();
+                let items: Vec<(i64, T)> = items.into_iter().take(remaining as usize).collect();
                 let remaining = remaining - items.len() as i64;
                 let mut chunk = String::new();
                 for (_, item) in &items {
-                    chunk
-                        .push_str(&serde_json::json!({ "type": "item", "data": item }).to_string());
-                    chunk.push('\n');
+                    match json::line(&Line::item(item)) {
+                        Ok(line) => chunk.push_str(&line),
+                        Err(error) => {
+                            chunk.push_str(&json::error_line(&error));
+                            return Some((Ok(Bytes::from(chunk)), None));
+                        }
+                    }
                 }
                 params.cursor = items.last().map(|(id, _)| *id);
                 let next = if remaining > 0 {
@@ -240,12 +220,7 @@ pub async fn respond(
                     match loaded {
                         Ok(next) => Some((next, params, remaining)),
                         Err(error) => {
-                            // Mid-stream the status is gone: report in-band, as ChatBotKit does.
-                            chunk.push_str(
-                                &serde_json::json!({ "type": "error", "data": error.to_json() })
-                                    .to_string(),
-                            );
-                            chunk.push('\n');
+                            chunk.push_str(&json::error_line(&error));
                             None
                         }
                     }

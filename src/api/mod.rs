@@ -10,6 +10,7 @@ pub mod contact_export;
 pub mod contacts;
 pub mod json;
 pub mod listing;
+pub mod objects;
 pub mod openapi;
 pub mod rate_limit;
 pub mod related;

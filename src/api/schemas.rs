@@ -1,15 +1,24 @@
 //! The JSON Schemas (2020-12, as OpenAPI 3.1 uses them) of every request and response body,
-//! by name: the one place where the API's shapes are written down for `openapi.json`.
+//! by name, for `openapi.json`, and the building blocks they are made of.
 //!
 //! The `ENDPOINTS` table names a schema for each endpoint's request and response;
 //! [`super::openapi::document`] looks the names up here, follows the `$ref`s between schemas,
-//! and fails (a unit test in `openapi.rs` runs it) when a name is unknown. So when you add an
-//! endpoint, add its schemas to [`schema`] too, shaped exactly like the JSON your handler
-//! reads and writes: ids are strings, times epoch milliseconds, unset fields present as `null`.
-//! `tests/api/openapi_conformance.rs` holds them to that: it checks every endpoint's real
-//! answers against these schemas, and each request schema's keys against what serde reads.
+//! and fails (a unit test in `openapi.rs` runs it) when a name is unknown. The response
+//! objects' schemas come from their structs in [`super::objects`] (each implements
+//! [`ApiSchema`] next to its fields, and a unit test there checks them against what the
+//! struct serializes); request bodies, the widget's shapes and the shared ones (`Error`,
+//! `Meta`, …) are written here. So when you add an endpoint, give its response object an
+//! [`ApiSchema`] and name it in `object_schema`, and add its request schema to [`schema`],
+//! shaped exactly like the JSON your handler reads: ids are strings, times epoch
+//! milliseconds. `tests/api/openapi_conformance.rs` holds them to that: it checks every
+//! endpoint's real answers against these schemas, and each request schema's keys against
+//! what serde reads.
 
 use super::listing::MAX_TAKE;
+use super::objects::{
+    ApiSchema, Contact, ContactContext, Conversation, File, Id, Memory, MemorySearchResult,
+    Message, Rating, Secret, Space, Task,
+};
 use crate::domain::conversation::{Channel, MessageRole};
 use crate::domain::secret::SecretKind;
 use serde_json::{Value, json};
@@ -30,6 +39,9 @@ pub const ERROR_CODES: [(&str, u16); 10] = [
 
 /// The schema called `name`, or `None` when there is none by that name.
 pub fn schema(name: &str) -> Option<Value> {
+    if let Some(schema) = object_schema(name) {
+        return Some(schema);
+    }
     let schema = match name {
         // What every endpoint shares.
         "Error" => object(
@@ -42,10 +54,6 @@ pub fn schema(name: &str) -> Option<Value> {
                     json!({"type": "string", "enum": ERROR_CODES.map(|(code, _)| code)}),
                 ),
             ],
-        ),
-        "Id" => object(
-            "The id of what was created, changed or deleted.",
-            &[("id", id())],
         ),
         "Empty" => json!({
             "type": "object",
@@ -64,29 +72,6 @@ pub fn schema(name: &str) -> Option<Value> {
         }),
 
         // Contacts.
-        "Contact" => object(
-            "A contact. Every key is present; unset ones are `null`.",
-            &[
-                ("id", id()),
-                ("name", nullable_string()),
-                ("description", nullable_string()),
-                (
-                    "fingerprint",
-                    json!({"type": "string", "description": "Unique per contact; set by the caller (trusted) or derived by `contact/ensure` (untrusted)."}),
-                ),
-                ("email", nullable_string()),
-                (
-                    "phone",
-                    json!({"type": ["string", "null"], "description": "E.164, e.g. +12125550147."}),
-                ),
-                ("nick", nullable_string()),
-                ("preferences", nullable_string()),
-                ("verifiedAt", nullable_ms()),
-                ("meta", reference("Meta")),
-                ("createdAt", ms()),
-                ("updatedAt", ms()),
-            ],
-        ),
         "ContactCreate" => input("A new contact; every field is optional.", &contact_fields()),
         "ContactEnsure" => input(
             "Finds or creates a contact: by `fingerprint` when given; otherwise by email \
@@ -99,76 +84,8 @@ pub fn schema(name: &str) -> Option<Value> {
              replaces the metadata, unless sent as `{\"$update\": {...}}`, which merges.",
             &contact_fields(),
         ),
-        "ContactContext" => object(
-            "What an agent should know about a contact, with a prompt-ready `text` that fits \
-             in `maxChars` (the newest memories first; `omitted*` count what did not fit).",
-            &[
-                (
-                    "contact",
-                    object(
-                        "",
-                        &[
-                            ("id", id()),
-                            ("name", nullable_string()),
-                            ("nick", nullable_string()),
-                            ("description", nullable_string()),
-                            ("preferences", nullable_string()),
-                        ],
-                    ),
-                ),
-                (
-                    "memories",
-                    array(object(
-                        "",
-                        &[
-                            ("id", id()),
-                            ("text", json!({"type": "string"})),
-                            ("createdAt", ms()),
-                        ],
-                    )),
-                ),
-                ("omittedMemories", json!({"type": "integer"})),
-                (
-                    "tasks",
-                    array(object(
-                        "",
-                        &[
-                            ("id", id()),
-                            ("name", json!({"type": "string"})),
-                            ("schedule", nullable_string()),
-                            ("scheduleText", json!({"type": "string"})),
-                            ("timezone", json!({"type": "string"})),
-                            ("nextRunAt", nullable_ms()),
-                        ],
-                    )),
-                ),
-                ("omittedTasks", json!({"type": "integer"})),
-                ("maxChars", json!({"type": "integer"})),
-                ("text", json!({"type": "string"})),
-                (
-                    "size",
-                    json!({"type": "integer", "description": "Characters in `text`."}),
-                ),
-            ],
-        ),
 
         // What belongs to a contact.
-        "Conversation" => object(
-            "A conversation, linked to a contact or to none. Its subject is its `name`.",
-            &[
-                ("id", id()),
-                ("name", nullable_string()),
-                (
-                    "description",
-                    always_null("Conversations have no description here."),
-                ),
-                ("contactId", nullable_id()),
-                ("channel", channel()),
-                ("meta", reference("Meta")),
-                ("createdAt", ms()),
-                ("updatedAt", ms()),
-            ],
-        ),
         "ConversationCreate" => input_requiring(
             "A new conversation, optionally with its first messages (all in one go). The \
              subject is sent as `name` (ChatBotKit's word) or `subject`; `channel` defaults to \
@@ -197,20 +114,6 @@ pub fn schema(name: &str) -> Option<Value> {
              `contact/ensure` does.",
             &upsert_fields(),
         ),
-        "Message" => object(
-            "One message of a conversation; its author is its `type`.",
-            &[
-                ("id", id()),
-                ("name", always_null("Messages have no name.")),
-                ("description", always_null("Messages have no description.")),
-                ("conversationId", id()),
-                ("type", message_type()),
-                ("text", json!({"type": "string"})),
-                ("meta", reference("Meta")),
-                ("createdAt", ms()),
-                ("updatedAt", ms()),
-            ],
-        ),
         "MessageCreate" => input_requiring(
             "A new message: who wrote it and what it says.",
             &[
@@ -219,40 +122,11 @@ pub fn schema(name: &str) -> Option<Value> {
             ],
             &["type", "text"],
         ),
-        "Rating" => object(
-            "A rating of a conversation or of one of its messages.",
-            &[
-                ("id", id()),
-                ("name", always_null("Ratings have no name.")),
-                ("description", always_null("Ratings have no description.")),
-                ("contactId", nullable_id()),
-                ("conversationId", nullable_id()),
-                ("messageId", nullable_id()),
-                ("value", rating_value()),
-                ("reason", nullable_string()),
-                ("meta", always_null("Ratings have no metadata.")),
-                ("createdAt", ms()),
-                ("updatedAt", ms()),
-            ],
-        ),
         "RatingCreate" => input(
             "An upvote or downvote: `value` defaults to 100 (upvote) or -100 (downvote).",
             &[
                 ("value", nullable(rating_value())),
                 ("reason", nullable_string()),
-            ],
-        ),
-        "Memory" => object(
-            "Something worth remembering about a contact.",
-            &[
-                ("id", id()),
-                ("name", always_null("Memories have no name.")),
-                ("description", always_null("Memories have no description.")),
-                ("contactId", id()),
-                ("text", json!({"type": "string"})),
-                ("meta", reference("Meta")),
-                ("createdAt", ms()),
-                ("updatedAt", ms()),
             ],
         ),
         "MemoryCreate" => input_requiring(
@@ -273,46 +147,6 @@ pub fn schema(name: &str) -> Option<Value> {
             "What to look for in a contact's memories.",
             &[("search", nullable_string())],
             &["search"],
-        ),
-        "MemorySearchResult" => object(
-            "Up to 10 memories, best match first.",
-            &[(
-                "items",
-                array(object(
-                    "",
-                    &[("id", id()), ("text", json!({"type": "string"}))],
-                )),
-            )],
-        ),
-        "Task" => object(
-            "A task to do for a contact, once or on a schedule.",
-            &[
-                ("id", id()),
-                ("name", json!({"type": "string"})),
-                ("description", nullable_string()),
-                ("contactId", id()),
-                (
-                    "schedule",
-                    json!({"type": ["string", "null"], "description": "A cron expression; `null` for a task run on demand."}),
-                ),
-                (
-                    "timezone",
-                    json!({"type": "string", "description": "An IANA time zone."}),
-                ),
-                (
-                    "status",
-                    json!({"type": "string", "enum": ["idle", "running", "canceled"]}),
-                ),
-                (
-                    "outcome",
-                    json!({"type": "string", "enum": ["pending", "success", "failure"], "description": "How the last run ended."}),
-                ),
-                ("lastRunAt", nullable_ms()),
-                ("nextRunAt", nullable_ms()),
-                ("meta", always_null("Tasks have no metadata here.")),
-                ("createdAt", ms()),
-                ("updatedAt", ms()),
-            ],
         ),
         "TaskCreate" => input_requiring(
             "A new task of a contact. No schedule: run on demand; no time zone: UTC.",
@@ -346,18 +180,6 @@ pub fn schema(name: &str) -> Option<Value> {
             ],
             &["outcome"],
         ),
-        "Space" => object(
-            "A space: a folder of files, usually of one contact.",
-            &[
-                ("id", id()),
-                ("name", json!({"type": "string"})),
-                ("description", nullable_string()),
-                ("contactId", nullable_id()),
-                ("meta", always_null("Spaces have no metadata here.")),
-                ("createdAt", ms()),
-                ("updatedAt", ms()),
-            ],
-        ),
         "SpaceCreate" => input_requiring(
             "A new space, of a contact or (without `contactId`) of none.",
             &[
@@ -372,25 +194,6 @@ pub fn schema(name: &str) -> Option<Value> {
             &[
                 ("name", nullable_string()),
                 ("description", nullable_string()),
-            ],
-        ),
-        "SpaceFile" => object(
-            "A file in a space.",
-            &[
-                ("id", id()),
-                ("spaceId", id()),
-                (
-                    "path",
-                    json!({"type": "string", "description": "The file's name (spaces are flat)."}),
-                ),
-                ("size", json!({"type": "integer", "minimum": 0})),
-                ("contentType", json!({"type": "string"})),
-                (
-                    "sha256",
-                    json!({"type": "string", "description": "The SHA-256 of the bytes, in hex."}),
-                ),
-                ("createdAt", ms()),
-                ("updatedAt", ms()),
             ],
         ),
         "SpaceFileDelete" => input_requiring(
@@ -426,18 +229,6 @@ pub fn schema(name: &str) -> Option<Value> {
                 super::contact_export::CSV_COLUMNS.join(",")
             ),
         }),
-        "Secret" => object(
-            "A secret of a contact: its name and type, never its value.",
-            &[
-                ("id", id()),
-                ("name", json!({"type": "string"})),
-                ("description", nullable_string()),
-                ("type", secret_type()),
-                ("meta", always_null("Secrets have no metadata here.")),
-                ("createdAt", ms()),
-                ("updatedAt", ms()),
-            ],
-        ),
         "SecretCreate" => input_requiring(
             "A new secret of the contact in the path. The value is write-only: no response \
              contains it. Its shape depends on `type`: `plain` \"text\" or {\"text\"}, \
@@ -565,6 +356,26 @@ pub fn schema(name: &str) -> Option<Value> {
     Some(schema)
 }
 
+/// The response objects' schemas, given by their structs in [`super::objects`] (which a unit
+/// test there holds to what they serialize).
+fn object_schema(name: &str) -> Option<Value> {
+    Some(match name {
+        "Id" => Id::schema(),
+        "Contact" => Contact::schema(),
+        "ContactContext" => ContactContext::schema(),
+        "Conversation" => Conversation::schema(),
+        "Message" => Message::schema(),
+        "Rating" => Rating::schema(),
+        "Memory" => Memory::schema(),
+        "MemorySearchResult" => MemorySearchResult::schema(),
+        "Task" => Task::schema(),
+        "Space" => Space::schema(),
+        "SpaceFile" => File::schema(),
+        "Secret" => Secret::schema(),
+        _ => return None,
+    })
+}
+
 /// The media type of a body with this schema.
 pub fn media_type(name: &str) -> &'static str {
     match name {
@@ -601,7 +412,7 @@ fn list_of(item: &str) -> Value {
 }
 
 /// An object whose keys are all present in responses (unset ones are `null`).
-fn object(description: &str, properties: &[(&str, Value)]) -> Value {
+pub fn object(description: &str, properties: &[(&str, Value)]) -> Value {
     let mut schema = json!({
         "type": "object",
         "required": properties.iter().map(|(key, _)| *key).collect::<Vec<_>>(),
@@ -652,12 +463,12 @@ fn field_requirement() -> Value {
     json!({"type": "string", "enum": ["off", "optional", "required"]})
 }
 
-fn message_type() -> Value {
+pub fn message_type() -> Value {
     let names: Vec<&str> = MessageRole::ALL.iter().map(|role| role.as_str()).collect();
     json!({"type": "string", "enum": names})
 }
 
-fn channel() -> Value {
+pub fn channel() -> Value {
     let names: Vec<&str> = Channel::ALL
         .iter()
         .map(|channel| channel.as_str())
@@ -665,7 +476,7 @@ fn channel() -> Value {
     json!({"type": "string", "enum": names, "description": "Where the conversation took place."})
 }
 
-fn secret_type() -> Value {
+pub fn secret_type() -> Value {
     let names: Vec<&str> = SecretKind::ALL.iter().map(|kind| kind.as_str()).collect();
     json!({"type": "string", "enum": names})
 }
@@ -676,7 +487,7 @@ fn secret_value() -> Value {
 }
 
 /// Any 32-bit integer (ChatBotKit accepts any; ±100 by convention).
-fn rating_value() -> Value {
+pub fn rating_value() -> Value {
     json!({"type": "integer", "minimum": i32::MIN, "maximum": i32::MAX})
 }
 
@@ -696,19 +507,19 @@ fn nullable(mut schema: Value) -> Value {
 }
 
 /// A key present in every response that is always `null` here (ChatBotKit has it).
-fn always_null(why: &str) -> Value {
+pub fn always_null(why: &str) -> Value {
     json!({"type": "null", "description": why})
 }
 
-fn array(items: Value) -> Value {
+pub fn array(items: Value) -> Value {
     json!({"type": "array", "items": items})
 }
 
-fn id() -> Value {
+pub fn id() -> Value {
     json!({"type": "string", "pattern": "^[1-9][0-9]*$"})
 }
 
-fn nullable_id() -> Value {
+pub fn nullable_id() -> Value {
     json!({"type": ["string", "null"], "pattern": "^[1-9][0-9]*$"})
 }
 
@@ -717,15 +528,15 @@ fn nullable_id_input() -> Value {
     json!({"oneOf": [id(), {"type": "integer", "minimum": 1}, {"type": "null"}]})
 }
 
-fn nullable_string() -> Value {
+pub fn nullable_string() -> Value {
     json!({"type": ["string", "null"]})
 }
 
-fn ms() -> Value {
+pub fn ms() -> Value {
     json!({"type": "integer", "description": "Epoch milliseconds."})
 }
 
-fn nullable_ms() -> Value {
+pub fn nullable_ms() -> Value {
     json!({"type": ["integer", "null"], "description": "Epoch milliseconds, or null."})
 }
 

@@ -5,7 +5,7 @@
 use super::caller::{ApiReader, ApiWriter};
 use super::json::{self, ApiJson};
 use super::listing::{ListParams, respond};
-use super::related::tasks::task_json;
+use super::objects::Task;
 use crate::domain::task_run::{self, RunOutcome};
 use crate::error::AppError;
 use crate::models::task_agent;
@@ -13,7 +13,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use diesel::PgConnection;
 use serde::Deserialize;
-use serde_json::Value;
 
 /// One page of due tasks, the longest overdue first. `order` does not apply (a queue has one
 /// sensible order), and a `meta.*` filter matches nothing, as tasks have no metadata.
@@ -21,12 +20,12 @@ fn load_due(
     connection: &mut PgConnection,
     params: &ListParams,
     limit: i64,
-) -> Result<Vec<(i64, Value)>, AppError> {
+) -> Result<Vec<(i64, Task)>, AppError> {
     if params.meta.is_some() {
         return Ok(Vec::new());
     }
     let rows = task_agent::due(connection, Utc::now(), params.cursor, limit)?;
-    Ok(rows.iter().map(|task| (task.id, task_json(task))).collect())
+    Ok(rows.iter().map(|task| (task.id, task.into())).collect())
 }
 
 /// `GET task/due`.

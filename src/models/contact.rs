@@ -3,6 +3,7 @@
 //! [`super::contact_update`], why a write is refused in [`super::contact_conflict`].
 
 use super::audit::{self, Actor, Changes, Subject};
+use super::keyset::{self, Page};
 use super::schema::contacts;
 use super::sql::lower;
 use crate::domain::contact_draft::FieldValue;
@@ -174,6 +175,17 @@ pub fn find(connection: &mut PgConnection, id: ContactId) -> QueryResult<Contact
 }
 
 /// The contact with this email, ignoring case.
+/// Whether a contact with this id exists.
+pub fn exists(connection: &mut PgConnection, id: ContactId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(contacts::table.find(id.0))).get_result(connection)
+}
+
+/// A page of contacts in creation order (the API's list and its export).
+pub fn keyset_page(connection: &mut PgConnection, page: &Page) -> QueryResult<Vec<Contact>> {
+    let query = contacts::table.select(Contact::as_select()).into_boxed();
+    keyset::load(connection, contacts::table, query, page)
+}
+
 pub fn find_by_email(connection: &mut PgConnection, email: &str) -> QueryResult<Option<Contact>> {
     contacts::table
         .filter(lower(contacts::email).eq(email.trim().to_lowercase()))

@@ -7,6 +7,7 @@
 
 use super::audit::{self, Actor, Changes, Subject};
 use super::contact::{self, Contact};
+use super::keyset::{self, Page};
 use super::message::{self, Message, NewMessage};
 use super::schema::{conversations, ratings};
 use crate::domain::conversation::{Channel, MessageRole};
@@ -197,6 +198,20 @@ pub fn list_for_contact(
 }
 
 /// How many conversations a contact has (the tab's count).
+/// A page of a contact's conversations in creation order (the API's list; the tab pages by
+/// last activity, see [`list_for_contact`]).
+pub fn keyset_page(
+    connection: &mut PgConnection,
+    contact_id: ContactId,
+    page: &Page,
+) -> QueryResult<Vec<Conversation>> {
+    let query = conversations::table
+        .filter(conversations::contact_id.eq(contact_id.0))
+        .select(Conversation::as_select())
+        .into_boxed();
+    keyset::load(connection, conversations::table, query, page)
+}
+
 pub fn count_for_contact(connection: &mut PgConnection, contact_id: ContactId) -> QueryResult<i64> {
     conversations::table
         .filter(conversations::contact_id.eq(contact_id.0))

@@ -2,15 +2,15 @@
 //! substring search) and the writes, each in one transaction with its audit entry.
 
 use super::audit::{self, Actor, Changes, Subject};
+use super::keyset::{self, After, Page};
 use super::schema::memories;
 use super::sql::lower;
 use super::versioned::Versioned;
 use crate::domain::ContactId;
 use chrono::{DateTime, Utc};
-use diesel::dsl::sql;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Timestamptz};
+use diesel::sql_types::{BigInt, Bool};
 use serde_json::{Value, json};
 
 /// The audit trail's name for this entity.
@@ -113,24 +113,33 @@ pub fn page(
     after: Option<Cursor>,
     limit: i64,
 ) -> QueryResult<Vec<Memory>> {
-    let mut query = memories::table
+    let query = memories::table
         .filter(matching(contact_id, search))
         .select(Memory::as_select())
-        .order((memories::created_at.desc(), memories::id.desc()))
-        .limit(limit)
         .into_boxed();
-    if let Some(cursor) = after {
-        // A row comparison, which the index on (contact_id, created_at DESC, id DESC) serves
-        // as one range.
-        query = query.filter(
-            sql::<Bool>("(memories.created_at, memories.id) < (")
-                .bind::<Timestamptz, _>(cursor.created_at)
-                .sql(", ")
-                .bind::<BigInt, _>(cursor.id)
-                .sql(")"),
-        );
-    }
-    query.load(connection)
+    // Served by the index on (contact_id, created_at DESC, id DESC) as one range.
+    let after = after.map_or(After::Start, |cursor| {
+        After::Row(cursor.created_at, cursor.id)
+    });
+    keyset::load(
+        connection,
+        memories::table,
+        query,
+        &Page::newest(limit).after(after),
+    )
+}
+
+/// A page of a contact's memories in creation order (the API's list).
+pub fn keyset_page(
+    connection: &mut PgConnection,
+    contact_id: ContactId,
+    page: &Page,
+) -> QueryResult<Vec<Memory>> {
+    let query = memories::table
+        .filter(memories::contact_id.eq(contact_id.0))
+        .select(Memory::as_select())
+        .into_boxed();
+    keyset::load(connection, memories::table, query, page)
 }
 
 /// Queries shorter than this (in characters, spaces aside) have too few trigrams to rank by

@@ -3,6 +3,7 @@
 
 use super::audit::{self, Actor, Changes, Subject};
 use super::conversation::Conversation;
+use super::keyset::{self, Page};
 use super::schema::messages;
 use crate::domain::conversation::MessageRole;
 use crate::domain::{ConversationId, MessageId};
@@ -60,6 +61,34 @@ pub fn find(connection: &mut PgConnection, id: MessageId) -> QueryResult<Message
 
 /// Stores messages that arrived through a channel, in order. Not audited: they are the record
 /// itself. The conversation's count and last activity follow by trigger.
+/// A page of a conversation's messages in creation order, each with when it was last changed
+/// (the API's list).
+pub fn keyset_page(
+    connection: &mut PgConnection,
+    conversation_id: ConversationId,
+    page: &Page,
+) -> QueryResult<Vec<(Message, DateTime<Utc>)>> {
+    let query = messages::table
+        .filter(messages::conversation_id.eq(conversation_id.0))
+        .select((Message::as_select(), messages::updated_at))
+        .into_boxed();
+    keyset::load(connection, messages::table, query, page)
+}
+
+/// Whether the message `message_id` is one of the conversation's.
+pub fn is_in_conversation(
+    connection: &mut PgConnection,
+    conversation_id: ConversationId,
+    message_id: i64,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        messages::table
+            .find(message_id)
+            .filter(messages::conversation_id.eq(conversation_id.0)),
+    ))
+    .get_result(connection)
+}
+
 pub fn insert_all(connection: &mut PgConnection, rows: &[NewMessage]) -> QueryResult<Vec<Message>> {
     diesel::insert_into(messages::table)
         .values(rows)

@@ -13,6 +13,7 @@ pub mod contact_update;
 pub mod conversation;
 pub mod email_intake;
 pub mod integration;
+pub mod keyset;
 pub mod memory;
 pub mod message;
 pub mod rating;

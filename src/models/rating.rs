@@ -2,6 +2,7 @@
 //! filtered list, and marking ratings reviewed (who and when, audited).
 
 use super::audit::{self, Actor, Changes, Subject};
+use super::keyset::{self, After, Page};
 use super::schema::{messages, ratings};
 use crate::domain::keyset::TimeCursor;
 use crate::domain::rating::{RatingFilter, ReviewFilter, ValueFilter};
@@ -110,6 +111,20 @@ pub fn find_for_contact(
 }
 
 /// How many ratings a contact has (the tab's count).
+/// A page of a contact's ratings in creation order, each with when it was last changed (the
+/// API's list).
+pub fn keyset_page(
+    connection: &mut PgConnection,
+    contact_id: ContactId,
+    page: &Page,
+) -> QueryResult<Vec<(Rating, DateTime<Utc>)>> {
+    let query = ratings::table
+        .filter(ratings::contact_id.eq(contact_id.0))
+        .select((Rating::as_select(), ratings::updated_at))
+        .into_boxed();
+    keyset::load(connection, ratings::table, query, page)
+}
+
 pub fn count_for_contact(connection: &mut PgConnection, contact_id: ContactId) -> QueryResult<i64> {
     ratings::table
         .filter(ratings::contact_id.eq(contact_id.0))
@@ -227,25 +242,19 @@ pub fn page(
     for condition in conditions(filter) {
         query = query.filter(condition);
     }
-    if let Some(cursor) = before {
-        query = query.filter(
-            sql::<Bool>("(ratings.created_at, ratings.id) < (")
-                .bind::<Timestamptz, _>(cursor.at)
-                .sql(", ")
-                .bind::<BigInt, _>(cursor.id)
-                .sql(")"),
-        );
-    }
-    let found: Vec<(Rating, Option<i64>)> = query
-        .order((ratings::created_at.desc(), ratings::id.desc()))
-        .limit(limit)
-        .select((
-            Rating::as_select(),
-            sql::<diesel::sql_types::Nullable<BigInt>>(
-                "(SELECT c.contact_id FROM conversations c WHERE c.id = ratings.conversation_id)",
-            ),
-        ))
-        .load(connection)?;
+    let after = before.map_or(After::Start, |cursor| After::Row(cursor.at, cursor.id));
+    let query = query.select((
+        Rating::as_select(),
+        sql::<diesel::sql_types::Nullable<BigInt>>(
+            "(SELECT c.contact_id FROM conversations c WHERE c.id = ratings.conversation_id)",
+        ),
+    ));
+    let found: Vec<(Rating, Option<i64>)> = keyset::load(
+        connection,
+        ratings::table,
+        query,
+        &Page::newest(limit).after(after),
+    )?;
     let message_ids: Vec<i64> = found.iter().filter_map(|(r, _)| r.message_id).collect();
     let excerpts: Vec<(i64, String)> = messages::table
         .filter(messages::id.eq_any(&message_ids))

@@ -12,6 +12,7 @@
 //! gone, and a reveal records who revealed which secret.
 
 use super::audit::{self, Actor, Changes, Subject};
+use super::keyset::{self, Page};
 use super::schema::secrets;
 use crate::domain::ContactId;
 use crate::domain::secret::{PayloadError, SecretDetails, SecretKind, SecretValue};
@@ -175,6 +176,20 @@ pub fn count(connection: &mut PgConnection, contact: ContactId) -> QueryResult<i
         .filter(secrets::contact_id.eq(contact.0))
         .count()
         .get_result(connection)
+}
+
+/// A page of a contact's secrets in creation order, each with when it was created (the API's
+/// list; the tab lists them by name, see [`list`]). No ciphertext is loaded.
+pub fn keyset_page(
+    connection: &mut PgConnection,
+    contact: ContactId,
+    page: &Page,
+) -> QueryResult<Vec<(SecretSummary, DateTime<Utc>)>> {
+    let query = secrets::table
+        .filter(secrets::contact_id.eq(contact.0))
+        .select((SecretSummary::as_select(), secrets::created_at))
+        .into_boxed();
+    keyset::load(connection, secrets::table, query, page)
 }
 
 /// A contact's secrets by name, `limit` at a time, continuing after the name `after`
@@ -396,6 +411,69 @@ pub fn replace_value(
         )?;
         Ok(Update::Saved(saved))
     })
+}
+
+/// Why [`update_details_and_value`] rolled back.
+enum Rollback {
+    Write(WriteError),
+    Conflict(Box<Secret>),
+}
+
+impl From<DieselError> for Rollback {
+    fn from(error: DieselError) -> Self {
+        Rollback::Write(error.into())
+    }
+}
+
+impl From<WriteError> for Rollback {
+    fn from(error: WriteError) -> Self {
+        Rollback::Write(error)
+    }
+}
+
+/// What [`update_details_and_value`] writes: the details, and the value when one was sent.
+#[derive(Debug, Clone, Copy)]
+pub struct Edit<'a> {
+    pub details: &'a SecretDetails,
+    pub value: Option<&'a SecretValue>,
+}
+
+/// [`update_details`], then [`replace_value`] when a value is given, in one transaction (the
+/// API's update): both are written or neither, each with its audit entry as the dashboard's
+/// edit and replace record them. Ends with the last step's outcome.
+pub fn update_details_and_value(
+    connection: &mut PgConnection,
+    contact: ContactId,
+    id: i64,
+    seen_version: i32,
+    edit: Edit<'_>,
+    key: &SecretsKey,
+    actor: &Actor,
+) -> Result<Update, WriteError> {
+    let Edit { details, value } = edit;
+    let outcome = connection.transaction::<_, Rollback, _>(|connection| {
+        let mut version = seen_version;
+        let mut outcome = match update_details(connection, contact, id, version, details, actor)? {
+            Update::Conflict(current) => return Err(Rollback::Conflict(Box::new(current))),
+            Update::Saved(saved) => {
+                version = saved.version;
+                Update::Saved(saved)
+            }
+            unchanged => unchanged,
+        };
+        if let Some(value) = value {
+            outcome = match replace_value(connection, contact, id, version, value, key, actor)? {
+                Update::Conflict(current) => return Err(Rollback::Conflict(Box::new(current))),
+                written => written,
+            };
+        }
+        Ok(outcome)
+    });
+    match outcome {
+        Ok(outcome) => Ok(outcome),
+        Err(Rollback::Conflict(current)) => Ok(Update::Conflict(*current)),
+        Err(Rollback::Write(error)) => Err(error),
+    }
 }
 
 /// Deletes a secret, recording what it was (never its value).

@@ -6,6 +6,7 @@
 //! `crate::storage`).
 
 use super::audit::{self, Actor, Changes, Subject};
+use super::keyset::{self, Page};
 use super::schema::{space_files, spaces};
 use crate::domain::space_draft::SpaceDraft;
 use crate::domain::{ContactId, SpaceId};
@@ -71,6 +72,19 @@ pub struct SpaceSummary {
 }
 
 /// How many spaces a contact has (the tab's count).
+/// A page of a contact's spaces in creation order (the API's list).
+pub fn keyset_page(
+    connection: &mut PgConnection,
+    contact: ContactId,
+    page: &Page,
+) -> QueryResult<Vec<Space>> {
+    let query = spaces::table
+        .filter(spaces::contact_id.eq(contact.0))
+        .select(Space::as_select())
+        .into_boxed();
+    keyset::load(connection, spaces::table, query, page)
+}
+
 pub fn count_for_contact(connection: &mut PgConnection, contact: ContactId) -> QueryResult<i64> {
     spaces::table
         .filter(spaces::contact_id.eq(contact.0))

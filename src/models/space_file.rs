@@ -3,6 +3,7 @@
 //! bytes are in place on disk, and their removal from disk follows the row's deletion.
 
 use super::audit::{self, Actor, Changes, Subject};
+use super::keyset::{self, Page};
 use super::schema::space_files;
 use super::space::Space;
 use crate::domain::{SpaceFileId, SpaceId};
@@ -56,6 +57,20 @@ struct UploadRow<'a> {
     storage_key: &'a str,
     uploaded_by_id: Option<i64>,
     uploaded_by_name: &'a str,
+}
+
+/// A page of a space's files in creation order (the API's list; the dashboard lists them by
+/// name, see [`list`]).
+pub fn keyset_page(
+    connection: &mut PgConnection,
+    space: SpaceId,
+    page: &Page,
+) -> QueryResult<Vec<SpaceFile>> {
+    let query = space_files::table
+        .filter(space_files::space_id.eq(space.0))
+        .select(SpaceFile::as_select())
+        .into_boxed();
+    keyset::load(connection, space_files::table, query, page)
 }
 
 /// A space's files in name order, `limit` at a time after the name `after`.

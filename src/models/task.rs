@@ -3,6 +3,7 @@
 //! entry.
 
 use super::audit::{self, Actor, Changes, Subject};
+use super::keyset::{self, Page};
 use super::schema::tasks;
 use super::versioned::Versioned;
 use crate::domain::ContactId;
@@ -180,6 +181,20 @@ pub fn page(
         query = query.filter(tasks::id.lt(before_id));
     }
     query.load(connection)
+}
+
+/// A page of a contact's tasks in creation order (the API's list; the tab pages by id, see
+/// [`page`]).
+pub fn keyset_page(
+    connection: &mut PgConnection,
+    contact_id: ContactId,
+    page: &Page,
+) -> QueryResult<Vec<Task>> {
+    let query = tasks::table
+        .filter(tasks::contact_id.eq(contact_id.0))
+        .select(Task::as_select())
+        .into_boxed();
+    keyset::load(connection, tasks::table, query, page)
 }
 
 pub fn count(connection: &mut PgConnection, contact_id: ContactId) -> QueryResult<i64> {

@@ -7,51 +7,22 @@
 
 use super::{Empty, check, existing_contact, meta, optional_id};
 use crate::api::caller::{ApiReader, ApiWriter};
-use crate::api::json::{self, ApiJson, ms};
+use crate::api::json::{self, ApiJson};
 use crate::api::listing::{ListParams, respond};
+use crate::api::objects;
 use crate::domain::conversation::{self as rules, Channel, MessageRole};
 use crate::domain::text::optional_line;
 use crate::domain::{ConversationId, FieldErrors};
 use crate::error::AppError;
-use crate::models::conversation::{self, Conversation, NewConversation};
-use crate::models::message::{self, Message};
-use crate::models::schema::messages;
+use crate::models::conversation::{self, NewConversation};
+use crate::models::message;
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::prelude::*;
+use diesel::PgConnection;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The longest subject (the column's limit).
 const SUBJECT_MAX_CHARS: usize = 500;
-
-/// A conversation as the API returns it: its subject is its `name`.
-pub fn conversation_json(conversation: &Conversation) -> Value {
-    json!({
-        "id": conversation.id.to_string(),
-        "name": conversation.subject,
-        "description": null,
-        "contactId": conversation.contact_id.map(|id| id.to_string()),
-        "channel": conversation.channel,
-        "meta": conversation.meta,
-        "createdAt": ms(conversation.created_at),
-        "updatedAt": ms(conversation.updated_at),
-    })
-}
-
-/// A message as the API returns it: its role is its `type`.
-pub fn message_json(message: &Message, updated_at: chrono::DateTime<chrono::Utc>) -> Value {
-    json!({
-        "id": message.id.to_string(),
-        "name": null,
-        "description": null,
-        "conversationId": message.conversation_id.to_string(),
-        "type": message.role,
-        "text": message.text,
-        "meta": message.meta,
-        "createdAt": ms(message.created_at),
-        "updatedAt": ms(updated_at),
-    })
-}
 
 /// One message as sent.
 #[derive(Deserialize)]
@@ -211,7 +182,7 @@ pub async fn fetch(api: ApiReader, path: web::Path<String>) -> Result<HttpRespon
         .db
         .read(move |conn| Ok(conversation::find(conn, id)?))
         .await?;
-    json::ok(&conversation_json(&found))
+    json::ok(&objects::Conversation::from(&found))
 }
 
 #[derive(Deserialize)]
@@ -305,19 +276,11 @@ fn load_messages(
     conversation: ConversationId,
     params: &ListParams,
     limit: i64,
-) -> Result<Vec<(i64, Value)>, AppError> {
-    let mut query = messages::table
-        .filter(messages::conversation_id.eq(conversation.0))
-        .select((Message::as_select(), messages::updated_at))
-        .into_boxed();
-    if let Some(filter) = params.meta_filter("messages") {
-        query = query.filter(filter);
-    }
-    let rows: Vec<(Message, chrono::DateTime<chrono::Utc>)> =
-        keyset_page!(query, messages, params, limit).load(connection)?;
+) -> Result<Vec<(i64, objects::Message)>, AppError> {
+    let rows = message::keyset_page(connection, conversation, &params.page(limit))?;
     Ok(rows
         .iter()
-        .map(|(m, updated_at)| (m.id, message_json(m, *updated_at)))
+        .map(|(m, updated_at)| (m.id, objects::Message::new(m, *updated_at)))
         .collect())
 }
 

@@ -2,44 +2,34 @@
 //! `contact/{id}/memory/search`: what belongs to a contact.
 //!
 //! Every list takes the list parameters (`cursor`, `order`, `take`, `meta.*`) and is read in
-//! (created_at, id) order, one index range per page (`migrations/…_api_related`). Tasks,
+//! (created_at, id) order by [`crate::models::keyset`], one index range per page
+//! (`migrations/…_api_related`). Tasks,
 //! spaces, ratings and secrets have no meta, so a meta filter matches none of them. An
 //! unknown contact is a 404, not an empty list.
 
-use super::conversations::conversation_json;
-use super::memories::memory_json;
-use super::secrets::secret_json;
-use super::spaces::space_json;
-use super::tasks::task_json;
-use super::votes::rating_json;
 use super::{check, path_contact};
 use crate::api::caller::ApiReader;
 use crate::api::json::{self, ApiJson};
 use crate::api::listing::{ListParams, respond};
+use crate::api::objects::{self, ApiId, MemoryMatch, MemorySearchResult};
 use crate::domain::{ContactId, FieldErrors};
 use crate::error::AppError;
-use crate::models::conversation::Conversation;
-use crate::models::memory::{self, Memory, Search};
-use crate::models::rating::Rating;
-use crate::models::schema::{conversations, memories, ratings, secrets, spaces, tasks};
-use crate::models::space::Space;
-use crate::models::task::Task;
+use crate::models::memory::{self, Search};
+use crate::models::{conversation, rating, secret, space, task};
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use diesel::PgConnection;
+use serde::{Deserialize, Serialize};
 
 /// Loads one page of a contact's objects of one kind.
-type Loader =
-    fn(&mut PgConnection, ContactId, &ListParams, i64) -> Result<Vec<(i64, Value)>, AppError>;
+type Loader<T> =
+    fn(&mut PgConnection, ContactId, &ListParams, i64) -> Result<Vec<(i64, T)>, AppError>;
 
 /// Answers a contact's list: 404 for an unknown contact, then the list as JSON or lines.
-async fn contact_list(
+async fn contact_list<T: Serialize + Send + 'static>(
     api: ApiReader,
     request: HttpRequest,
     path: web::Path<String>,
-    load: Loader,
+    load: Loader<T>,
 ) -> Result<HttpResponse, AppError> {
     let contact = ContactId(json::path_id(&path)?);
     let params = ListParams::from_query(request.query_string())?;
@@ -55,17 +45,9 @@ fn load_conversations(
     contact: ContactId,
     params: &ListParams,
     limit: i64,
-) -> Result<Vec<(i64, Value)>, AppError> {
-    let mut query = conversations::table
-        .filter(conversations::contact_id.eq(contact.0))
-        .select(Conversation::as_select())
-        .into_boxed();
-    if let Some(filter) = params.meta_filter("conversations") {
-        query = query.filter(filter);
-    }
-    let rows: Vec<Conversation> =
-        keyset_page!(query, conversations, params, limit).load(connection)?;
-    Ok(rows.iter().map(|c| (c.id, conversation_json(c))).collect())
+) -> Result<Vec<(i64, objects::Conversation)>, AppError> {
+    let rows = conversation::keyset_page(connection, contact, &params.page(limit))?;
+    Ok(rows.iter().map(|c| (c.id, c.into())).collect())
 }
 
 fn load_tasks(
@@ -73,16 +55,9 @@ fn load_tasks(
     contact: ContactId,
     params: &ListParams,
     limit: i64,
-) -> Result<Vec<(i64, Value)>, AppError> {
-    if params.meta.is_some() {
-        return Ok(Vec::new());
-    }
-    let query = tasks::table
-        .filter(tasks::contact_id.eq(contact.0))
-        .select(Task::as_select())
-        .into_boxed();
-    let rows: Vec<Task> = keyset_page!(query, tasks, params, limit).load(connection)?;
-    Ok(rows.iter().map(|t| (t.id, task_json(t))).collect())
+) -> Result<Vec<(i64, objects::Task)>, AppError> {
+    let rows = task::keyset_page(connection, contact, &params.page(limit))?;
+    Ok(rows.iter().map(|t| (t.id, t.into())).collect())
 }
 
 fn load_spaces(
@@ -90,16 +65,9 @@ fn load_spaces(
     contact: ContactId,
     params: &ListParams,
     limit: i64,
-) -> Result<Vec<(i64, Value)>, AppError> {
-    if params.meta.is_some() {
-        return Ok(Vec::new());
-    }
-    let query = spaces::table
-        .filter(spaces::contact_id.eq(contact.0))
-        .select(Space::as_select())
-        .into_boxed();
-    let rows: Vec<Space> = keyset_page!(query, spaces, params, limit).load(connection)?;
-    Ok(rows.iter().map(|s| (s.id, space_json(s))).collect())
+) -> Result<Vec<(i64, objects::Space)>, AppError> {
+    let rows = space::keyset_page(connection, contact, &params.page(limit))?;
+    Ok(rows.iter().map(|s| (s.id, s.into())).collect())
 }
 
 fn load_memories(
@@ -107,16 +75,9 @@ fn load_memories(
     contact: ContactId,
     params: &ListParams,
     limit: i64,
-) -> Result<Vec<(i64, Value)>, AppError> {
-    let mut query = memories::table
-        .filter(memories::contact_id.eq(contact.0))
-        .select(Memory::as_select())
-        .into_boxed();
-    if let Some(filter) = params.meta_filter("memories") {
-        query = query.filter(filter);
-    }
-    let rows: Vec<Memory> = keyset_page!(query, memories, params, limit).load(connection)?;
-    Ok(rows.iter().map(|m| (m.id, memory_json(m))).collect())
+) -> Result<Vec<(i64, objects::Memory)>, AppError> {
+    let rows = memory::keyset_page(connection, contact, &params.page(limit))?;
+    Ok(rows.iter().map(|m| (m.id, m.into())).collect())
 }
 
 fn load_ratings(
@@ -124,68 +85,24 @@ fn load_ratings(
     contact: ContactId,
     params: &ListParams,
     limit: i64,
-) -> Result<Vec<(i64, Value)>, AppError> {
-    if params.meta.is_some() {
-        return Ok(Vec::new());
-    }
-    let query = ratings::table
-        .filter(ratings::contact_id.eq(contact.0))
-        .select((Rating::as_select(), ratings::updated_at))
-        .into_boxed();
-    let rows: Vec<(Rating, DateTime<Utc>)> =
-        keyset_page!(query, ratings, params, limit).load(connection)?;
+) -> Result<Vec<(i64, objects::Rating)>, AppError> {
+    let rows = rating::keyset_page(connection, contact, &params.page(limit))?;
     Ok(rows
         .iter()
-        .map(|(r, updated_at)| (r.id, rating_json(r, *updated_at)))
+        .map(|(r, updated_at)| (r.id, objects::Rating::new(r, *updated_at)))
         .collect())
 }
-
-/// A secret's listed columns: never the ciphertext.
-type SecretRow = (
-    i64,
-    String,
-    Option<String>,
-    String,
-    DateTime<Utc>,
-    DateTime<Utc>,
-);
 
 fn load_secrets(
     connection: &mut PgConnection,
     contact: ContactId,
     params: &ListParams,
     limit: i64,
-) -> Result<Vec<(i64, Value)>, AppError> {
-    if params.meta.is_some() {
-        return Ok(Vec::new());
-    }
-    let query = secrets::table
-        .filter(secrets::contact_id.eq(contact.0))
-        .select((
-            secrets::id,
-            secrets::name,
-            secrets::description,
-            secrets::kind,
-            secrets::created_at,
-            secrets::updated_at,
-        ))
-        .into_boxed();
-    let rows: Vec<SecretRow> = keyset_page!(query, secrets, params, limit).load(connection)?;
+) -> Result<Vec<(i64, objects::Secret)>, AppError> {
+    let rows = secret::keyset_page(connection, contact, &params.page(limit))?;
     Ok(rows
         .iter()
-        .map(|(id, name, description, kind, created_at, updated_at)| {
-            (
-                *id,
-                secret_json(
-                    *id,
-                    name,
-                    description.as_deref(),
-                    kind,
-                    *created_at,
-                    *updated_at,
-                ),
-            )
-        })
+        .map(|(s, created_at)| (s.id, objects::Secret::new(s, *created_at)))
         .collect())
 }
 
@@ -293,9 +210,13 @@ pub async fn search_memories(
             )?)
         })
         .await?;
-    let items: Vec<Value> = found
-        .iter()
-        .map(|m| json!({ "id": m.id.to_string(), "text": m.text }))
-        .collect();
-    json::ok(&json!({ "items": items }))
+    json::ok(&MemorySearchResult {
+        items: found
+            .into_iter()
+            .map(|m| MemoryMatch {
+                id: ApiId(m.id),
+                text: m.text,
+            })
+            .collect(),
+    })
 }

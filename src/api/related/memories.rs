@@ -3,27 +3,13 @@
 
 use super::{Empty, check, existing_contact, meta, optional_id};
 use crate::api::caller::ApiWriter;
-use crate::api::json::{self, ApiJson, ms};
+use crate::api::json::{self, ApiJson};
 use crate::domain::{ContactId, FieldErrors, memory_text};
 use crate::error::AppError;
-use crate::models::memory::{self, Memory};
+use crate::models::memory;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
-
-/// A memory as the API returns it.
-pub fn memory_json(memory: &Memory) -> Value {
-    json!({
-        "id": memory.id.to_string(),
-        "name": null,
-        "description": null,
-        "contactId": memory.contact_id.to_string(),
-        "text": memory.text,
-        "meta": memory.meta,
-        "createdAt": ms(memory.created_at),
-        "updatedAt": ms(memory.updated_at),
-    })
-}
+use serde_json::Value;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

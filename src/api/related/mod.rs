@@ -7,27 +7,6 @@
 //! cannot be read (bad JSON, an unknown field, a wrong type) is a 400; a readable body with
 //! invalid values is a 422 whose message names every field in error.
 
-/// A boxed query of `$table` ordered by (created_at, id) in the list's order, continuing
-/// after the cursor, limited: the keyset page every list of this module reads.
-macro_rules! keyset_page {
-    ($query:expr, $table:ident, $params:expr, $limit:expr) => {{
-        let params: &$crate::api::listing::ListParams = $params;
-        let mut query = $query;
-        if let Some(cursor) = params.cursor {
-            query = query.filter(params.keyset(stringify!($table), cursor));
-        }
-        match params.order {
-            $crate::api::listing::Order::Asc => {
-                query.order(($table::created_at.asc(), $table::id.asc()))
-            }
-            $crate::api::listing::Order::Desc => {
-                query.order(($table::created_at.desc(), $table::id.desc()))
-            }
-        }
-        .limit($limit)
-    }};
-}
-
 pub mod contact_upsert;
 pub mod conversations;
 pub mod lists;
@@ -42,7 +21,6 @@ use crate::domain::{ContactId, FieldErrors, MetaFields};
 use crate::error::AppError;
 use crate::models::contact;
 use diesel::PgConnection;
-use diesel::prelude::*;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
@@ -108,11 +86,7 @@ pub fn existing_contact(
     id: i64,
     field: &str,
 ) -> Result<ContactId, AppError> {
-    use crate::models::schema::contacts;
-    let found: bool = diesel::select(diesel::dsl::exists(
-        contacts::table.filter(contacts::id.eq(id)),
-    ))
-    .get_result(connection)?;
+    let found = contact::exists(connection, ContactId(id))?;
     if found {
         Ok(ContactId(id))
     } else {

@@ -16,17 +16,15 @@
 
 use super::{Empty, check, field_or, merge_renamed};
 use crate::api::caller::ApiWriter;
-use crate::api::json::{self, ApiJson, ms};
+use crate::api::json::{self, ApiJson};
 use crate::domain::secret::{SecretDetails, SecretKind, SecretValue, SecretValueInput};
 use crate::domain::{ContactId, FieldErrors};
 use crate::error::AppError;
-use crate::models::secret::{self, Update, WriteError};
+use crate::models::secret::{self, Edit, Update, WriteError};
 use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
-use diesel::Connection;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// The dashboard's value inputs, as the API names them.
 const VALUE_FIELDS: &[(&str, &str)] = &[
@@ -38,26 +36,6 @@ const VALUE_FIELDS: &[(&str, &str)] = &[
     ("value_client_secret", "value.clientSecret"),
     ("value_refresh_token", "value.refreshToken"),
 ];
-
-/// A secret as the API lists it: never its value.
-pub fn secret_json(
-    id: i64,
-    name: &str,
-    description: Option<&str>,
-    kind: &str,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-) -> Value {
-    json!({
-        "id": id.to_string(),
-        "name": name,
-        "description": description,
-        "type": kind,
-        "meta": null,
-        "createdAt": ms(created_at),
-        "updatedAt": ms(updated_at),
-    })
-}
 
 /// Takes the string under one of `keys` out of `object`; `None` when absent or null.
 fn take_text(
@@ -321,40 +299,29 @@ pub async fn update(
     };
     let keyring = keyring(&api.state)?;
     let actor = api.actor();
-    let saved = api
+    let outcome = api
         .db
         .write(move |conn| {
-            conn.transaction::<_, AppError, _>(|conn| {
-                let name = details.name.clone();
-                let mut version = current.version;
-                match secret::update_details(conn, contact, id, version, &details, &actor)
-                    .map_err(|error| write_error(error, &name))?
-                {
-                    Update::Saved(saved) => version = saved.version,
-                    Update::Unchanged(_) => {}
-                    Update::Conflict(_) => return Err(super::changed_meanwhile()),
-                }
-                if let Some(value) = &value {
-                    match secret::replace_value(
-                        conn,
-                        contact,
-                        id,
-                        version,
-                        value,
-                        keyring.primary(),
-                        &actor,
-                    )
-                    .map_err(|error| write_error(error, &name))?
-                    {
-                        Update::Saved(_) | Update::Unchanged(_) => {}
-                        Update::Conflict(_) => return Err(super::changed_meanwhile()),
-                    }
-                }
-                Ok(id)
-            })
+            let edit = Edit {
+                details: &details,
+                value: value.as_ref(),
+            };
+            secret::update_details_and_value(
+                conn,
+                contact,
+                id,
+                current.version,
+                edit,
+                keyring.primary(),
+                &actor,
+            )
+            .map_err(|error| write_error(error, &details.name))
         })
         .await?;
-    json::id(saved)
+    match outcome {
+        Update::Saved(_) | Update::Unchanged(_) => json::id(id),
+        Update::Conflict(_) => Err(super::changed_meanwhile()),
+    }
 }
 
 /// `POST contact/{id}/secret/{sid}/delete` `{}` → `{"id"}`. Another contact's secret is not
@@ -377,6 +344,7 @@ pub async fn delete(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn validated(kind: SecretKind, value: Value) -> Result<SecretValue, FieldErrors> {
         let mut errors = FieldErrors::new();

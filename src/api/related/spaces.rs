@@ -4,28 +4,14 @@
 
 use super::{Empty, changed_meanwhile, existing_contact, field_or, merge_renamed};
 use crate::api::caller::ApiWriter;
-use crate::api::json::{self, ApiJson, ms};
+use crate::api::json::{self, ApiJson};
 use crate::domain::space_draft::{SpaceDraft, SpaceInput};
 use crate::domain::{FieldErrors, SpaceId};
 use crate::error::AppError;
-use crate::models::space::{self, Owner, Space, SpaceUpdate};
+use crate::models::space::{self, Owner, SpaceUpdate};
 use crate::storage::SpaceStore;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
-
-/// A space as the API returns it (spaces have no meta here).
-pub fn space_json(space: &Space) -> Value {
-    json!({
-        "id": space.id.to_string(),
-        "name": space.name,
-        "description": space.description,
-        "contactId": space.contact_id.map(|id| id.to_string()),
-        "meta": null,
-        "createdAt": ms(space.created_at),
-        "updatedAt": ms(space.updated_at),
-    })
-}
 
 fn validate(input: &SpaceInput) -> Result<SpaceDraft, AppError> {
     input.validate().map_err(|found| {

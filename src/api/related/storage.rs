@@ -14,12 +14,12 @@
 
 use super::invalid_field;
 use crate::api::caller::{ApiReader, ApiWriter};
-use crate::api::json::{self, ApiJson, ms};
+use crate::api::json::{self, ApiJson};
 use crate::api::listing::{ListParams, respond};
+use crate::api::objects;
 use crate::domain::file_name::{self, FileName};
 use crate::domain::{SpaceFileId, SpaceId};
 use crate::error::AppError;
-use crate::models::schema::space_files;
 use crate::models::space::{self, Owner};
 use crate::models::space_file::{self, SpaceFile};
 use crate::storage::commit::{self, Committed, ReceivedFile};
@@ -28,24 +28,9 @@ use crate::storage::{SpaceStore, StagedFile};
 use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::prelude::*;
+use diesel::PgConnection;
 use futures_util::StreamExt;
 use serde::Deserialize;
-use serde_json::{Value, json};
-
-/// A file as the API lists it.
-pub fn file_json(file: &SpaceFile) -> Value {
-    json!({
-        "id": file.id.to_string(),
-        "spaceId": file.space_id.to_string(),
-        "path": file.path,
-        "size": file.size,
-        "contentType": file.content_type,
-        "sha256": file.sha256,
-        "createdAt": ms(file.created_at),
-        "updatedAt": ms(file.updated_at),
-    })
-}
 
 /// One page of a space's files, in list order (files have no meta: a meta filter matches
 /// none of them).
@@ -54,16 +39,9 @@ fn load_files(
     space: SpaceId,
     params: &ListParams,
     limit: i64,
-) -> Result<Vec<(i64, Value)>, AppError> {
-    if params.meta.is_some() {
-        return Ok(Vec::new());
-    }
-    let query = space_files::table
-        .filter(space_files::space_id.eq(space.0))
-        .select(SpaceFile::as_select())
-        .into_boxed();
-    let rows: Vec<SpaceFile> = keyset_page!(query, space_files, params, limit).load(connection)?;
-    Ok(rows.iter().map(|f| (f.id, file_json(f))).collect())
+) -> Result<Vec<(i64, objects::File)>, AppError> {
+    let rows = space_file::keyset_page(connection, space, &params.page(limit))?;
+    Ok(rows.iter().map(|f| (f.id, f.into())).collect())
 }
 
 /// `GET space/{id}/storage/list`: the space's files, a list like any other.
@@ -307,7 +285,7 @@ pub async fn upload(
         .await?;
     match outcome {
         Committed::Saved { files, .. } => match files.first() {
-            Some(saved) => json::ok(&file_json(saved)),
+            Some(saved) => json::ok(&objects::File::from(saved)),
             None => Err(AppError::internal("the saved file was not read back")),
         },
         Committed::Conflicts(names) => Err(AppError::Conflict(format!(

@@ -6,35 +6,15 @@ use super::{
     Empty, changed_meanwhile, check, existing_contact, field_or, merge_renamed, optional_id,
 };
 use crate::api::caller::ApiWriter;
-use crate::api::json::{self, ApiJson, ms, ms_opt};
+use crate::api::json::{self, ApiJson};
 use crate::domain::task_draft::{TaskDraft, TaskInput, check_runs_at_all};
 use crate::domain::{ContactId, FieldErrors};
 use crate::error::AppError;
-use crate::models::task::{self, Task};
+use crate::models::task;
 use crate::models::versioned::Versioned;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
-use serde_json::{Value, json};
-
-/// A task as the API returns it (ChatBotKit's fields; tasks have no meta here).
-pub fn task_json(task: &Task) -> Value {
-    json!({
-        "id": task.id.to_string(),
-        "name": task.name,
-        "description": task.description,
-        "contactId": task.contact_id.to_string(),
-        "schedule": task.schedule,
-        "timezone": task.timezone,
-        "status": task.status,
-        "outcome": task.outcome,
-        "lastRunAt": ms_opt(task.last_run_at),
-        "nextRunAt": ms_opt(task.next_run_at),
-        "meta": null,
-        "createdAt": ms(task.created_at),
-        "updatedAt": ms(task.updated_at),
-    })
-}
 
 /// Validates the task as the form would hold it; errors keyed by the API's field names
 /// (the same as the form's).

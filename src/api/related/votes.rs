@@ -5,38 +5,18 @@
 
 use super::check;
 use crate::api::caller::ApiWriter;
-use crate::api::json::{self, ApiJson, ms};
+use crate::api::json::{self, ApiJson};
 use crate::domain::rating::{DOWN, UP};
 use crate::domain::text::optional_text;
 use crate::domain::{ConversationId, FieldErrors};
 use crate::error::AppError;
-use crate::models::conversation;
-use crate::models::rating::{self, NewRating, Rating};
-use crate::models::schema::messages;
+use crate::models::rating::{self, NewRating};
+use crate::models::{conversation, message};
 use actix_web::{HttpResponse, web};
-use diesel::prelude::*;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 /// The longest reason (the column's limit).
 const REASON_MAX_CHARS: usize = 2_000;
-
-/// A rating as the API returns it (ratings have no name, description or meta here).
-pub fn rating_json(rating: &Rating, updated_at: chrono::DateTime<chrono::Utc>) -> Value {
-    json!({
-        "id": rating.id.to_string(),
-        "name": null,
-        "description": null,
-        "contactId": rating.contact_id.map(|id| id.to_string()),
-        "conversationId": rating.conversation_id.map(|id| id.to_string()),
-        "messageId": rating.message_id.map(|id| id.to_string()),
-        "value": rating.value,
-        "reason": rating.reason,
-        "meta": null,
-        "createdAt": ms(rating.created_at),
-        "updatedAt": ms(updated_at),
-    })
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -73,11 +53,9 @@ async fn vote(
             let found = conversation::find(conn, conversation_id)?;
             if let Some(message_id) = message_id {
                 // The message must be one of this conversation's.
-                messages::table
-                    .find(message_id)
-                    .filter(messages::conversation_id.eq(found.id))
-                    .select(messages::id)
-                    .first::<i64>(conn)?;
+                if !message::is_in_conversation(conn, found.conversation_id(), message_id)? {
+                    return Err(AppError::NotFound);
+                }
             }
             let new = NewRating {
                 contact_id: found.contact_id,

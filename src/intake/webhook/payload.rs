@@ -26,10 +26,8 @@
 //! description or preferences, `restricted: true` and the reason.
 
 use crate::agent::AgentContext;
-use crate::api::agent::context_json;
-use crate::api::contacts::contact_json;
 use crate::api::json::ms;
-use crate::api::related::conversations::conversation_json;
+use crate::api::objects;
 use crate::models::Contact;
 use crate::models::conversation::Conversation;
 use crate::models::message::Message;
@@ -90,16 +88,16 @@ pub fn build(parts: &Parts<'_>) -> Value {
             "kind": parts.source.kind,
             "name": parts.source.name,
         },
-        "conversation": conversation_json(parts.conversation),
+        "conversation": objects::Conversation::from(parts.conversation),
         "message": message_json(parts.message),
         "history": parts.history.iter().map(message_json).collect::<Vec<_>>(),
         "contact": parts.contact.map(|contact| {
-            let mut json = contact_json(contact);
+            let mut json = json!(objects::Contact::from(contact));
             json["verified"] = json!(parts.restricted.is_none());
             json
         }),
         "context": parts.context.map(|context| {
-            let mut json = context_json(context);
+            let mut json = json!(objects::ContactContext::from(context));
             json["restricted"] = json!(parts.restricted.is_some());
             json["restrictedReason"] = json!(parts.restricted);
             json
@@ -210,7 +208,7 @@ mod tests {
         assert_eq!(body["contact"]["name"], "Ada Lovelace");
         assert_eq!(body["contact"]["verified"], true);
         // What the API's context endpoint answers, and that nothing was held back.
-        let mut expected = context_json(&context);
+        let mut expected = json!(objects::ContactContext::from(&context));
         expected["restricted"] = json!(false);
         expected["restrictedReason"] = Value::Null;
         assert_eq!(body["context"], expected);
