@@ -15,6 +15,7 @@ pub mod email_intake;
 pub mod integration;
 pub mod memory;
 pub mod message;
+pub mod profile_counts;
 pub mod rating;
 pub mod schema;
 pub mod secret;
