@@ -195,20 +195,24 @@ pub fn count_for_contact(connection: &mut PgConnection, contact_id: i64) -> Quer
         .get_result(connection)
 }
 
+/// [`about_contact`]'s expression, unboxed so it can also count inside another query
+/// (`profile_counts`).
+pub(super) type AboutContact = diesel::dsl::Or<
+    diesel::dsl::AssumeNotNull<diesel::dsl::Eq<audit_events::contact_id, i64>>,
+    diesel::dsl::And<
+        diesel::dsl::Eq<audit_events::entity, &'static str>,
+        diesel::dsl::Eq<audit_events::entity_id, i64>,
+    >,
+>;
+
 /// Events linked to the contact, and the contact's own events from before the link existed.
-fn about_contact(
-    contact_id: i64,
-) -> Box<
-    dyn BoxableExpression<audit_events::table, diesel::pg::Pg, SqlType = diesel::sql_types::Bool>,
-> {
-    Box::new(
-        audit_events::contact_id
-            .eq(contact_id)
-            .assume_not_null()
-            .or(audit_events::entity
-                .eq(super::contact::ENTITY)
-                .and(audit_events::entity_id.eq(contact_id))),
-    )
+pub(super) fn about_contact(contact_id: i64) -> AboutContact {
+    audit_events::contact_id
+        .eq(contact_id)
+        .assume_not_null()
+        .or(audit_events::entity
+            .eq(super::contact::ENTITY)
+            .and(audit_events::entity_id.eq(contact_id)))
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub mod integration;
 pub mod keyset;
 pub mod memory;
 pub mod message;
+pub mod profile_counts;
 pub mod rating;
 pub mod schema;
 pub mod secret;

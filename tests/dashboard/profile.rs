@@ -1,6 +1,8 @@
 //! The profile: header, inline edits of every field, concurrent edits, history, delete.
 
-use crate::common::builders::ContactBuilder;
+use crate::common::builders::{
+    ContactBuilder, ConversationBuilder, RatingBuilder, TaskBuilder, memory,
+};
 use crate::common::{Response, TestApp, TestClient};
 use diesel::prelude::*;
 use rapport::domain::{ContactId, Role};
@@ -69,6 +71,47 @@ async fn the_profile_header_and_tabs() {
     let full = client.get(&format!("/contacts/{id}/history")).await;
     full.assert_contains("<html");
     full.assert_contains("profile-header");
+}
+
+#[actix_web::test]
+async fn the_tab_counts_are_the_contacts_own() {
+    let (app, client, ada) = setup().await;
+    let grace = ContactBuilder::new("Grace Hopper").create(&mut app.conn());
+    for _ in 0..2 {
+        ConversationBuilder::new(ada)
+            .messages(1)
+            .create(&mut app.conn());
+    }
+    ConversationBuilder::new(grace.id)
+        .messages(1)
+        .create(&mut app.conn());
+    TaskBuilder::new(ada, "Weekly summary").create(&mut app.conn());
+    for text in ["Has two cats", "Prefers mornings", "Lives in London"] {
+        memory(&mut app.conn(), ada, text);
+    }
+    memory(&mut app.conn(), grace.id, "Writes compilers");
+    RatingBuilder::up(grace.id).create(&mut app.conn());
+    let history = rapport::models::audit::count_for_contact(&mut app.conn(), ada).unwrap();
+    assert!(history > 0);
+
+    let page = client.get(&format!("/contacts/{ada}")).await;
+    assert_eq!(page.status, 200);
+    for (label, count) in [
+        ("Conversations", 2),
+        ("Tasks", 1),
+        ("Memories", 3),
+        ("Spaces", 0),
+        ("Ratings", 0),
+        ("Secrets", 0),
+        ("History", history),
+    ] {
+        page.assert_contains(&format!("{label} <span class=\"count\">{count}</span>"));
+    }
+    let other = client.get(&format!("/contacts/{}", grace.id)).await;
+    other.assert_contains("Conversations <span class=\"count\">1</span>");
+    other.assert_contains("Tasks <span class=\"count\">0</span>");
+    other.assert_contains("Memories <span class=\"count\">1</span>");
+    other.assert_contains("Ratings <span class=\"count\">1</span>");
 }
 
 #[actix_web::test]

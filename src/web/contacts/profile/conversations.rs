@@ -20,11 +20,6 @@ use serde::Deserialize;
 /// Conversations per page of the list.
 const PAGE_SIZE: i64 = 25;
 
-/// The Conversations tab's count.
-pub fn count(connection: &mut diesel::PgConnection, id: ContactId) -> diesel::QueryResult<i64> {
-    conversation::count_for_contact(connection, id)
-}
-
 /// Reads `{conversation}` from a path; anything but a positive number is not found.
 pub fn parse_conversation_id(raw: &str) -> Result<ConversationId, AppError> {
     raw.parse::<i64>()

@@ -4,7 +4,6 @@ use super::super::super::context::Dashboard;
 use super::super::super::views;
 use super::super::parse_id;
 use super::tab::{Profile, profile_tab};
-use crate::domain::ContactId;
 use crate::domain::meta::display_value;
 use crate::domain::phone::display_international;
 use crate::error::AppError;
@@ -15,11 +14,6 @@ use serde::Deserialize;
 use serde_json::Value;
 
 const PAGE_SIZE: i64 = 50;
-
-/// The History tab's count.
-pub fn count(connection: &mut diesel::PgConnection, id: ContactId) -> diesel::QueryResult<i64> {
-    audit::count_for_contact(connection, id.0)
-}
 
 pub struct ChangeView {
     pub field: String,

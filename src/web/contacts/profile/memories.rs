@@ -55,11 +55,6 @@ pub fn register(config: &mut web::ServiceConfig) {
         );
 }
 
-/// The Memories tab's count.
-pub fn count(connection: &mut diesel::PgConnection, id: ContactId) -> diesel::QueryResult<i64> {
-    memory::count(connection, id, None)
-}
-
 profile_tab!(MemoriesView, memories, "contacts/profile/memories.html");
 
 #[derive(Template)]
@@ -138,7 +133,11 @@ impl Dashboard {
             .read(move |conn| {
                 let profile = Profile::load(conn, id)?;
                 let rows = memory::page(conn, id, search.as_ref(), cursor, PAGE_SIZE + 1)?;
-                let matching = memory::count(conn, id, search.as_ref())?;
+                // Without a search, every memory matches: the tab's count says how many.
+                let matching = match &search {
+                    None => profile.counts.memories,
+                    Some(search) => memory::count(conn, id, Some(search))?,
+                };
                 let focused = focus_id
                     .map(|memory_id| memory::find(conn, id, memory_id))
                     .transpose()?;

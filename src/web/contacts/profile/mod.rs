@@ -28,8 +28,8 @@ use super::super::views;
 use crate::domain::phone::display_international;
 use crate::domain::{ContactId, ContactSource};
 use crate::models::Contact;
+use crate::models::profile_counts::TabCounts;
 use actix_web::web;
-use diesel::{PgConnection, QueryResult};
 
 pub fn register(config: &mut web::ServiceConfig) {
     config
@@ -141,8 +141,8 @@ fn register_ratings(config: &mut web::ServiceConfig) {
         );
 }
 
-/// Counts the rows behind a tab, for its label.
-type TabCount = fn(&mut PgConnection, ContactId) -> QueryResult<i64>;
+/// The tab's number among the counts loaded with the contact, for its label.
+type TabCount = fn(&TabCounts) -> i64;
 
 /// A tab of the profile.
 pub struct Tab {
@@ -162,32 +162,32 @@ pub const TABS: &[Tab] = &[
     Tab {
         slug: "conversations",
         label: "Conversations",
-        count: Some(conversations::count),
+        count: Some(|counts| counts.conversations),
     },
     Tab {
         slug: "tasks",
         label: "Tasks",
-        count: Some(tasks::count),
+        count: Some(|counts| counts.tasks),
     },
     Tab {
         slug: "memories",
         label: "Memories",
-        count: Some(memories::count),
+        count: Some(|counts| counts.memories),
     },
     Tab {
         slug: spaces::SLUG,
         label: "Spaces",
-        count: Some(spaces::count),
+        count: Some(|counts| counts.spaces),
     },
     Tab {
         slug: "ratings",
         label: "Ratings",
-        count: Some(ratings::count),
+        count: Some(|counts| counts.ratings),
     },
     Tab {
         slug: secrets::SLUG,
         label: "Secrets",
-        count: Some(secrets::count),
+        count: Some(|counts| counts.secrets),
     },
     Tab {
         slug: context::SLUG,
@@ -197,7 +197,7 @@ pub const TABS: &[Tab] = &[
     Tab {
         slug: "history",
         label: "History",
-        count: Some(history::count),
+        count: Some(|counts| counts.history),
     },
 ];
 
@@ -209,20 +209,12 @@ pub struct TabLink {
     pub active: bool,
 }
 
-/// Counts for every tab that has one, in [`TABS`] order.
-pub fn tab_counts(connection: &mut PgConnection, id: ContactId) -> QueryResult<Vec<Option<i64>>> {
+pub fn tab_links(id: ContactId, active_slug: &str, counts: &TabCounts) -> Vec<TabLink> {
     TABS.iter()
-        .map(|tab| tab.count.map(|count| count(connection, id)).transpose())
-        .collect()
-}
-
-pub fn tab_links(id: ContactId, active_slug: &str, counts: &[Option<i64>]) -> Vec<TabLink> {
-    TABS.iter()
-        .zip(counts.iter().chain(std::iter::repeat(&None)))
-        .map(|(tab, count)| TabLink {
+        .map(|tab| TabLink {
             label: tab.label,
             url: routes::contact_tab(id, tab.slug),
-            count: *count,
+            count: tab.count.map(|count| count(counts)),
             active: tab.slug == active_slug,
         })
         .collect()
@@ -297,12 +289,7 @@ pub struct ProfileView {
 }
 
 impl ProfileView {
-    pub fn new(
-        contact: &Contact,
-        active_slug: &str,
-        counts: &[Option<i64>],
-        can_edit: bool,
-    ) -> Self {
+    pub fn new(contact: &Contact, active_slug: &str, counts: &TabCounts, can_edit: bool) -> Self {
         let id = contact.contact_id();
         ProfileView {
             header: HeaderView::new(contact),
@@ -319,11 +306,11 @@ mod tests {
 
     #[test]
     fn tab_links_mark_the_active_tab_and_carry_counts() {
-        // Counts in TABS order; found by label, so adding a tab does not move this test.
-        let counts: Vec<Option<i64>> = TABS
-            .iter()
-            .map(|tab| (tab.slug == "history").then_some(4))
-            .collect();
+        // Found by label, so adding a tab does not move this test.
+        let counts = TabCounts {
+            history: 4,
+            ..TabCounts::default()
+        };
         let links = tab_links(ContactId(3), "history", &counts);
         assert_eq!(links.len(), TABS.len());
         assert_eq!(links[0].url, "/contacts/3");

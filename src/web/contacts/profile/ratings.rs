@@ -32,11 +32,6 @@ use serde::Deserialize;
 /// Ratings per page of the list.
 pub const PAGE_SIZE: i64 = 25;
 
-/// The Ratings tab's count.
-pub fn count(connection: &mut diesel::PgConnection, id: ContactId) -> diesel::QueryResult<i64> {
-    rating::count_for_contact(connection, id)
-}
-
 /// The numbers above the chart, worded.
 pub struct SummaryView {
     pub total: String,

@@ -31,11 +31,6 @@ const PAGE_SIZE: i64 = 25;
 /// The tab's slug.
 pub const SLUG: &str = "secrets";
 
-/// The tab's count.
-pub fn count(connection: &mut PgConnection, id: ContactId) -> diesel::QueryResult<i64> {
-    secret::count(connection, id)
-}
-
 /// One secret in the list.
 pub struct SecretRowView {
     pub element_id: String,
@@ -103,7 +98,6 @@ profile_tab!(SecretsView, secrets, "contacts/profile/secrets.html");
 /// What every answer of this tab shows besides its panel.
 pub struct Loaded {
     pub profile: Profile,
-    pub total: i64,
     pub page: Vec<SecretSummary>,
     pub after: Option<String>,
 }
@@ -117,7 +111,6 @@ impl Loaded {
     ) -> Result<Loaded, AppError> {
         Ok(Loaded {
             profile: Profile::load(conn, id)?,
-            total: secret::count(conn, id)?,
             page: secret::list(conn, id, after.as_deref(), PAGE_SIZE + 1)?,
             after,
         })
@@ -146,7 +139,7 @@ impl Dashboard {
                 .iter()
                 .map(|row| SecretRowView::new(id, row, &keyring))
                 .collect(),
-            total: loaded.total,
+            total: loaded.profile.counts.secrets,
             first_url: loaded
                 .after
                 .as_ref()

@@ -4,10 +4,11 @@
 
 use super::super::super::context::Dashboard;
 use super::super::super::layout::{PageContext, Section};
-use super::{ProfileView, tab_counts};
+use super::ProfileView;
 use crate::domain::ContactId;
 use crate::error::AppError;
-use crate::models::{Contact, contact};
+use crate::models::Contact;
+use crate::models::profile_counts::{self, TabCounts};
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use diesel::PgConnection;
@@ -18,16 +19,14 @@ pub const TABS_TARGET: &str = "profile-tabs";
 /// The contact and its tab counts: what every tab shows above its panel.
 pub struct Profile {
     pub contact: Contact,
-    pub counts: Vec<Option<i64>>,
+    pub counts: TabCounts,
 }
 
 impl Profile {
-    /// Loads both, for a tab's read; a contact that does not exist is a 404.
+    /// Loads both in one statement; a contact that does not exist is a 404.
     pub fn load(connection: &mut PgConnection, id: ContactId) -> Result<Profile, AppError> {
-        Ok(Profile {
-            contact: contact::find(connection, id)?,
-            counts: tab_counts(connection, id)?,
-        })
+        let (contact, counts) = profile_counts::contact_with_counts(connection, id)?;
+        Ok(Profile { contact, counts })
     }
 }
 

@@ -53,11 +53,6 @@ pub fn register(config: &mut web::ServiceConfig) {
         .route("/contacts/{id}/tasks/{task}/delete", web::post().to(delete));
 }
 
-/// The Tasks tab's count.
-pub fn count(connection: &mut diesel::PgConnection, id: ContactId) -> diesel::QueryResult<i64> {
-    task::count(connection, id)
-}
-
 profile_tab!(TasksView, tasks, "contacts/profile/tasks.html");
 
 #[derive(Template)]

@@ -15,9 +15,8 @@ pub mod views;
 
 use super::super::parse_id;
 use super::tab::profile_tab;
-use crate::domain::{ContactId, SpaceFileId, SpaceId};
+use crate::domain::{SpaceFileId, SpaceId};
 use crate::error::AppError;
-use crate::models::space as space_rows;
 use actix_web::web;
 use views::Panel;
 
@@ -65,11 +64,6 @@ pub fn register(config: &mut web::ServiceConfig) {
             "/contacts/{id}/spaces/{space}/files/{file}/delete",
             web::post().to(files::delete),
         );
-}
-
-/// The Spaces tab's count.
-pub fn count(connection: &mut diesel::PgConnection, id: ContactId) -> diesel::QueryResult<i64> {
-    space_rows::count_for_contact(connection, id)
 }
 
 /// `{space}` of a path; anything but a positive number is not found.
