@@ -2,14 +2,13 @@
 //! under `tests/intake/emails/`, raw HTTP posts, a tiny SMTP client, and a census of
 //! everything intake can write (rows and files) to prove refusals leave nothing behind.
 
-use crate::common::{TestApp, TestDb};
+use crate::common::{TestApp, TestDb, test_settings};
 use diesel::prelude::*;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::{Method, Request};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use rapport::config::Settings;
 use rapport::domain::integration::{IntegrationDraft, IntegrationKind, SenderPattern};
 use rapport::models::Actor;
 use rapport::models::integration;
@@ -33,7 +32,7 @@ pub fn corpus(name: &str) -> Vec<u8> {
 /// A server with the SMTP listener on (and optionally a smaller size limit).
 pub async fn spawn_app(max_bytes: Option<usize>) -> TestApp {
     let db = TestDb::create();
-    let mut settings = Settings::with_database(db.url.clone());
+    let mut settings = test_settings(&db);
     settings.smtp_bind = Some("127.0.0.1:0".into());
     settings.smtp_domain = Some(SMTP_DOMAIN.into());
     if let Some(max) = max_bytes {

@@ -15,6 +15,7 @@ mod integration_cli;
 mod integration_model;
 mod settings_integrations;
 mod webhook_delivery;
+mod webhook_egress;
 mod webhook_email;
 mod webhook_privacy;
 mod webhook_retry;
