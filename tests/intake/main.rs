@@ -10,6 +10,7 @@ mod common;
 mod email_agent;
 mod email_http;
 mod email_smtp;
+mod email_smtp_limits;
 mod email_support;
 mod integration_cli;
 mod integration_model;
