@@ -94,6 +94,8 @@ pub struct Settings {
     pub widget: crate::intake::widget::settings::WidgetSettings,
     /// `RAPPORT_SLOW_REQUEST_MS`: a request that takes longer is logged at warn with its route.
     pub slow_request: Duration,
+    /// How long staff sessions last (`RAPPORT_SESSION_*`).
+    pub sessions: crate::web::session::SessionSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -110,6 +112,7 @@ impl fmt::Debug for Settings {
             .field("smtp_bind", &self.smtp_bind)
             .field("smtp_domain", &self.smtp_domain)
             .field("slow_request", &self.slow_request)
+            .field("sessions", &self.sessions)
             .finish_non_exhaustive()
     }
 }
@@ -203,6 +206,7 @@ impl Settings {
         let webhook = WebhookSettings::from_env(&lookup)?;
         let email = email_settings(&lookup)?;
         let widget = crate::intake::widget::settings::WidgetSettings::from_env(&lookup)?;
+        let sessions = crate::web::session::SessionSettings::from_env(&lookup)?;
         Ok(Settings {
             database_url,
             bind,
@@ -223,6 +227,7 @@ impl Settings {
             email_query_token: email.query_token,
             widget,
             slow_request,
+            sessions,
         })
     }
 
@@ -254,6 +259,7 @@ impl Settings {
             email_query_token: false,
             widget: crate::intake::widget::settings::WidgetSettings::default(),
             slow_request: DEFAULT_SLOW_REQUEST,
+            sessions: crate::web::session::SessionSettings::default(),
         }
     }
 }
