@@ -239,8 +239,9 @@ pub fn request_db(request: &HttpRequest, state: &AppState) -> RequestDb {
     db
 }
 
-/// The signed-in user, loaded once per request on the request's connection. Disabling a user
-/// or changing a role takes effect on their next request.
+/// The signed-in user, loaded once per request on the request's connection. A session whose
+/// epoch is not the user's any more (see `models::staff_user`) is refused, so a sign-out, a
+/// password reset, a role change or disabling a user ends their sessions at once.
 ///
 /// A session past its idle or absolute limit ([`SessionSettings`]) ends here, before any
 /// query, leaving the notice the sign-in page shows; a live one has its last-seen refreshed
@@ -273,8 +274,10 @@ pub async fn signed_in_user(
     let row = db
         .read(move |conn| Ok(staff_user::find(conn, user_id)?))
         .await?;
-    let Some(row) = row.filter(|user| user.is_active()) else {
-        session.sign_out();
+    // A session signed in before the user's epoch moved on (a sign-out, a new password, role
+    // or disabling) was revoked.
+    let Some(row) = row.filter(|user| user.is_active() && user.session_epoch == stamp.epoch) else {
+        session.end_revoked();
         return Err(AppError::NotAuthenticated);
     };
     let user = CurrentUser {

@@ -3,8 +3,10 @@
 //! Sessions live entirely in a signed and encrypted cookie (actix-session's cookie store), so
 //! any number of Rapport processes can serve the same users. Because the server keeps no list
 //! of sessions, a session carries what is needed to end it ([`SessionStamp`]): when it was
-//! signed in and last seen, for the idle and absolute limits of [`SessionSettings`], checked
-//! on every request that loads the user (`context::signed_in_user`).
+//! signed in and last seen, for the idle and absolute limits of [`SessionSettings`], and the
+//! user's session epoch at sign-in, which signing out and other revocations move on (see
+//! `models::staff_user`). Both are checked on every request that loads the user
+//! (`context::signed_in_user`).
 
 use crate::config::ConfigError;
 use crate::domain::StaffUserId;
@@ -24,6 +26,9 @@ const SIGNED_IN_AT: &str = "signed_in_at";
 /// When the session was last seen (Unix milliseconds), refreshed at most every
 /// [`SessionSettings::refresh_every`]: the idle limit counts from it.
 const SEEN_AT: &str = "seen_at";
+/// The user's session epoch at sign-in: the session ends when the user's moves on (see
+/// `models::staff_user`).
+const EPOCH: &str = "epoch";
 const CSRF_TOKEN: &str = "csrf";
 const FLASH: &str = "flash";
 
@@ -65,17 +70,20 @@ impl TypedSession {
     pub fn stamp(&self) -> Option<SessionStamp> {
         Some(SessionStamp {
             user_id: self.user_id()?,
+            epoch: self.0.get::<i32>(EPOCH).ok().flatten()?,
             signed_in_at: self.0.get::<i64>(SIGNED_IN_AT).ok().flatten()?,
             seen_at: self.0.get::<i64>(SEEN_AT).ok().flatten()?,
         })
     }
 
-    /// Starts a signed-in session at `now_ms`: a fresh session and a fresh CSRF token, so
-    /// nothing from before sign-in carries over (session fixation).
-    pub fn sign_in(&self, user: StaffUserId, now_ms: i64) {
+    /// Starts a signed-in session at `now_ms` for `user` at their session `epoch`: a fresh
+    /// session and a fresh CSRF token, so nothing from before sign-in carries over (session
+    /// fixation).
+    pub fn sign_in(&self, user: StaffUserId, epoch: i32, now_ms: i64) {
         self.0.renew();
         self.0.clear();
         let _ = self.0.insert(USER_ID, user.0);
+        let _ = self.0.insert(EPOCH, epoch);
         let _ = self.0.insert(SIGNED_IN_AT, now_ms);
         let _ = self.0.insert(SEEN_AT, now_ms);
         let _ = self.0.insert(CSRF_TOKEN, new_token());
@@ -91,11 +99,32 @@ impl TypedSession {
         self.0.purge();
     }
 
+    /// Ends a session that was revoked (its user's epoch moved on, or the user was disabled),
+    /// leaving only the notice the sign-in page shows. Unlike [`TypedSession::sign_out`] the
+    /// cookie stays, so the sign-in form rendered next has a CSRF token that holds.
+    pub fn end_revoked(&self) {
+        self.sign_out_with_notice(REVOKED_NOTICE);
+    }
+
+    /// Ends this session (its cookie) with a notice for the sign-in page.
+    pub fn sign_out_with_notice(&self, notice: &str) {
+        self.0.renew();
+        self.0.clear();
+        self.set_flash(FlashKind::Error, notice);
+    }
+
     /// Ends a session that ran out of time, leaving only the notice the sign-in page shows.
     pub fn expire(&self) {
         self.0.renew();
         self.0.clear();
         self.set_flash(FlashKind::Error, EXPIRED_NOTICE);
+    }
+
+    /// Whether this session is signed in and within its limits at `now_ms` (its epoch is
+    /// checked against the user's row where the user is loaded).
+    pub fn live_stamp(&self, limits: &SessionSettings, now_ms: i64) -> Option<SessionStamp> {
+        self.stamp()
+            .filter(|stamp| stamp.standing(limits, now_ms) != Standing::Expired)
     }
 
     /// The session's CSRF token, created on first use.
@@ -144,10 +173,15 @@ impl FromRequest for TypedSession {
 /// What the sign-in page says after [`TypedSession::expire`].
 pub const EXPIRED_NOTICE: &str = "Your session has expired. Sign in again to continue.";
 
-/// Whose session this is and its times, as the cookie carries them.
+/// What the sign-in page says after [`TypedSession::end_revoked`].
+pub const REVOKED_NOTICE: &str = "Your session has ended. Sign in again to continue.";
+
+/// Whose session this is, its epoch and its times, as the cookie carries them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionStamp {
     pub user_id: StaffUserId,
+    /// The user's session epoch when this session signed in.
+    pub epoch: i32,
     /// Unix milliseconds.
     pub signed_in_at: i64,
     /// Unix milliseconds.
@@ -266,6 +300,7 @@ mod tests {
     fn stamp(signed_in_at: i64, seen_at: i64) -> SessionStamp {
         SessionStamp {
             user_id: StaffUserId(1),
+            epoch: 0,
             signed_in_at,
             seen_at,
         }
