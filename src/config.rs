@@ -98,6 +98,8 @@ pub struct Settings {
     pub widget: crate::intake::widget::settings::WidgetSettings,
     /// `RAPPORT_SLOW_REQUEST_MS`: a request that takes longer is logged at warn with its route.
     pub slow_request: Duration,
+    /// How long staff sessions last (`RAPPORT_SESSION_*`).
+    pub sessions: crate::web::session::SessionSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -115,6 +117,7 @@ impl fmt::Debug for Settings {
             .field("smtp_domain", &self.smtp_domain)
             .field("smtp_limits", &self.smtp_limits)
             .field("slow_request", &self.slow_request)
+            .field("sessions", &self.sessions)
             .finish_non_exhaustive()
     }
 }
@@ -209,6 +212,7 @@ impl Settings {
         let email = email_settings(&lookup)?;
         let smtp_limits = crate::intake::email::smtp_limits::SmtpLimits::from_env(&lookup)?;
         let widget = crate::intake::widget::settings::WidgetSettings::from_env(&lookup)?;
+        let sessions = crate::web::session::SessionSettings::from_env(&lookup)?;
         Ok(Settings {
             database_url,
             bind,
@@ -230,6 +234,7 @@ impl Settings {
             email_query_token: email.query_token,
             widget,
             slow_request,
+            sessions,
         })
     }
 
@@ -262,6 +267,7 @@ impl Settings {
             email_query_token: false,
             widget: crate::intake::widget::settings::WidgetSettings::default(),
             slow_request: DEFAULT_SLOW_REQUEST,
+            sessions: crate::web::session::SessionSettings::default(),
         }
     }
 }

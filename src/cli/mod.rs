@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `user add|reset-password`, `token create|list|revoke`,
+//! The command line: `serve`, `migrate`, `user add|reset-password|set-role|disable|enable`, `token create|list|revoke`,
 //! `integration add|list`, `seed`, `secrets rotate-key`.
 
 pub mod integration;
@@ -99,6 +99,7 @@ pub enum UserCommand {
         password_stdin: bool,
     },
     /// Set a new password. Without --password-stdin a strong password is generated and printed once.
+    /// Every session of the user ends.
     ResetPassword {
         /// The email of the user whose password to replace.
         #[arg(long)]
@@ -106,6 +107,27 @@ pub enum UserCommand {
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+    },
+    /// Give a user another role. Every session of the user ends.
+    SetRole {
+        /// The email of the user.
+        #[arg(long)]
+        email: String,
+        /// admin, editor or viewer.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+    },
+    /// Stop a user from signing in. Every session of the user ends.
+    Disable {
+        /// The email of the user.
+        #[arg(long)]
+        email: String,
+    },
+    /// Let a disabled user sign in again.
+    Enable {
+        /// The email of the user.
+        #[arg(long)]
+        email: String,
     },
 }
 

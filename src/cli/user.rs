@@ -1,8 +1,9 @@
-//! `rapport user add` and `rapport user reset-password`.
+//! `rapport user add|reset-password|set-role|disable|enable`. Every change but `add` ends
+//! the user's sessions (the model moves their session epoch on in the same statement).
 
 use super::{UserCommand, connect};
 use crate::domain::{EmailAddress, password};
-use crate::models::staff_user::{self, NewStaffUser};
+use crate::models::staff_user::{self, NewStaffUser, StaffUser};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use std::io::BufRead;
 
@@ -49,20 +50,58 @@ pub fn run(command: UserCommand) -> Result<(), String> {
             password_stdin,
         } => {
             let mut connection = connect()?;
-            let user = staff_user::find_by_email(&mut connection, &email)
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("no staff user has the email {email}"))?;
+            let user = find(&mut connection, &email)?;
             let (password, generated) = choose_password(password_stdin)?;
             let hash = password::hash(&password)?;
             staff_user::set_password_hash(&mut connection, user.id(), &hash)
                 .map_err(|e| e.to_string())?;
-            println!("Password changed for {}", user.email);
+            println!(
+                "Password changed for {}; their sessions have ended",
+                user.email
+            );
             if generated {
                 println!("New password (shown only now): {password}");
             }
             Ok(())
         }
+        UserCommand::SetRole { email, role } => {
+            let mut connection = connect()?;
+            let user = find(&mut connection, &email)?;
+            staff_user::set_role(&mut connection, user.id(), role).map_err(|e| e.to_string())?;
+            println!(
+                "{} is now {}; their sessions have ended",
+                user.email,
+                role.as_str()
+            );
+            Ok(())
+        }
+        UserCommand::Disable { email } => {
+            let mut connection = connect()?;
+            let user = find(&mut connection, &email)?;
+            staff_user::set_disabled(&mut connection, user.id(), true)
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{} is disabled and can no longer sign in; their sessions have ended",
+                user.email
+            );
+            Ok(())
+        }
+        UserCommand::Enable { email } => {
+            let mut connection = connect()?;
+            let user = find(&mut connection, &email)?;
+            staff_user::set_disabled(&mut connection, user.id(), false)
+                .map_err(|e| e.to_string())?;
+            println!("{} can sign in again", user.email);
+            Ok(())
+        }
     }
+}
+
+/// The staff user with this email (ignoring case), or the message saying there is none.
+fn find(connection: &mut diesel::PgConnection, email: &str) -> Result<StaffUser, String> {
+    staff_user::find_by_email(connection, email)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no staff user has the email {email}"))
 }
 
 /// The password from stdin (checked for strength), or a generated one.

@@ -13,6 +13,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        session_epoch -> Int4,
     }
 }
 

@@ -4,15 +4,16 @@
 //! the secret reveal: repeated failures pause per email and per client address, and an
 //! unknown email takes as long to refuse as a wrong password.
 
-use super::context::Visitor;
+use super::context::{self, Visitor};
 use super::layout::PageContext;
 use super::password_check::{self, Check, Claimant};
 use super::render;
 use super::routes;
+use super::session;
 use crate::error::AppError;
-use crate::models::sign_in_throttle;
+use crate::models::{sign_in_throttle, staff_user};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 use zeroize::Zeroizing;
@@ -38,10 +39,21 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-async fn show_login(ctx: Visitor, query: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
+async fn show_login(
+    ctx: Visitor,
+    request: HttpRequest,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
     let next = routes::safe_next(query.next.as_deref());
+    // Only a session that is still good skips the form. An expired or revoked one ends here
+    // (the page that sent the browser here could not end it: an error answer replaces its
+    // cookie), and the form shows why.
     if ctx.session.user_id().is_some() {
-        return Ok(render::see_other(&next));
+        match context::signed_in_user(&request, &ctx.session, &ctx.db).await {
+            Ok(_) => return Ok(render::see_other(&next)),
+            Err(AppError::NotAuthenticated) => {}
+            Err(other) => return Err(other),
+        }
     }
     ctx.render(
         StatusCode::OK,
@@ -75,8 +87,21 @@ async fn login(ctx: Visitor, form: web::Form<LoginForm>) -> Result<HttpResponse,
     let check = password_check::check(&ctx.db, claimant, password, &ctx.client_ip).await?;
     let (status, error) = match check {
         Check::Right(user_id) => {
-            ctx.session.sign_in(user_id);
-            return Ok(render::see_other(&next));
+            // The new session carries the user's epoch, so whatever ends their sessions
+            // later ends this one too.
+            let epoch = ctx
+                .db
+                .write(move |conn| Ok(staff_user::record_sign_in(conn, user_id)?))
+                .await?;
+            if let Some(epoch) = epoch {
+                ctx.session.sign_in(user_id, epoch, session::now_ms());
+                return Ok(render::see_other(&next));
+            }
+            // Disabled while the password was being checked: as if it were wrong.
+            (
+                StatusCode::UNAUTHORIZED,
+                "The email or password is not correct.".to_string(),
+            )
         }
         Check::Throttled => (StatusCode::TOO_MANY_REQUESTS, throttled_message()),
         Check::Wrong => (
@@ -102,7 +127,17 @@ fn throttled_message() -> String {
     )
 }
 
-async fn logout(ctx: Visitor) -> HttpResponse {
+/// `POST /logout`: ends this session and every other session of the user (their epoch moves
+/// on), so a copy of this cookie is refused from now on. A session that had already ended
+/// (expired, or revoked: a copied cookie replayed) only loses its cookie; it cannot end the
+/// sessions opened since.
+async fn logout(ctx: Visitor) -> Result<HttpResponse, AppError> {
+    let limits = ctx.state.settings.sessions;
+    if let Some(stamp) = ctx.session.live_stamp(&limits, session::now_ms()) {
+        ctx.db
+            .write(move |conn| Ok(staff_user::end_sessions(conn, stamp.user_id, stamp.epoch)?))
+            .await?;
+    }
     ctx.session.sign_out();
-    render::see_other(routes::LOGIN)
+    Ok(render::see_other(routes::LOGIN))
 }

@@ -16,7 +16,7 @@ use super::current_user::CurrentUser;
 use super::htmx::Htmx;
 use super::layout::{PageContext, Section};
 use super::render;
-use super::session::{FlashKind, TypedSession};
+use super::session::{self, FlashKind, SessionSettings, Standing, TypedSession};
 use crate::db::RequestDb;
 use crate::error::AppError;
 use crate::models::{Actor, staff_user};
@@ -239,8 +239,13 @@ pub fn request_db(request: &HttpRequest, state: &AppState) -> RequestDb {
     db
 }
 
-/// The signed-in user, loaded once per request on the request's connection. Disabling a user
-/// or changing a role takes effect on their next request.
+/// The signed-in user, loaded once per request on the request's connection. A session whose
+/// epoch is not the user's any more (see `models::staff_user`) is refused, so a sign-out, a
+/// password reset, a role change or disabling a user ends their sessions at once.
+///
+/// A session past its idle or absolute limit ([`SessionSettings`]) ends here, before any
+/// query, leaving the notice the sign-in page shows; a live one has its last-seen refreshed
+/// when it is due (about once a minute, so the cookie is not rewritten on every request).
 pub async fn signed_in_user(
     request: &HttpRequest,
     session: &TypedSession,
@@ -249,12 +254,30 @@ pub async fn signed_in_user(
     if let Some(user) = request.extensions().get::<CurrentUser>() {
         return Ok(user.clone());
     }
-    let user_id = session.user_id().ok_or(AppError::NotAuthenticated)?;
+    let limits: SessionSettings = app_state(request)?.settings.sessions;
+    session.user_id().ok_or(AppError::NotAuthenticated)?;
+    let now = session::now_ms();
+    // A session without its times was signed in by an older Rapport: it has no limits to
+    // check, so it ends like an expired one.
+    let Some(stamp) = session.stamp() else {
+        session.expire();
+        return Err(AppError::NotAuthenticated);
+    };
+    let touch = match stamp.standing(&limits, now) {
+        Standing::Expired => {
+            session.expire();
+            return Err(AppError::NotAuthenticated);
+        }
+        Standing::Current { touch } => touch,
+    };
+    let user_id = stamp.user_id;
     let row = db
         .read(move |conn| Ok(staff_user::find(conn, user_id)?))
         .await?;
-    let Some(row) = row.filter(|user| user.is_active()) else {
-        session.sign_out();
+    // A session signed in before the user's epoch moved on (a sign-out, a new password, role
+    // or disabling) was revoked.
+    let Some(row) = row.filter(|user| user.is_active() && user.session_epoch == stamp.epoch) else {
+        session.end_revoked();
         return Err(AppError::NotAuthenticated);
     };
     let user = CurrentUser {
@@ -263,6 +286,9 @@ pub async fn signed_in_user(
         name: row.name,
         email: row.email,
     };
+    if touch {
+        session.touch(now);
+    }
     request.extensions_mut().insert(user.clone());
     Ok(user)
 }

@@ -9,7 +9,7 @@
 //!    disabled account is checked against a dummy hash, so it takes as long as a wrong
 //!    password and nobody can tell them apart;
 //! 3. records the outcome: a failure counts against the email and the address, a success
-//!    clears the email's failures (and, for a sign-in, records it on the account).
+//!    clears the email's failures (signing in then records the sign-in, see `web::auth`).
 //!
 //! Reveal failures and sign-in failures share the count, so a left-open session cannot be
 //! used to guess its user's password: after five wrong ones both pause for that email.
@@ -90,14 +90,10 @@ pub async fn check(
     })
     .await?;
 
-    let signing_in = matches!(claimant, Claimant::SigningIn(_));
     let client_ip = client_ip.to_string();
     db.write(move |conn| match verified {
         Some(user_id) => {
             sign_in_throttle::clear(conn, &email)?;
-            if signing_in {
-                staff_user::record_sign_in(conn, user_id)?;
-            }
             Ok(Check::Right(user_id))
         }
         None => {

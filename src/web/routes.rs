@@ -10,6 +10,10 @@ pub const LOGOUT: &str = "/logout";
 pub const CONTACTS: &str = "/contacts";
 pub const NEW_CONTACT: &str = "/contacts/new";
 pub const SETTINGS: &str = "/settings";
+/// The signed-in user's own account page (every role).
+pub const ACCOUNT: &str = "/account";
+/// Ends every session of the signed-in user.
+pub const ACCOUNT_SIGN_OUT_EVERYWHERE: &str = "/account/sign-out-everywhere";
 /// The API tokens page (admins): list and create.
 pub const API_TOKENS: &str = "/settings/api-tokens";
 /// The API's description, linked from the tokens page.

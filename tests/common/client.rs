@@ -190,6 +190,15 @@ impl TestClient {
         }
     }
 
+    /// Another client holding a copy of this one's cookies and CSRF token, as someone who
+    /// copied the session cookie would.
+    pub fn copy_session(&self) -> TestClient {
+        let copy = TestClient::new(&self.base);
+        *copy.cookies.lock().unwrap() = self.cookies.lock().unwrap().clone();
+        *copy.csrf.lock().unwrap() = self.csrf_token();
+        copy
+    }
+
     pub fn csrf_token(&self) -> Option<String> {
         self.csrf.lock().unwrap().clone()
     }

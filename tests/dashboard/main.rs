@@ -14,6 +14,7 @@ mod errors;
 mod migrations;
 mod profile;
 mod schema_drift;
+mod sessions;
 mod settings_api_tokens;
 mod statements;
 mod tab_context;

@@ -1,7 +1,9 @@
-//! Admin settings: API tokens and integrations. Every handler here takes [`Admin`], which
-//! refuses non-admins with 403; the navigation shows the section to admins only (see
+//! Settings. Each user's own account page ([`account`]) is open to every signed-in user; the
+//! rest is for admins: API tokens and integrations, whose handlers take [`Admin`], which
+//! refuses non-admins with 403; the navigation shows that section to admins only (see
 //! `layout::nav`).
 
+pub mod account;
 pub mod api_tokens;
 pub mod integrations;
 
@@ -15,6 +17,11 @@ use actix_web::{HttpResponse, web};
 pub fn register(config: &mut web::ServiceConfig) {
     config
         .route(routes::SETTINGS, web::get().to(index))
+        .route(routes::ACCOUNT, web::get().to(account::show))
+        .route(
+            routes::ACCOUNT_SIGN_OUT_EVERYWHERE,
+            web::post().to(account::sign_out_everywhere),
+        )
         .route(routes::API_TOKENS, web::get().to(api_tokens::list))
         .route(routes::API_TOKENS, web::post().to(api_tokens::create))
         .route(

@@ -1,0 +1,273 @@
+//! How staff sessions end (issue 10): idle and absolute limits, revocation by the per-user
+//! epoch, local-only `next`, sign-in throttling by the real client address, HSTS.
+//!
+//! The limits are set in seconds through `Settings`, so the waits here are short.
+
+use crate::common::builders::ContactBuilder;
+use crate::common::{TestApp, TestClient, TestDb};
+use rapport::config::Settings;
+use rapport::domain::Role;
+use std::time::Duration;
+
+/// An app whose sessions end after `idle` without a request or `max_age` after sign-in.
+fn app_with_limits(idle: Duration, max_age: Duration) -> TestApp {
+    let db = TestDb::create();
+    let mut settings = Settings::with_database(db.url.clone());
+    settings.sessions.idle = idle;
+    settings.sessions.max_age = max_age;
+    TestApp::spawn_with(db, settings)
+}
+
+/// Asserts that `client` was sent to sign in on its way to `path`, and that the sign-in page
+/// says why.
+async fn assert_expired(client: &TestClient, path: &str) {
+    let response = client.get(path).await;
+    assert_eq!(response.status, 303, "{path}: {}", response.body);
+    let location = response.location().unwrap().to_string();
+    assert_eq!(
+        location,
+        rapport::web::routes::login_with_next(path),
+        "{path}"
+    );
+    let login = client.get(&location).await;
+    assert_eq!(login.status, 200);
+    login.assert_contains("Your session has expired");
+    login.assert_contains(&format!("name=\"next\" value=\"{path}\""));
+    // The expired session is gone, not just bounced once.
+    assert_eq!(client.get("/contacts").await.status, 303);
+}
+
+#[actix_web::test]
+async fn a_session_unused_for_the_idle_limit_expires() {
+    let app = app_with_limits(Duration::from_millis(1500), Duration::from_secs(3600));
+    let ada = ContactBuilder::new("Ada Lovelace").create(&mut app.conn());
+    let client = app.signed_in(Role::Editor).await;
+    let profile = format!("/contacts/{}", ada.id);
+
+    // Requests within the limit keep the session alive past the limit.
+    for _ in 0..5 {
+        assert_eq!(client.get(&profile).await.status, 200);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1700)).await;
+    assert_expired(&client, &profile).await;
+
+    // Signing in again works as usual.
+    let again = client
+        .post_form(
+            "/login",
+            &[
+                ("email", &app_user_email(&app)),
+                ("password", crate::common::PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, 303, "{}", again.body);
+    assert_eq!(client.get(&profile).await.status, 200);
+}
+
+/// The email of the one staff user of `app`.
+fn app_user_email(app: &TestApp) -> String {
+    use diesel::prelude::*;
+    use rapport::models::schema::staff_users;
+    staff_users::table
+        .select(staff_users::email)
+        .first(&mut app.conn())
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn a_busy_session_still_ends_at_the_absolute_limit() {
+    let app = app_with_limits(Duration::from_secs(3600), Duration::from_millis(2000));
+    let client = app.signed_in(Role::Viewer).await;
+    assert_eq!(client.get("/contacts").await.status, 200);
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let response = client.get("/contacts?q=ada").await;
+        if response.status != 200 {
+            assert_eq!(response.status, 303);
+            break;
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_expired(&client, "/contacts?q=ada").await;
+}
+
+#[actix_web::test]
+async fn an_expired_htmx_request_sends_the_browser_to_sign_in() {
+    let app = app_with_limits(Duration::from_millis(800), Duration::from_secs(3600));
+    let ada = ContactBuilder::new("Ada Lovelace").create(&mut app.conn());
+    let client = app.signed_in(Role::Editor).await;
+    let tab = format!("/contacts/{}/memories", ada.id);
+    assert_eq!(client.get_htmx(&tab, "profile-tabs").await.status, 200);
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+
+    let response = client.get_htmx(&tab, "profile-tabs").await;
+    assert_eq!(response.status, 200);
+    let location = response.header("hx-redirect").unwrap();
+    assert!(location.starts_with("/login?next="), "{location}");
+    // A redirect for the whole window, not the sign-in page swapped into the profile.
+    assert!(response.body.is_empty(), "{}", response.body);
+    let login = client.get(location).await;
+    login.assert_contains("Your session has expired");
+}
+
+#[actix_web::test]
+async fn an_active_session_is_not_rewritten_on_every_request() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in(Role::Viewer).await;
+    for _ in 0..3 {
+        let response = client.get("/contacts").await;
+        assert_eq!(response.status, 200);
+        assert_eq!(
+            response.header("set-cookie"),
+            None,
+            "last-seen was rewritten"
+        );
+    }
+}
+
+/// Two clients signed in as one new user of `role`, and that user.
+async fn two_sessions(
+    app: &TestApp,
+    email: &str,
+    role: Role,
+) -> (TestClient, TestClient, rapport::domain::StaffUserId) {
+    let user = app.create_user(email, role);
+    let sign_in = || async {
+        let client = app.client();
+        let response = client.sign_in(email, crate::common::PASSWORD).await;
+        assert_eq!(response.status, 303, "{}", response.body);
+        assert_eq!(client.get("/contacts").await.status, 200);
+        client
+    };
+    let laptop = sign_in().await;
+    let phone = sign_in().await;
+    (laptop, phone, user.id())
+}
+
+/// Asserts that `client`'s session was ended: sent to sign in, and still so afterwards.
+async fn assert_signed_out(client: &TestClient, why: &str) {
+    let response = client.get("/contacts").await;
+    assert_eq!(response.status, 303, "{why}: {}", response.body);
+    assert_eq!(response.location(), Some("/login?next=/contacts"), "{why}");
+    let login = client.get("/login?next=/contacts").await;
+    assert_eq!(login.status, 200, "{why}");
+    login.assert_contains("Sign in to Rapport");
+    assert_eq!(client.get("/contacts").await.status, 303, "{why}");
+}
+
+#[actix_web::test]
+async fn a_cookie_copied_before_sign_out_is_refused_afterwards() {
+    let app = TestApp::spawn().await;
+    let (laptop, phone, _) = two_sessions(&app, "ada@staff.example.com", Role::Editor).await;
+    let stolen = laptop.copy_session();
+    assert_eq!(stolen.get("/contacts").await.status, 200, "the copy works");
+
+    let out = laptop.post_form("/logout", &[]).await;
+    assert_eq!(out.status, 303);
+    let replayed = stolen.copy_session();
+    assert_eq!(replayed.get("/contacts").await.status, 303);
+    replayed
+        .get("/login?next=/contacts")
+        .await
+        .assert_contains("Your session has ended");
+    assert_signed_out(&stolen.copy_session(), "copied cookie").await;
+    assert_signed_out(&phone, "the user's other session").await;
+    // The sign-in page the ended session lands on works (its form's token holds).
+    let back = phone
+        .post_form(
+            "/login",
+            &[
+                ("email", "ada@staff.example.com"),
+                ("password", crate::common::PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(back.status, 303, "{}", back.body);
+    assert_eq!(phone.get("/contacts").await.status, 200);
+
+    // Signed in again, the old copy can neither get in nor sign the new session out.
+    let fresh = app.client();
+    assert_eq!(
+        fresh
+            .sign_in("ada@staff.example.com", crate::common::PASSWORD)
+            .await
+            .status,
+        303
+    );
+    assert_eq!(stolen.copy_session().get("/contacts/new").await.status, 303);
+    let stale_logout = stolen.copy_session().post_form("/logout", &[]).await;
+    assert_eq!(stale_logout.status, 303);
+    assert_eq!(fresh.get("/contacts").await.status, 200, "still signed in");
+    assert_eq!(phone.get("/contacts").await.status, 200, "still signed in");
+}
+
+#[actix_web::test]
+async fn a_password_reset_a_role_change_and_disabling_end_every_session() {
+    use rapport::models::staff_user;
+    let app = TestApp::spawn().await;
+
+    let (a, b, ada) = two_sessions(&app, "ada@staff.example.com", Role::Editor).await;
+    let hash = rapport::domain::password::hash("a new password for ada!").unwrap();
+    assert!(staff_user::set_password_hash(&mut app.conn(), ada, &hash).unwrap());
+    assert_signed_out(&a, "password reset").await;
+    assert_signed_out(&b, "password reset").await;
+
+    let (a, b, grace) = two_sessions(&app, "grace@staff.example.com", Role::Admin).await;
+    assert!(staff_user::set_role(&mut app.conn(), grace, Role::Viewer).unwrap());
+    assert_signed_out(&a, "role change").await;
+    assert_signed_out(&b, "role change").await;
+    // Signed in again, the new role applies.
+    let again = app.client();
+    assert_eq!(
+        again
+            .sign_in("grace@staff.example.com", crate::common::PASSWORD)
+            .await
+            .status,
+        303
+    );
+    assert_eq!(again.get("/settings/api-tokens").await.status, 403);
+
+    let (a, b, alan) = two_sessions(&app, "alan@staff.example.com", Role::Viewer).await;
+    assert!(staff_user::set_disabled(&mut app.conn(), alan, true).unwrap());
+    assert_signed_out(&a, "disabled").await;
+    assert_signed_out(&b, "disabled").await;
+    // Enabled again, the old sessions stay ended.
+    assert!(staff_user::set_disabled(&mut app.conn(), alan, false).unwrap());
+    assert_signed_out(&a, "enabled again").await;
+
+    // Someone else's sessions are untouched by all of this.
+    let bystander = app.signed_in(Role::Editor).await;
+    assert!(staff_user::set_role(&mut app.conn(), ada, Role::Viewer).unwrap());
+    assert_eq!(bystander.get("/contacts").await.status, 200);
+}
+
+#[actix_web::test]
+async fn sign_out_everywhere_on_the_account_page_ends_every_session() {
+    let app = TestApp::spawn().await;
+    let (laptop, phone, user) = two_sessions(&app, "ada@staff.example.com", Role::Viewer).await;
+
+    let page = laptop.get("/account").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    page.assert_contains("ada@staff.example.com");
+    page.assert_contains("action=\"/account/sign-out-everywhere\"");
+    page.assert_contains("Sign out everywhere");
+    let epoch_before = epoch_of(&app, user);
+
+    let out = laptop.post_form("/account/sign-out-everywhere", &[]).await;
+    assert_eq!(out.status, 303);
+    assert_eq!(out.location(), Some("/login"));
+    let login = laptop.get("/login").await;
+    login.assert_contains("You were signed out on every device.");
+    assert_eq!(epoch_of(&app, user), epoch_before + 1);
+    assert_signed_out(&laptop, "this session").await;
+    assert_signed_out(&phone, "the other session").await;
+}
+
+fn epoch_of(app: &TestApp, user: rapport::domain::StaffUserId) -> i32 {
+    rapport::models::staff_user::find(&mut app.conn(), user)
+        .unwrap()
+        .unwrap()
+        .session_epoch
+}
