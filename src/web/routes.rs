@@ -291,20 +291,66 @@ pub fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
     }
 }
 
-/// Where to go after sign-in: only paths on this site, never `//evil.example` or a scheme.
+/// Where to go after sign-in: only paths on this site, never `//evil.example` or a scheme
+/// (see [`is_local_path`]); anything else goes to the contacts list.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.starts_with("/\\")
-                && !path.contains(['\r', '\n'])
-                && !path.starts_with(LOGIN) =>
-        {
-            path.to_string()
-        }
+        Some(path) if is_local_path(path) && !path.starts_with(LOGIN) => path.to_string(),
         _ => CONTACTS.to_string(),
     }
+}
+
+/// Whether `next` is a path on this site however a browser reads it. Browsers drop tab, CR
+/// and LF from URLs and read `\` as `/`, so `/<tab>/evil.example` is `//evil.example`, another
+/// host; and a value may be percent-decoded again on its way. So `next` must start with one
+/// `/`, hold no whitespace, control character or backslash, and stay so when decoded
+/// (repeatedly): no control character anywhere, and a path part that does not start with
+/// `//` and holds no whitespace or backslash (the query may hold encoded spaces, as searches
+/// do).
+fn is_local_path(next: &str) -> bool {
+    let strange = |c: char| c.is_whitespace() || c.is_control() || c == '\\';
+    if !next.starts_with('/') || next.starts_with("//") || next.contains(strange) {
+        return false;
+    }
+    let mut text = next.to_string();
+    // Each round undoes one layer of encoding; four is more than any honest URL carries.
+    for _ in 0..4 {
+        let decoded = percent_decode(&text);
+        if decoded == text {
+            return true;
+        }
+        let path = decoded.split(['?', '#']).next().unwrap_or_default();
+        if decoded.contains(char::is_control) || path.starts_with("//") || path.contains(strange) {
+            return false;
+        }
+        text = decoded;
+    }
+    false
+}
+
+/// One round of percent-decoding; malformed escapes stay as they are, bytes that are not
+/// UTF-8 become U+FFFD.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(high), Some(low)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            // Two hex digits: at most 0xFF.
+            out.push(u8::try_from(high * 16 + low).unwrap_or(u8::MAX));
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -319,6 +365,47 @@ mod tests {
         assert_eq!(safe_next(Some("/\\evil.example")), CONTACTS);
         assert_eq!(safe_next(Some("/login")), CONTACTS);
         assert_eq!(safe_next(None), CONTACTS);
+    }
+
+    #[test]
+    fn next_refuses_what_browsers_strip_or_bend_into_another_host() {
+        // Browsers drop tab, CR and LF from URLs and read `\` as `/`: each of these would
+        // become `//evil.example`.
+        for next in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/%09/evil.example",
+            "/%0a/evil.example",
+            "/%0D%0A/evil.example",
+            "/%2F/evil.example",
+            "/%2f%2fevil.example",
+            "/%5Cevil.example",
+            "/\\evil.example",
+            "/contacts\\..\\..",
+            " //evil.example",
+            "/ /evil.example",
+            "/%20/evil.example",
+            "/\u{0}/evil.example",
+            "/%00/evil.example",
+            "/\u{7f}x",
+            "/\u{85}/evil.example",
+            "/\u{3000}/evil.example",
+            "/contacts?q=%0d%0aSet-Cookie:x",
+            "/%252F/evil.example",
+        ] {
+            assert_eq!(safe_next(Some(next)), CONTACTS, "{next:?}");
+        }
+        // What the sign-in redirect itself produces stays intact.
+        for next in [
+            "/contacts",
+            "/contacts/7/memories?q=two%20kids&before=17_4",
+            "/contacts?q=a+b",
+            "/contacts?q=caf%C3%A9",
+            "/account",
+        ] {
+            assert_eq!(safe_next(Some(next)), next, "{next:?}");
+        }
     }
 
     #[test]

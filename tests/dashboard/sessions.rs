@@ -271,3 +271,40 @@ fn epoch_of(app: &TestApp, user: rapport::domain::StaffUserId) -> i32 {
         .unwrap()
         .session_epoch
 }
+
+#[actix_web::test]
+async fn next_never_leads_off_site_even_when_browsers_would_strip_it() {
+    let app = TestApp::spawn().await;
+    app.create_user("ada@staff.example.com", Role::Editor);
+    let client = app.client();
+    // Decoded, this is `/<tab>/evil.example`, which a browser reads as `//evil.example`.
+    let page = client.get("/login?next=/%09/evil.example").await;
+    assert_eq!(page.status, 200);
+    page.assert_contains("name=\"next\" value=\"/contacts\"");
+    page.assert_lacks("evil.example");
+
+    for next in [
+        "/\t/evil.example",
+        "/%09/evil.example",
+        "/\r\n/evil.example",
+    ] {
+        let client = app.client();
+        client.get("/login").await;
+        let response = client
+            .post_form(
+                "/login",
+                &[
+                    ("email", "ada@staff.example.com"),
+                    ("password", crate::common::PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(response.status, 303, "{next:?}");
+        assert_eq!(response.location(), Some("/contacts"), "{next:?}");
+        // Signed in, the sign-in page sends the browser on: not off-site either.
+        let again = client.get("/login?next=/%09/evil.example").await;
+        assert_eq!(again.status, 303);
+        assert_eq!(again.location(), Some("/contacts"), "{next:?}");
+    }
+}
