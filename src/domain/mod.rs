@@ -30,6 +30,7 @@ pub mod schedule;
 pub mod secret;
 pub mod secret_box;
 pub mod space_draft;
+pub mod spreadsheet;
 pub mod task_draft;
 pub mod task_run;
 pub mod text;
