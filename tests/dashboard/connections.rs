@@ -183,3 +183,24 @@ async fn a_statement_past_the_timeout_answers_503_and_frees_its_connection() {
     holder.batch_execute("ROLLBACK").unwrap();
     assert_eq!(client.get("/contacts").await.status, 200);
 }
+
+#[actix_web::test]
+async fn migrating_on_a_pooled_connection_keeps_its_statement_timeout() {
+    let app = TestApp::spawn().await;
+    let pool = db::pool(
+        &app.settings.database_url,
+        1,
+        std::time::Duration::from_millis(200),
+    );
+    let timeout = |conn: &mut PgConnection| -> String {
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+            "current_setting('statement_timeout')",
+        ))
+        .get_result(conn)
+        .unwrap()
+    };
+    let mut conn = pool.get().unwrap();
+    assert_eq!(timeout(&mut conn), "200ms");
+    assert!(db::migrate(&mut conn).unwrap().is_empty());
+    assert_eq!(timeout(&mut conn), "200ms", "put back after the migrations");
+}
