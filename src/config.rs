@@ -32,6 +32,9 @@ const DEFAULT_API_RATE_LIMIT: u32 = 600;
 const DEFAULT_UPLOAD_LIMIT: usize = 25 * 1024 * 1024;
 const DEFAULT_EMAIL_MAX_BYTES: usize = crate::intake::email::parse::DEFAULT_MAX_BYTES;
 const DEFAULT_SLOW_REQUEST: Duration = Duration::from_millis(500);
+/// Long enough for any page or API query at a million contacts, short enough that a stuck
+/// one gives its pool connection back.
+const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_millis(5000);
 
 /// A configuration problem, printed as one line: `RAPPORT_SESSION_KEY: must be ...`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +74,9 @@ pub struct Settings {
     /// Marks the session cookie `Secure`; on by default, off for plain-http local use.
     pub cookie_secure: bool,
     pub db_pool_size: u32,
+    /// `RAPPORT_STATEMENT_TIMEOUT_MS`: PostgreSQL cancels a statement of a pooled connection
+    /// that runs longer, so one slow query cannot hold a connection (the request gets 503).
+    pub statement_timeout: Duration,
     pub upload_limit_bytes: usize,
     /// API requests a token may make per minute (per server process).
     pub api_requests_per_minute: u32,
@@ -111,6 +117,7 @@ impl fmt::Debug for Settings {
             .field("phone_region", &self.phone_region)
             .field("cookie_secure", &self.cookie_secure)
             .field("db_pool_size", &self.db_pool_size)
+            .field("statement_timeout", &self.statement_timeout)
             .field("webhook", &self.webhook)
             .field("email_max_bytes", &self.email_max_bytes)
             .field("smtp_bind", &self.smtp_bind)
@@ -178,6 +185,7 @@ impl Settings {
                     )
                 })?,
         };
+        let statement_timeout = statement_timeout(&lookup)?;
         let upload_limit_bytes = match non_empty(&lookup, "RAPPORT_UPLOAD_LIMIT_MB") {
             None => DEFAULT_UPLOAD_LIMIT,
             Some(value) => value
@@ -223,6 +231,7 @@ impl Settings {
             phone_region,
             cookie_secure,
             db_pool_size,
+            statement_timeout,
             upload_limit_bytes,
             api_requests_per_minute,
             public_url: public_url(&lookup)?,
@@ -256,6 +265,7 @@ impl Settings {
             phone_region: PhoneRegion::default(),
             cookie_secure: false,
             db_pool_size: 5,
+            statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
             upload_limit_bytes: DEFAULT_UPLOAD_LIMIT,
             api_requests_per_minute: DEFAULT_API_RATE_LIMIT,
             public_url: None,
@@ -285,6 +295,25 @@ fn slow_request(lookup: &impl Fn(&str) -> Option<String>) -> Result<Duration, Co
         .ok_or_else(|| {
             problem(
                 "RAPPORT_SLOW_REQUEST_MS",
+                format!("\"{value}\" is not a number of milliseconds from 1 to 3600000"),
+            )
+        })
+}
+
+/// `RAPPORT_STATEMENT_TIMEOUT_MS`: milliseconds, 1 to 3,600,000 (an hour); default 5,000.
+/// PostgreSQL's 0 ("no limit") is refused: the point is that every pooled statement has one.
+fn statement_timeout(lookup: &impl Fn(&str) -> Option<String>) -> Result<Duration, ConfigError> {
+    let Some(value) = non_empty(lookup, "RAPPORT_STATEMENT_TIMEOUT_MS") else {
+        return Ok(DEFAULT_STATEMENT_TIMEOUT);
+    };
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|ms| (1..=3_600_000).contains(ms))
+        .map(Duration::from_millis)
+        .ok_or_else(|| {
+            problem(
+                "RAPPORT_STATEMENT_TIMEOUT_MS",
                 format!("\"{value}\" is not a number of milliseconds from 1 to 3600000"),
             )
         })
@@ -703,6 +732,8 @@ mod tests {
             ("RAPPORT_PHONE_REGION", "Narnia"),
             ("RAPPORT_COOKIE_SECURE", "maybe"),
             ("RAPPORT_DB_POOL_SIZE", "0"),
+            ("RAPPORT_STATEMENT_TIMEOUT_MS", "0"),
+            ("RAPPORT_STATEMENT_TIMEOUT_MS", "5s"),
             ("RAPPORT_EMAIL_MAX_BYTES", "12"),
             ("RAPPORT_EMAIL_MAX_BYTES", "25MB"),
             ("RAPPORT_SMTP_BIND", "localhost"),
@@ -751,6 +782,30 @@ mod tests {
             assert_eq!(error.variable, "RAPPORT_SLOW_REQUEST_MS", "{bad}");
             assert!(error.problem.contains(bad), "{error}");
         }
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_statement_timeout_defaults_to_five_seconds() {
+        let dir = temp_dir("statement-timeout");
+        let with = |value: Option<&str>| {
+            let mut vars = vec![
+                ("DATABASE_URL", "postgres://localhost/x".to_string()),
+                ("RAPPORT_DATA_DIR", dir.display().to_string()),
+            ];
+            vars.extend(value.map(|v| ("RAPPORT_STATEMENT_TIMEOUT_MS", v.to_string())));
+            Settings::from_env(env(&vars), None, |_| {})
+        };
+        let five = Duration::from_millis(5000);
+        assert_eq!(with(None).unwrap().statement_timeout, five);
+        assert_eq!(
+            Settings::with_database("postgres://localhost/x").statement_timeout,
+            five
+        );
+        assert_eq!(
+            with(Some("200")).unwrap().statement_timeout,
+            Duration::from_millis(200)
+        );
         let _ = fs::remove_dir_all(&dir);
     }
 

@@ -90,9 +90,10 @@ const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
 const SUSPECT_WINDOW_SECS: u64 = 30;
 
 /// Builds a pool without connecting: the server starts even while the database is down, and
-/// recovers on its own when it comes back.
-pub fn pool(database_url: &str, max_size: u32) -> PgPool {
-    let manager = PgManager::new(database_url);
+/// recovers on its own when it comes back. Each of its connections cancels a statement that
+/// runs longer than `statement_timeout`.
+pub fn pool(database_url: &str, max_size: u32, statement_timeout: Duration) -> PgPool {
+    let manager = PgManager::new(database_url, statement_timeout);
     let statements = manager.statements.clone();
     let pool = Pool::builder()
         .max_size(max_size)
@@ -127,13 +128,16 @@ fn now_secs() -> u64 {
 pub struct PgManager {
     manager: ConnectionManager<PgConnection>,
     statements: Arc<StatementLog>,
+    /// PostgreSQL's `statement_timeout` for each connection.
+    statement_timeout: Duration,
 }
 
 impl PgManager {
-    pub fn new(database_url: &str) -> Self {
+    pub fn new(database_url: &str, statement_timeout: Duration) -> Self {
         PgManager {
             manager: ConnectionManager::new(database_url),
             statements: Arc::default(),
+            statement_timeout,
         }
     }
 }
@@ -144,6 +148,15 @@ impl ManageConnection for PgManager {
 
     fn connect(&self) -> Result<PgConnection, Self::Error> {
         let mut connection = self.manager.connect()?;
+        // A session setting, so it holds for every statement on this connection, in and out
+        // of transactions. Sent before the instrumentation: it is set-up, not a statement a
+        // page is accountable for.
+        connection
+            .batch_execute(&format!(
+                "SET statement_timeout = {}",
+                self.statement_timeout.as_millis()
+            ))
+            .map_err(diesel::r2d2::Error::QueryError)?;
         connection.set_instrumentation(ConnectionLog::new(self.statements.clone()));
         Ok(connection)
     }
@@ -318,9 +331,27 @@ fn keep_unless_broken<T>(
 }
 
 /// Applies pending migrations; returns the versions applied.
+///
+/// A migration may rightly run long (an index over every contact), so the pool's statement
+/// timeout is lifted while they run and put back afterwards (`serve` migrates on a pooled
+/// connection).
 pub fn migrate(connection: &mut PgConnection) -> Result<Vec<String>, AppError> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::Text;
+    let timeout: String = diesel::select(diesel::dsl::sql::<Text>(
+        "current_setting('statement_timeout')",
+    ))
+    .get_result(connection)?;
+    connection.batch_execute("SET statement_timeout = 0")?;
     let applied = connection
         .run_pending_migrations(MIGRATIONS)
-        .map_err(AppError::Internal)?;
-    Ok(applied.iter().map(ToString::to_string).collect())
+        .map(|versions| versions.iter().map(ToString::to_string).collect())
+        .map_err(AppError::Internal);
+    diesel::select(
+        diesel::dsl::sql::<Text>("set_config('statement_timeout', ")
+            .bind::<Text, _>(timeout)
+            .sql(", false)"),
+    )
+    .execute(connection)?;
+    applied
 }

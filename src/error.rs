@@ -41,7 +41,8 @@ pub enum AppError {
     /// The path exists, but not for this method (the API's POST-only writes).
     #[error("method not allowed")]
     MethodNotAllowed,
-    /// The pool could not hand out a connection in time, or the server went away.
+    /// The pool could not hand out a connection in time, the server went away, or it
+    /// cancelled a statement that ran past the statement timeout.
     #[error("database unavailable")]
     DatabaseUnavailable(#[source] Cause),
     /// A fault on our side; logged with its cause, shown without internals.
@@ -202,9 +203,27 @@ impl From<DieselError> for AppError {
             | DieselError::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _) => {
                 AppError::DatabaseUnavailable(Box::new(error))
             }
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, ref info)
+                if is_query_canceled(info.message()) =>
+            {
+                AppError::DatabaseUnavailable(Box::new(error))
+            }
             other => AppError::Internal(Box::new(other)),
         }
     }
+}
+
+/// Whether PostgreSQL cancelled the statement (SQLSTATE 57014, `query_canceled`): it ran past
+/// `statement_timeout` (see `db::PgManager`), or an operator cancelled it. Transient, like a
+/// pool time-out, so a 503; the connection itself is fine and stays in the pool. diesel 2.3
+/// does not expose the SQLSTATE (it maps 57014 to `Unknown`), so this reads PostgreSQL's
+/// message, which is English unless the server's `lc_messages` says otherwise: with a
+/// translated message such a statement still ends, but answers 500.
+fn is_query_canceled(message: &str) -> bool {
+    matches!(
+        message,
+        "canceling statement due to statement timeout" | "canceling statement due to user request"
+    )
 }
 
 impl From<r2d2::Error> for AppError {
@@ -259,6 +278,30 @@ mod tests {
         ));
         assert!(matches!(
             AppError::from(DieselError::RollbackTransaction),
+            AppError::Internal(_)
+        ));
+    }
+
+    #[test]
+    fn a_cancelled_statement_is_a_503_that_keeps_its_connection() {
+        let unknown = |message: &str| {
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new(message.to_string()))
+        };
+        let timed_out = AppError::from(unknown("canceling statement due to statement timeout"));
+        assert_eq!(timed_out.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(timed_out.code(), "SERVICE_UNAVAILABLE");
+        assert!(!timed_out.public_message().contains("statement"));
+        assert!(timed_out.cause_chain().contains("statement timeout"));
+        assert!(
+            !timed_out.is_connection_failure(),
+            "not a broken connection"
+        );
+        assert!(matches!(
+            AppError::from(unknown("canceling statement due to user request")),
+            AppError::DatabaseUnavailable(_)
+        ));
+        assert!(matches!(
+            AppError::from(unknown("division by zero")),
             AppError::Internal(_)
         ));
     }

@@ -29,6 +29,7 @@ Environment:
   RAPPORT_PHONE_REGION    region for phone numbers typed without +country (default US)
   RAPPORT_COOKIE_SECURE   true|false: send the session cookie only over HTTPS (default true)
   RAPPORT_DB_POOL_SIZE    database connections per process (default 10)
+  RAPPORT_STATEMENT_TIMEOUT_MS  longest a database statement may run, in ms (default 5000)
   RAPPORT_API_RATE_LIMIT  API requests per token per minute, per process (default 600)
   RAPPORT_PUBLIC_URL      this server's public URL, for inbound URLs and widget snippets
                           (default: from each request; `integration add`: http://127.0.0.1:8080)

@@ -21,7 +21,11 @@ pub fn run(bind: Option<String>) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     tracing::info!(?settings, "starting");
 
-    let pool = db::pool(&settings.database_url, settings.db_pool_size);
+    let pool = db::pool(
+        &settings.database_url,
+        settings.db_pool_size,
+        settings.statement_timeout,
+    );
     {
         let mut connection = pool
             .get()

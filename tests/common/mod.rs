@@ -275,7 +275,7 @@ impl TestApp {
     pub fn spawn_with(db: TestDb, mut settings: Settings) -> TestApp {
         let data_dir = TestDataDir::create();
         settings.data_dir = data_dir.0.clone();
-        let pool = db::pool(&settings.database_url, 4);
+        let pool = db::pool(&settings.database_url, 4, settings.statement_timeout);
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let state = actix_web::web::Data::new(AppState::new(pool.clone(), settings.clone()));

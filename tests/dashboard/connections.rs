@@ -1,7 +1,8 @@
 //! Dead pool connections: not pinged on checkout, but closed when a query finds them broken,
 //! with reads retried once on a fresh connection and writes answered 503.
 
-use crate::common::{PASSWORD, TestApp, TestDb};
+use crate::common::{PASSWORD, TestApp, TestDb, test_settings};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Integer;
 use rapport::db::{self, RequestDb};
@@ -43,7 +44,11 @@ fn terminate(db: &TestDb, pid: i32) {
 #[actix_web::test]
 async fn a_broken_connection_fails_once_and_is_not_reused() {
     let app = TestApp::spawn().await;
-    let pool = db::pool(&app.settings.database_url, 1);
+    let pool = db::pool(
+        &app.settings.database_url,
+        1,
+        app.settings.statement_timeout,
+    );
     let first = db::run(&pool, backend_pid).await.unwrap();
     terminate(&app.db, first);
 
@@ -61,7 +66,11 @@ async fn a_broken_connection_fails_once_and_is_not_reused() {
 #[actix_web::test]
 async fn a_read_on_a_broken_connection_is_retried_on_a_fresh_one() {
     let app = TestApp::spawn().await;
-    let pool = db::pool(&app.settings.database_url, 1);
+    let pool = db::pool(
+        &app.settings.database_url,
+        1,
+        app.settings.statement_timeout,
+    );
     let request = RequestDb::new(pool.clone());
     let first = request.read(backend_pid).await.unwrap();
     // The request holds its connection: a second query is the same backend.
@@ -77,7 +86,11 @@ async fn a_read_on_a_broken_connection_is_retried_on_a_fresh_one() {
 #[actix_web::test]
 async fn a_write_on_a_broken_connection_answers_503_without_retrying() {
     let app = TestApp::spawn().await;
-    let pool = db::pool(&app.settings.database_url, 1);
+    let pool = db::pool(
+        &app.settings.database_url,
+        1,
+        app.settings.statement_timeout,
+    );
     let request = RequestDb::new(pool.clone());
     let first = request.read(backend_pid).await.unwrap();
     terminate(&app.db, first);
@@ -118,4 +131,76 @@ async fn pages_still_answer_after_every_connection_was_killed() {
     for _ in 0..3 {
         assert_eq!(client.get("/contacts").await.status, 200);
     }
+}
+
+#[actix_web::test]
+async fn a_statement_past_the_timeout_answers_503_and_frees_its_connection() {
+    let db = TestDb::create();
+    let mut settings = test_settings(&db);
+    settings.statement_timeout = std::time::Duration::from_millis(200);
+    let app = TestApp::spawn_with(db, settings);
+    app.create_user("ada@example.com", rapport::domain::Role::Editor);
+    let client = app.client();
+    client.sign_in("ada@example.com", PASSWORD).await;
+    assert_eq!(client.get("/contacts").await.status, 200);
+
+    // Another session holds the contacts table, so the list's query waits for the lock: a
+    // stand-in for any statement that runs too long.
+    let mut holder = PgConnection::establish(&app.db.url).unwrap();
+    holder
+        .batch_execute("BEGIN; LOCK TABLE contacts IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let started = std::time::Instant::now();
+    let page = tokio::time::timeout(std::time::Duration::from_secs(5), client.get("/contacts"))
+        .await
+        .expect("the page waited for the lock instead of timing out");
+    let waited = started.elapsed();
+    assert_eq!(page.status, 503, "{}", page.body);
+    assert!(
+        waited < std::time::Duration::from_secs(2),
+        "answered after {waited:?}"
+    );
+    let request_id = page
+        .header("x-request-id")
+        .expect("a request id")
+        .to_string();
+    assert!(
+        page.body.contains(&request_id),
+        "the page shows its reference"
+    );
+    assert!(page.body.contains("Try again"), "{}", page.body);
+    assert!(!page.body.contains("statement timeout"), "no internals");
+
+    // The API answers the same way.
+    let token = app.api_token(rapport::domain::api_token::TokenRole::Viewer);
+    let api = client
+        .api("GET", "/api/v1/contact/list", Some(&token), &[], None)
+        .await;
+    assert_eq!(api.status, 503, "{}", api.body);
+    assert_eq!(api.json()["code"], "SERVICE_UNAVAILABLE");
+
+    // Once the lock is gone the same server answers, on the connections it kept.
+    holder.batch_execute("ROLLBACK").unwrap();
+    assert_eq!(client.get("/contacts").await.status, 200);
+}
+
+#[actix_web::test]
+async fn migrating_on_a_pooled_connection_keeps_its_statement_timeout() {
+    let app = TestApp::spawn().await;
+    let pool = db::pool(
+        &app.settings.database_url,
+        1,
+        std::time::Duration::from_millis(200),
+    );
+    let timeout = |conn: &mut PgConnection| -> String {
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+            "current_setting('statement_timeout')",
+        ))
+        .get_result(conn)
+        .unwrap()
+    };
+    let mut conn = pool.get().unwrap();
+    assert_eq!(timeout(&mut conn), "200ms");
+    assert!(db::migrate(&mut conn).unwrap().is_empty());
+    assert_eq!(timeout(&mut conn), "200ms", "put back after the migrations");
 }
