@@ -441,3 +441,27 @@ async fn without_a_trusted_proxy_a_forwarded_header_is_ignored() {
         429
     );
 }
+
+#[actix_web::test]
+async fn strict_transport_security_is_sent_when_cookies_are_secure() {
+    let db = TestDb::create();
+    let mut settings = Settings::with_database(db.url.clone());
+    settings.cookie_secure = true;
+    let app = TestApp::spawn_with(db, settings);
+    let client = app.client();
+    for path in ["/login", "/contacts", "/healthz", "/no/such/page"] {
+        let response = client.get(path).await;
+        assert_eq!(
+            response.header("strict-transport-security"),
+            Some("max-age=31536000"),
+            "{path}"
+        );
+    }
+
+    // Plain http for local use (cookies not Secure): no HSTS, which would lock the browser
+    // out of http://localhost.
+    let local = TestApp::spawn().await;
+    assert!(!local.settings.cookie_secure);
+    let response = local.client().get("/login").await;
+    assert_eq!(response.header("strict-transport-security"), None);
+}
