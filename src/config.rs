@@ -84,8 +84,12 @@ pub struct Settings {
     pub email_max_bytes: usize,
     /// Email intake: where the SMTP listener accepts mail; no listener when `None`.
     pub smtp_bind: Option<String>,
-    /// Email intake: the domain of the listener's addresses, `<integration id>@<domain>`.
+    /// Email intake: the domain of the listener's addresses, `<integration id>+<token>@<domain>`.
     pub smtp_domain: Option<String>,
+    /// Email intake: the SMTP listener's limits per client and session, and the relays
+    /// trusted with the plain `<integration id>@<domain>` form (`RAPPORT_SMTP_MAX_*`,
+    /// `RAPPORT_SMTP_*_TIMEOUT_SECONDS`, `RAPPORT_SMTP_RELAYS`).
+    pub smtp_limits: crate::intake::email::smtp_limits::SmtpLimits,
     /// `RAPPORT_EMAIL_QUERY_TOKEN`: also accept an email integration's inbound token as
     /// `?token=` (a compatibility switch for providers that cannot set headers; off, because
     /// URLs end up in access logs).
@@ -111,6 +115,7 @@ impl fmt::Debug for Settings {
             .field("email_max_bytes", &self.email_max_bytes)
             .field("smtp_bind", &self.smtp_bind)
             .field("smtp_domain", &self.smtp_domain)
+            .field("smtp_limits", &self.smtp_limits)
             .field("slow_request", &self.slow_request)
             .field("sessions", &self.sessions)
             .finish_non_exhaustive()
@@ -205,6 +210,7 @@ impl Settings {
         let slow_request = slow_request(&lookup)?;
         let webhook = WebhookSettings::from_env(&lookup)?;
         let email = email_settings(&lookup)?;
+        let smtp_limits = crate::intake::email::smtp_limits::SmtpLimits::from_env(&lookup)?;
         let mut widget = crate::intake::widget::settings::WidgetSettings::from_env(&lookup)?;
         widget.client_ip_header = client_ip_header(&lookup, widget.client_ip_header)?;
         let sessions = crate::web::session::SessionSettings::from_env(&lookup)?;
@@ -225,6 +231,7 @@ impl Settings {
             email_max_bytes: email.max_bytes,
             smtp_bind: email.smtp_bind,
             smtp_domain: email.smtp_domain,
+            smtp_limits,
             email_query_token: email.query_token,
             widget,
             slow_request,
@@ -264,6 +271,7 @@ impl Settings {
             email_max_bytes: DEFAULT_EMAIL_MAX_BYTES,
             smtp_bind: None,
             smtp_domain: None,
+            smtp_limits: crate::intake::email::smtp_limits::SmtpLimits::default(),
             email_query_token: false,
             widget: crate::intake::widget::settings::WidgetSettings::default(),
             slow_request: DEFAULT_SLOW_REQUEST,
@@ -394,7 +402,7 @@ fn email_settings(lookup: &impl Fn(&str) -> Option<String>) -> Result<EmailSetti
     if smtp_bind.is_some() && smtp_domain.is_none() {
         return Err(problem(
             "RAPPORT_SMTP_DOMAIN",
-            "is required with RAPPORT_SMTP_BIND: the listener accepts mail for <integration id>@<this domain>",
+            "is required with RAPPORT_SMTP_BIND: the listener accepts mail for <integration id>+<token>@<this domain>",
         ));
     }
     let query_token = match non_empty(lookup, "RAPPORT_EMAIL_QUERY_TOKEN") {
@@ -725,6 +733,10 @@ mod tests {
             ("RAPPORT_EMAIL_MAX_BYTES", "25MB"),
             ("RAPPORT_SMTP_BIND", "localhost"),
             ("RAPPORT_SMTP_DOMAIN", "not a domain"),
+            ("RAPPORT_SMTP_MAX_CONNECTIONS_PER_ADDRESS", "0"),
+            ("RAPPORT_SMTP_RELAYS", "mx.example.com"),
+            ("RAPPORT_WEBHOOK_ALLOW_HTTP", "perhaps"),
+            ("RAPPORT_WEBHOOK_ALLOW_HOSTS", "not a host!"),
         ] {
             let error =
                 Settings::from_env(env(&base((variable, value))), None, |_| {}).unwrap_err();

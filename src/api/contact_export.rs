@@ -12,6 +12,7 @@ use super::caller::ApiReader;
 use super::json;
 use super::listing::ListParams;
 use super::objects::{self, Line};
+use crate::domain::spreadsheet::spreadsheet_safe;
 use crate::error::AppError;
 use crate::models::keyset::After;
 use crate::models::{Contact, contact};
@@ -106,10 +107,15 @@ impl Format {
 
 /// One CSV record per RFC 4180: every value quoted with inner quotes doubled (as ChatBotKit
 /// writes them), a missing value as an empty unquoted field so that it differs from `""`,
-/// CRLF at the end.
+/// CRLF at the end. A value a spreadsheet would run as a formula gets a leading `'`
+/// ([`spreadsheet_safe`]).
 pub fn csv_row(values: impl Iterator<Item = Option<String>>) -> String {
     let mut row = values
-        .map(|value| value.map_or_else(String::new, |v| format!("\"{}\"", v.replace('"', "\"\""))))
+        .map(|value| {
+            value.map_or_else(String::new, |v| {
+                format!("\"{}\"", spreadsheet_safe(&v).replace('"', "\"\""))
+            })
+        })
         .collect::<Vec<_>>()
         .join(",");
     row.push_str("\r\n");
@@ -263,6 +269,14 @@ mod tests {
                 .into_iter()
             ),
             "\"1\",,\"say \"\"hi\"\", then\nleave\",\"\"\r\n"
+        );
+    }
+
+    #[test]
+    fn csv_prefixes_a_formula_before_quoting_it() {
+        assert_eq!(
+            csv_row([Some("=HYPERLINK(\"x\")".to_string())].into_iter()),
+            "\"'=HYPERLINK(\"\"x\"\")\"\r\n"
         );
     }
 }

@@ -52,7 +52,10 @@ pub fn run(
                 allowed_origins,
                 ..IntegrationInput::default()
             };
-            let draft = IntegrationDraft::validate(kind, &input).map_err(|errors| {
+            // The operator's egress rules, as `serve` reads them.
+            let egress = crate::intake::webhook::settings::egress_from_env(lookup)
+                .map_err(|error| error.to_string())?;
+            let draft = IntegrationDraft::validate(kind, &input, &egress).map_err(|errors| {
                 errors
                     .iter()
                     .map(|(field, error)| format!("{}: {}", option_name(field), error.message))

@@ -35,7 +35,7 @@ Environment:
   RAPPORT_API_RATE_LIMIT  API requests per token per minute, per process (default 600)
   RAPPORT_PUBLIC_URL      this server's public URL, for inbound URLs and widget snippets
                           (default: from each request; `integration add`: http://127.0.0.1:8080)
-  RAPPORT_SMTP_DOMAIN     the domain of the SMTP listener's addresses, <integration id>@<domain>
+  RAPPORT_SMTP_DOMAIN     the domain of the SMTP listener's addresses, <integration id>+<token>@<domain>
   RUST_LOG                log filter (default info)";
 
 #[derive(Debug, Parser)]

@@ -45,7 +45,7 @@ pub fn run(bind: Option<String>) -> Result<(), String> {
                 .map_err(|e| format!("RAPPORT_SMTP_BIND: cannot listen on {bind}: {e}"))?;
             let address = listener.local_addr().map_err(|e| e.to_string())?;
             tracing::info!(
-                "Rapport accepts mail over SMTP at {address} for <integration id>@{}",
+                "Rapport accepts mail over SMTP at {address} for <integration id>+<token>@{}",
                 settings.smtp_domain.as_deref().unwrap_or_default()
             );
             Some(listener)

@@ -4,12 +4,13 @@
 //! - Email integrations accept mail from senders matching [`SenderPattern`]s (none = everyone).
 //! - Widgets answer cross-origin requests only from their allowed [`Origin`]s.
 //! - Either may name an agent webhook ([`validate_webhook_url`]) that Rapport POSTs user
-//!   messages to.
+//!   messages to, where the operator's [`WebhookEgress`] rules allow.
 //!
 //! [`IntegrationDraft::validate`] checks a whole form at once; its errors are keyed by the
 //! form's field names (`name`, `agent_webhook_url`, `allowed_senders`, `allowed_origins`,
 //! `ask_name`, `ask_email`, `ask_phone`).
 
+use super::egress::WebhookEgress;
 use super::text::optional_line;
 use super::{EmailAddress, FieldErrors};
 use std::fmt;
@@ -345,9 +346,11 @@ pub fn origin_allowed(allowed: &[Origin], header: &str) -> bool {
     Origin::parse(header).is_ok_and(|origin| allowed.contains(&origin))
 }
 
-/// An agent webhook URL: blank means none; otherwise an absolute http(s) URL without
-/// credentials (requests are signed instead) or fragment. Returned normalised.
-pub fn validate_webhook_url(input: &str) -> Result<Option<String>, String> {
+/// An agent webhook URL: blank means none; otherwise an absolute https URL (http too when
+/// the operator allows it) without credentials (requests are signed instead) or fragment,
+/// whose host is not a non-public address or `localhost` unless `egress` allows it (a host
+/// name's addresses are checked when a delivery is made). Returned normalised.
+pub fn validate_webhook_url(input: &str, egress: &WebhookEgress) -> Result<Option<String>, String> {
     let trimmed = input.trim();
     if trimmed.is_empty() {
         return Ok(None);
@@ -361,8 +364,14 @@ pub fn validate_webhook_url(input: &str) -> Result<Option<String>, String> {
         "This is not a valid URL; write it in full, as in https://agent.example.com/rapport."
             .to_string()
     })?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err("The webhook URL must start with https:// (or http://).".into());
+    match url.scheme() {
+        "https" => {}
+        "http" if egress.allow_http => {}
+        "http" => return Err(crate::domain::egress::Refusal::PlainHttp.to_string()),
+        _ if egress.allow_http => {
+            return Err("The webhook URL must start with https:// (or http://).".into());
+        }
+        _ => return Err("The webhook URL must start with https://.".into()),
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err("The webhook URL needs a host, as in https://agent.example.com/.".into());
@@ -377,6 +386,9 @@ pub fn validate_webhook_url(input: &str) -> Result<Option<String>, String> {
     if url.fragment().is_some() {
         return Err("A webhook URL has no #fragment.".into());
     }
+    egress
+        .check_url(&url)
+        .map_err(|refusal| refusal.to_string())?;
     Ok(Some(url.to_string()))
 }
 
@@ -452,16 +464,17 @@ impl IntegrationDraft {
     }
 
     /// Validates every field at once; errors are keyed by the form's field names. Fields of
-    /// the other kind are ignored.
+    /// the other kind are ignored. The webhook URL must pass the operator's `egress` rules.
     pub fn validate(
         kind: IntegrationKind,
         input: &IntegrationInput,
+        egress: &WebhookEgress,
     ) -> Result<IntegrationDraft, FieldErrors> {
         let mut errors = FieldErrors::new();
         let name = errors.check("name", validate_name(&input.name));
         let webhook = errors.check(
             "agent_webhook_url",
-            validate_webhook_url(&input.agent_webhook_url),
+            validate_webhook_url(&input.agent_webhook_url, egress),
         );
         let mut draft = IntegrationDraft::named(name.unwrap_or_default());
         draft.collect_contacts = input.collect_contacts;
@@ -687,6 +700,18 @@ mod tests {
         assert!(!origin_allowed(&[], "https://shop.example.com"));
     }
 
+    /// What an operator with an agent on the same machine allows.
+    fn local_agent() -> WebhookEgress {
+        WebhookEgress {
+            allow_http: true,
+            allow_hosts: WebhookEgress::parse_allow_hosts("127.0.0.1").unwrap(),
+        }
+    }
+
+    fn validate_webhook_url(input: &str) -> Result<Option<String>, String> {
+        super::validate_webhook_url(input, &local_agent())
+    }
+
     #[test]
     fn webhook_urls() {
         assert_eq!(validate_webhook_url("  "), Ok(None));
@@ -715,6 +740,53 @@ mod tests {
     }
 
     #[test]
+    fn webhook_urls_follow_the_egress_rules() {
+        let strict = WebhookEgress::default();
+        let check = |url: &str| super::validate_webhook_url(url, &strict);
+        assert_eq!(
+            check("https://agent.example.com/hook"),
+            Ok(Some("https://agent.example.com/hook".into()))
+        );
+        for (bad, needle) in [
+            (
+                "http://agent.example.com/hook",
+                "RAPPORT_WEBHOOK_ALLOW_HTTP",
+            ),
+            ("ftp://agent.example.com/", "must start with https://."),
+            ("https://127.0.0.1:9000/", "127.0.0.1 is a loopback address"),
+            ("https://192.168.1.10/", "a private address (RFC 1918)"),
+            ("https://[fe80::1]/", "a link-local address"),
+            ("https://localhost/", "localhost is this machine"),
+            ("https://api.localhost/", "api.localhost is this machine"),
+        ] {
+            let error = check(bad).unwrap_err();
+            assert!(error.contains(needle), "{bad}: {error}");
+            // Refusals by the egress rules say how the operator can change them.
+            assert_eq!(
+                error.contains("RAPPORT_WEBHOOK_ALLOW_"),
+                !bad.starts_with("ftp:"),
+                "{bad}: {error}"
+            );
+        }
+        // What the operator allowed, and nothing more.
+        assert!(validate_webhook_url("http://127.0.0.1:8787/agent").is_ok());
+        assert!(validate_webhook_url("http://10.0.0.1/").is_err());
+        let input = IntegrationInput {
+            name: "Inbox".into(),
+            agent_webhook_url: "https://10.0.0.1/".into(),
+            ..IntegrationInput::default()
+        };
+        let errors =
+            IntegrationDraft::validate(IntegrationKind::Email, &input, &strict).unwrap_err();
+        assert!(
+            errors
+                .get("agent_webhook_url")
+                .is_some_and(|e| e.message.contains("10.0.0.1 is a private address")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
     fn an_email_draft_keeps_email_settings_only() {
         let input = IntegrationInput {
             name: " Support inbox ".into(),
@@ -726,7 +798,8 @@ mod tests {
             ask_name: "bogus".into(),
             ..IntegrationInput::default()
         };
-        let draft = IntegrationDraft::validate(IntegrationKind::Email, &input).unwrap();
+        let draft =
+            IntegrationDraft::validate(IntegrationKind::Email, &input, &local_agent()).unwrap();
         assert_eq!(draft.name, "Support inbox");
         assert!(!draft.collect_contacts);
         assert!(draft.use_reply_to);
@@ -754,7 +827,8 @@ mod tests {
             ask_phone: "optional".into(),
             ..IntegrationInput::default()
         };
-        let draft = IntegrationDraft::validate(IntegrationKind::Widget, &input).unwrap();
+        let draft =
+            IntegrationDraft::validate(IntegrationKind::Widget, &input, &local_agent()).unwrap();
         assert!(draft.collect_contacts);
         assert!(!draft.use_reply_to && draft.allowed_senders.is_empty());
         assert_eq!(
@@ -776,7 +850,8 @@ mod tests {
             ask_email: "sometimes".into(),
             ..IntegrationInput::default()
         };
-        let errors = IntegrationDraft::validate(IntegrationKind::Widget, &input).unwrap_err();
+        let errors = IntegrationDraft::validate(IntegrationKind::Widget, &input, &local_agent())
+            .unwrap_err();
         for field in ["name", "agent_webhook_url", "allowed_origins", "ask_email"] {
             assert!(errors.has(field), "{field}: {errors:?}");
         }
@@ -789,7 +864,8 @@ mod tests {
             allowed_senders: vec!["example.com".into()],
             ..IntegrationInput::default()
         };
-        let errors = IntegrationDraft::validate(IntegrationKind::Email, &input).unwrap_err();
+        let errors =
+            IntegrationDraft::validate(IntegrationKind::Email, &input, &local_agent()).unwrap_err();
         assert_eq!(errors.len(), 1);
         assert!(errors.has("allowed_senders"));
     }
@@ -804,7 +880,8 @@ mod tests {
             allowed_senders: many,
             ..IntegrationInput::default()
         };
-        let errors = IntegrationDraft::validate(IntegrationKind::Email, &input).unwrap_err();
+        let errors =
+            IntegrationDraft::validate(IntegrationKind::Email, &input, &local_agent()).unwrap_err();
         assert!(errors.message("allowed_senders").contains("At most 100"));
         assert!(validate_name(&"x".repeat(MAX_NAME_CHARS + 1)).is_err());
     }

@@ -4,10 +4,12 @@
 //! Every page is an index range scan on `(sort key, id)`: no OFFSET, no full count. Totals are
 //! counted exactly up to [`EXACT_COUNT_CAP`] rows and estimated beyond that.
 //!
-//! A page is one statement: the rows carry the capped count of all matches and the table's
-//! row estimate as two scalar subqueries, which PostgreSQL runs once each. Only a filtered
-//! list with more matches than the cap sends a second statement, to ask the planner for its
-//! estimate (`EXPLAIN` cannot be a subquery).
+//! An unfiltered page is one statement: the rows carry the capped count of all contacts and
+//! the table's row estimate as two scalar subqueries, which PostgreSQL runs once each. A
+//! filtered page (a search) first asks the planner how many rows match (`EXPLAIN`, which
+//! cannot be a subquery): beyond [`SURELY_LARGE`] the estimate is the total and the count is
+//! not run at all, because counting even a capped number of matches of a broad search builds
+//! a bitmap of every match first, which is what made broad searches slow.
 
 use super::contact::Contact;
 use super::schema::contacts;
@@ -21,6 +23,10 @@ use diesel::sql_types::{BigInt, Bool, Jsonb, Text, Timestamptz};
 
 /// Up to this many matching rows are counted exactly.
 pub const EXACT_COUNT_CAP: i64 = 1_000;
+
+/// Beyond this planner estimate the exact count is not even attempted: statistics are rarely
+/// off by a factor of five, and counting is what makes big lists slow.
+const SURELY_LARGE: i64 = 5 * EXACT_COUNT_CAP;
 
 /// The row count of `contacts` by its statistics (kept fresh by autovacuum / ANALYZE); 0
 /// before the first ANALYZE.
@@ -182,17 +188,36 @@ pub fn page(connection: &mut PgConnection, query: &ListQuery) -> QueryResult<Lis
             rows_query.order((contacts::created_at.desc(), contacts::id.desc()))
         }
     };
+    let planner_estimate = if query.is_filtered() {
+        Some(estimate_rows(connection, base(query).select(contacts::id))?)
+    } else {
+        None
+    };
+    let surely_large = planner_estimate.is_some_and(|rows| rows > SURELY_LARGE);
     // Each row also carries the capped count of every match (not only those past the
     // cursor) and the table's estimate: the same two numbers on every row, computed once.
-    let mut rows: Vec<(Contact, String, i64, i64)> = rows_query
-        .select((
-            Contact::as_select(),
-            contacts::sort_name,
-            CountOf(capped_matches(query)),
-            sql::<BigInt>(&format!("({TABLE_ESTIMATE})")),
-        ))
-        .limit(per_page + 1)
-        .load(connection)?;
+    // A surely large search skips the count (-1 stands in for it).
+    let table_rows = sql::<BigInt>(&format!("({TABLE_ESTIMATE})"));
+    let rows_query = rows_query.limit(per_page + 1);
+    let mut rows: Vec<(Contact, String, i64, i64)> = if surely_large {
+        rows_query
+            .select((
+                Contact::as_select(),
+                contacts::sort_name,
+                (-1_i64).into_sql::<BigInt>(),
+                table_rows,
+            ))
+            .load(connection)?
+    } else {
+        rows_query
+            .select((
+                Contact::as_select(),
+                contacts::sort_name,
+                CountOf(capped_matches(query)),
+                table_rows,
+            ))
+            .load(connection)?
+    };
     let counted = rows
         .first()
         .map(|&(_, _, capped, table_rows)| (capped, table_rows));
@@ -215,7 +240,13 @@ pub fn page(connection: &mut PgConnection, query: &ListQuery) -> QueryResult<Lis
     };
 
     let total = match counted {
-        Some((capped, table_rows)) => beyond_cap(connection, query, capped, Some(table_rows))?,
+        Some(_) if surely_large => Total::About(planner_estimate.unwrap_or(SURELY_LARGE)),
+        Some((capped, table_rows)) => beyond_cap(
+            connection,
+            query,
+            capped,
+            planner_estimate.or(Some(table_rows)),
+        )?,
         // An empty first page: nothing matches.
         None if query.cursor.is_none() => Total::Exact(0),
         // A cursor past the end (a stale link): the count did not run, so count alone.
@@ -242,21 +273,21 @@ pub fn total(connection: &mut PgConnection, query: &ListQuery) -> QueryResult<To
     beyond_cap(connection, query, capped, None)
 }
 
-/// The total from the capped count: exact up to the cap; beyond it the table's estimate
-/// (`table_rows`, or read now) when unfiltered, the planner's estimate for the filters
-/// otherwise, and never less than the cap.
+/// The total from the capped count: exact up to the cap; beyond it `estimate` (the
+/// planner's for a filtered list, the table's otherwise; asked now when not known yet), and
+/// never less than the cap.
 fn beyond_cap(
     connection: &mut PgConnection,
     query: &ListQuery,
     capped: i64,
-    table_rows: Option<i64>,
+    estimate: Option<i64>,
 ) -> QueryResult<Total> {
     if capped <= EXACT_COUNT_CAP {
         return Ok(Total::Exact(capped));
     }
-    let estimate = match table_rows {
-        _ if query.is_filtered() => estimate_rows(connection, base(query).select(contacts::id))?,
+    let estimate = match estimate {
         Some(rows) => rows,
+        None if query.is_filtered() => estimate_rows(connection, base(query).select(contacts::id))?,
         None => table_estimate(connection)?,
     };
     Ok(Total::About(estimate.max(EXACT_COUNT_CAP + 1)))

@@ -21,7 +21,8 @@
 //! - `set_enabled(conn, id, bool, &actor)`, `delete(conn, id, &actor)` (conversations stay)
 //! - `regenerate_inbound_token(conn, id, &actor)`, `regenerate_secret(conn, &keyring, id,
 //!   SecretPurpose, &actor)` → the new value in clear
-//! - `verify_inbound_token(&row, token) -> bool`;
+//! - `verify_inbound_token(&row, token) -> bool`; on the row, `smtp_token()` (the secret part
+//!   of the SMTP address `<id>+<token>@domain`) and `accepts_smtp_token(token)`;
 //!   `secret(conn, &keyring, id, SecretPurpose) -> Result<Option<Zeroizing<String>>, _>`
 //! - on the row: `kind()`, `allows_sender(&EmailAddress)`, `allows_origin(origin_header)`
 //!   (an empty list allows no other site), `ask_name()`/`ask_email()`/`ask_phone()`, `draft()`
@@ -47,6 +48,9 @@ use zeroize::Zeroizing;
 
 /// How the audit trail names these rows.
 pub const ENTITY: &str = "integration";
+
+/// Hex characters in the secret part of an SMTP address (80 bits).
+const SMTP_TOKEN_CHARS: usize = 20;
 
 /// A stored integration.
 #[derive(Queryable, Selectable, Debug, Clone, PartialEq)]
@@ -111,6 +115,31 @@ impl Integration {
     /// the list is empty).
     pub fn allows_origin(&self, header: &str) -> bool {
         rules::origin_allowed(&self.origins(), header)
+    }
+
+    /// The secret part of this email integration's SMTP address, `<id>+<token>@<domain>`, so
+    /// that knowing (or counting up to) an id is not enough to write in. Derived from the
+    /// stored hash of the inbound token, with a purpose label of its own: it needs no column,
+    /// reveals nothing about the token, and changes when the inbound token is regenerated.
+    /// `None` for a widget.
+    pub fn smtp_token(&self) -> Option<String> {
+        let token_hash = self.inbound_token_hash.as_deref()?;
+        let derived = api_token::hash(&format!(
+            "rapport-smtp-recipient:v1:{}:{token_hash}",
+            self.id
+        ));
+        Some(derived.chars().take(SMTP_TOKEN_CHARS).collect())
+    }
+
+    /// Whether `presented` (the part after `+` of a recipient) is [`Self::smtp_token`]; case
+    /// is ignored (some relays change it), the comparison takes constant time.
+    pub fn accepts_smtp_token(&self, presented: &str) -> bool {
+        self.smtp_token().is_some_and(|expected| {
+            rules::constant_time_eq(
+                expected.as_bytes(),
+                presented.to_ascii_lowercase().as_bytes(),
+            )
+        })
     }
 
     pub fn ask_name(&self) -> FieldRequirement {

@@ -207,3 +207,50 @@ async fn large_exports_stream_every_page() {
     let csv = export(&app, &token, "", Some("text/csv")).await;
     assert_eq!(parse_csv(&csv.body).len(), 1204);
 }
+
+#[actix_web::test]
+async fn csv_cells_that_a_spreadsheet_would_run_as_formulas_are_prefixed() {
+    let app = TestApp::spawn().await;
+    let token = app.api_token(TokenRole::Viewer);
+    let evil = ContactBuilder::new("=HYPERLINK(\"http://evil.example\")")
+        .description("@SUM(A1)")
+        .nick("-2+3")
+        .meta("phone", "+1-555")
+        .create(&mut app.conn());
+    let plain = ContactBuilder::new("Ada 'quoted' = fine").create(&mut app.conn());
+
+    let csv = export(&app, &token, "", Some("text/csv")).await;
+    assert_eq!(csv.status, 200);
+    let records = parse_csv(&csv.body);
+    assert_eq!(records.len(), 3);
+    let row = &records[2];
+    assert_eq!(row[0].as_deref(), Some(evil.id.to_string().as_str()));
+    assert_eq!(
+        row[1].as_deref(),
+        Some("'=HYPERLINK(\"http://evil.example\")"),
+        "a formula in a name is text"
+    );
+    assert_eq!(row[2].as_deref(), Some("'@SUM(A1)"));
+    assert_eq!(row[6].as_deref(), Some("'-2+3"));
+    assert_eq!(
+        row[9].as_deref(),
+        Some(r#"{"phone":"+1-555"}"#),
+        "meta is a JSON object: it starts with a brace and is left alone"
+    );
+    assert_eq!(
+        records[1][1].as_deref(),
+        Some("Ada 'quoted' = fine"),
+        "only the first character matters"
+    );
+    assert_eq!(
+        records[1][0].as_deref(),
+        Some(plain.id.to_string().as_str())
+    );
+
+    // JSON exports are data, not spreadsheets: they keep the value as stored.
+    let json_export = export(&app, &token, "?order=asc", None).await;
+    assert_eq!(
+        json_export.json()["items"][0]["name"],
+        "=HYPERLINK(\"http://evil.example\")"
+    );
+}

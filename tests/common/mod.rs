@@ -243,10 +243,30 @@ pub struct TestApp {
     pub db: TestDb,
 }
 
+/// Settings for a test server: [`Settings::with_database`] plus what the local test agent
+/// needs (see [`allow_local_agent`]).
+pub fn test_settings(db: &TestDb) -> Settings {
+    let mut settings = Settings::with_database(db.url.clone());
+    allow_local_agent(&mut settings);
+    settings
+}
+
+/// Lets agent webhooks reach the test agent (tests/common/agent.rs), which listens on
+/// `http://127.0.0.1:<port>`: what an operator running an agent on the same machine sets
+/// with `RAPPORT_WEBHOOK_ALLOW_HTTP=true` and `RAPPORT_WEBHOOK_ALLOW_HOSTS=127.0.0.1`. The
+/// rule itself stays strict; tests of the rule use [`Settings::with_database`]'s default.
+pub fn allow_local_agent(settings: &mut Settings) {
+    settings.webhook.egress = rapport::domain::egress::WebhookEgress {
+        allow_http: true,
+        allow_hosts: rapport::domain::egress::WebhookEgress::parse_allow_hosts("127.0.0.1")
+            .unwrap(),
+    };
+}
+
 impl TestApp {
     pub async fn spawn() -> TestApp {
         let db = TestDb::create();
-        let settings = Settings::with_database(db.url.clone());
+        let settings = test_settings(&db);
         Self::spawn_with(db, settings)
     }
 

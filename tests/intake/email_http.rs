@@ -473,6 +473,7 @@ async fn the_token_and_the_integration_are_checked_before_the_body() {
         &Inbox {
             id: inbox.id + 1000,
             token: inbox.token.clone(),
+            smtp_token: inbox.smtp_token.clone(),
             webhook_secret: None,
         },
         corpus("plain"),

@@ -2,14 +2,13 @@
 //! under `tests/intake/emails/`, raw HTTP posts, a tiny SMTP client, and a census of
 //! everything intake can write (rows and files) to prove refusals leave nothing behind.
 
-use crate::common::{TestApp, TestDb};
+use crate::common::{TestApp, TestDb, test_settings};
 use diesel::prelude::*;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::{Method, Request};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use rapport::config::Settings;
 use rapport::domain::integration::{IntegrationDraft, IntegrationKind, SenderPattern};
 use rapport::models::Actor;
 use rapport::models::integration;
@@ -32,13 +31,20 @@ pub fn corpus(name: &str) -> Vec<u8> {
 
 /// A server with the SMTP listener on (and optionally a smaller size limit).
 pub async fn spawn_app(max_bytes: Option<usize>) -> TestApp {
+    spawn_app_with(|settings| {
+        if let Some(max) = max_bytes {
+            settings.email_max_bytes = max;
+        }
+    })
+}
+
+/// A server with the SMTP listener on and the settings `change` makes (its limits, relays).
+pub fn spawn_app_with(change: impl FnOnce(&mut rapport::config::Settings)) -> TestApp {
     let db = TestDb::create();
-    let mut settings = Settings::with_database(db.url.clone());
+    let mut settings = test_settings(&db);
     settings.smtp_bind = Some("127.0.0.1:0".into());
     settings.smtp_domain = Some(SMTP_DOMAIN.into());
-    if let Some(max) = max_bytes {
-        settings.email_max_bytes = max;
-    }
+    change(&mut settings);
     TestApp::spawn_with(db, settings)
 }
 
@@ -64,11 +70,12 @@ impl Default for Options {
     }
 }
 
-/// A created email integration: its id, inbound token, and webhook secret when it has a
-/// webhook.
+/// A created email integration: its id, inbound token, the secret part of its SMTP address,
+/// and webhook secret when it has a webhook.
 pub struct Inbox {
     pub id: i64,
     pub token: String,
+    pub smtp_token: String,
     pub webhook_secret: Option<String>,
 }
 
@@ -94,6 +101,7 @@ pub fn create_inbox(app: &TestApp, options: Options) -> Inbox {
     Inbox {
         id: row.id,
         token: credentials.inbound_token.unwrap().to_string(),
+        smtp_token: row.smtp_token().unwrap(),
         webhook_secret: credentials.webhook_secret.map(|s| s.to_string()),
     }
 }
@@ -306,6 +314,27 @@ impl Smtp {
         (smtp, greeting)
     }
 
+    /// Whether the server has closed the connection (reads until end of stream, failing on
+    /// anything else or after `within`).
+    pub async fn closed_within(&mut self, within: std::time::Duration) -> bool {
+        let mut line = String::new();
+        match tokio::time::timeout(within, self.reader.read_line(&mut line)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => true,
+            Ok(Ok(_)) => panic!("expected the connection closed, got {line:?}"),
+            Err(_) => false,
+        }
+    }
+
+    /// Sends raw bytes (no line end added).
+    pub async fn send_raw(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).await.unwrap();
+    }
+
+    /// The next reply, or `None` when none comes `within`.
+    pub async fn reply_within(&mut self, within: std::time::Duration) -> Option<SmtpReply> {
+        tokio::time::timeout(within, self.reply()).await.ok()
+    }
+
     pub async fn reply(&mut self) -> SmtpReply {
         let mut text = Vec::new();
         loop {
@@ -381,6 +410,12 @@ impl Smtp {
     }
 }
 
+/// The inbox's SMTP address, with its secret part: `<id>+<token>@domain`.
 pub fn mailbox(inbox: &Inbox) -> String {
+    format!("{}+{}@{SMTP_DOMAIN}", inbox.id, inbox.smtp_token)
+}
+
+/// The plain `<id>@domain` form, accepted only from configured relays.
+pub fn plain_mailbox(inbox: &Inbox) -> String {
     format!("{}@{SMTP_DOMAIN}", inbox.id)
 }

@@ -257,9 +257,16 @@ async fn public_url_and_smtp_domain_settings_shape_what_is_shown() {
         shown(&created, "inbound-url"),
         format!("https://rapport.example.com/api/v1/integration/email/{id}/inbound")
     );
+    // The SMTP address carries its secret part: the id alone is not an address.
+    let token = only(&app).smtp_token().unwrap();
+    assert_eq!(token.len(), 20);
     created.assert_contains(&format!(
-        "<code id=\"smtp-address\">{id}@mail.example.com</code>"
+        "<code id=\"smtp-address\">{id}+{token}@mail.example.com</code>"
     ));
+    // The plain form as its own address (the token's last character may be a digit, so
+    // "…{id}@" alone could match inside the tokenized address).
+    created.assert_lacks(&format!(">{id}@mail.example.com"));
+    created.assert_lacks(&format!(" {id}@mail.example.com"));
 }
 
 #[actix_web::test]

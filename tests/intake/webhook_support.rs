@@ -84,7 +84,12 @@ impl TestRelay {
 }
 
 /// The app's settings with the webhook settings read from these variables (and a time-out).
+/// The egress rules stay the app's (the test agent's allowance) unless the variables set
+/// `RAPPORT_WEBHOOK_ALLOW_*` themselves.
 pub fn settings_with(app: &TestApp, vars: &[(&str, &str)], timeout: Duration) -> Settings {
+    let sets_egress = vars
+        .iter()
+        .any(|(k, _)| k.starts_with("RAPPORT_WEBHOOK_ALLOW_"));
     let vars: Vec<(String, String)> = vars
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -93,6 +98,9 @@ pub fn settings_with(app: &TestApp, vars: &[(&str, &str)], timeout: Duration) ->
     let mut settings = app.settings.clone();
     settings.webhook = WebhookSettings::from_env(&lookup).unwrap();
     settings.webhook.timeout = timeout;
+    if !sets_egress {
+        settings.webhook.egress = app.settings.webhook.egress.clone();
+    }
     settings
 }
 

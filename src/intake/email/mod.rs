@@ -7,6 +7,7 @@ pub mod inbound;
 pub mod parse;
 pub mod refusal;
 pub mod smtp;
+pub mod smtp_limits;
 
 pub use inbound::{ReceiveError, Received, receive};
 pub use parse::{Attachment, Mailbox, ParsedEmail, parse};

@@ -1,6 +1,14 @@
-//! The optional SMTP listener (`RAPPORT_SMTP_BIND`): mail for `<integration id>@<domain>`
-//! (`RAPPORT_SMTP_DOMAIN`) is stored exactly as the inbound endpoint stores it, through the
-//! same [`inbound::receive`].
+//! The optional SMTP listener (`RAPPORT_SMTP_BIND`): mail for
+//! `<integration id>+<token>@<domain>` (`RAPPORT_SMTP_DOMAIN`; the token is the integration's
+//! [`Integration::smtp_token`], shown on its settings page) is stored exactly as the inbound
+//! endpoint stores it, through the same [`inbound::receive`]. The plain
+//! `<integration id>@<domain>` is accepted only on connections from a configured relay
+//! (`RAPPORT_SMTP_RELAYS`, your MX): ids are small numbers, easy to guess.
+//!
+//! Each client gets bounded resources ([`SmtpLimits`]): a few connections at once per
+//! address, a maximum session length and number of messages, and an idle time for every
+//! command line and message line plus a time limit for a whole message, so a sender that
+//! trickles bytes cannot hold connections open. Going over a limit answers `421` and closes.
 //!
 //! A small server of our own on tokio, speaking the subset of RFC 5321 a receiving MX needs:
 //! EHLO/HELO, MAIL (with the RFC 1870 `SIZE` and `BODY` parameters), RCPT, DATA (with
@@ -17,17 +25,20 @@
 
 use super::inbound::{self, ReceiveError};
 use super::refusal::Refusal;
+use super::smtp_limits::{ConnectionCounter, SmtpLimits};
 use crate::db;
 use crate::models::integration::{self, Integration};
 use crate::startup::AppState;
 use actix_web::web;
 use diesel::OptionalExtension;
 use std::io;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
+use tokio::time::Instant;
 
 /// Longest command line accepted (RFC 5321 §4.5.3.1.4 says 512; some clients send more).
 const MAX_COMMAND_LINE: usize = 4096;
@@ -39,9 +50,6 @@ const MAX_RECIPIENTS: usize = 100;
 const MAX_ERRORS: usize = 20;
 /// Connections served at once; more are told to come back later (421).
 const MAX_CONNECTIONS: usize = 64;
-/// RFC 5321 §4.5.3.2: 5 minutes for a command, 10 for a block of data.
-const COMMAND_TIMEOUT: Duration = Duration::from_secs(5 * 60);
-const DATA_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
 /// Starts the listener on an already-bound socket, as a task of the running server.
 pub fn spawn(listener: std::net::TcpListener, state: web::Data<AppState>) -> io::Result<()> {
@@ -58,6 +66,7 @@ pub fn spawn(listener: std::net::TcpListener, state: web::Data<AppState>) -> io:
 
 async fn accept_loop(listener: TcpListener, state: web::Data<AppState>, domain: Arc<String>) {
     let active = Arc::new(AtomicUsize::new(0));
+    let per_client = ConnectionCounter::default();
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -71,20 +80,35 @@ async fn accept_loop(listener: TcpListener, state: web::Data<AppState>, domain: 
         let state = state.clone();
         let domain = domain.clone();
         let active = active.clone();
+        let per_client = per_client.clone();
         actix_web::rt::spawn(async move {
             let (reader, mut writer) = stream.into_split();
+            let limits = &state.settings.smtp_limits;
+            // Held until the connection ends; dropping it frees the client's place.
+            let counted = per_client.admit(peer.ip(), limits.max_connections_per_address);
             if active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
                 let _ = write_reply(
                     &mut writer,
                     &Reply::new(421, "4.3.2 Too many connections, try again later"),
                 )
                 .await;
+            } else if counted.is_none() {
+                tracing::warn!(%peer, "smtp: too many connections from one client");
+                let _ = write_reply(
+                    &mut writer,
+                    &Reply::new(
+                        421,
+                        "4.7.0 Too many connections from your address, try again later",
+                    ),
+                )
+                .await;
             } else {
-                let session = Session::new(&state, &domain);
+                let session = Session::new(&state, &domain, peer.ip());
                 if let Err(error) = session.run(BufReader::new(reader), writer).await {
                     tracing::debug!(%peer, %error, "smtp: connection ended");
                 }
             }
+            drop(counted);
             active.fetch_sub(1, Ordering::SeqCst);
         });
     }
@@ -186,6 +210,13 @@ struct Session<'a> {
     state: &'a AppState,
     domain: &'a str,
     max_bytes: usize,
+    limits: &'a SmtpLimits,
+    /// The client's address: relays may use the plain `<id>@domain` recipient.
+    peer: IpAddr,
+    /// When the session must end, however busy.
+    deadline: Instant,
+    /// Transactions that reached DATA.
+    messages: usize,
     greeted: bool,
     /// The envelope sender of the open transaction (`Some("")` for the null sender `<>`).
     mail_from: Option<String>,
@@ -203,11 +234,16 @@ enum Next {
 }
 
 impl<'a> Session<'a> {
-    fn new(state: &'a AppState, domain: &'a str) -> Self {
+    fn new(state: &'a AppState, domain: &'a str, peer: IpAddr) -> Self {
+        let limits = &state.settings.smtp_limits;
         Session {
             state,
             domain,
             max_bytes: state.settings.email_max_bytes,
+            limits,
+            peer,
+            deadline: Instant::now() + limits.max_session,
+            messages: 0,
             greeted: false,
             mail_from: None,
             integration: None,
@@ -231,12 +267,15 @@ impl<'a> Session<'a> {
         write_reply(&mut writer, &greeting).await?;
         let mut line = Vec::with_capacity(512);
         loop {
-            let read = tokio::time::timeout(
-                COMMAND_TIMEOUT,
-                read_line(&mut reader, &mut line, MAX_COMMAND_LINE),
-            )
-            .await;
+            // A whole command line within the idle time, and never past the session's end.
+            let until = self.deadline.min(Instant::now() + self.limits.idle_timeout);
+            let read =
+                tokio::time::timeout_at(until, read_line(&mut reader, &mut line, MAX_COMMAND_LINE))
+                    .await;
             let (reply, next) = match read {
+                Err(_elapsed) if Instant::now() >= self.deadline => {
+                    (session_too_long(self.domain), Next::Close)
+                }
                 Err(_elapsed) => (
                     Reply::new(421, "4.4.2 Timed out waiting for a command, closing"),
                     Next::Close,
@@ -247,6 +286,10 @@ impl<'a> Session<'a> {
                     Reply::new(500, "5.5.6 Command line too long"),
                     Next::Continue,
                 ),
+                // Pipelined commands that were waiting in the buffer do not extend a session.
+                Ok(Ok(Line::Complete)) if Instant::now() >= self.deadline => {
+                    (session_too_long(self.domain), Next::Close)
+                }
                 Ok(Ok(Line::Complete)) => {
                     let text = String::from_utf8_lossy(&line).trim_end().to_string();
                     self.command(&text).await
@@ -261,7 +304,9 @@ impl<'a> Session<'a> {
                     let reply = self.data(&mut reader).await?;
                     let next = self.count_errors(&reply, Next::Continue);
                     write_reply(&mut writer, &reply).await?;
-                    if matches!(next, Next::Close) {
+                    // 421 closes the channel (RFC 5321 §3.8): after a message that took too
+                    // long, nothing more is read.
+                    if matches!(next, Next::Close) || reply.code == 421 {
                         return Ok(());
                     }
                 }
@@ -308,16 +353,32 @@ impl<'a> Session<'a> {
                 self.reset();
                 Reply::new(250, self.domain.to_string())
             }
+            "MAIL" if self.messages >= self.limits.max_messages_per_session => {
+                tracing::warn!(peer = %self.peer, "smtp: too many messages in one session");
+                return (
+                    Reply::new(
+                        421,
+                        format!(
+                            "4.7.0 Too many messages in one session (at most {}); reconnect to send more",
+                            self.limits.max_messages_per_session
+                        ),
+                    ),
+                    Next::Close,
+                );
+            }
             "MAIL" => self.mail(argument),
             "RCPT" => self.rcpt(argument).await,
             "DATA" => {
                 return match (&self.mail_from, self.recipients) {
                     (None, _) => (Reply::new(503, "5.5.1 Send MAIL first"), Next::Continue),
                     (Some(_), 0) => (Reply::new(554, "5.5.1 No valid recipients"), Next::Continue),
-                    _ => (
-                        Reply::new(354, "Send the message; end with <CRLF>.<CRLF>"),
-                        Next::ReadData,
-                    ),
+                    _ => {
+                        self.messages += 1;
+                        (
+                            Reply::new(354, "Send the message; end with <CRLF>.<CRLF>"),
+                            Next::ReadData,
+                        )
+                    }
                 };
             }
             "RSET" => {
@@ -334,7 +395,7 @@ impl<'a> Session<'a> {
             "VRFY" => Reply::new(252, "2.5.2 Cannot verify, but will try to deliver"),
             "HELP" => Reply::new(
                 214,
-                "2.0.0 Send mail to <integration id>@domain: EHLO, MAIL, RCPT, DATA, QUIT",
+                "2.0.0 Send mail to <integration id>+<token>@domain: EHLO, MAIL, RCPT, DATA, QUIT",
             ),
             "STARTTLS" | "AUTH" | "BDAT" | "EXPN" | "ETRN" | "TURN" => {
                 Reply::new(502, "5.5.1 Command not implemented")
@@ -381,7 +442,8 @@ impl<'a> Session<'a> {
         Reply::new(250, "2.1.0 Sender OK")
     }
 
-    /// `RCPT TO:<integration id@domain>`: only enabled email integrations of this domain.
+    /// `RCPT TO:<integration id+token@domain>`: only enabled email integrations of this
+    /// domain, with their token (or the plain id, from a configured relay).
     async fn rcpt(&mut self, argument: &str) -> Reply {
         if self.mail_from.is_none() {
             return Reply::new(503, "5.5.1 Send MAIL first");
@@ -392,13 +454,13 @@ impl<'a> Session<'a> {
         if self.recipients >= MAX_RECIPIENTS {
             return Reply::new(452, "4.5.3 Too many recipients");
         }
-        let id = match recipient_integration(path, self.domain) {
-            Recipient::Integration(id) => id,
+        let (id, token) = match recipient_integration(path, self.domain) {
+            Recipient::Integration { id, token } => (id, token.map(str::to_string)),
             Recipient::OtherDomain => {
                 return Reply::new(
                     550,
                     format!(
-                        "5.7.1 Relaying denied: this server accepts mail only for <integration id>@{}",
+                        "5.7.1 Relaying denied: this server accepts mail only for <integration id>+<token>@{}",
                         self.domain
                     ),
                 );
@@ -406,19 +468,40 @@ impl<'a> Session<'a> {
             Recipient::NotAnIntegration => {
                 return Reply::new(
                     550,
-                    "5.1.1 No such mailbox: send to <integration id>@domain",
+                    "5.1.1 No such mailbox: send to <integration id>+<token>@domain",
                 );
             }
         };
+        // Refused before any lookup, so a guesser learns nothing about which ids exist.
+        if token.is_none() && !self.limits.is_relay(self.peer) {
+            return Reply::new(
+                550,
+                format!(
+                    "5.7.1 Send to <integration id>+<token>@{}: the address with its secret part is on the integration's settings page",
+                    self.domain
+                ),
+            );
+        }
+        // The same answer for an unknown id, another kind of integration and a wrong token.
+        let no_such_mailbox = || {
+            Reply::new(
+                550,
+                "5.1.1 No such mailbox: no email integration has this address",
+            )
+        };
+        let authorised =
+            |row: &Integration| token.as_deref().is_none_or(|t| row.accepts_smtp_token(t));
         if let Some(current) = &self.integration {
-            return if current.id == id {
-                self.recipients += 1;
-                Reply::new(250, "2.1.5 Recipient OK")
-            } else {
+            return if current.id != id {
                 Reply::new(
                     452,
                     "4.5.3 One integration per message: send to the others in another transaction",
                 )
+            } else if authorised(current) {
+                self.recipients += 1;
+                Reply::new(250, "2.1.5 Recipient OK")
+            } else {
+                no_such_mailbox()
             };
         }
         let found = db::run(&self.state.pool, move |conn| {
@@ -426,6 +509,10 @@ impl<'a> Session<'a> {
         })
         .await;
         match found {
+            Ok(Some(row)) if row.is_email() && !authorised(&row) => {
+                tracing::warn!(integration = id, peer = %self.peer, "smtp: wrong recipient token");
+                no_such_mailbox()
+            }
             Ok(Some(row)) if row.is_email() && row.enabled => {
                 self.integration = Some(row);
                 self.recipients += 1;
@@ -438,10 +525,7 @@ impl<'a> Session<'a> {
                 );
                 Reply::new(550, "5.2.1 This email integration is disabled")
             }
-            Ok(_) => Reply::new(
-                550,
-                "5.1.1 No such mailbox: no email integration has this id",
-            ),
+            Ok(_) => no_such_mailbox(),
             Err(error) => {
                 tracing::error!(cause = error.cause_chain(), "smtp: recipient lookup failed");
                 Reply::new(451, "4.3.0 Temporary local problem, try again later")
@@ -451,16 +535,21 @@ impl<'a> Session<'a> {
 
     /// Reads the message after 354 and stores it; the transaction ends either way.
     async fn data(&mut self, reader: &mut (impl AsyncBufReadExt + Unpin)) -> io::Result<Reply> {
-        let read = tokio::time::timeout(DATA_TIMEOUT, read_data(reader, self.max_bytes)).await;
+        let timing = DataTiming {
+            idle: self.limits.idle_timeout,
+            until: self.deadline.min(Instant::now() + self.limits.data_timeout),
+        };
+        let body = read_data(reader, self.max_bytes, timing).await?;
         let integration = self.integration.take();
         self.reset();
-        let body = match read {
-            Err(_elapsed) => {
-                return Ok(Reply::new(421, "4.4.2 Timed out receiving the message"));
-            }
-            Ok(result) => result?,
-        };
         let raw = match body {
+            Data::TimedOut => {
+                tracing::warn!(peer = %self.peer, "smtp: message too slow, connection closed");
+                return Ok(Reply::new(
+                    421,
+                    "4.4.2 Timed out receiving the message, closing",
+                ));
+            }
             Data::Complete(raw) => raw,
             Data::TooLarge(bytes) => {
                 let refusal = Refusal::TooLarge {
@@ -521,6 +610,14 @@ fn refusal_reply(refusal: &Refusal) -> Reply {
     Reply::new(refusal.smtp_code(), format!("{enhanced} {refusal}"))
 }
 
+/// The 421 that ends a session past its maximum length.
+fn session_too_long(domain: &str) -> Reply {
+    Reply::new(
+        421,
+        format!("4.4.2 {domain} session too long, closing; reconnect to go on"),
+    )
+}
+
 /// What reading the message found.
 enum Data {
     Complete(Vec<u8>),
@@ -528,16 +625,36 @@ enum Data {
     TooLarge(usize),
     LineTooLong,
     Closed,
+    /// A line did not arrive within the idle time, or the message not before `until`.
+    TimedOut,
+}
+
+/// How long reading a message may take.
+#[derive(Clone, Copy)]
+struct DataTiming {
+    /// For each line to arrive whole.
+    idle: Duration,
+    /// For the whole message.
+    until: Instant,
 }
 
 /// Reads lines up to the lone `.`, undoing dot-stuffing (RFC 5321 §4.5.2).
-async fn read_data(reader: &mut (impl AsyncBufReadExt + Unpin), max: usize) -> io::Result<Data> {
+async fn read_data(
+    reader: &mut (impl AsyncBufReadExt + Unpin),
+    max: usize,
+    timing: DataTiming,
+) -> io::Result<Data> {
     let mut message = Vec::new();
     let mut line = Vec::with_capacity(1024);
     let mut seen = 0usize;
     let mut too_long = false;
     loop {
-        match read_line(reader, &mut line, MAX_DATA_LINE).await? {
+        let until = timing.until.min(Instant::now() + timing.idle);
+        let read = tokio::time::timeout_at(until, read_line(reader, &mut line, MAX_DATA_LINE));
+        let Ok(read) = read.await else {
+            return Ok(Data::TimedOut);
+        };
+        match read? {
             Line::Closed => return Ok(Data::Closed),
             Line::TooLong => {
                 too_long = true;
@@ -578,15 +695,20 @@ fn path_argument<'l>(argument: &'l str, keyword: &str) -> Option<(&'l str, &'l s
     Some((&rest[..end], rest[end + 1..].trim()))
 }
 
-enum Recipient {
-    Integration(i64),
+enum Recipient<'p> {
+    /// `<id>@domain` (no token) or `<id>+<token>@domain`.
+    Integration {
+        id: i64,
+        token: Option<&'p str>,
+    },
     OtherDomain,
     NotAnIntegration,
 }
 
-/// `42@mail.example.com` → integration 42, when the domain is ours (case and a trailing dot
-/// ignored). Source routes (`@a,@b:user@domain`) are ignored as RFC 5321 allows.
-fn recipient_integration(path: &str, domain: &str) -> Recipient {
+/// `42+k3y@mail.example.com` → integration 42 with token `k3y` (`42@…`: no token), when the
+/// domain is ours (case and a trailing dot ignored). Source routes (`@a,@b:user@domain`) are
+/// ignored as RFC 5321 allows.
+fn recipient_integration<'p>(path: &'p str, domain: &str) -> Recipient<'p> {
     let path = path.rsplit(':').next().unwrap_or(path);
     let Some((local, recipient_domain)) = path.rsplit_once('@') else {
         return Recipient::NotAnIntegration;
@@ -597,8 +719,12 @@ fn recipient_integration(path: &str, domain: &str) -> Recipient {
     {
         return Recipient::OtherDomain;
     }
-    match local.parse::<i64>() {
-        Ok(id) if id > 0 => Recipient::Integration(id),
+    let (id, token) = match local.split_once('+') {
+        Some((id, token)) => (id, Some(token)),
+        None => (local, None),
+    };
+    match id.parse::<i64>() {
+        Ok(id) if id > 0 => Recipient::Integration { id, token },
         _ => Recipient::NotAnIntegration,
     }
 }
@@ -607,9 +733,17 @@ fn recipient_integration(path: &str, domain: &str) -> Recipient {
 mod tests {
     use super::*;
 
+    /// Time enough for any test message.
+    fn patient() -> DataTiming {
+        DataTiming {
+            idle: Duration::from_secs(60),
+            until: Instant::now() + Duration::from_secs(60),
+        }
+    }
+
     async fn data_of(wire: &[u8], max: usize) -> Data {
         let mut reader = BufReader::new(wire);
-        read_data(&mut reader, max).await.unwrap()
+        read_data(&mut reader, max, patient()).await.unwrap()
     }
 
     #[actix_web::test]
@@ -630,7 +764,7 @@ mod tests {
     async fn data_over_the_limit_is_read_to_the_end_and_refused() {
         let wire = b"0123456789\r\n0123456789\r\n.\r\nQUIT\r\n";
         let mut reader = BufReader::new(&wire[..]);
-        match read_data(&mut reader, 15).await.unwrap() {
+        match read_data(&mut reader, 15, patient()).await.unwrap() {
             Data::TooLarge(seen) => assert_eq!(seen, 24),
             _ => panic!("expected too large"),
         }
@@ -675,11 +809,35 @@ mod tests {
         assert_eq!(path_argument("TO:<x", "TO:"), None);
         assert!(matches!(
             recipient_integration("42@Mail.Example.com.", "mail.example.com"),
-            Recipient::Integration(42)
+            Recipient::Integration {
+                id: 42,
+                token: None
+            }
         ));
         assert!(matches!(
             recipient_integration("@relay.test:42@mail.example.com", "mail.example.com"),
-            Recipient::Integration(42)
+            Recipient::Integration {
+                id: 42,
+                token: None
+            }
+        ));
+        assert!(matches!(
+            recipient_integration("42+a1b2c3@mail.example.com", "mail.example.com"),
+            Recipient::Integration {
+                id: 42,
+                token: Some("a1b2c3")
+            }
+        ));
+        assert!(matches!(
+            recipient_integration("42+@mail.example.com", "mail.example.com"),
+            Recipient::Integration {
+                id: 42,
+                token: Some("")
+            }
+        ));
+        assert!(matches!(
+            recipient_integration("x+a1b2@mail.example.com", "mail.example.com"),
+            Recipient::NotAnIntegration
         ));
         assert!(matches!(
             recipient_integration("42@elsewhere.test", "mail.example.com"),

@@ -12,6 +12,7 @@ use crate::agent::{self, Budget};
 use crate::db::{self, PgPool};
 use crate::domain::contact_match::Restriction;
 use crate::domain::conversation::Channel;
+use crate::domain::egress::WebhookEgress;
 use crate::domain::integration::SecretPurpose;
 use crate::domain::secret_box::Keyring;
 use crate::domain::{ConversationId, MessageId};
@@ -44,6 +45,8 @@ pub struct Context {
     pub timeout: Duration,
     pub retry: RetrySchedule,
     pub email: Option<EmailReplies>,
+    /// Which webhook URLs may be called.
+    pub egress: WebhookEgress,
 }
 
 /// How the agent's memories and messages are attributed in History: as the integration,
@@ -200,6 +203,7 @@ pub async fn run(context: &Context, claimed: WebhookDelivery) {
     let attempt = http::post(
         &context.client,
         &job.url,
+        &context.egress,
         job.secret.as_bytes(),
         job.body.clone(),
         now.timestamp(),

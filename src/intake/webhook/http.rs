@@ -4,11 +4,17 @@
 //! would re-send the signed body somewhere else); anything but a 2xx answer, a connection
 //! problem or no answer within the time-out is a failure to retry. Runs on the actix runtime
 //! (awc's client is per thread).
+//!
+//! Before anything is sent, the [`egress`] rules pick the addresses the request may go to
+//! (a refusal is a failed attempt with its reason); awc connects only to those, trying the
+//! next when one cannot be connected to (nothing has been sent then).
 
+use super::egress;
 use super::reply::{self, AgentReply, MAX_BODY_BYTES};
 use super::signature;
+use crate::domain::egress::WebhookEgress;
 use actix_web::http::header;
-use awc::error::SendRequestError;
+use awc::error::{ConnectError, SendRequestError};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -52,10 +58,12 @@ pub fn client(timeout: Duration) -> awc::Client {
         .finish()
 }
 
-/// POSTs `body` to `url`, signed with `secret` at `now` (Unix seconds), and reads the answer.
+/// POSTs `body` to `url` (when the `rules` allow it), signed with `secret` at `now` (Unix
+/// seconds), and reads the answer.
 pub async fn post(
     client: &awc::Client,
     url: &str,
+    rules: &WebhookEgress,
     secret: &[u8],
     body: Vec<u8>,
     now: i64,
@@ -63,26 +71,51 @@ pub async fn post(
 ) -> Attempt {
     let signature = signature::header_value(secret, now, &body);
     let exchange = async {
-        let mut response = client
-            .post(url)
-            .insert_header((header::CONTENT_TYPE, "application/json"))
-            .insert_header((signature::HEADER, signature))
-            .send_body(body)
+        let url = url::Url::parse(url)
+            .map_err(|error| Failure::Refused(format!("The webhook URL is not valid: {error}.")))?;
+        // Resolved and checked once; only these addresses are connected to.
+        let addresses = egress::addresses(&url, rules, egress::system_resolve)
             .await
-            .map_err(|error| Failure::Send(error.to_string(), is_timeout(&error)))?;
-        let status = response.status();
-        let answer = response
-            .body()
-            .limit(MAX_BODY_BYTES)
-            .await
-            .map_err(|error| Failure::Body(status.as_u16(), error.to_string()))?;
-        Ok::<_, Failure>((status, answer))
+            .map_err(Failure::Refused)?;
+        let mut unreachable = None;
+        for address in addresses {
+            let sent = client
+                .post(url.as_str())
+                .address(address)
+                .insert_header((header::CONTENT_TYPE, "application/json"))
+                .insert_header((signature::HEADER, signature.clone()))
+                .send_body(body.clone())
+                .await;
+            let mut response = match sent {
+                Ok(response) => response,
+                // Not connected, so nothing was sent: the next address may answer.
+                Err(SendRequestError::Connect(error))
+                    if !matches!(error, ConnectError::Timeout) =>
+                {
+                    unreachable = Some(error.to_string());
+                    continue;
+                }
+                Err(error) => return Err(Failure::Send(error.to_string(), is_timeout(&error))),
+            };
+            let status = response.status();
+            let answer = response
+                .body()
+                .limit(MAX_BODY_BYTES)
+                .await
+                .map_err(|error| Failure::Body(status.as_u16(), error.to_string()))?;
+            return Ok::<_, Failure>((status, answer));
+        }
+        Err(Failure::Send(unreachable.unwrap_or_default(), false))
     };
     let seconds = timeout.as_secs_f64();
     match actix_web::rt::time::timeout(timeout, exchange).await {
         Err(_) | Ok(Err(Failure::Send(_, true))) => Attempt {
             status: None,
             result: Err(format!("No answer within {seconds} seconds.")),
+        },
+        Ok(Err(Failure::Refused(reason))) => Attempt {
+            status: None,
+            result: Err(reason),
         },
         Ok(Err(Failure::Send(error, false))) => Attempt {
             status: None,
@@ -104,6 +137,8 @@ pub async fn post(
 }
 
 enum Failure {
+    /// The egress rules (or the URL itself) do not allow a request: why.
+    Refused(String),
     /// The request could not be sent or no answer came (the flag: because of the time-out).
     Send(String, bool),
     Body(u16, String),

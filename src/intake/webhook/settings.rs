@@ -7,9 +7,13 @@
 //!   Without it, replies are stored and marked "not sent".
 //! - `RAPPORT_EMAIL_FROM`: the sender of those replies, `Support <help@example.com>`;
 //!   required with a relay.
+//! - `RAPPORT_WEBHOOK_ALLOW_HTTP` (default false) and `RAPPORT_WEBHOOK_ALLOW_HOSTS`
+//!   (comma-separated hosts, addresses and ranges): the [`WebhookEgress`] rules, which
+//!   otherwise allow only `https` to public addresses.
 
 use super::schedule::RetrySchedule;
 use crate::config::ConfigError;
+use crate::domain::egress::WebhookEgress;
 use lettre::message::Mailbox;
 use std::fmt;
 use std::time::Duration;
@@ -64,6 +68,8 @@ pub struct WebhookSettings {
     pub timeout: Duration,
     /// `None`: bot replies to email conversations are recorded as not sent.
     pub email: Option<EmailReplies>,
+    /// Which webhook URLs may be called (https to public addresses, unless allowed).
+    pub egress: WebhookEgress,
 }
 
 impl Default for WebhookSettings {
@@ -72,6 +78,7 @@ impl Default for WebhookSettings {
             retry: RetrySchedule::default(),
             timeout: super::http::TIMEOUT,
             email: None,
+            egress: WebhookEgress::default(),
         }
     }
 }
@@ -132,8 +139,38 @@ impl WebhookSettings {
             retry,
             timeout: super::http::TIMEOUT,
             email,
+            egress: egress_from_env(lookup)?,
         })
     }
+}
+
+/// `RAPPORT_WEBHOOK_ALLOW_HTTP` and `RAPPORT_WEBHOOK_ALLOW_HOSTS` (also read by the command
+/// line, which validates webhook URLs too).
+pub fn egress_from_env(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<WebhookEgress, ConfigError> {
+    let allow_http = match non_empty(lookup, "RAPPORT_WEBHOOK_ALLOW_HTTP") {
+        None => false,
+        Some(value) => match value.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => true,
+            "0" | "false" | "no" | "off" => false,
+            _ => {
+                return Err(problem(
+                    "RAPPORT_WEBHOOK_ALLOW_HTTP",
+                    format!("\"{value}\" is not true or false"),
+                ));
+            }
+        },
+    };
+    let allow_hosts = match non_empty(lookup, "RAPPORT_WEBHOOK_ALLOW_HOSTS") {
+        None => Vec::new(),
+        Some(value) => WebhookEgress::parse_allow_hosts(&value)
+            .map_err(|error| problem("RAPPORT_WEBHOOK_ALLOW_HOSTS", error))?,
+    };
+    Ok(WebhookEgress {
+        allow_http,
+        allow_hosts,
+    })
 }
 
 const RELAY: &str = "RAPPORT_SMTP_RELAY_URL";
@@ -248,6 +285,29 @@ mod tests {
         for bad in ["0", "-5", "soon", "86400001"] {
             let error = read(&[("RAPPORT_WEBHOOK_RETRY_BASE_MS", bad)]).unwrap_err();
             assert_eq!(error.variable, "RAPPORT_WEBHOOK_RETRY_BASE_MS", "{bad}");
+        }
+    }
+
+    #[test]
+    fn egress_is_strict_unless_the_operator_allows_more() {
+        use crate::domain::egress::AllowedHost;
+        assert_eq!(read(&[]).unwrap().egress, WebhookEgress::default());
+        let settings = read(&[
+            ("RAPPORT_WEBHOOK_ALLOW_HTTP", "true"),
+            ("RAPPORT_WEBHOOK_ALLOW_HOSTS", "127.0.0.1, agent.internal"),
+        ])
+        .unwrap();
+        assert!(settings.egress.allow_http);
+        assert_eq!(settings.egress.allow_hosts.len(), 2);
+        assert_eq!(
+            settings.egress.allow_hosts[1],
+            AllowedHost::Name("agent.internal".into())
+        );
+        for (variable, bad) in [
+            ("RAPPORT_WEBHOOK_ALLOW_HTTP", "sometimes"),
+            ("RAPPORT_WEBHOOK_ALLOW_HOSTS", "127.0.0.1, no such/host"),
+        ] {
+            assert_eq!(read(&[(variable, bad)]).unwrap_err().variable, variable);
         }
     }
 

@@ -71,6 +71,7 @@ pub fn spawn(pool: PgPool, settings: &Settings) -> Result<WorkerHandle, String> 
         timeout: settings.webhook.timeout,
         retry: settings.webhook.retry,
         email: settings.webhook.email.clone(),
+        egress: settings.webhook.egress.clone(),
     };
     actix_web::rt::spawn(run(context, Arc::clone(&stop), Arc::clone(&wake)));
     Ok(WorkerHandle { stop, wake })

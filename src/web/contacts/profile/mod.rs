@@ -1,144 +1,57 @@
 //! `/contacts/{id}`: the profile. A header, then tabs; each tab is its own URL, swapped in
 //! place by htmx (URL pushed) and rendered as a whole page on a direct visit.
 //!
-//! To add a tab: one entry in [`TABS`], a handler and a template extending
-//! `contacts/profile/base.html`.
+//! # Layout
+//!
+//! Every tab is a folder here whose `mod.rs` registers the tab's routes and renders its
+//! list; what the tab does besides (forms, actions, one item's page) sits in files next to
+//! it, e.g. `conversations/{transcript,actions,move_to}.rs`. [`tab`] holds what all tabs
+//! share: the contact and counts loaded in one statement ([`tab::Profile`]) and rendering
+//! through the request context ([`crate::web::context::Dashboard::profile_tab`]).
+//!
+//! Templates mirror this: `templates/contacts/profile/<tab>/`, with one naming rule:
+//! - a **page** extends `contacts/profile/base.html` (its `tabs` block is what htmx swaps
+//!   into `#profile-tabs`) and is named after the module that renders it, `index.html` for
+//!   the tab's `mod.rs` (`conversations/index.html`, `conversations/transcript.html`,
+//!   `tasks/form.html`);
+//! - a **fragment** is included by other templates or sent alone as an htmx answer, and its
+//!   name starts with `_` (`_header.html`, `tasks/_row.html`, `spaces/_upload_feedback.html`).
+//!
+//! To add a tab: one entry in [`TABS`] (its count, if any, is a field of
+//! [`TabCounts`], counted in `models::profile_counts`), a folder with a `mod.rs` that
+//! registers its routes here, its view declared with `tab::profile_tab!`, and
+//! `templates/contacts/profile/<tab>/index.html`.
 
-pub mod agent_notice;
 pub mod context;
-pub mod conversation_actions;
-pub mod conversation_move;
 pub mod conversations;
-pub mod field;
 pub mod history;
 pub mod memories;
 pub mod overview;
-pub mod rating_review;
 pub mod ratings;
-pub mod secret_reveal;
-pub mod secret_writes;
 pub mod secrets;
 pub mod spaces;
 pub mod tab;
 pub mod tasks;
-pub mod transcript;
 
-use super::super::routes;
-use super::super::views;
 use crate::domain::phone::display_international;
 use crate::domain::{ContactId, ContactSource};
 use crate::models::Contact;
 use crate::models::profile_counts::TabCounts;
+use crate::web::routes;
+use crate::web::views;
 use actix_web::web;
 
 pub fn register(config: &mut web::ServiceConfig) {
     config
-        .route("/contacts/{id}", web::get().to(overview::show))
-        .route("/contacts/{id}/history", web::get().to(history::show))
-        .route("/contacts/{id}/context", web::get().to(context::show))
-        .configure(register_conversations)
-        .configure(register_ratings)
-        .route("/contacts/{id}/fields/{field}", web::get().to(field::show))
-        .route("/contacts/{id}/fields/{field}", web::post().to(field::save))
-        .route(
-            "/contacts/{id}/fields/{field}/edit",
-            web::get().to(field::edit),
-        )
+        .configure(overview::register)
+        .configure(history::register)
+        .configure(context::register)
+        .configure(conversations::register)
+        .configure(ratings::register)
         .configure(tasks::register)
         .configure(memories::register)
         .configure(spaces::register)
-        .configure(register_secrets);
-}
-
-fn register_secrets(config: &mut web::ServiceConfig) {
-    config
-        .route("/contacts/{id}/secrets", web::get().to(secrets::show))
-        .route(
-            "/contacts/{id}/secrets",
-            web::post().to(secret_writes::create),
-        )
-        .route(
-            "/contacts/{id}/secrets/new",
-            web::get().to(secret_writes::new_form),
-        )
-        .route(
-            "/contacts/{id}/secrets/{secret}",
-            web::post().to(secret_writes::update),
-        )
-        .route(
-            "/contacts/{id}/secrets/{secret}/edit",
-            web::get().to(secret_writes::edit_form),
-        )
-        .route(
-            "/contacts/{id}/secrets/{secret}/replace",
-            web::get().to(secret_writes::replace_form),
-        )
-        .route(
-            "/contacts/{id}/secrets/{secret}/replace",
-            web::post().to(secret_writes::replace),
-        )
-        .route(
-            "/contacts/{id}/secrets/{secret}/delete",
-            web::get().to(secret_writes::confirm_delete),
-        )
-        .route(
-            "/contacts/{id}/secrets/{secret}/delete",
-            web::post().to(secret_writes::delete),
-        )
-        .route(
-            "/contacts/{id}/secrets/{secret}/reveal",
-            web::get().to(secret_reveal::reveal_form),
-        )
-        .route(
-            "/contacts/{id}/secrets/{secret}/reveal",
-            web::post().to(secret_reveal::reveal),
-        );
-}
-
-fn register_conversations(config: &mut web::ServiceConfig) {
-    use conversation_actions as actions;
-    const ONE: &str = "/contacts/{id}/conversations/{conversation}";
-    config
-        .route(
-            "/contacts/{id}/conversations",
-            web::get().to(conversations::list),
-        )
-        .route(ONE, web::get().to(transcript::show))
-        .route(
-            &format!("{ONE}/delete"),
-            web::get().to(actions::confirm_delete),
-        )
-        .route(&format!("{ONE}/delete"), web::post().to(actions::delete))
-        .route(
-            &format!("{ONE}/detach"),
-            web::get().to(actions::confirm_detach),
-        )
-        .route(&format!("{ONE}/detach"), web::post().to(actions::detach))
-        .route(
-            &format!("{ONE}/move"),
-            web::get().to(conversation_move::picker),
-        )
-        .route(
-            &format!("{ONE}/move"),
-            web::post().to(conversation_move::move_to),
-        )
-        .route(
-            &format!("{ONE}/messages"),
-            web::post().to(actions::add_message),
-        );
-}
-
-fn register_ratings(config: &mut web::ServiceConfig) {
-    config
-        .route("/contacts/{id}/ratings", web::get().to(ratings::show))
-        .route(
-            "/contacts/{id}/ratings/review",
-            web::post().to(rating_review::review_shown),
-        )
-        .route(
-            "/contacts/{id}/ratings/{rating}/review",
-            web::post().to(rating_review::review_one),
-        );
+        .configure(secrets::register);
 }
 
 /// The tab's number among the counts loaded with the contact, for its label.

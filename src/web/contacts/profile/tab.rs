@@ -2,13 +2,13 @@
 //! ([`Profile`]), and rendering a tab as the whole page or as the `tabs` block that htmx swaps
 //! into `#profile-tabs` ([`Dashboard::profile_tab`]).
 
-use super::super::super::context::Dashboard;
-use super::super::super::layout::{PageContext, Section};
 use super::ProfileView;
 use crate::domain::ContactId;
 use crate::error::AppError;
 use crate::models::Contact;
 use crate::models::profile_counts::{self, TabCounts};
+use crate::web::context::Dashboard;
+use crate::web::layout::{PageContext, Section};
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use diesel::PgConnection;
@@ -31,7 +31,7 @@ impl Profile {
 }
 
 /// A tab's view, as the whole profile page or as the `tabs` block. Implemented by
-/// [`profile_tab!`], which declares both templates from the tab's one template file.
+/// `profile_tab!`, which declares both templates from the tab's one template file.
 pub trait TabView: Sized {
     /// The `tabs` block only, for htmx.
     fn render_tabs(

@@ -169,13 +169,14 @@ pub async fn create(
     HtmlForm(data): HtmlForm<IntegrationFormData>,
 ) -> Result<HttpResponse, AppError> {
     let kind = parse_kind(&path)?;
-    let draft = match IntegrationDraft::validate(kind, &data.input()) {
-        Ok(draft) => draft,
-        Err(errors) => {
-            let form = FormView::posted(kind, &data, errors, ctx.csrf_token());
-            return form_page(&ctx, form, StatusCode::UNPROCESSABLE_ENTITY);
-        }
-    };
+    let draft =
+        match IntegrationDraft::validate(kind, &data.input(), &ctx.state.settings.webhook.egress) {
+            Ok(draft) => draft,
+            Err(errors) => {
+                let form = FormView::posted(kind, &data, errors, ctx.csrf_token());
+                return form_page(&ctx, form, StatusCode::UNPROCESSABLE_ENTITY);
+            }
+        };
     let keyring = keyring(&ctx.state)?;
     let actor = ctx.actor();
     let (row, credentials) = ctx
@@ -222,7 +223,11 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let current = find(&ctx, id).await?;
-    let draft = match IntegrationDraft::validate(current.kind(), &data.input()) {
+    let draft = match IntegrationDraft::validate(
+        current.kind(),
+        &data.input(),
+        &ctx.state.settings.webhook.egress,
+    ) {
         Ok(draft) => draft,
         Err(errors) => {
             let form = FormView::edit_posted(&current, &data, errors, ctx.csrf_token());

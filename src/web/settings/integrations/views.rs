@@ -383,7 +383,9 @@ impl DetailView {
             ask_email: row.ask_email().label(),
             ask_phone: row.ask_phone().label(),
             inbound_url: routes::public_inbound_url(base, row.id),
-            smtp_address: smtp_domain.map(|domain| format!("{}@{domain}", row.id)),
+            smtp_address: smtp_domain
+                .zip(row.smtp_token())
+                .map(|(domain, token)| format!("{}+{token}@{domain}", row.id)),
             snippet: routes::widget_snippet(base, row.id),
             demo_url: routes::widget_demo(row.id),
             created_at: views::timestamp(row.created_at),

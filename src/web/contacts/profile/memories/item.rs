@@ -5,9 +5,6 @@
 //! save goes back to the list. The editor carries the version it was opened at: if someone
 //! else saved meanwhile, the save answers 409 with their text and keeps the input.
 
-use super::super::super::super::context::{Dashboard, Editor};
-use super::super::super::super::forms::HtmlForm;
-use super::super::super::super::session::FlashKind;
 use super::super::tab::TABS_TARGET;
 use super::view::ListState;
 use super::{Extras, Focus, ListQuery, MemoryFragment, parse_memory_path};
@@ -15,6 +12,9 @@ use crate::domain::memory_text;
 use crate::error::AppError;
 use crate::models::memory;
 use crate::models::versioned::Versioned;
+use crate::web::context::{Dashboard, Editor};
+use crate::web::forms::HtmlForm;
+use crate::web::session::FlashKind;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;

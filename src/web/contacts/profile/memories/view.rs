@@ -1,10 +1,10 @@
 //! The Memories tab's view structs: the list's position, each memory ready to print.
 
-use super::super::super::super::routes;
-use super::super::super::super::views;
 use crate::domain::ContactId;
 use crate::domain::meta::display_value;
 use crate::models::memory::{Cursor, Memory, Search};
+use crate::web::routes;
+use crate::web::views;
 use chrono::{DateTime, Utc};
 
 /// Where in the list the user is: the search and the page. Every link and form of a memory

@@ -1,9 +1,5 @@
 //! A space's files: download (as an attachment) and delete (after a confirmation).
 
-use super::super::super::super::context::{Dashboard, Editor};
-use super::super::super::super::routes;
-use super::super::super::super::session::FlashKind;
-use super::super::super::parse_id;
 use super::super::tab::Profile;
 use super::views::{DeleteFileView, Panel};
 use super::{SLUG, parse_file, parse_space};
@@ -11,6 +7,10 @@ use crate::domain::{ContactId, SpaceFileId, SpaceId, byte_size};
 use crate::error::AppError;
 use crate::models::{space, space_file};
 use crate::storage::{self, SpaceStore};
+use crate::web::contacts::parse_id;
+use crate::web::context::{Dashboard, Editor};
+use crate::web::routes;
+use crate::web::session::FlashKind;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 

@@ -1,10 +1,5 @@
 //! `/contacts/{id}/spaces`: the contact's spaces, newest first, and creating one.
 
-use super::super::super::super::context::{Dashboard, Editor};
-use super::super::super::super::forms::HtmlForm;
-use super::super::super::super::routes;
-use super::super::super::super::session::FlashKind;
-use super::super::super::parse_id;
 use super::super::tab::Profile;
 use super::views::{ListView, Panel, SpaceForm, SpaceRow};
 use super::{SLUG, parse_space};
@@ -12,6 +7,11 @@ use crate::domain::space_draft::SpaceInput;
 use crate::domain::{ContactId, SpaceId};
 use crate::error::AppError;
 use crate::models::{contact, space};
+use crate::web::contacts::parse_id;
+use crate::web::context::{Dashboard, Editor};
+use crate::web::forms::HtmlForm;
+use crate::web::routes;
+use crate::web::session::FlashKind;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;

@@ -13,10 +13,10 @@ pub mod space;
 pub mod upload;
 pub mod views;
 
-use super::super::parse_id;
 use super::tab::profile_tab;
 use crate::domain::{SpaceFileId, SpaceId};
 use crate::error::AppError;
+use crate::web::contacts::parse_id;
 use actix_web::web;
 use views::Panel;
 
@@ -75,4 +75,4 @@ fn parse_file(raw: &str) -> Result<SpaceFileId, AppError> {
     parse_id(raw).map(|id| SpaceFileId(id.0))
 }
 
-profile_tab!(Panel, panel, "contacts/profile/spaces.html");
+profile_tab!(Panel, panel, "contacts/profile/spaces/index.html");

@@ -1,11 +1,6 @@
 //! `/contacts/{id}/spaces/{space}`: one space's files and upload form; renaming it; deleting
 //! it after a confirmation that lists what goes.
 
-use super::super::super::super::context::{Dashboard, Editor};
-use super::super::super::super::forms::HtmlForm;
-use super::super::super::super::routes;
-use super::super::super::super::session::FlashKind;
-use super::super::super::parse_id;
 use super::super::tab::Profile;
 use super::receive::MAX_FILES;
 use super::views::{
@@ -18,6 +13,11 @@ use crate::error::AppError;
 use crate::models::space::{self, SpaceUpdate};
 use crate::models::space_file;
 use crate::storage::SpaceStore;
+use crate::web::contacts::parse_id;
+use crate::web::context::{Dashboard, Editor};
+use crate::web::forms::HtmlForm;
+use crate::web::routes;
+use crate::web::session::FlashKind;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;

@@ -14,11 +14,6 @@
 //! swapped in, so the file field keeps its selection and "Replace" simply sends the files
 //! again; a plain form cannot keep a selection, so the page asks to choose the files again.
 
-use super::super::super::super::context::{Dashboard, Editor};
-use super::super::super::super::csrf;
-use super::super::super::super::routes;
-use super::super::super::super::session::FlashKind;
-use super::super::super::parse_id;
 use super::parse_space;
 use super::receive::{ReceivedFile, receive, request_budget};
 use super::space::SpaceExtras;
@@ -29,6 +24,11 @@ use crate::error::AppError;
 use crate::models::Actor;
 use crate::models::space::{self, Owner};
 use crate::storage::{self, SpaceStore};
+use crate::web::contacts::parse_id;
+use crate::web::context::{Dashboard, Editor};
+use crate::web::csrf;
+use crate::web::routes;
+use crate::web::session::FlashKind;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
@@ -37,7 +37,7 @@ use askama::Template;
 use std::collections::BTreeSet;
 
 #[derive(Template)]
-#[template(path = "contacts/profile/spaces/upload_feedback.html")]
+#[template(path = "contacts/profile/spaces/_upload_feedback.html")]
 struct FeedbackFragment {
     feedback: UploadFeedback,
 }

@@ -1,12 +1,12 @@
 //! What the Spaces templates print: ready-made strings and URLs, permissions decided here.
 
-use super::super::super::super::routes;
-use super::super::super::super::views::{iso, timestamp};
 use crate::domain::byte_size;
 use crate::domain::space_draft::SpaceInput;
 use crate::domain::{ContactId, FieldErrors};
 use crate::models::space::{Space, SpaceSummary};
 use crate::models::space_file::SpaceFile;
+use crate::web::routes;
+use crate::web::views::{iso, timestamp};
 
 /// What the tab shows.
 pub enum Panel {

@@ -5,11 +5,6 @@
 //! Without JavaScript the form's "Preview" button posts the whole form with `op=preview`,
 //! which comes back filled in and with the preview, saving nothing.
 
-use super::super::super::super::context::{Dashboard, Editor};
-use super::super::super::super::forms::HtmlForm;
-use super::super::super::super::routes;
-use super::super::super::super::session::FlashKind;
-use super::super::super::parse_id;
 use super::super::tab::{Profile, profile_tab};
 use super::parse_task_path;
 use super::view::{TimeView, until};
@@ -19,6 +14,11 @@ use crate::domain::{ContactId, FieldErrors};
 use crate::error::AppError;
 use crate::models::task::{self, Task};
 use crate::models::versioned::Versioned;
+use crate::web::contacts::parse_id;
+use crate::web::context::{Dashboard, Editor};
+use crate::web::forms::HtmlForm;
+use crate::web::routes;
+use crate::web::session::FlashKind;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -204,10 +204,10 @@ fn input_of(task: &Task) -> TaskInput {
     }
 }
 
-profile_tab!(TaskFormView, form, "contacts/profile/task_form.html");
+profile_tab!(TaskFormView, form, "contacts/profile/tasks/form.html");
 
 #[derive(Template)]
-#[template(path = "contacts/profile/_task_preview.html")]
+#[template(path = "contacts/profile/tasks/_preview.html")]
 struct PreviewFragment {
     preview: PreviewView,
 }

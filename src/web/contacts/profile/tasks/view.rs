@@ -1,10 +1,10 @@
 //! The Tasks tab's view structs: rows ready to print, with the actions the user may take.
 
-use super::super::super::super::routes;
-use super::super::super::super::views;
 use crate::domain::ContactId;
 use crate::domain::schedule::local_time;
 use crate::models::task::{Task, TaskStatus};
+use crate::web::routes;
+use crate::web::views;
 use chrono::{DateTime, Utc};
 
 /// One task as the list shows it.
