@@ -219,7 +219,8 @@ impl Settings {
         let webhook = WebhookSettings::from_env(&lookup)?;
         let email = email_settings(&lookup)?;
         let smtp_limits = crate::intake::email::smtp_limits::SmtpLimits::from_env(&lookup)?;
-        let widget = crate::intake::widget::settings::WidgetSettings::from_env(&lookup)?;
+        let mut widget = crate::intake::widget::settings::WidgetSettings::from_env(&lookup)?;
+        widget.client_ip_header = client_ip_header(&lookup, widget.client_ip_header)?;
         let sessions = crate::web::session::SessionSettings::from_env(&lookup)?;
         Ok(Settings {
             database_url,
@@ -252,6 +253,13 @@ impl Settings {
         Keyring::from_bytes(&self.secrets_key, &self.secrets_older_keys)
     }
 
+    /// The header in which a trusted reverse proxy names the client's address
+    /// (`RAPPORT_CLIENT_IP_HEADER`), for every per-address limit: sign-in throttling and the
+    /// widget's. Kept in the widget's settings, which read it first.
+    pub fn client_ip_header(&self) -> Option<&str> {
+        self.widget.client_ip_header.as_deref()
+    }
+
     /// Settings for a process that talks to the given database with fresh random keys and
     /// defaults everywhere else; used by the tests and the benchmark.
     pub fn with_database(database_url: impl Into<String>) -> Settings {
@@ -279,6 +287,24 @@ impl Settings {
             slow_request: DEFAULT_SLOW_REQUEST,
             sessions: crate::web::session::SessionSettings::default(),
         }
+    }
+}
+
+/// `RAPPORT_CLIENT_IP_HEADER`, or its older name `RAPPORT_WIDGET_IP_HEADER` (read by the
+/// widget's settings as `widget`; from the days only the widget used it). Both set must agree.
+fn client_ip_header(
+    lookup: &impl Fn(&str) -> Option<String>,
+    widget: Option<String>,
+) -> Result<Option<String>, ConfigError> {
+    match (non_empty(lookup, "RAPPORT_CLIENT_IP_HEADER"), widget) {
+        (Some(general), Some(old)) if !general.eq_ignore_ascii_case(&old) => Err(problem(
+            "RAPPORT_CLIENT_IP_HEADER",
+            format!(
+                "\"{general}\" differs from RAPPORT_WIDGET_IP_HEADER \"{old}\" (its older name); set only one"
+            ),
+        )),
+        (Some(general), _) => Ok(Some(general)),
+        (None, old) => Ok(old),
     }
 }
 
@@ -874,6 +900,48 @@ mod tests {
         assert_eq!(settings.smtp_bind.as_deref(), Some("127.0.0.1:2525"));
         assert_eq!(settings.smtp_domain.as_deref(), Some("mail.example.com"));
         assert_eq!(settings.email_max_bytes, 1_048_576);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_client_ip_header_has_a_general_name_and_keeps_the_widget_s() {
+        let dir = temp_dir("client-ip");
+        let with = |extra: &[(&'static str, &str)]| {
+            let mut vars = vec![
+                ("DATABASE_URL", "postgres://localhost/x".to_string()),
+                ("RAPPORT_DATA_DIR", dir.display().to_string()),
+            ];
+            vars.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+            Settings::from_env(env(&vars), None, |_| {})
+        };
+        assert_eq!(with(&[]).unwrap().client_ip_header(), None);
+        for vars in [
+            &[("RAPPORT_CLIENT_IP_HEADER", "X-Forwarded-For")][..],
+            &[("RAPPORT_WIDGET_IP_HEADER", "X-Forwarded-For")][..],
+            &[
+                ("RAPPORT_CLIENT_IP_HEADER", "X-Forwarded-For"),
+                ("RAPPORT_WIDGET_IP_HEADER", "x-forwarded-for"),
+            ][..],
+        ] {
+            let settings = with(vars).unwrap();
+            assert!(
+                settings
+                    .client_ip_header()
+                    .is_some_and(|h| h.eq_ignore_ascii_case("x-forwarded-for")),
+                "{vars:?}"
+            );
+            assert_eq!(
+                settings.widget.client_ip_header.as_deref(),
+                settings.client_ip_header()
+            );
+        }
+        let error = with(&[
+            ("RAPPORT_CLIENT_IP_HEADER", "X-Real-IP"),
+            ("RAPPORT_WIDGET_IP_HEADER", "X-Forwarded-For"),
+        ])
+        .map(|_| ())
+        .unwrap_err();
+        assert_eq!(error.variable, "RAPPORT_CLIENT_IP_HEADER");
         let _ = fs::remove_dir_all(&dir);
     }
 

@@ -68,6 +68,7 @@ pub fn build_app(
         .session_lifecycle(BrowserSession::default())
         .build();
     let slow_request = state.settings.slow_request;
+    let cookie_secure = state.settings.cookie_secure;
     App::new()
         .app_data(state)
         .app_data(aweb::PayloadConfig::new(BODY_LIMIT))
@@ -86,7 +87,7 @@ pub fn build_app(
         // Outside the error renderer, so that error answers carry CORS headers too.
         .wrap(from_fn(crate::intake::widget::cors::guard))
         .wrap(Compress::default())
-        .wrap(security_headers())
+        .wrap(security_headers(cookie_secure))
         // Outermost: every request, whoever answers it (the widget's CORS preflight too), runs
         // in its span and is timed to its final status; the error renderer inside reuses the
         // request id it sets.
@@ -95,9 +96,21 @@ pub fn build_app(
         }))
 }
 
-/// Headers that make the browser refuse framing, sniffing and foreign scripts.
-fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// How long a browser keeps to https for this host after seeing the header: a year.
+const HSTS: &str = "max-age=31536000";
+
+/// Headers that make the browser refuse framing, sniffing and foreign scripts; and, when the
+/// session cookie is `Secure` (so Rapport is served over https), keep to https for a year
+/// (`Strict-Transport-Security`), so no later visit starts over plain http where the cookie
+/// could be stripped or the page changed. Off for local plain-http use, where it would lock
+/// the browser out. Without `includeSubDomains`: other hosts under the domain are not ours.
+fn security_headers(cookie_secure: bool) -> DefaultHeaders {
+    let headers = if cookie_secure {
+        DefaultHeaders::new().add(("Strict-Transport-Security", HSTS))
+    } else {
+        DefaultHeaders::new()
+    };
+    headers
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "same-origin"))

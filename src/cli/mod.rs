@@ -28,6 +28,9 @@ Environment:
   RAPPORT_NEW_SECRETS_KEY for `secrets rotate-key`: the key to rotate to
   RAPPORT_PHONE_REGION    region for phone numbers typed without +country (default US)
   RAPPORT_COOKIE_SECURE   true|false: send the session cookie only over HTTPS (default true)
+  RAPPORT_SESSION_IDLE_MINUTES  a staff session unused this long ends (default 120)
+  RAPPORT_SESSION_MAX_HOURS     a staff session ends this long after sign-in (default 12)
+  RAPPORT_CLIENT_IP_HEADER      behind a trusted proxy: the header naming the client's address
   RAPPORT_DB_POOL_SIZE    database connections per process (default 10)
   RAPPORT_STATEMENT_TIMEOUT_MS  longest a database statement may run, in ms (default 5000)
   RAPPORT_API_RATE_LIMIT  API requests per token per minute, per process (default 600)

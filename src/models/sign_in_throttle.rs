@@ -1,5 +1,9 @@
-//! Throttling of password guessing: failed sign-ins are counted over a sliding window, per
-//! email and per client address. Kept in PostgreSQL so it holds across app processes.
+//! Throttling of password guessing: attempts are counted over a sliding window, per email and
+//! per client address. Kept in PostgreSQL so it holds across app processes.
+//!
+//! An attempt is recorded as a failure *before* its password is checked ([`begin_attempt`])
+//! and cleared when the password was right ([`clear`]), so a burst of parallel guesses
+//! cannot all pass the count before any of them is recorded.
 
 use super::schema::sign_in_failures;
 use chrono::{Duration, Utc};
@@ -12,41 +16,59 @@ pub const MAX_FAILURES_PER_EMAIL: i64 = 5;
 /// Failures per client address within the window (higher: offices share addresses).
 pub const MAX_FAILURES_PER_IP: i64 = 20;
 
-/// Whether another attempt is allowed for this email from this address.
-pub fn is_throttled(
-    connection: &mut PgConnection,
-    email: &str,
-    client_ip: &str,
-) -> QueryResult<bool> {
-    let since = Utc::now() - Duration::minutes(WINDOW_MINUTES);
-    let by_email: i64 = sign_in_failures::table
-        .filter(sign_in_failures::email_key.eq(email_key(email)))
-        .filter(sign_in_failures::created_at.gt(since))
-        .count()
-        .get_result(connection)?;
-    if by_email >= MAX_FAILURES_PER_EMAIL {
-        return Ok(true);
-    }
-    let by_ip: i64 = sign_in_failures::table
-        .filter(sign_in_failures::client_ip.eq(client_ip))
-        .filter(sign_in_failures::created_at.gt(since))
-        .count()
-        .get_result(connection)?;
-    Ok(by_ip >= MAX_FAILURES_PER_IP)
+/// Whether an attempt may check its password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Counted as a failure until [`clear`] says otherwise.
+    Allowed,
+    /// Too many failures lately for the email or the address; not counted.
+    Throttled,
 }
 
-/// Records a failed attempt and forgets failures older than a day.
-pub fn record_failure(
+/// Counts an attempt for this email from this address as a failure, then decides whether it
+/// may go on: it may when, with it, neither has more failures in the window than its limit.
+/// A throttled attempt's row is removed again, so waiting out the window always works.
+///
+/// Race-free without locks because each statement commits on its own (this must not run
+/// inside a transaction): every attempt's row is visible before that attempt counts, so of
+/// any number of concurrent attempts the one whose row is the limit-plus-first to commit,
+/// and each after it, counts more than the limit.
+pub fn begin_attempt(
     connection: &mut PgConnection,
     email: &str,
     client_ip: &str,
-) -> QueryResult<()> {
-    diesel::insert_into(sign_in_failures::table)
+) -> QueryResult<Attempt> {
+    let key = email_key(email);
+    let id: i64 = diesel::insert_into(sign_in_failures::table)
         .values((
-            sign_in_failures::email_key.eq(email_key(email)),
+            sign_in_failures::email_key.eq(&key),
             sign_in_failures::client_ip.eq(client_ip),
         ))
-        .execute(connection)?;
+        .returning(sign_in_failures::id)
+        .get_result(connection)?;
+    let since = Utc::now() - Duration::minutes(WINDOW_MINUTES);
+    let by_email: i64 = sign_in_failures::table
+        .filter(sign_in_failures::email_key.eq(&key))
+        .filter(sign_in_failures::created_at.gt(since))
+        .count()
+        .get_result(connection)?;
+    let throttled = by_email > MAX_FAILURES_PER_EMAIL || {
+        let by_ip: i64 = sign_in_failures::table
+            .filter(sign_in_failures::client_ip.eq(client_ip))
+            .filter(sign_in_failures::created_at.gt(since))
+            .count()
+            .get_result(connection)?;
+        by_ip > MAX_FAILURES_PER_IP
+    };
+    if !throttled {
+        return Ok(Attempt::Allowed);
+    }
+    diesel::delete(sign_in_failures::table.find(id)).execute(connection)?;
+    Ok(Attempt::Throttled)
+}
+
+/// Forgets failures older than a day (called after a failure, so the table stays small).
+pub fn forget_old(connection: &mut PgConnection) -> QueryResult<()> {
     diesel::delete(
         sign_in_failures::table
             .filter(sign_in_failures::created_at.lt(Utc::now() - Duration::days(1))),
@@ -55,7 +77,7 @@ pub fn record_failure(
     Ok(())
 }
 
-/// A successful sign-in clears that email's failures.
+/// A successful sign-in clears that email's failures, the attempt's own included.
 pub fn clear(connection: &mut PgConnection, email: &str) -> QueryResult<()> {
     diesel::delete(
         sign_in_failures::table.filter(sign_in_failures::email_key.eq(email_key(email))),

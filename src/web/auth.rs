@@ -1,8 +1,10 @@
 //! Signing in and out.
 //!
 //! The password is checked by [`password_check`], the one throttled check sign-in shares with
-//! the secret reveal: repeated failures pause per email and per client address, and an
-//! unknown email takes as long to refuse as a wrong password.
+//! the secret reveal: repeated failures pause per email and per client address (a 429 with
+//! `Retry-After`), and an unknown email takes as long to refuse as a wrong password. A new
+//! session carries the user's session epoch; signing out moves it on, ending every session
+//! of the user (see `models::staff_user`).
 
 use super::context::{self, Visitor};
 use super::layout::PageContext;
@@ -12,7 +14,7 @@ use super::routes;
 use super::session;
 use crate::error::AppError;
 use crate::models::{sign_in_throttle, staff_user};
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -98,18 +100,12 @@ async fn login(ctx: Visitor, form: web::Form<LoginForm>) -> Result<HttpResponse,
                 return Ok(render::see_other(&next));
             }
             // Disabled while the password was being checked: as if it were wrong.
-            (
-                StatusCode::UNAUTHORIZED,
-                "The email or password is not correct.".to_string(),
-            )
+            (StatusCode::UNAUTHORIZED, WRONG.to_string())
         }
         Check::Throttled => (StatusCode::TOO_MANY_REQUESTS, throttled_message()),
-        Check::Wrong => (
-            StatusCode::UNAUTHORIZED,
-            "The email or password is not correct.".to_string(),
-        ),
+        Check::Wrong => (StatusCode::UNAUTHORIZED, WRONG.to_string()),
     };
-    ctx.render(
+    let mut response = ctx.render(
         status,
         &LoginPage {
             page: ctx.page(),
@@ -117,8 +113,19 @@ async fn login(ctx: Visitor, form: web::Form<LoginForm>) -> Result<HttpResponse,
             next,
             error: Some(error),
         },
-    )
+    )?;
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        // The whole window: by then every failure that counted has aged out.
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(sign_in_throttle::WINDOW_MINUTES * 60),
+        );
+    }
+    Ok(response)
 }
+
+/// One answer for a wrong password, an unknown email and a disabled account.
+const WRONG: &str = "The email or password is not correct.";
 
 fn throttled_message() -> String {
     format!(

@@ -26,6 +26,7 @@ use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use askama::Template;
 use std::future::Future;
+use std::net::IpAddr;
 use std::ops::Deref;
 use std::pin::Pin;
 
@@ -170,7 +171,7 @@ pub struct Visitor {
     pub htmx: Htmx,
     pub state: web::Data<AppState>,
     pub db: RequestDb,
-    /// The peer's IP address, for throttling password guesses per address.
+    /// The client's IP address ([`client_ip`]), for throttling password guesses per address.
     pub client_ip: String,
 }
 
@@ -220,13 +221,35 @@ pub fn app_state(request: &HttpRequest) -> Result<web::Data<AppState>, AppError>
         .ok_or_else(|| AppError::internal("application state missing"))
 }
 
-/// The peer's IP address as text ("unknown" when the transport has none, as in some tests).
-/// Behind a proxy this is the proxy's address: throttling per address then counts the
-/// proxy, and the per-email limit still applies.
+/// The client's IP address as text, for throttling password guesses per address: behind a
+/// trusted proxy (`RAPPORT_CLIENT_IP_HEADER`, the setting the widget's limits use too) the
+/// address the proxy forwarded, else the peer's ("unknown" when the transport has none, as
+/// in some tests).
 pub fn client_ip(request: &HttpRequest) -> String {
-    request
-        .peer_addr()
-        .map_or_else(|| "unknown".to_string(), |addr| addr.ip().to_string())
+    let header = request
+        .app_data::<web::Data<AppState>>()
+        .and_then(|state| state.settings.client_ip_header().map(str::to_string));
+    real_client_ip(request, header.as_deref())
+        .map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
+}
+
+/// The client's address: the right-most entry of the proxy's `header` when one is configured
+/// and present (the entry our proxy appended; entries to its left come from the client and
+/// prove nothing), else the peer address. The same rule as the widget's limits.
+pub fn real_client_ip(request: &HttpRequest, header: Option<&str>) -> Option<IpAddr> {
+    if let Some(name) = header {
+        let forwarded = request
+            .headers()
+            .get_all(name)
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .filter_map(|entry| entry.trim().parse::<IpAddr>().ok())
+            .last();
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    request.peer_addr().map(|addr| addr.ip())
 }
 
 /// The request's [`RequestDb`], shared by every extractor of the request.
@@ -338,3 +361,40 @@ gated!(
     Admin,
     |user| user.role.is_admin()
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn the_client_is_the_proxy_s_last_entry_only_behind_a_configured_proxy() {
+        let request = |forwarded: Option<&str>| {
+            let mut request = TestRequest::default().peer_addr("127.0.0.1:9".parse().unwrap());
+            if let Some(chain) = forwarded {
+                request = request.insert_header(("x-forwarded-for", chain));
+            }
+            request.to_http_request()
+        };
+        let ip = |text: &str| Some(text.parse::<IpAddr>().unwrap());
+        let header = Some("X-Forwarded-For");
+        assert_eq!(
+            real_client_ip(&request(Some("6.6.6.6, 10.0.0.1")), header),
+            ip("10.0.0.1")
+        );
+        assert_eq!(
+            real_client_ip(&request(Some("2001:db8::1")), header),
+            ip("2001:db8::1")
+        );
+        assert_eq!(
+            real_client_ip(&request(Some("garbage")), header),
+            ip("127.0.0.1")
+        );
+        assert_eq!(real_client_ip(&request(None), header), ip("127.0.0.1"));
+        assert_eq!(
+            real_client_ip(&request(Some("6.6.6.6")), None),
+            ip("127.0.0.1"),
+            "no proxy configured: the header proves nothing"
+        );
+    }
+}

@@ -2,14 +2,17 @@
 //! signed-in admin for their password again (revealing a secret).
 //!
 //! [`check`] does, in this order:
-//! 1. refuses without checking when the email or the client address had too many failures
-//!    lately ([`sign_in_throttle`]), so a guesser learns nothing from a throttled attempt;
+//! 1. records the attempt as a failure against the email and the client address, and refuses
+//!    without checking when either had too many failures lately ([`sign_in_throttle`]), so a
+//!    guesser learns nothing from a throttled attempt. Recording comes first so that a burst
+//!    of parallel guesses cannot all pass the count before any of them is recorded;
 //! 2. gives the request's connection back to the pool and runs argon2 on a blocking thread
-//!    (tens of milliseconds of CPU, never on the async workers); an unknown email or a
-//!    disabled account is checked against a dummy hash, so it takes as long as a wrong
-//!    password and nobody can tell them apart;
-//! 3. records the outcome: a failure counts against the email and the address, a success
-//!    clears the email's failures (signing in then records the sign-in, see `web::auth`).
+//!    (tens of milliseconds of CPU, never on the async workers), at most one hash per core at
+//!    a time ([`HASHING`]), so a flood of sign-ins queues here instead of starving every
+//!    other page of CPU; an unknown email or a disabled account is checked against a dummy
+//!    hash, so it takes as long as a wrong password and nobody can tell them apart;
+//! 3. a right password clears the email's failures, its own attempt included (signing in
+//!    then records the sign-in, see `web::auth`); a wrong one stays counted.
 //!
 //! Reveal failures and sign-in failures share the count, so a left-open session cannot be
 //! used to guess its user's password: after five wrong ones both pause for that email.
@@ -17,11 +20,13 @@
 use crate::db::RequestDb;
 use crate::domain::{StaffUserId, password};
 use crate::error::AppError;
-use crate::models::sign_in_throttle;
+use crate::models::sign_in_throttle::{self, Attempt};
 use crate::models::staff_user::{self, StaffUser};
 use crate::web::current_user::CurrentUser;
 use actix_web::web;
 use diesel::PgConnection;
+use std::sync::LazyLock;
+use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
 
 /// Whose password is being checked.
@@ -55,7 +60,8 @@ pub enum Check {
 }
 
 /// Checks `password` for `claimant`, throttled; see the module docs. The outcome is recorded
-/// before this returns; only a database failure is an error.
+/// before this returns; only a database failure is an error. `client_ip` is the address the
+/// attempt counts against (`context::client_ip`).
 pub async fn check(
     db: &RequestDb,
     claimant: Claimant<'_>,
@@ -65,12 +71,13 @@ pub async fn check(
     let email = claimant.email().to_string();
     let lookup = Lookup::of(claimant);
     let (throttle_email, throttle_ip) = (email.clone(), client_ip.to_string());
+    // Not retried: a second run would count the attempt twice.
     let found = db
-        .read(move |conn| {
-            if sign_in_throttle::is_throttled(conn, &throttle_email, &throttle_ip)? {
-                return Ok(None);
+        .write(move |conn| {
+            match sign_in_throttle::begin_attempt(conn, &throttle_email, &throttle_ip)? {
+                Attempt::Throttled => Ok(None),
+                Attempt::Allowed => Ok(Some(lookup.find(conn)?)),
             }
-            Ok(Some(lookup.find(conn)?))
         })
         .await?;
     let Some(user) = found else {
@@ -79,29 +86,42 @@ pub async fn check(
 
     // The connection goes back to the pool while the hash runs, instead of idling in it.
     db.release();
-    let verified = web::block(move || match &user {
-        Some(user) if user.is_active() => {
-            password::verify(&password, &user.password_hash).then(|| user.id())
-        }
-        Some(_) | None => {
-            password::verify_against_dummy(&password);
-            None
-        }
-    })
-    .await?;
+    let verified = {
+        // Never closed, so acquiring cannot fail; if it did, hashing unthrottled is better
+        // than refusing to sign anyone in.
+        let _permit = HASHING.acquire().await.ok();
+        web::block(move || match &user {
+            Some(user) if user.is_active() => {
+                password::verify(&password, &user.password_hash).then(|| user.id())
+            }
+            Some(_) | None => {
+                password::verify_against_dummy(&password);
+                None
+            }
+        })
+        .await?
+    };
 
-    let client_ip = client_ip.to_string();
     db.write(move |conn| match verified {
         Some(user_id) => {
             sign_in_throttle::clear(conn, &email)?;
             Ok(Check::Right(user_id))
         }
         None => {
-            sign_in_throttle::record_failure(conn, &email, &client_ip)?;
+            sign_in_throttle::forget_old(conn)?;
             Ok(Check::Wrong)
         }
     })
     .await
+}
+
+/// Password hashes running at once, per process: one per core. A process-wide limit rather
+/// than one per app state, because what it shares out is the machine's cores.
+static HASHING: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(hashing_permits()));
+
+/// The number of cores this process may use (at least one).
+fn hashing_permits() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 /// How to find the claimant's account, owned so it can move to the blocking thread.

@@ -66,7 +66,7 @@ impl TypedSession {
     }
 
     /// What the session says about its sign-in, when it has one (see [`SessionStamp`]). A
-    /// session signed in by an older Rapport, without the times, has none.
+    /// session signed in by an older Rapport, without the times and the epoch, has none.
     pub fn stamp(&self) -> Option<SessionStamp> {
         Some(SessionStamp {
             user_id: self.user_id()?,
@@ -100,24 +100,22 @@ impl TypedSession {
     }
 
     /// Ends a session that was revoked (its user's epoch moved on, or the user was disabled),
-    /// leaving only the notice the sign-in page shows. Unlike [`TypedSession::sign_out`] the
-    /// cookie stays, so the sign-in form rendered next has a CSRF token that holds.
+    /// leaving only the notice the sign-in page shows.
     pub fn end_revoked(&self) {
-        self.sign_out_with_notice(REVOKED_NOTICE);
-    }
-
-    /// Ends this session (its cookie) with a notice for the sign-in page.
-    pub fn sign_out_with_notice(&self, notice: &str) {
-        self.0.renew();
-        self.0.clear();
-        self.set_flash(FlashKind::Error, notice);
+        self.sign_out_with_notice(FlashKind::Error, REVOKED_NOTICE);
     }
 
     /// Ends a session that ran out of time, leaving only the notice the sign-in page shows.
     pub fn expire(&self) {
+        self.sign_out_with_notice(FlashKind::Error, EXPIRED_NOTICE);
+    }
+
+    /// Ends this session with a notice for the sign-in page. The cookie stays (new, empty but
+    /// for the notice), so the sign-in form rendered next has a CSRF token that holds.
+    pub fn sign_out_with_notice(&self, kind: FlashKind, notice: &str) {
         self.0.renew();
         self.0.clear();
-        self.set_flash(FlashKind::Error, EXPIRED_NOTICE);
+        self.set_flash(kind, notice);
     }
 
     /// Whether this session is signed in and within its limits at `now_ms` (its epoch is

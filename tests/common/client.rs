@@ -236,6 +236,47 @@ impl TestClient {
         .await
     }
 
+    /// A plain form post with the CSRF token as a hidden field and extra request headers
+    /// (a proxy's `X-Forwarded-For`).
+    pub async fn post_form_with_headers(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let mut fields: Vec<(&str, &str)> = fields.to_vec();
+        let token = self.csrf_token().unwrap_or_default();
+        fields.push(("csrf_token", &token));
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(format!("{}{}", self.base, path))
+            .header("cookie", self.cookie_header())
+            .header("content-type", "application/x-www-form-urlencoded");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request
+            .body(Full::new(Bytes::from(encode(&fields))))
+            .unwrap();
+        let response = self
+            .http
+            .request(request)
+            .await
+            .expect("the server did not answer");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        for set_cookie in headers.get_all("set-cookie") {
+            self.store_cookie(set_cookie.to_str().unwrap_or_default());
+        }
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Response {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
+        }
+    }
+
     /// A form post as htmx makes it: token in the `X-CSRF-Token` header.
     pub async fn post_htmx(&self, path: &str, fields: &[(&str, &str)], target: &str) -> Response {
         self.send(

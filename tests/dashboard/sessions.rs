@@ -308,3 +308,160 @@ async fn next_never_leads_off_site_even_when_browsers_would_strip_it() {
         assert_eq!(again.location(), Some("/contacts"), "{next:?}");
     }
 }
+
+/// The failed attempts recorded for `email`, and for each client address.
+fn failures(app: &TestApp, email: &str) -> (i64, Vec<(String, i64)>) {
+    use diesel::dsl::count_star;
+    use diesel::prelude::*;
+    use rapport::models::schema::sign_in_failures;
+    let mut conn = app.conn();
+    let by_email = sign_in_failures::table
+        .filter(sign_in_failures::email_key.eq(email))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    let by_ip = sign_in_failures::table
+        .group_by(sign_in_failures::client_ip)
+        .select((sign_in_failures::client_ip, count_star()))
+        .order(sign_in_failures::client_ip)
+        .load(&mut conn)
+        .unwrap();
+    (by_email, by_ip)
+}
+
+#[actix_web::test]
+async fn a_burst_of_parallel_guesses_gets_no_more_checks_than_the_limit() {
+    let app = TestApp::spawn().await;
+    app.create_user("ada@staff.example.com", Role::Editor);
+    let mut clients = Vec::new();
+    for _ in 0..20 {
+        let client = app.client();
+        assert_eq!(client.get("/login").await.status, 200);
+        clients.push(client);
+    }
+    let guesses = clients.iter().enumerate().map(|(i, client)| async move {
+        let guess = format!("guess number {i}");
+        client
+            .post_form(
+                "/login",
+                &[("email", "ada@staff.example.com"), ("password", &guess)],
+            )
+            .await
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    let checked = answers.iter().filter(|a| a.status == 401).count();
+    let refused = answers.iter().filter(|a| a.status == 429).count();
+    assert_eq!(checked + refused, 20, "only 401 and 429 answers");
+    assert!(
+        checked <= 5,
+        "{checked} guesses were checked, the limit is 5"
+    );
+    assert!(checked >= 1, "the first guesses are checked");
+    for answer in answers.iter().filter(|a| a.status == 429) {
+        assert_eq!(answer.header("retry-after"), Some("900"));
+        answer.assert_contains("Too many failed sign-in attempts");
+    }
+    let (recorded, _) = failures(&app, "ada@staff.example.com");
+    assert_eq!(recorded, i64::try_from(checked).unwrap());
+
+    // The right password is refused too until the window has passed.
+    let right = app
+        .client()
+        .sign_in("ada@staff.example.com", crate::common::PASSWORD)
+        .await;
+    assert_eq!(right.status, 429);
+}
+
+/// An app behind a proxy that puts the client's address in `X-Forwarded-For`.
+fn app_behind_proxy() -> TestApp {
+    let db = TestDb::create();
+    let mut settings = Settings::with_database(db.url.clone());
+    settings.widget.client_ip_header = Some("X-Forwarded-For".into());
+    TestApp::spawn_with(db, settings)
+}
+
+/// Signs in (or tries to) as `email` with `password`, with this `X-Forwarded-For`.
+async fn sign_in_via(app: &TestApp, forwarded: &str, email: &str, password: &str) -> u16 {
+    let client = app.client();
+    client.get("/login").await;
+    client
+        .post_form_with_headers(
+            "/login",
+            &[("email", email), ("password", password)],
+            &[("x-forwarded-for", forwarded)],
+        )
+        .await
+        .status
+}
+
+#[actix_web::test]
+async fn behind_a_trusted_proxy_failures_count_against_the_forwarded_address() {
+    let app = app_behind_proxy();
+    app.create_user("ada@staff.example.com", Role::Editor);
+    for i in 0..20 {
+        // The client controls the left part; the proxy appended the right-most entry.
+        let forwarded = format!("203.0.113.{i}, 10.0.0.1");
+        let email = format!("guess{i}@staff.example.com");
+        assert_eq!(sign_in_via(&app, &forwarded, &email, "guess").await, 401);
+    }
+    let (_, by_ip) = failures(&app, "ada@staff.example.com");
+    assert_eq!(by_ip, vec![("10.0.0.1".to_string(), 20)]);
+    let ada = "ada@staff.example.com";
+    assert_eq!(
+        sign_in_via(&app, "198.51.100.7, 10.0.0.1", ada, crate::common::PASSWORD).await,
+        429,
+        "the guessing address is throttled, whatever it claims"
+    );
+    assert_eq!(
+        sign_in_via(&app, "10.0.0.2", ada, crate::common::PASSWORD).await,
+        303,
+        "another client behind the same proxy is not"
+    );
+}
+
+#[actix_web::test]
+async fn without_a_trusted_proxy_a_forwarded_header_is_ignored() {
+    let app = TestApp::spawn().await;
+    app.create_user("ada@staff.example.com", Role::Editor);
+    for i in 0..20 {
+        let forwarded = format!("10.0.0.{i}");
+        let email = format!("guess{i}@staff.example.com");
+        assert_eq!(sign_in_via(&app, &forwarded, &email, "guess").await, 401);
+    }
+    let (_, by_ip) = failures(&app, "ada@staff.example.com");
+    assert_eq!(by_ip, vec![("127.0.0.1".to_string(), 20)]);
+    assert_eq!(
+        sign_in_via(
+            &app,
+            "10.0.0.99",
+            "ada@staff.example.com",
+            crate::common::PASSWORD
+        )
+        .await,
+        429
+    );
+}
+
+#[actix_web::test]
+async fn strict_transport_security_is_sent_when_cookies_are_secure() {
+    let db = TestDb::create();
+    let mut settings = Settings::with_database(db.url.clone());
+    settings.cookie_secure = true;
+    let app = TestApp::spawn_with(db, settings);
+    let client = app.client();
+    for path in ["/login", "/contacts", "/healthz", "/no/such/page"] {
+        let response = client.get(path).await;
+        assert_eq!(
+            response.header("strict-transport-security"),
+            Some("max-age=31536000"),
+            "{path}"
+        );
+    }
+
+    // Plain http for local use (cookies not Secure): no HSTS, which would lock the browser
+    // out of http://localhost.
+    let local = TestApp::spawn().await;
+    assert!(!local.settings.cookie_secure);
+    let response = local.client().get("/login").await;
+    assert_eq!(response.header("strict-transport-security"), None);
+}

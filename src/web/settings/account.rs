@@ -6,6 +6,7 @@
 use super::super::context::Dashboard;
 use super::super::layout::{PageContext, Section};
 use super::super::routes;
+use super::super::session::FlashKind;
 use crate::error::AppError;
 use crate::models::staff_user;
 use actix_web::HttpResponse;
@@ -49,7 +50,8 @@ pub async fn sign_out_everywhere(ctx: Dashboard) -> Result<HttpResponse, AppErro
     ctx.db
         .write(move |conn| Ok(staff_user::end_sessions(conn, user_id, epoch)?))
         .await?;
-    ctx.session.sign_out_with_notice(SIGNED_OUT_EVERYWHERE);
+    ctx.session
+        .sign_out_with_notice(FlashKind::Success, SIGNED_OUT_EVERYWHERE);
     Ok(ctx.redirect(routes::LOGIN))
 }
 
