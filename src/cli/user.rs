@@ -54,7 +54,7 @@ pub fn run(command: UserCommand) -> Result<(), String> {
                 .ok_or_else(|| format!("no staff user has the email {email}"))?;
             let (password, generated) = choose_password(password_stdin)?;
             let hash = password::hash(&password)?;
-            staff_user::set_password_hash(&mut connection, user.id(), &hash)
+            staff_user::set_password_hash(&mut connection, user.id, &hash)
                 .map_err(|e| e.to_string())?;
             println!("Password changed for {}", user.email);
             if generated {

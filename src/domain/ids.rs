@@ -38,6 +38,19 @@ pub fn parse_positive(raw: &str) -> Result<i64, InvalidId> {
         .ok_or(InvalidId)
 }
 
+/// For an optional id in a query string or form (`?before=`, `?at=`): one that is not valid
+/// (not a number, not positive) reads as absent rather than refusing the request, since such
+/// a parameter only says where a page starts. Use with
+/// `#[serde(default, deserialize_with = "ids::lenient")]`.
+pub fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr,
+{
+    let raw = Option::<String>::deserialize(deserializer)?;
+    Ok(raw.and_then(|raw| raw.parse().ok()))
+}
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -80,6 +93,15 @@ macro_rules! id_type {
         impl FromSql<BigInt, Pg> for $name {
             fn from_sql(value: PgValue<'_>) -> diesel::deserialize::Result<Self> {
                 <i64 as FromSql<BigInt, Pg>>::from_sql(value).map($name)
+            }
+        }
+
+        /// A number read elsewhere (a JSON body's id), refusing anything not positive.
+        impl TryFrom<i64> for $name {
+            type Error = InvalidId;
+
+            fn try_from(raw: i64) -> Result<Self, InvalidId> {
+                if raw > 0 { Ok($name(raw)) } else { Err(InvalidId) }
             }
         }
 

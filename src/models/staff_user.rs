@@ -9,7 +9,7 @@ use diesel::prelude::*;
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = staff_users)]
 pub struct StaffUser {
-    pub id: i64,
+    pub id: StaffUserId,
     pub email: String,
     pub name: String,
     pub password_hash: String,
@@ -20,10 +20,6 @@ pub struct StaffUser {
 }
 
 impl StaffUser {
-    pub fn id(&self) -> StaffUserId {
-        StaffUserId(self.id)
-    }
-
     /// The stored role; an unknown value (impossible under the CHECK constraint) is treated
     /// as the least powerful role.
     pub fn role(&self) -> Role {
@@ -46,7 +42,7 @@ pub struct NewStaffUser<'a> {
 
 pub fn find(connection: &mut PgConnection, id: StaffUserId) -> QueryResult<Option<StaffUser>> {
     staff_users::table
-        .find(id.0)
+        .find(id)
         .select(StaffUser::as_select())
         .first(connection)
         .optional()
@@ -74,7 +70,7 @@ pub fn set_password_hash(
     id: StaffUserId,
     hash: &str,
 ) -> QueryResult<bool> {
-    let updated = diesel::update(staff_users::table.find(id.0))
+    let updated = diesel::update(staff_users::table.find(id))
         .set((
             staff_users::password_hash.eq(hash),
             staff_users::version.eq(staff_users::version + 1),
@@ -84,7 +80,7 @@ pub fn set_password_hash(
 }
 
 pub fn record_sign_in(connection: &mut PgConnection, id: StaffUserId) -> QueryResult<()> {
-    diesel::update(staff_users::table.find(id.0))
+    diesel::update(staff_users::table.find(id))
         .set(staff_users::last_login_at.eq(diesel::dsl::now))
         .execute(connection)?;
     Ok(())

@@ -29,7 +29,7 @@ async fn requests_without_a_valid_token_get_401_json() {
     );
     rapport::models::api_token::revoke(
         &mut app.conn(),
-        1,
+        rapport::domain::ApiTokenId(1),
         &rapport::models::Actor::System("test".into()),
     )
     .unwrap();

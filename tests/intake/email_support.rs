@@ -10,6 +10,7 @@ use hyper::{Method, Request};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use rapport::config::Settings;
+use rapport::domain::IntegrationId;
 use rapport::domain::integration::{IntegrationDraft, IntegrationKind, SenderPattern};
 use rapport::models::Actor;
 use rapport::models::integration;
@@ -67,7 +68,7 @@ impl Default for Options {
 /// A created email integration: its id, inbound token, and webhook secret when it has a
 /// webhook.
 pub struct Inbox {
-    pub id: i64,
+    pub id: IntegrationId,
     pub token: String,
     pub webhook_secret: Option<String>,
 }
@@ -148,7 +149,7 @@ pub async fn post_raw(
     }
 }
 
-pub fn inbound_path(id: i64) -> String {
+pub fn inbound_path(id: IntegrationId) -> String {
     format!("/api/v1/integration/email/{id}/inbound")
 }
 
@@ -230,14 +231,17 @@ pub fn conversation(app: &TestApp, id: i64) -> (Option<i64>, String, Option<Stri
 }
 
 /// A stored contact: (name, email, source, verified).
-pub fn contact(app: &TestApp, id: i64) -> (Option<String>, Option<String>, String, bool) {
+pub fn contact(
+    app: &TestApp,
+    id: impl Into<i64>,
+) -> (Option<String>, Option<String>, String, bool) {
     let (name, email, source, verified_at): (
         Option<String>,
         Option<String>,
         String,
         Option<chrono::DateTime<chrono::Utc>>,
     ) = contacts::table
-        .find(id)
+        .find(id.into())
         .select((
             contacts::name,
             contacts::email,

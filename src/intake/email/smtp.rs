@@ -18,6 +18,7 @@
 use super::inbound::{self, ReceiveError};
 use super::refusal::Refusal;
 use crate::db;
+use crate::domain::IntegrationId;
 use crate::models::integration::{self, Integration};
 use crate::startup::AppState;
 use actix_web::web;
@@ -433,7 +434,7 @@ impl<'a> Session<'a> {
             }
             Ok(Some(row)) if row.is_email() => {
                 tracing::warn!(
-                    integration = id,
+                    integration = id.0,
                     "smtp: refused mail for a disabled integration"
                 );
                 Reply::new(550, "5.2.1 This email integration is disabled")
@@ -579,7 +580,7 @@ fn path_argument<'l>(argument: &'l str, keyword: &str) -> Option<(&'l str, &'l s
 }
 
 enum Recipient {
-    Integration(i64),
+    Integration(IntegrationId),
     OtherDomain,
     NotAnIntegration,
 }
@@ -597,9 +598,9 @@ fn recipient_integration(path: &str, domain: &str) -> Recipient {
     {
         return Recipient::OtherDomain;
     }
-    match local.parse::<i64>() {
-        Ok(id) if id > 0 => Recipient::Integration(id),
-        _ => Recipient::NotAnIntegration,
+    match local.parse() {
+        Ok(id) => Recipient::Integration(id),
+        Err(_) => Recipient::NotAnIntegration,
     }
 }
 
@@ -675,11 +676,11 @@ mod tests {
         assert_eq!(path_argument("TO:<x", "TO:"), None);
         assert!(matches!(
             recipient_integration("42@Mail.Example.com.", "mail.example.com"),
-            Recipient::Integration(42)
+            Recipient::Integration(IntegrationId(42))
         ));
         assert!(matches!(
             recipient_integration("@relay.test:42@mail.example.com", "mail.example.com"),
-            Recipient::Integration(42)
+            Recipient::Integration(IntegrationId(42))
         ));
         assert!(matches!(
             recipient_integration("42@elsewhere.test", "mail.example.com"),
