@@ -237,6 +237,38 @@ mod tests {
     }
 
     #[test]
+    fn numbers_read_elsewhere_are_positive_or_refused() {
+        assert_eq!(TaskId::try_from(5), Ok(TaskId(5)));
+        assert_eq!(TaskId::try_from(0), Err(InvalidId));
+        assert_eq!(TaskId::try_from(-5), Err(InvalidId));
+    }
+
+    #[test]
+    fn lenient_ids_read_as_absent_when_invalid() {
+        #[derive(Deserialize)]
+        struct Query {
+            #[serde(default, deserialize_with = "lenient")]
+            before: Option<TaskId>,
+        }
+        let read = |text: &str| {
+            serde_json::from_str::<Query>(text)
+                .expect("always readable")
+                .before
+        };
+        assert_eq!(read(r#"{"before": "12"}"#), Some(TaskId(12)));
+        for absent in [
+            "{}",
+            r#"{"before": null}"#,
+            r#"{"before": ""}"#,
+            r#"{"before": "x"}"#,
+            r#"{"before": "0"}"#,
+            r#"{"before": "-3"}"#,
+        ] {
+            assert_eq!(read(absent), None, "{absent}");
+        }
+    }
+
+    #[test]
     fn serializes_as_a_number() {
         assert_eq!(
             serde_json::to_string(&SecretId(9)).expect("serializes"),
