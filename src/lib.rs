@@ -28,7 +28,9 @@
 //! | the one error type | [`error::AppError`]: an HTML page or fragment on the dashboard, `{"message","code"}` JSON on the API |
 //!
 //! Ids are newtypes ([`domain::ContactId`] and friends), so a memory id never goes where a
-//! contact id belongs; paths extract them directly and a bad id is a 404.
+//! contact id belongs; paths extract them directly (`web::Path<(ContactId, SecretId)>`) and a
+//! bad id is a 404, while one in a query string that only says where a page starts
+//! (`?before=`) is ignored ([`domain::ids::lenient`]).
 //!
 //! # How a request flows
 //!

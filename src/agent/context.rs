@@ -9,6 +9,7 @@
 
 use crate::domain::schedule::local_time;
 use crate::domain::text::group_thousands;
+use crate::domain::{ContactId, MemoryId, TaskId};
 use crate::models::Contact;
 use crate::models::memory::Memory;
 use crate::models::task::{Task, TaskStatus};
@@ -67,7 +68,7 @@ impl Budget {
 /// What the context says about the person; blank fields are `None`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactFacts {
-    pub id: i64,
+    pub id: ContactId,
     pub name: Option<String>,
     pub nick: Option<String>,
     pub description: Option<String>,
@@ -77,7 +78,7 @@ pub struct ContactFacts {
 /// A memory that fits the budget.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContextMemory {
-    pub id: i64,
+    pub id: MemoryId,
     pub text: String,
     pub created_at: DateTime<Utc>,
 }
@@ -85,7 +86,7 @@ pub struct ContextMemory {
 /// A scheduled task, with its next run on its own clock and in words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContextTask {
-    pub id: i64,
+    pub id: TaskId,
     pub name: String,
     /// The cron expression; `None` for on-demand tasks (here because a run is pending).
     pub schedule: Option<String>,

@@ -28,7 +28,7 @@ pub fn load(
     budget: Budget,
     now: DateTime<Utc>,
 ) -> QueryResult<AgentContext> {
-    let id = contact.contact_id();
+    let id = contact.id;
     let mut memories: Vec<Memory> = Vec::new();
     let mut used = 0usize;
     let mut exhausted = false;

@@ -30,9 +30,9 @@ pub fn budget_from_query(query: &str) -> Result<Budget, AppError> {
 pub async fn fetch(
     api: ApiReader,
     request: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = ContactId(json::path_id(&path)?);
+    let id = path.into_inner();
     let budget = budget_from_query(request.query_string())?;
     let context = api
         .db

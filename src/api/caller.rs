@@ -11,6 +11,7 @@
 //! on it, and the handler's queries reuse it, so an API request costs one pool checkout.
 
 use crate::db::RequestDb;
+use crate::domain::ApiTokenId;
 use crate::domain::api_token::TokenRole;
 use crate::error::AppError;
 use crate::models::{Actor, api_token};
@@ -27,7 +28,7 @@ use std::time::Instant;
 /// The token a request came with.
 #[derive(Debug, Clone)]
 pub struct ApiCaller {
-    pub token_id: i64,
+    pub token_id: ApiTokenId,
     pub name: String,
     pub role: TokenRole,
 }

@@ -185,7 +185,7 @@ pub async fn export(api: ApiReader, request: HttpRequest) -> Result<HttpResponse
                 }
                 let next = match rows.last() {
                     Some(last) if rows.len() as i64 == PAGE_SIZE => {
-                        let next = page.after(After::Row(last.created_at, last.id));
+                        let next = page.after(After::Row(last.created_at, last.id.0));
                         let loaded = db
                             .read(move |conn| Ok(contact::keyset_page(conn, &next)?))
                             .await;

@@ -21,7 +21,7 @@ pub fn load_page(
     limit: i64,
 ) -> Result<Vec<(i64, objects::Contact)>, AppError> {
     let rows = contact::keyset_page(connection, &params.page(limit))?;
-    Ok(rows.iter().map(|c| (c.id, c.into())).collect())
+    Ok(rows.iter().map(|c| (c.id.into(), c.into())).collect())
 }
 
 /// `GET contact/list`.
@@ -31,8 +31,8 @@ pub async fn list(api: ApiReader, request: HttpRequest) -> Result<HttpResponse, 
 }
 
 /// `GET contact/{id}/fetch`.
-pub async fn fetch(api: ApiReader, path: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let id = ContactId(json::path_id(&path)?);
+pub async fn fetch(api: ApiReader, path: web::Path<ContactId>) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
     let found = api
         .db
         .read(move |conn| Ok(contact::find(conn, id)?))
@@ -65,10 +65,10 @@ pub async fn create(
 /// replaced unless sent as `{"$update": {...}}`. Last write wins, as in ChatBotKit.
 pub async fn update(
     api: ApiWriter,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
     ApiJson(body): ApiJson<ContactBody>,
 ) -> Result<HttpResponse, AppError> {
-    let id = ContactId(json::path_id(&path)?);
+    let id = path.into_inner();
     let patch = body.validate(api.state.settings.phone_region, Purpose::Update)?;
     let actor = api.actor();
     let saved = api
@@ -82,10 +82,10 @@ pub async fn update(
 /// it; its conversations, spaces and ratings stay, detached.
 pub async fn delete(
     api: ApiWriter,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
     ApiJson(_): ApiJson<EmptyBody>,
 ) -> Result<HttpResponse, AppError> {
-    let id = ContactId(json::path_id(&path)?);
+    let id = path.into_inner();
     let actor = api.actor();
     let deleted = api
         .db

@@ -66,7 +66,7 @@ pub fn ok(value: &impl Serialize) -> Result<HttpResponse, AppError> {
 }
 
 /// `{"id": "<id>"}`, what writes answer.
-pub fn id(id: i64) -> Result<HttpResponse, AppError> {
+pub fn id(id: impl Into<i64>) -> Result<HttpResponse, AppError> {
     ok(&Id::new(id))
 }
 
@@ -101,14 +101,6 @@ pub fn error_line(error: &AppError) -> String {
     line
 }
 
-/// An id from a path: anything but a positive integer does not exist.
-pub fn path_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(AppError::NotFound)
-}
-
 /// For `Option<Option<T>>` fields: absent stays `None`, `null` becomes `Some(None)`, so an
 /// update can tell "leave it" from "clear it". Use with `#[serde(default, deserialize_with = "present")]`.
 pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
@@ -119,23 +111,31 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-/// An id sent as a string (`"42"`, as the API returns them) or a number.
-pub fn flexible_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+/// An id sent as a string (`"42"`, as the API returns them) or a number, read as `T` (a
+/// table's id type). The text is read as leniently as it always was (spaces around it, a
+/// leading `+`), so it is parsed as a number here rather than with `T::from_str`.
+pub fn flexible_id<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<i64>,
+{
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Id {
         Text(String),
         Number(i64),
     }
+    let not_an_id = |shown: String| serde::de::Error::custom(format!("{shown} is not an id"));
     match Id::deserialize(deserializer)? {
-        Id::Number(n) if n > 0 => Ok(n),
+        Id::Number(n) if n > 0 => T::try_from(n).map_err(|_| not_an_id(n.to_string())),
         Id::Text(text) => text
             .trim()
             .parse::<i64>()
             .ok()
             .filter(|n| *n > 0)
-            .ok_or_else(|| serde::de::Error::custom(format!("\"{text}\" is not an id"))),
-        Id::Number(n) => Err(serde::de::Error::custom(format!("{n} is not an id"))),
+            .and_then(|n| T::try_from(n).ok())
+            .ok_or_else(|| not_an_id(format!("\"{text}\""))),
+        Id::Number(n) => Err(not_an_id(n.to_string())),
     }
 }
 
@@ -183,11 +183,5 @@ mod tests {
             message.starts_with("The request body is not acceptable: EOF"),
             "{message}"
         );
-    }
-
-    #[test]
-    fn ids_in_paths() {
-        assert_eq!(path_id("12").ok(), Some(12));
-        assert!(path_id("0").is_err() && path_id("abc").is_err());
     }
 }

@@ -6,6 +6,7 @@
 use super::json;
 use super::objects::{ApiId, Line, ListPage};
 use crate::db::RequestDb;
+use crate::domain::ids::parse_positive;
 use crate::error::AppError;
 pub use crate::models::keyset::Order;
 use crate::models::keyset::{After, Page};
@@ -53,7 +54,7 @@ impl ListParams {
         for (key, value) in pairs {
             match key.as_str() {
                 "cursor" if !value.is_empty() => {
-                    params.cursor = Some(json::path_id(&value).map_err(|_| {
+                    params.cursor = Some(parse_positive(&value).map_err(|_| {
                         AppError::BadRequest(format!(
                             "cursor: \"{value}\" is not the id of an item"
                         ))

@@ -47,6 +47,13 @@ pub trait ApiSchema {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ApiId(pub i64);
 
+/// From any table's id (or a bare number): the JSON is the same for all of them.
+impl<T: Into<i64>> From<T> for ApiId {
+    fn from(id: T) -> ApiId {
+        ApiId(id.into())
+    }
+}
+
 impl Serialize for ApiId {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(&self.0)
@@ -78,8 +85,10 @@ pub struct Id {
 }
 
 impl Id {
-    pub fn new(id: i64) -> Id {
-        Id { id: ApiId(id) }
+    pub fn new(id: impl Into<i64>) -> Id {
+        Id {
+            id: ApiId::from(id),
+        }
     }
 }
 
@@ -116,7 +125,7 @@ impl From<&ContactRow> for Contact {
             description: contact.description.clone(),
             email: contact.email.clone(),
             fingerprint: contact.fingerprint.clone(),
-            id: ApiId(contact.id),
+            id: ApiId::from(contact.id),
             meta: contact.meta.clone(),
             name: contact.name.clone(),
             nick: contact.nick.clone(),
@@ -173,10 +182,10 @@ impl From<&ConversationRow> for Conversation {
     fn from(conversation: &ConversationRow) -> Self {
         Conversation {
             channel: conversation.channel.clone(),
-            contact_id: conversation.contact_id.map(ApiId),
+            contact_id: conversation.contact_id.map(ApiId::from),
             created_at: Millis(conversation.created_at),
             description: Null,
-            id: ApiId(conversation.id),
+            id: ApiId::from(conversation.id),
             meta: conversation.meta.clone(),
             name: conversation.subject.clone(),
             updated_at: Millis(conversation.updated_at),
@@ -225,10 +234,10 @@ impl Message {
     /// The message row, with when it was last changed (not part of the row struct).
     pub fn new(message: &MessageRow, updated_at: DateTime<Utc>) -> Message {
         Message {
-            conversation_id: ApiId(message.conversation_id),
+            conversation_id: ApiId::from(message.conversation_id),
             created_at: Millis(message.created_at),
             description: Null,
-            id: ApiId(message.id),
+            id: ApiId::from(message.id),
             meta: message.meta.clone(),
             name: Null,
             text: message.text.clone(),
@@ -277,12 +286,12 @@ impl Rating {
     /// The rating row, with when it was last changed (not part of the row struct).
     pub fn new(rating: &RatingRow, updated_at: DateTime<Utc>) -> Rating {
         Rating {
-            contact_id: rating.contact_id.map(ApiId),
-            conversation_id: rating.conversation_id.map(ApiId),
+            contact_id: rating.contact_id.map(ApiId::from),
+            conversation_id: rating.conversation_id.map(ApiId::from),
             created_at: Millis(rating.created_at),
             description: Null,
-            id: ApiId(rating.id),
-            message_id: rating.message_id.map(ApiId),
+            id: ApiId::from(rating.id),
+            message_id: rating.message_id.map(ApiId::from),
             meta: Null,
             name: Null,
             reason: rating.reason.clone(),
@@ -329,10 +338,10 @@ pub struct Memory {
 impl From<&MemoryRow> for Memory {
     fn from(memory: &MemoryRow) -> Self {
         Memory {
-            contact_id: ApiId(memory.contact_id),
+            contact_id: ApiId::from(memory.contact_id),
             created_at: Millis(memory.created_at),
             description: Null,
-            id: ApiId(memory.id),
+            id: ApiId::from(memory.id),
             meta: memory.meta.clone(),
             name: Null,
             text: memory.text.clone(),
@@ -409,10 +418,10 @@ pub struct Task {
 impl From<&TaskRow> for Task {
     fn from(task: &TaskRow) -> Self {
         Task {
-            contact_id: ApiId(task.contact_id),
+            contact_id: ApiId::from(task.contact_id),
             created_at: Millis(task.created_at),
             description: task.description.clone(),
-            id: ApiId(task.id),
+            id: ApiId::from(task.id),
             last_run_at: millis(task.last_run_at),
             meta: Null,
             name: task.name.clone(),
@@ -476,10 +485,10 @@ pub struct Space {
 impl From<&SpaceRow> for Space {
     fn from(space: &SpaceRow) -> Self {
         Space {
-            contact_id: space.contact_id.map(ApiId),
+            contact_id: space.contact_id.map(ApiId::from),
             created_at: Millis(space.created_at),
             description: space.description.clone(),
-            id: ApiId(space.id),
+            id: ApiId::from(space.id),
             meta: Null,
             name: space.name.clone(),
             updated_at: Millis(space.updated_at),
@@ -522,11 +531,11 @@ impl From<&SpaceFile> for File {
         File {
             content_type: file.content_type.clone(),
             created_at: Millis(file.created_at),
-            id: ApiId(file.id),
+            id: ApiId::from(file.id),
             path: file.path.clone(),
             sha256: file.sha256.clone(),
             size: file.size,
-            space_id: ApiId(file.space_id),
+            space_id: ApiId::from(file.space_id),
             updated_at: Millis(file.updated_at),
         }
     }
@@ -575,7 +584,7 @@ impl Secret {
         Secret {
             created_at: Millis(created_at),
             description: secret.description.clone(),
-            id: ApiId(secret.id),
+            id: ApiId::from(secret.id),
             meta: Null,
             name: secret.name.clone(),
             kind: secret.kind.clone(),
@@ -693,7 +702,7 @@ impl From<&AgentContext> for ContactContext {
         ContactContext {
             contact: ContextContact {
                 description: facts.description.clone(),
-                id: ApiId(facts.id),
+                id: ApiId::from(facts.id),
                 name: facts.name.clone(),
                 nick: facts.nick.clone(),
                 preferences: facts.preferences.clone(),
@@ -704,7 +713,7 @@ impl From<&AgentContext> for ContactContext {
                 .iter()
                 .map(|memory| ContextMemory {
                     created_at: Millis(memory.created_at),
-                    id: ApiId(memory.id),
+                    id: ApiId::from(memory.id),
                     text: memory.text.clone(),
                 })
                 .collect(),
@@ -715,7 +724,7 @@ impl From<&AgentContext> for ContactContext {
                 .tasks
                 .iter()
                 .map(|task| ContextTask {
-                    id: ApiId(task.id),
+                    id: ApiId::from(task.id),
                     name: task.name.clone(),
                     next_run_at: millis(task.next_run_at),
                     schedule: task.schedule.clone(),
@@ -784,6 +793,10 @@ mod tests {
     use super::*;
     use crate::agent::Budget;
     use crate::agent::context::{ContactFacts, ContextMemory as Remembered, ContextTask as Due};
+    use crate::domain::{
+        ContactId, ConversationId, MemoryId, MessageId, RatingId, SecretId, SpaceFileId, SpaceId,
+        StaffUserId, TaskId,
+    };
     use serde_json::Map;
 
     fn at(seconds: i64) -> DateTime<Utc> {
@@ -796,7 +809,7 @@ mod tests {
         let time = full.then(|| at(5));
         let id = full.then_some(3);
         let contact = ContactRow {
-            id: 7,
+            id: ContactId(7),
             name: some("Ada"),
             description: some("Mathematician"),
             email: some("ada@example.com"),
@@ -812,8 +825,8 @@ mod tests {
             updated_at: at(1),
         };
         let conversation = ConversationRow {
-            id: 42,
-            contact_id: id,
+            id: ConversationId(42),
+            contact_id: id.map(ContactId),
             channel: "widget".into(),
             subject: some("Hello"),
             meta: json!({}),
@@ -824,28 +837,28 @@ mod tests {
             updated_at: at(1),
         };
         let message = MessageRow {
-            id: 901,
-            conversation_id: 42,
+            id: MessageId(901),
+            conversation_id: ConversationId(42),
             role: "user".into(),
             text: "Hi!".into(),
             meta: json!({}),
             created_at: at(0),
         };
         let rating = RatingRow {
-            id: 5,
-            contact_id: id,
-            conversation_id: id,
-            message_id: id,
+            id: RatingId(5),
+            contact_id: id.map(ContactId),
+            conversation_id: id.map(ConversationId),
+            message_id: id.map(MessageId),
             value: 100,
             reason: some("Helpful"),
             reviewed_at: time,
-            reviewed_by_id: id,
+            reviewed_by_id: id.map(StaffUserId),
             reviewed_by_name: some("Staff"),
             created_at: at(0),
         };
         let memory = MemoryRow {
-            id: 8,
-            contact_id: 7,
+            id: MemoryId(8),
+            contact_id: ContactId(7),
             text: "Likes tea".into(),
             meta: json!({}),
             version: 1,
@@ -853,8 +866,8 @@ mod tests {
             updated_at: at(1),
         };
         let task = TaskRow {
-            id: 9,
-            contact_id: 7,
+            id: TaskId(9),
+            contact_id: ContactId(7),
             name: "Follow up".into(),
             description: some("Call back"),
             schedule: some("0 8 * * 1"),
@@ -868,8 +881,8 @@ mod tests {
             updated_at: at(1),
         };
         let space = SpaceRow {
-            id: 11,
-            contact_id: id,
+            id: SpaceId(11),
+            contact_id: id.map(ContactId),
             name: "Docs".into(),
             description: some("Contracts"),
             version: 1,
@@ -877,21 +890,21 @@ mod tests {
             updated_at: at(1),
         };
         let file = SpaceFile {
-            id: 12,
-            space_id: 11,
+            id: SpaceFileId(12),
+            space_id: SpaceId(11),
             path: "notes.txt".into(),
             size: 5,
             content_type: "text/plain".into(),
             sha256: "ab".repeat(32),
             storage_key: "k".into(),
-            uploaded_by_id: id,
+            uploaded_by_id: id.map(StaffUserId),
             uploaded_by_name: "Staff".into(),
             created_at: at(0),
             updated_at: at(1),
         };
         let secret = SecretSummary {
-            id: 13,
-            contact_id: 7,
+            id: SecretId(13),
+            contact_id: ContactId(7),
             name: "CRM".into(),
             description: some("The CRM login"),
             kind: "basic".into(),
@@ -901,20 +914,20 @@ mod tests {
         };
         let context = AgentContext {
             contact: ContactFacts {
-                id: 7,
+                id: ContactId(7),
                 name: some("Ada"),
                 nick: some("ada"),
                 description: some("Mathematician"),
                 preferences: some("Mornings"),
             },
             memories: vec![Remembered {
-                id: 8,
+                id: MemoryId(8),
                 text: "Likes tea".into(),
                 created_at: at(0),
             }],
             omitted_memories: 0,
             tasks: vec![Due {
-                id: 9,
+                id: TaskId(9),
                 name: "Follow up".into(),
                 schedule: some("0 8 * * 1"),
                 schedule_text: "Every Monday at 08:00".into(),
@@ -1040,9 +1053,9 @@ mod tests {
     fn ids_are_strings_and_times_milliseconds() {
         let value = serde_json::to_value(Rating::new(
             &RatingRow {
-                id: 5,
+                id: RatingId(5),
                 contact_id: None,
-                conversation_id: Some(42),
+                conversation_id: Some(ConversationId(42)),
                 message_id: None,
                 value: -100,
                 reason: None,

@@ -5,6 +5,7 @@
 //! configured one times the number of processes; good enough to stop a runaway bot, which is
 //! the point. (A shared limit would need the database or a cache on every request.)
 
+use crate::domain::ApiTokenId;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Mutex;
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 
 const WINDOW: Duration = Duration::from_secs(60);
 
-pub struct RateLimiter<K = i64> {
+pub struct RateLimiter<K = ApiTokenId> {
     per_minute: u32,
     windows: Mutex<HashMap<K, (Instant, u32)>>,
 }
@@ -62,13 +63,20 @@ mod tests {
     fn a_full_window_refuses_until_it_rolls_over() {
         let limiter = RateLimiter::new(2);
         let start = Instant::now();
-        assert!(limiter.check(1, start).is_ok());
-        assert!(limiter.check(1, start).is_ok());
+        assert!(limiter.check(ApiTokenId(1), start).is_ok());
+        assert!(limiter.check(ApiTokenId(1), start).is_ok());
         let wait = limiter
-            .check(1, start + Duration::from_secs(10))
+            .check(ApiTokenId(1), start + Duration::from_secs(10))
             .unwrap_err();
         assert_eq!(wait, 50);
-        assert!(limiter.check(2, start).is_ok(), "tokens are counted apart");
-        assert!(limiter.check(1, start + Duration::from_secs(61)).is_ok());
+        assert!(
+            limiter.check(ApiTokenId(2), start).is_ok(),
+            "tokens are counted apart"
+        );
+        assert!(
+            limiter
+                .check(ApiTokenId(1), start + Duration::from_secs(61))
+                .is_ok()
+        );
     }
 }

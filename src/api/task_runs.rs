@@ -6,6 +6,7 @@ use super::caller::{ApiReader, ApiWriter};
 use super::json::{self, ApiJson};
 use super::listing::{ListParams, respond};
 use super::objects::Task;
+use crate::domain::TaskId;
 use crate::domain::task_run::{self, RunOutcome};
 use crate::error::AppError;
 use crate::models::task_agent;
@@ -24,8 +25,11 @@ fn load_due(
     if params.meta.is_some() {
         return Ok(Vec::new());
     }
-    let rows = task_agent::due(connection, Utc::now(), params.cursor, limit)?;
-    Ok(rows.iter().map(|task| (task.id, task.into())).collect())
+    let rows = task_agent::due(connection, Utc::now(), params.cursor.map(TaskId), limit)?;
+    Ok(rows
+        .iter()
+        .map(|task| (task.id.into(), task.into()))
+        .collect())
 }
 
 /// `GET task/due`.
@@ -42,10 +46,10 @@ pub struct StartRequest {}
 /// `POST task/{id}/start` `{}` → `{"id"}`; 409 while running or when canceled.
 pub async fn start(
     api: ApiWriter,
-    path: web::Path<String>,
+    path: web::Path<TaskId>,
     ApiJson(_body): ApiJson<StartRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let id = json::path_id(&path)?;
+    let id = path.into_inner();
     let actor = api.actor();
     let task = api
         .db
@@ -68,10 +72,10 @@ pub struct FinishRequest {
 /// schedule; the text goes into the audit entry. 409 unless it is running.
 pub async fn finish(
     api: ApiWriter,
-    path: web::Path<String>,
+    path: web::Path<TaskId>,
     ApiJson(body): ApiJson<FinishRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let id = json::path_id(&path)?;
+    let id = path.into_inner();
     let outcome = RunOutcome::parse(body.outcome.as_deref())
         .map_err(|message| AppError::Unprocessable(format!("outcome: {message}")))?;
     let report = task_run::validate_report(body.text.as_deref())

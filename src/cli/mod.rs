@@ -9,11 +9,11 @@ pub mod user;
 
 use crate::config;
 use crate::db;
-use crate::domain::Role;
 use crate::domain::api_token::TokenRole;
 use crate::domain::integration::IntegrationKind;
 use crate::domain::secret_box::Keyring;
 use crate::domain::secret_box::SecretsKey;
+use crate::domain::{ApiTokenId, Role};
 use clap::{Parser, Subcommand};
 use diesel::{Connection, PgConnection};
 
@@ -152,7 +152,7 @@ pub enum TokenCommand {
     Revoke {
         /// The token's id, as `rapport token list` shows it.
         #[arg(long)]
-        id: i64,
+        id: ApiTokenId,
     },
 }
 

@@ -137,7 +137,9 @@ mod tests {
         assert!(parse(&["create"]).is_err());
         assert!(matches!(
             parse(&["revoke", "--id", "3"]),
-            Ok(Command::Token(TokenCommand::Revoke { id: 3 }))
+            Ok(Command::Token(TokenCommand::Revoke {
+                id: crate::domain::ApiTokenId(3)
+            }))
         ));
         assert!(matches!(
             parse(&["list"]),

@@ -53,7 +53,7 @@ pub fn run(command: UserCommand) -> Result<(), String> {
             let user = find(&mut connection, &email)?;
             let (password, generated) = choose_password(password_stdin)?;
             let hash = password::hash(&password)?;
-            staff_user::set_password_hash(&mut connection, user.id(), &hash)
+            staff_user::set_password_hash(&mut connection, user.id, &hash)
                 .map_err(|e| e.to_string())?;
             println!(
                 "Password changed for {}; their sessions have ended",
@@ -67,7 +67,7 @@ pub fn run(command: UserCommand) -> Result<(), String> {
         UserCommand::SetRole { email, role } => {
             let mut connection = connect()?;
             let user = find(&mut connection, &email)?;
-            staff_user::set_role(&mut connection, user.id(), role).map_err(|e| e.to_string())?;
+            staff_user::set_role(&mut connection, user.id, role).map_err(|e| e.to_string())?;
             println!(
                 "{} is now {}; their sessions have ended",
                 user.email,
@@ -78,8 +78,7 @@ pub fn run(command: UserCommand) -> Result<(), String> {
         UserCommand::Disable { email } => {
             let mut connection = connect()?;
             let user = find(&mut connection, &email)?;
-            staff_user::set_disabled(&mut connection, user.id(), true)
-                .map_err(|e| e.to_string())?;
+            staff_user::set_disabled(&mut connection, user.id, true).map_err(|e| e.to_string())?;
             println!(
                 "{} is disabled and can no longer sign in; their sessions have ended",
                 user.email
@@ -89,8 +88,7 @@ pub fn run(command: UserCommand) -> Result<(), String> {
         UserCommand::Enable { email } => {
             let mut connection = connect()?;
             let user = find(&mut connection, &email)?;
-            staff_user::set_disabled(&mut connection, user.id(), false)
-                .map_err(|e| e.to_string())?;
+            staff_user::set_disabled(&mut connection, user.id, false).map_err(|e| e.to_string())?;
             println!("{} can sign in again", user.email);
             Ok(())
         }

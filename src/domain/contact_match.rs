@@ -9,6 +9,7 @@
 //! itself created get the full context; so does mail to an email integration whose
 //! allowed-senders list is set (the admin named the senders to trust).
 
+use super::ContactId;
 use super::integration::IntegrationKind;
 
 /// What a claim matched on.
@@ -120,7 +121,7 @@ impl Restriction {
 /// A stored match: which contact it was about, and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Recorded {
-    pub contact_id: i64,
+    pub contact_id: ContactId,
     pub how: ContactMatch,
 }
 
@@ -134,7 +135,7 @@ pub struct Recorded {
 pub fn restriction(
     kind: IntegrationKind,
     recorded: Option<Recorded>,
-    contact_id: i64,
+    contact_id: ContactId,
     trusted_senders: bool,
 ) -> Option<Restriction> {
     let recorded = recorded.filter(|r| r.contact_id == contact_id)?;
@@ -153,27 +154,38 @@ mod tests {
     const EMAIL: IntegrationKind = IntegrationKind::Email;
 
     fn recorded(how: ContactMatch) -> Option<Recorded> {
-        Some(Recorded { contact_id: 7, how })
+        Some(Recorded {
+            contact_id: ContactId(7),
+            how,
+        })
     }
 
     #[test]
     fn only_a_claim_of_the_current_contact_restricts() {
         let claim = ContactMatch::Claimed(ClaimedBy::Email);
         assert_eq!(
-            restriction(WIDGET, recorded(claim), 7, false),
+            restriction(WIDGET, recorded(claim), ContactId(7), false),
             Some(Restriction {
                 kind: WIDGET,
                 claimed_by: ClaimedBy::Email
             })
         );
-        assert_eq!(restriction(WIDGET, recorded(claim), 8, false), None);
-        assert_eq!(restriction(WIDGET, None, 7, false), None);
         assert_eq!(
-            restriction(WIDGET, recorded(ContactMatch::Verified), 7, false),
+            restriction(WIDGET, recorded(claim), ContactId(8), false),
+            None
+        );
+        assert_eq!(restriction(WIDGET, None, ContactId(7), false), None);
+        assert_eq!(
+            restriction(
+                WIDGET,
+                recorded(ContactMatch::Verified),
+                ContactId(7),
+                false
+            ),
             None
         );
         assert_eq!(
-            restriction(WIDGET, recorded(ContactMatch::Created), 7, false),
+            restriction(WIDGET, recorded(ContactMatch::Created), ContactId(7), false),
             None
         );
     }
@@ -181,10 +193,13 @@ mod tests {
     #[test]
     fn email_claims_are_trusted_only_with_an_allowed_senders_list() {
         let claim = ContactMatch::Claimed(ClaimedBy::Email);
-        assert!(restriction(EMAIL, recorded(claim), 7, false).is_some());
-        assert_eq!(restriction(EMAIL, recorded(claim), 7, true), None);
+        assert!(restriction(EMAIL, recorded(claim), ContactId(7), false).is_some());
+        assert_eq!(
+            restriction(EMAIL, recorded(claim), ContactId(7), true),
+            None
+        );
         // The widget has no senders list to trust.
-        assert!(restriction(WIDGET, recorded(claim), 7, true).is_some());
+        assert!(restriction(WIDGET, recorded(claim), ContactId(7), true).is_some());
     }
 
     #[test]

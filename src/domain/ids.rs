@@ -38,6 +38,19 @@ pub fn parse_positive(raw: &str) -> Result<i64, InvalidId> {
         .ok_or(InvalidId)
 }
 
+/// For an optional id in a query string or form (`?before=`, `?at=`): one that is not valid
+/// (not a number, not positive) reads as absent rather than refusing the request, since such
+/// a parameter only says where a page starts. Use with
+/// `#[serde(default, deserialize_with = "ids::lenient")]`.
+pub fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr,
+{
+    let raw = Option::<String>::deserialize(deserializer)?;
+    Ok(raw.and_then(|raw| raw.parse().ok()))
+}
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -80,6 +93,15 @@ macro_rules! id_type {
         impl FromSql<BigInt, Pg> for $name {
             fn from_sql(value: PgValue<'_>) -> diesel::deserialize::Result<Self> {
                 <i64 as FromSql<BigInt, Pg>>::from_sql(value).map($name)
+            }
+        }
+
+        /// A number read elsewhere (a JSON body's id), refusing anything not positive.
+        impl TryFrom<i64> for $name {
+            type Error = InvalidId;
+
+            fn try_from(raw: i64) -> Result<Self, InvalidId> {
+                if raw > 0 { Ok($name(raw)) } else { Err(InvalidId) }
             }
         }
 
@@ -211,6 +233,38 @@ mod tests {
         assert_eq!(id, MemoryId(7));
         for bad in ["0", "-1", "\"0\"", "\"x\"", "1.5", "null"] {
             assert!(serde_json::from_str::<MemoryId>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn numbers_read_elsewhere_are_positive_or_refused() {
+        assert_eq!(TaskId::try_from(5), Ok(TaskId(5)));
+        assert_eq!(TaskId::try_from(0), Err(InvalidId));
+        assert_eq!(TaskId::try_from(-5), Err(InvalidId));
+    }
+
+    #[test]
+    fn lenient_ids_read_as_absent_when_invalid() {
+        #[derive(Deserialize)]
+        struct Query {
+            #[serde(default, deserialize_with = "lenient")]
+            before: Option<TaskId>,
+        }
+        let read = |text: &str| {
+            serde_json::from_str::<Query>(text)
+                .expect("always readable")
+                .before
+        };
+        assert_eq!(read(r#"{"before": "12"}"#), Some(TaskId(12)));
+        for absent in [
+            "{}",
+            r#"{"before": null}"#,
+            r#"{"before": ""}"#,
+            r#"{"before": "x"}"#,
+            r#"{"before": "0"}"#,
+            r#"{"before": "-3"}"#,
+        ] {
+            assert_eq!(read(absent), None, "{absent}");
         }
     }
 

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeCursor {
     pub at: DateTime<Utc>,
+    /// The row's id, of whichever table the list is of (conversations or ratings).
     pub id: i64,
 }
 
@@ -25,7 +26,7 @@ impl TimeCursor {
     pub fn decode(input: &str) -> Option<TimeCursor> {
         let (micros, id) = input.trim().split_once('_')?;
         let at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
-        let id = id.parse().ok().filter(|id: &i64| *id > 0)?;
+        let id = super::ids::parse_positive(id).ok()?;
         Some(TimeCursor { at, id })
     }
 }

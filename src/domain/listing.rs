@@ -1,6 +1,7 @@
 //! Pure rules of the contacts list: sort orders, page sizes, keyset cursors, search terms and
 //! how totals are worded. The SQL that uses them lives in `models::contact_list`.
 
+use super::ContactId;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -70,7 +71,7 @@ pub enum CursorKey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {
     pub key: CursorKey,
-    pub id: i64,
+    pub id: ContactId,
 }
 
 impl Cursor {
@@ -88,7 +89,10 @@ impl Cursor {
     /// (tampered, or from another sort) is `None`, which means "start at the top".
     pub fn decode(encoded: &str, sort: SortOrder) -> Option<Cursor> {
         let raw = URL_SAFE_NO_PAD.decode(encoded.trim()).ok()?;
+        // Read as a plain number: a tampered cursor names a position, not a row, so any
+        // number only moves the page, as it always has.
         let (kind, key, id): (String, String, i64) = serde_json::from_slice(&raw).ok()?;
+        let id = ContactId(id);
         if kind != sort.as_str() {
             return None;
         }
@@ -206,7 +210,7 @@ mod tests {
     fn cursors_round_trip_per_sort() {
         let text = Cursor {
             key: CursorKey::Text("o'brien, ann".into()),
-            id: 42,
+            id: ContactId(42),
         };
         assert_eq!(
             Cursor::decode(&text.encode(SortOrder::Name), SortOrder::Name),
@@ -218,7 +222,7 @@ mod tests {
         );
         let time = Cursor {
             key: CursorKey::Time(DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap()),
-            id: 7,
+            id: ContactId(7),
         };
         assert_eq!(
             Cursor::decode(&time.encode(SortOrder::Created), SortOrder::Created),

@@ -21,6 +21,7 @@
 //! plaintext, or fails with an error that says which key was expected. Errors and `Debug`
 //! output never contain key material or plaintext.
 
+use super::{ContactId, IntegrationId, SecretId};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chacha20poly1305::aead::{Aead, Generate, KeyInit, Payload};
@@ -164,8 +165,8 @@ pub trait Binding {
 /// Which contact secret a ciphertext belongs to; authenticated as associated data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SecretIdentity<'a> {
-    pub contact_id: i64,
-    pub secret_id: i64,
+    pub contact_id: ContactId,
+    pub secret_id: SecretId,
     /// The kind's stored name (`plain`, `basic`, …).
     pub kind: &'a str,
 }
@@ -185,7 +186,7 @@ impl Binding for SecretIdentity<'_> {
 /// webhook's signing secret); authenticated as associated data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IntegrationSecretIdentity<'a> {
-    pub integration_id: i64,
+    pub integration_id: IntegrationId,
     /// The purpose's stored name (`identity`, `webhook`).
     pub purpose: &'a str,
 }
@@ -304,8 +305,8 @@ mod tests {
     }
 
     const ROW: SecretIdentity<'static> = SecretIdentity {
-        contact_id: 7,
-        secret_id: 42,
+        contact_id: ContactId(7),
+        secret_id: SecretId(42),
         kind: "bearer",
     };
 
@@ -381,11 +382,11 @@ mod tests {
         let sealed = seal(&key(1), ROW, b"value").unwrap();
         for other in [
             SecretIdentity {
-                secret_id: 43,
+                secret_id: SecretId(43),
                 ..ROW
             },
             SecretIdentity {
-                contact_id: 8,
+                contact_id: ContactId(8),
                 ..ROW
             },
             SecretIdentity {
@@ -424,7 +425,7 @@ mod tests {
     #[test]
     fn integration_secrets_have_their_own_binding() {
         let webhook = IntegrationSecretIdentity {
-            integration_id: 7,
+            integration_id: IntegrationId(7),
             purpose: "webhook",
         };
         assert_eq!(
@@ -438,11 +439,11 @@ mod tests {
         );
         for other in [
             IntegrationSecretIdentity {
-                integration_id: 8,
+                integration_id: IntegrationId(8),
                 purpose: "webhook",
             },
             IntegrationSecretIdentity {
-                integration_id: 7,
+                integration_id: IntegrationId(7),
                 purpose: "identity",
             },
         ] {

@@ -8,8 +8,8 @@ use super::memory;
 use super::message::Message;
 use super::schema::messages;
 use super::webhook_delivery::{self, WebhookDelivery};
-use crate::domain::ContactId;
 use crate::domain::conversation::MessageRole;
+use crate::domain::{ContactId, ConversationId, MessageId};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Jsonb};
 use serde_json::Value;
@@ -80,8 +80,8 @@ pub fn store(
 /// The messages before `message_id` in its conversation, oldest first, at most `limit`.
 pub fn history(
     connection: &mut PgConnection,
-    conversation_id: i64,
-    message_id: i64,
+    conversation_id: ConversationId,
+    message_id: MessageId,
     limit: i64,
 ) -> QueryResult<Vec<Message>> {
     let mut rows: Vec<Message> = messages::table
@@ -98,7 +98,7 @@ pub fn history(
 /// The Message-IDs of a conversation's messages, oldest first, the newest `limit` of them.
 pub fn thread_ids(
     connection: &mut PgConnection,
-    conversation_id: i64,
+    conversation_id: ConversationId,
     limit: i64,
 ) -> QueryResult<Vec<String>> {
     let mut ids: Vec<Option<String>> = messages::table
@@ -113,7 +113,10 @@ pub fn thread_ids(
 }
 
 /// The Message-ID of one message, if it has one.
-pub fn external_id(connection: &mut PgConnection, message_id: i64) -> QueryResult<Option<String>> {
+pub fn external_id(
+    connection: &mut PgConnection,
+    message_id: MessageId,
+) -> QueryResult<Option<String>> {
     messages::table
         .find(message_id)
         .select(messages::external_id)
@@ -124,7 +127,7 @@ pub fn external_id(connection: &mut PgConnection, message_id: i64) -> QueryResul
 /// went once it was sent.
 pub fn merge_meta(
     connection: &mut PgConnection,
-    message_id: i64,
+    message_id: MessageId,
     patch: &Value,
 ) -> QueryResult<()> {
     diesel::sql_query("UPDATE messages SET meta = meta || $1 WHERE id = $2")

@@ -4,6 +4,7 @@
 use super::audit::{self, Actor, Changes, Subject};
 use super::schema::api_tokens;
 use crate::domain::api_token::{self, TokenRole};
+use crate::domain::{ApiTokenId, StaffUserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::{Value, json};
@@ -14,7 +15,7 @@ pub const ENTITY: &str = "api_token";
 #[derive(Queryable, QueryableByName, Selectable, Debug, Clone)]
 #[diesel(table_name = api_tokens)]
 pub struct ApiToken {
-    pub id: i64,
+    pub id: ApiTokenId,
     pub name: String,
     pub role: String,
     pub created_by_name: String,
@@ -44,7 +45,7 @@ struct NewApiToken<'a> {
     name: &'a str,
     token_hash: &'a str,
     role: &'a str,
-    created_by_id: Option<i64>,
+    created_by_id: Option<StaffUserId>,
     created_by_name: &'a str,
 }
 
@@ -77,7 +78,7 @@ pub fn create(
     Ok((row, token))
 }
 
-pub fn find(connection: &mut PgConnection, id: i64) -> QueryResult<ApiToken> {
+pub fn find(connection: &mut PgConnection, id: ApiTokenId) -> QueryResult<ApiToken> {
     api_tokens::table
         .find(id)
         .select(ApiToken::as_select())
@@ -121,7 +122,7 @@ pub fn find_active_and_touch(
 
 /// Notes that a token was used, at most once a minute, so busy bots do not turn every read
 /// into a write.
-pub fn touch(connection: &mut PgConnection, id: i64) -> QueryResult<()> {
+pub fn touch(connection: &mut PgConnection, id: ApiTokenId) -> QueryResult<()> {
     diesel::sql_query(
         "UPDATE api_tokens SET last_used_at = now() \
          WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
@@ -143,7 +144,7 @@ pub fn list(connection: &mut PgConnection) -> QueryResult<Vec<ApiToken>> {
 /// revoked row, or `None` when no live token has this id (unknown or already revoked).
 pub fn revoke(
     connection: &mut PgConnection,
-    id: i64,
+    id: ApiTokenId,
     actor: &Actor,
 ) -> QueryResult<Option<ApiToken>> {
     connection.transaction(|connection| {

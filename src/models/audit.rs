@@ -1,6 +1,7 @@
 //! The audit trail: who changed what, written in the same transaction as the change.
 
 use super::schema::audit_events;
+use crate::domain::{ApiTokenId, AuditEventId, ContactId, StaffUserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::{Map, Value};
@@ -9,12 +10,12 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     Staff {
-        id: i64,
+        id: StaffUserId,
         name: String,
     },
     /// An API token; the name is the token's, as staff gave it ("Support bot").
     Token {
-        id: i64,
+        id: ApiTokenId,
         name: String,
     },
     System(String),
@@ -29,15 +30,17 @@ impl Actor {
         }
     }
 
+    /// The actor's row, in `staff_users` or `api_tokens` as [`Actor::kind`] says.
     fn id(&self) -> Option<i64> {
         match self {
-            Actor::Staff { id, .. } | Actor::Token { id, .. } => Some(*id),
+            Actor::Staff { id, .. } => Some(id.0),
+            Actor::Token { id, .. } => Some(id.0),
             Actor::System(_) => None,
         }
     }
 
     /// The staff user behind the change, if it was one (for "reviewed by", "uploaded by").
-    pub fn staff_id(&self) -> Option<i64> {
+    pub fn staff_id(&self) -> Option<StaffUserId> {
         match self {
             Actor::Staff { id, .. } => Some(*id),
             Actor::Token { .. } | Actor::System(_) => None,
@@ -54,11 +57,13 @@ impl Actor {
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = audit_events)]
 pub struct AuditEvent {
-    pub id: i64,
+    pub id: AuditEventId,
     pub actor_kind: String,
     pub actor_name: String,
     pub action: String,
     pub entity: String,
+    /// Names a row of the table `entity` says (a contact, a memory, a file…), so it stays a
+    /// bare number rather than one table's id type.
     pub entity_id: i64,
     pub changes: Value,
     pub created_at: DateTime<Utc>,
@@ -73,7 +78,7 @@ struct NewAuditEvent<'a> {
     action: &'a str,
     entity: &'a str,
     entity_id: i64,
-    contact_id: Option<i64>,
+    contact_id: Option<ContactId>,
     changes: Value,
 }
 
@@ -81,25 +86,26 @@ struct NewAuditEvent<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct Subject<'a> {
     pub entity: &'a str,
+    /// A row of the table `entity` names: any table's id, hence a bare number.
     pub id: i64,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<ContactId>,
 }
 
 impl<'a> Subject<'a> {
     /// The contact itself.
-    pub fn contact(id: i64) -> Subject<'static> {
+    pub fn contact(id: ContactId) -> Subject<'static> {
         Subject {
             entity: super::contact::ENTITY,
-            id,
+            id: id.0,
             contact_id: Some(id),
         }
     }
 
     /// Something that belongs to a contact (a memory, a task…), or to no contact any more.
-    pub fn of_contact(entity: &'a str, id: i64, contact_id: Option<i64>) -> Self {
+    pub fn of_contact(entity: &'a str, id: impl Into<i64>, contact_id: Option<ContactId>) -> Self {
         Subject {
             entity,
-            id,
+            id: id.into(),
             contact_id,
         }
     }
@@ -171,8 +177,8 @@ pub fn record(
 /// time, continuing below `before_id`.
 pub fn for_contact(
     connection: &mut PgConnection,
-    contact_id: i64,
-    before_id: Option<i64>,
+    contact_id: ContactId,
+    before_id: Option<AuditEventId>,
     limit: i64,
 ) -> QueryResult<Vec<AuditEvent>> {
     let mut query = audit_events::table
@@ -188,7 +194,7 @@ pub fn for_contact(
 }
 
 /// How many events a contact's History tab holds.
-pub fn count_for_contact(connection: &mut PgConnection, contact_id: i64) -> QueryResult<i64> {
+pub fn count_for_contact(connection: &mut PgConnection, contact_id: ContactId) -> QueryResult<i64> {
     audit_events::table
         .filter(about_contact(contact_id))
         .count()
@@ -198,7 +204,7 @@ pub fn count_for_contact(connection: &mut PgConnection, contact_id: i64) -> Quer
 /// [`about_contact`]'s expression, unboxed so it can also count inside another query
 /// (`profile_counts`).
 pub(super) type AboutContact = diesel::dsl::Or<
-    diesel::dsl::AssumeNotNull<diesel::dsl::Eq<audit_events::contact_id, i64>>,
+    diesel::dsl::AssumeNotNull<diesel::dsl::Eq<audit_events::contact_id, ContactId>>,
     diesel::dsl::And<
         diesel::dsl::Eq<audit_events::entity, &'static str>,
         diesel::dsl::Eq<audit_events::entity_id, i64>,
@@ -206,13 +212,13 @@ pub(super) type AboutContact = diesel::dsl::Or<
 >;
 
 /// Events linked to the contact, and the contact's own events from before the link existed.
-pub(super) fn about_contact(contact_id: i64) -> AboutContact {
+pub(super) fn about_contact(contact_id: ContactId) -> AboutContact {
     audit_events::contact_id
         .eq(contact_id)
         .assume_not_null()
         .or(audit_events::entity
             .eq(super::contact::ENTITY)
-            .and(audit_events::entity_id.eq(contact_id)))
+            .and(audit_events::entity_id.eq(contact_id.0)))
 }
 
 #[cfg(test)]

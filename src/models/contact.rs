@@ -22,7 +22,7 @@ pub use super::contact_update::{apply_patch, update_fields};
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq)]
 #[diesel(table_name = contacts)]
 pub struct Contact {
-    pub id: i64,
+    pub id: ContactId,
     pub name: Option<String>,
     pub description: Option<String>,
     pub email: Option<String>,
@@ -39,10 +39,6 @@ pub struct Contact {
 }
 
 impl Contact {
-    pub fn contact_id(&self) -> ContactId {
-        ContactId(self.id)
-    }
-
     pub fn source(&self) -> Option<ContactSource> {
         self.source.parse().ok()
     }
@@ -169,7 +165,7 @@ pub fn insert(
 
 pub fn find(connection: &mut PgConnection, id: ContactId) -> QueryResult<Contact> {
     contacts::table
-        .find(id.0)
+        .find(id)
         .select(Contact::as_select())
         .first(connection)
 }
@@ -177,7 +173,7 @@ pub fn find(connection: &mut PgConnection, id: ContactId) -> QueryResult<Contact
 /// The contact with this email, ignoring case.
 /// Whether a contact with this id exists.
 pub fn exists(connection: &mut PgConnection, id: ContactId) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(contacts::table.find(id.0))).get_result(connection)
+    diesel::select(diesel::dsl::exists(contacts::table.find(id))).get_result(connection)
 }
 
 /// A page of contacts in creation order (the API's list and its export).
@@ -219,7 +215,7 @@ pub fn find_by_phone(connection: &mut PgConnection, e164: &str) -> QueryResult<O
 /// The contact, locked until the transaction ends.
 pub fn find_for_update(connection: &mut PgConnection, id: ContactId) -> QueryResult<Contact> {
     contacts::table
-        .find(id.0)
+        .find(id)
         .select(Contact::as_select())
         .for_update()
         .first(connection)
@@ -303,7 +299,7 @@ pub fn update_field(
     connection
         .transaction(|connection| {
             let current: Contact = contacts::table
-                .find(id.0)
+                .find(id)
                 .select(Contact::as_select())
                 .for_update()
                 .first(connection)?;
@@ -315,7 +311,7 @@ pub fn update_field(
             if before == after {
                 return Ok(FieldUpdate::Unchanged(current));
             }
-            let saved: Contact = diesel::update(contacts::table.find(id.0))
+            let saved: Contact = diesel::update(contacts::table.find(id))
                 .set((
                     FieldChange::new(field, value),
                     contacts::version.eq(contacts::version + 1),
@@ -345,7 +341,7 @@ pub fn update_field(
 /// Deletes a contact, recording its last state in the audit trail. Returns what was deleted.
 pub fn delete(connection: &mut PgConnection, id: ContactId, actor: &Actor) -> QueryResult<Contact> {
     connection.transaction(|connection| {
-        let deleted: Contact = diesel::delete(contacts::table.find(id.0))
+        let deleted: Contact = diesel::delete(contacts::table.find(id))
             .returning(Contact::as_returning())
             .get_result(connection)?;
         let mut changes = Changes::new();

@@ -117,7 +117,7 @@ pub fn explain_duplicate(
             existing: find_by_email(connection, email)
                 .ok()
                 .flatten()
-                .map(|c| c.contact_id()),
+                .map(|c| c.id),
         },
         (
             WriteError::DuplicateFingerprint { .. },
@@ -129,7 +129,7 @@ pub fn explain_duplicate(
             existing: find_by_fingerprint(connection, fingerprint)
                 .ok()
                 .flatten()
-                .map(|c| c.contact_id()),
+                .map(|c| c.id),
         },
         (other, _) => other,
     }

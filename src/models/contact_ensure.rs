@@ -72,7 +72,7 @@ pub fn upsert_for_conversation(
 ) -> Result<Upserted, WriteError> {
     with_retry(connection, request, |connection| {
         let conversation: Conversation = conversations::table
-            .find(id.0)
+            .find(id)
             .select(Conversation::as_select())
             .for_update()
             .first(connection)?;
@@ -81,7 +81,7 @@ pub fn upsert_for_conversation(
         }
         let ensured = ensure_in(connection, request, actor)?;
         let contact = &ensured.contact;
-        diesel::update(conversations::table.find(id.0))
+        diesel::update(conversations::table.find(id))
             .set((
                 conversations::contact_id.eq(contact.id),
                 conversations::version.eq(conversations::version + 1),
@@ -89,7 +89,7 @@ pub fn upsert_for_conversation(
             .execute(connection)?;
         diesel::update(
             ratings::table
-                .filter(ratings::conversation_id.eq(id.0))
+                .filter(ratings::conversation_id.eq(id))
                 .filter(ratings::contact_id.is_null()),
         )
         .set(ratings::contact_id.eq(contact.id))
@@ -97,7 +97,7 @@ pub fn upsert_for_conversation(
         message::insert_all(
             connection,
             &[NewMessage {
-                conversation_id: id.0,
+                conversation_id: id,
                 role: MessageRole::Context.as_str().to_string(),
                 text: context_text(contact),
                 meta: json!({}),
@@ -164,7 +164,7 @@ fn ensure_in(
         (None, untrusted) => find_untrusted(connection, request, untrusted.as_deref())?,
     };
     if let Some(found) = found {
-        let current = find_for_update(connection, found.contact_id())?;
+        let current = find_for_update(connection, found.id)?;
         let fill = fill_patch(connection, &current, request)?;
         let contact = apply_patch(connection, current, &fill, actor)?;
         return Ok(Ensured {
@@ -293,8 +293,8 @@ fn lock_identities(connection: &mut PgConnection, keys: &[String]) -> QueryResul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::PhoneRegion;
     use crate::domain::contact_patch::{ContactPatchInput, Purpose};
+    use crate::domain::{ContactId, PhoneRegion};
 
     fn patch(input: ContactPatchInput) -> ContactPatch {
         input
@@ -340,7 +340,7 @@ mod tests {
     #[test]
     fn the_bot_is_told_the_name() {
         let contact = Contact {
-            id: 1,
+            id: ContactId(1),
             name: Some("Jane".into()),
             description: None,
             email: None,

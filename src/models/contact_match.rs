@@ -5,13 +5,14 @@
 use super::schema::{conversation_contact_matches, conversations, integrations};
 use crate::domain::contact_match::{self, ClaimedBy, ContactMatch, Recorded, Restriction};
 use crate::domain::integration::{IntegrationKind, SenderPattern};
+use crate::domain::{ContactId, ConversationId};
 use diesel::prelude::*;
 
 /// Records (or replaces) how `conversation_id` got its contact `contact_id`.
 pub fn record(
     connection: &mut PgConnection,
-    conversation_id: i64,
-    contact_id: i64,
+    conversation_id: ConversationId,
+    contact_id: ContactId,
     how: ContactMatch,
 ) -> QueryResult<()> {
     diesel::insert_into(conversation_contact_matches::table)
@@ -33,8 +34,11 @@ pub fn record(
 }
 
 /// The stored match of a conversation, if intake recorded one.
-pub fn find(connection: &mut PgConnection, conversation_id: i64) -> QueryResult<Option<Recorded>> {
-    let row: Option<(i64, String, Option<String>)> = conversation_contact_matches::table
+pub fn find(
+    connection: &mut PgConnection,
+    conversation_id: ConversationId,
+) -> QueryResult<Option<Recorded>> {
+    let row: Option<(ContactId, String, Option<String>)> = conversation_contact_matches::table
         .find(conversation_id)
         .select((
             conversation_contact_matches::contact_id,
@@ -56,8 +60,8 @@ pub fn find(connection: &mut PgConnection, conversation_id: i64) -> QueryResult<
 /// `contact_id`, is restricted (an unproven claim; see the domain module).
 pub fn restriction(
     connection: &mut PgConnection,
-    conversation_id: i64,
-    contact_id: i64,
+    conversation_id: ConversationId,
+    contact_id: ContactId,
 ) -> QueryResult<Option<Restriction>> {
     let Some(recorded) = find(connection, conversation_id)? else {
         return Ok(None);

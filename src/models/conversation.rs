@@ -25,8 +25,8 @@ pub const ENTITY: &str = "conversation";
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq)]
 #[diesel(table_name = conversations)]
 pub struct Conversation {
-    pub id: i64,
-    pub contact_id: Option<i64>,
+    pub id: ConversationId,
+    pub contact_id: Option<ContactId>,
     pub channel: String,
     pub subject: Option<String>,
     pub meta: Value,
@@ -38,10 +38,6 @@ pub struct Conversation {
 }
 
 impl Conversation {
-    pub fn conversation_id(&self) -> ConversationId {
-        ConversationId(self.id)
-    }
-
     pub fn channel(&self) -> Option<Channel> {
         self.channel.parse().ok()
     }
@@ -56,7 +52,7 @@ impl Conversation {
 #[derive(Insertable, Debug, Clone)]
 #[diesel(table_name = conversations)]
 pub struct NewConversation {
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<ContactId>,
     pub channel: String,
     pub subject: Option<String>,
     pub meta: Value,
@@ -123,7 +119,7 @@ pub fn create(
 /// A conversation, whoever it belongs to (the API names conversations by id alone).
 pub fn find(connection: &mut PgConnection, id: ConversationId) -> QueryResult<Conversation> {
     conversations::table
-        .find(id.0)
+        .find(id)
         .select(Conversation::as_select())
         .first(connection)
 }
@@ -132,7 +128,7 @@ pub fn find(connection: &mut PgConnection, id: ConversationId) -> QueryResult<Co
 #[derive(QueryableByName, Debug, Clone, PartialEq)]
 pub struct ListItem {
     #[diesel(sql_type = BigInt)]
-    pub id: i64,
+    pub id: ConversationId,
     #[diesel(sql_type = Text)]
     pub channel: String,
     #[diesel(sql_type = Nullable<Text>)]
@@ -150,7 +146,7 @@ pub struct ListItem {
 
 impl ListItem {
     pub fn cursor(&self) -> TimeCursor {
-        TimeCursor::new(self.activity_at, self.id)
+        TimeCursor::new(self.activity_at, self.id.0)
     }
 }
 
@@ -190,7 +186,7 @@ pub fn list_for_contact(
           LIMIT $2"
     );
     diesel::sql_query(sql)
-        .bind::<BigInt, _>(contact_id.0)
+        .bind::<BigInt, _>(contact_id)
         .bind::<BigInt, _>(limit)
         .bind::<Nullable<Timestamptz>, _>(before.map(|c| c.at))
         .bind::<Nullable<BigInt>, _>(before.map(|c| c.id))
@@ -206,7 +202,7 @@ pub fn keyset_page(
     page: &Page,
 ) -> QueryResult<Vec<Conversation>> {
     let query = conversations::table
-        .filter(conversations::contact_id.eq(contact_id.0))
+        .filter(conversations::contact_id.eq(contact_id))
         .select(Conversation::as_select())
         .into_boxed();
     keyset::load(connection, conversations::table, query, page)
@@ -214,7 +210,7 @@ pub fn keyset_page(
 
 pub fn count_for_contact(connection: &mut PgConnection, contact_id: ContactId) -> QueryResult<i64> {
     conversations::table
-        .filter(conversations::contact_id.eq(contact_id.0))
+        .filter(conversations::contact_id.eq(contact_id))
         .count()
         .get_result(connection)
 }
@@ -227,8 +223,8 @@ pub fn find_for_contact(
     id: ConversationId,
 ) -> QueryResult<Conversation> {
     conversations::table
-        .find(id.0)
-        .filter(conversations::contact_id.eq(contact_id.0))
+        .find(id)
+        .filter(conversations::contact_id.eq(contact_id))
         .select(Conversation::as_select())
         .first(connection)
 }
@@ -239,8 +235,8 @@ fn lock_for_contact(
     id: ConversationId,
 ) -> QueryResult<Conversation> {
     conversations::table
-        .find(id.0)
-        .filter(conversations::contact_id.eq(contact_id.0))
+        .find(id)
+        .filter(conversations::contact_id.eq(contact_id))
         .select(Conversation::as_select())
         .for_update()
         .first(connection)
@@ -249,7 +245,7 @@ fn lock_for_contact(
 /// A conversation named by its id alone, locked until the transaction ends.
 fn lock(connection: &mut PgConnection, id: ConversationId) -> QueryResult<Conversation> {
     conversations::table
-        .find(id.0)
+        .find(id)
         .select(Conversation::as_select())
         .for_update()
         .first(connection)
@@ -258,7 +254,7 @@ fn lock(connection: &mut PgConnection, id: ConversationId) -> QueryResult<Conver
 /// How many ratings point at a conversation.
 pub fn rating_count(connection: &mut PgConnection, id: ConversationId) -> QueryResult<i64> {
     ratings::table
-        .filter(ratings::conversation_id.eq(id.0))
+        .filter(ratings::conversation_id.eq(id))
         .count()
         .get_result(connection)
 }
@@ -339,14 +335,14 @@ fn delete_locked(
     conversation: Conversation,
     actor: &Actor,
 ) -> QueryResult<Deleted> {
-    let id = conversation.conversation_id();
+    let id = conversation.id;
     let ratings_kept = rating_count(connection, id)?;
-    diesel::delete(conversations::table.find(id.0)).execute(connection)?;
+    diesel::delete(conversations::table.find(id)).execute(connection)?;
     audit::record(
         connection,
         actor,
         "delete",
-        Subject::of_contact(ENTITY, id.0, conversation.contact_id),
+        Subject::of_contact(ENTITY, id, conversation.contact_id),
         describe(&conversation),
     )?;
     Ok(Deleted {
@@ -372,7 +368,7 @@ pub fn edit(
         if current.subject == subject && current.meta == meta {
             return Ok(current);
         }
-        let saved: Conversation = diesel::update(conversations::table.find(id.0))
+        let saved: Conversation = diesel::update(conversations::table.find(id))
             .set((
                 conversations::subject.eq(&subject),
                 conversations::meta.eq(&meta),
@@ -388,7 +384,7 @@ pub fn edit(
             connection,
             actor,
             "update",
-            Subject::of_contact(ENTITY, id.0, saved.contact_id),
+            Subject::of_contact(ENTITY, id, saved.contact_id),
             changes,
         )?;
         Ok(saved)
@@ -423,7 +419,7 @@ pub fn detach(
             connection,
             actor,
             "detached",
-            Subject::of_contact(ENTITY, id.0, Some(contact_id.0)),
+            Subject::of_contact(ENTITY, id, Some(contact_id)),
             changes,
         )?;
         Ok(Relinked {
@@ -467,7 +463,7 @@ pub fn move_to(
         let from = contact::find(connection, from_id)?;
         // Locked so it cannot be deleted before the move commits.
         let to: Contact = super::schema::contacts::table
-            .find(to_id.0)
+            .find(to_id)
             .select(Contact::as_select())
             .for_key_share()
             .first(connection)
@@ -482,7 +478,7 @@ pub fn move_to(
                 connection,
                 actor,
                 "moved",
-                Subject::of_contact(ENTITY, id.0, Some(contact_id.0)),
+                Subject::of_contact(ENTITY, id, Some(contact_id)),
                 changes,
             )?;
         }
@@ -499,9 +495,9 @@ fn relink(
     id: ConversationId,
     to: Option<ContactId>,
 ) -> QueryResult<Conversation> {
-    diesel::update(conversations::table.find(id.0))
+    diesel::update(conversations::table.find(id))
         .set((
-            conversations::contact_id.eq(to.map(|c| c.0)),
+            conversations::contact_id.eq(to),
             conversations::version.eq(conversations::version + 1),
         ))
         .returning(Conversation::as_returning())
@@ -517,10 +513,10 @@ fn relink_ratings(
 ) -> QueryResult<i64> {
     let moved = diesel::update(
         ratings::table
-            .filter(ratings::conversation_id.eq(id.0))
-            .filter(ratings::contact_id.eq(from.0)),
+            .filter(ratings::conversation_id.eq(id))
+            .filter(ratings::contact_id.eq(from)),
     )
-    .set(ratings::contact_id.eq(to.map(|c| c.0)))
+    .set(ratings::contact_id.eq(to))
     .execute(connection)?;
     Ok(i64::try_from(moved).unwrap_or(i64::MAX))
 }

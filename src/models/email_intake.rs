@@ -11,7 +11,7 @@ use super::message::Message;
 use super::schema::{contacts, conversations, messages, space_files, spaces};
 use super::space::{self, Space};
 use crate::domain::space_draft::SpaceDraft;
-use crate::domain::{ContactId, ContactSource, SpaceId};
+use crate::domain::{ContactId, ContactSource, ConversationId, IntegrationId, SpaceId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
@@ -28,7 +28,7 @@ pub fn mark_created_by_email(
     contact: ContactId,
     at: DateTime<Utc>,
 ) -> QueryResult<()> {
-    diesel::update(contacts::table.find(contact.0))
+    diesel::update(contacts::table.find(contact))
         .set((
             contacts::source.eq(ContactSource::Email.as_str()),
             contacts::verified_at.eq(Some(at)),
@@ -41,7 +41,7 @@ pub fn mark_created_by_email(
 /// same integration, so a message delivered twice at once is still stored once.
 pub fn lock_message_id(
     connection: &mut PgConnection,
-    integration_id: i64,
+    integration_id: IntegrationId,
     external_id: &str,
 ) -> QueryResult<()> {
     let digest = Sha256::digest(format!("rapport email\n{integration_id}\n{external_id}"));
@@ -56,7 +56,7 @@ pub fn lock_message_id(
 /// The message this integration already stored under this Message-ID, with its conversation.
 pub fn find_delivered(
     connection: &mut PgConnection,
-    integration_id: i64,
+    integration_id: IntegrationId,
     external_id: &str,
 ) -> QueryResult<Option<(Message, Conversation)>> {
     messages::table
@@ -73,7 +73,7 @@ pub fn find_delivered(
 /// most specific first): the first id that names a stored message wins.
 pub fn find_thread(
     connection: &mut PgConnection,
-    integration_id: i64,
+    integration_id: IntegrationId,
     ids: &[&str],
 ) -> QueryResult<Option<Conversation>> {
     if ids.is_empty() {
@@ -106,7 +106,7 @@ pub fn attach_contact(
             .filter(conversations::contact_id.is_null()),
     )
     .set((
-        conversations::contact_id.eq(contact.0),
+        conversations::contact_id.eq(contact),
         conversations::version.eq(conversations::version + 1),
     ))
     .returning(Conversation::as_returning())
@@ -119,11 +119,11 @@ pub fn attach_contact(
 #[derive(Insertable, Debug, Clone)]
 #[diesel(table_name = conversations)]
 pub struct NewEmailConversation {
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<ContactId>,
     pub channel: String,
     pub subject: Option<String>,
     pub meta: Value,
-    pub integration_id: Option<i64>,
+    pub integration_id: Option<IntegrationId>,
 }
 
 /// Stores a conversation an email started. Not audited, like every conversation that arrives
@@ -142,7 +142,7 @@ pub fn insert_conversation(
 #[derive(Insertable, Debug, Clone)]
 #[diesel(table_name = messages)]
 pub struct NewEmailMessage {
-    pub conversation_id: i64,
+    pub conversation_id: ConversationId,
     pub role: String,
     pub text: String,
     pub meta: Value,
@@ -172,7 +172,7 @@ pub fn attachments_space(
     actor: &Actor,
 ) -> QueryResult<Space> {
     let found = spaces::table
-        .filter(spaces::contact_id.eq(contact.0))
+        .filter(spaces::contact_id.eq(contact))
         .filter(spaces::name.eq(ATTACHMENTS_SPACE))
         .select(Space::as_select())
         .order(spaces::id.asc())
@@ -209,7 +209,7 @@ pub fn free_names(
             let clashes = taken.contains(&candidate)
                 || diesel::select(diesel::dsl::exists(
                     space_files::table
-                        .filter(space_files::space_id.eq(space.0))
+                        .filter(space_files::space_id.eq(space))
                         .filter(space_files::path.eq(&candidate)),
                 ))
                 .get_result::<bool>(connection)?;

@@ -33,13 +33,13 @@
 use super::audit::{self, Actor, Changes, Subject};
 use super::schema::{integration_secrets, integrations};
 use super::versioned::Versioned;
-use crate::domain::EmailAddress;
 use crate::domain::api_token;
 use crate::domain::integration::{
     self as rules, FieldRequirement, INBOUND_TOKEN_PREFIX, IntegrationDraft, IntegrationKind,
     Origin, SecretPurpose, SenderPattern,
 };
 use crate::domain::secret_box::{self, IntegrationSecretIdentity, Keyring, Sealed, SecretBoxError};
+use crate::domain::{EmailAddress, IntegrationId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
@@ -56,7 +56,7 @@ const SMTP_TOKEN_CHARS: usize = 20;
 #[derive(Queryable, Selectable, Debug, Clone, PartialEq)]
 #[diesel(table_name = integrations)]
 pub struct Integration {
-    pub id: i64,
+    pub id: IntegrationId,
     pub kind: String,
     pub name: String,
     pub enabled: bool,
@@ -361,7 +361,7 @@ pub fn create(
     Ok((row, credentials))
 }
 
-pub fn find(connection: &mut PgConnection, id: i64) -> QueryResult<Integration> {
+pub fn find(connection: &mut PgConnection, id: IntegrationId) -> QueryResult<Integration> {
     integrations::table
         .find(id)
         .select(Integration::as_select())
@@ -382,7 +382,7 @@ pub fn list(connection: &mut PgConnection) -> QueryResult<Vec<Integration>> {
 pub fn update(
     connection: &mut PgConnection,
     keyring: &Keyring,
-    id: i64,
+    id: IntegrationId,
     version: i32,
     draft: &IntegrationDraft,
     actor: &Actor,
@@ -449,7 +449,7 @@ pub fn update(
 
 /// How many conversations came through this integration (the delete confirmation says they
 /// stay).
-pub fn conversation_count(connection: &mut PgConnection, id: i64) -> QueryResult<i64> {
+pub fn conversation_count(connection: &mut PgConnection, id: IntegrationId) -> QueryResult<i64> {
     use super::schema::conversations;
     conversations::table
         .filter(conversations::integration_id.eq(id))
@@ -461,7 +461,7 @@ pub fn conversation_count(connection: &mut PgConnection, id: i64) -> QueryResult
 /// integrations refuse everything they are sent.
 pub fn set_enabled(
     connection: &mut PgConnection,
-    id: i64,
+    id: IntegrationId,
     enabled: bool,
     actor: &Actor,
 ) -> QueryResult<Integration> {
@@ -491,7 +491,11 @@ pub fn set_enabled(
 
 /// Deletes an integration and its secrets, with a "delete" audit entry. Its conversations
 /// stay, detached (`integration_id` set to NULL). Returns the deleted row.
-pub fn delete(connection: &mut PgConnection, id: i64, actor: &Actor) -> QueryResult<Integration> {
+pub fn delete(
+    connection: &mut PgConnection,
+    id: IntegrationId,
+    actor: &Actor,
+) -> QueryResult<Integration> {
     connection.transaction(|connection| {
         let row: Integration = diesel::delete(integrations::table.find(id))
             .returning(Integration::as_returning())
@@ -510,7 +514,7 @@ pub fn delete(connection: &mut PgConnection, id: i64, actor: &Actor) -> QueryRes
 /// with an audit entry. Returns the token in clear, once.
 pub fn regenerate_inbound_token(
     connection: &mut PgConnection,
-    id: i64,
+    id: IntegrationId,
     actor: &Actor,
 ) -> Result<Zeroizing<String>, IntegrationError> {
     connection.transaction(|connection| {
@@ -542,7 +546,7 @@ pub fn regenerate_inbound_token(
 pub fn regenerate_secret(
     connection: &mut PgConnection,
     keyring: &Keyring,
-    id: i64,
+    id: IntegrationId,
     purpose: SecretPurpose,
     actor: &Actor,
 ) -> Result<Zeroizing<String>, IntegrationError> {
@@ -588,7 +592,7 @@ pub fn verify_inbound_token(row: &Integration, token: &str) -> bool {
 pub fn secret(
     connection: &mut PgConnection,
     keyring: &Keyring,
-    id: i64,
+    id: IntegrationId,
     purpose: SecretPurpose,
 ) -> Result<Option<Zeroizing<String>>, IntegrationError> {
     let Some(stored) = integration_secrets::table
@@ -610,7 +614,7 @@ pub fn secret(
 #[derive(Queryable, Selectable, Clone)]
 #[diesel(table_name = integration_secrets)]
 pub struct IntegrationSecret {
-    pub integration_id: i64,
+    pub integration_id: IntegrationId,
     pub purpose: String,
     pub ciphertext: Vec<u8>,
     pub nonce: Vec<u8>,
@@ -650,7 +654,7 @@ impl IntegrationSecret {
 fn store_new_secret(
     connection: &mut PgConnection,
     keyring: &Keyring,
-    id: i64,
+    id: IntegrationId,
     purpose: SecretPurpose,
 ) -> Result<Zeroizing<String>, IntegrationError> {
     let secret = Zeroizing::new(api_token::generate_with(purpose.prefix()));
@@ -683,7 +687,7 @@ fn store_new_secret(
 
 fn delete_secret(
     connection: &mut PgConnection,
-    id: i64,
+    id: IntegrationId,
     purpose: SecretPurpose,
 ) -> QueryResult<usize> {
     diesel::delete(integration_secrets::table.find((id, purpose.as_str()))).execute(connection)

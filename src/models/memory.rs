@@ -6,7 +6,7 @@ use super::keyset::{self, After, Page};
 use super::schema::memories;
 use super::sql::lower;
 use super::versioned::Versioned;
-use crate::domain::ContactId;
+use crate::domain::{ContactId, MemoryId};
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
@@ -19,8 +19,8 @@ pub const ENTITY: &str = "memory";
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq)]
 #[diesel(table_name = memories)]
 pub struct Memory {
-    pub id: i64,
-    pub contact_id: i64,
+    pub id: MemoryId,
+    pub contact_id: ContactId,
     pub text: String,
     pub meta: Value,
     pub version: i32,
@@ -41,7 +41,7 @@ impl Memory {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
     pub created_at: DateTime<Utc>,
-    pub id: i64,
+    pub id: MemoryId,
 }
 
 impl Cursor {
@@ -55,7 +55,7 @@ impl Cursor {
         let (micros, id) = raw.split_once('_')?;
         Some(Cursor {
             created_at: DateTime::from_timestamp_micros(micros.parse().ok()?)?,
-            id: id.parse().ok().filter(|id: &i64| *id > 0)?,
+            id: id.parse().ok()?,
         })
     }
 }
@@ -95,7 +95,7 @@ type Filter =
     Box<dyn BoxableExpression<memories::table, Pg, SqlType = diesel::sql_types::Nullable<Bool>>>;
 
 fn matching(contact_id: ContactId, search: Option<&Search>) -> Filter {
-    let of_contact = memories::contact_id.eq(contact_id.0).nullable();
+    let of_contact = memories::contact_id.eq(contact_id).nullable();
     match search {
         None => Box::new(of_contact),
         Some(search) => {
@@ -119,7 +119,7 @@ pub fn page(
         .into_boxed();
     // Served by the index on (contact_id, created_at DESC, id DESC) as one range.
     let after = after.map_or(After::Start, |cursor| {
-        After::Row(cursor.created_at, cursor.id)
+        After::Row(cursor.created_at, cursor.id.0)
     });
     keyset::load(
         connection,
@@ -136,7 +136,7 @@ pub fn keyset_page(
     page: &Page,
 ) -> QueryResult<Vec<Memory>> {
     let query = memories::table
-        .filter(memories::contact_id.eq(contact_id.0))
+        .filter(memories::contact_id.eq(contact_id))
         .select(Memory::as_select())
         .into_boxed();
     keyset::load(connection, memories::table, query, page)
@@ -149,7 +149,7 @@ const MIN_TRIGRAM_QUERY: usize = 3;
 #[derive(QueryableByName, Debug, Clone, PartialEq)]
 pub struct Match {
     #[diesel(sql_type = BigInt)]
-    pub id: i64,
+    pub id: MemoryId,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub text: String,
 }
@@ -186,7 +186,7 @@ pub fn search_ranked(
                    m.created_at DESC, m.id DESC \
           LIMIT $4"
     ))
-    .bind::<BigInt, _>(contact_id.0)
+    .bind::<BigInt, _>(contact_id)
     .bind::<diesel::sql_types::Text, _>(search.as_str())
     .bind::<diesel::sql_types::Text, _>(search.like_pattern())
     .bind::<BigInt, _>(limit)
@@ -206,10 +206,14 @@ pub fn count(
 }
 
 /// A memory of this contact; another contact's memory is not found.
-pub fn find(connection: &mut PgConnection, contact_id: ContactId, id: i64) -> QueryResult<Memory> {
+pub fn find(
+    connection: &mut PgConnection,
+    contact_id: ContactId,
+    id: MemoryId,
+) -> QueryResult<Memory> {
     memories::table
         .filter(memories::id.eq(id))
-        .filter(memories::contact_id.eq(contact_id.0))
+        .filter(memories::contact_id.eq(contact_id))
         .select(Memory::as_select())
         .first(connection)
 }
@@ -219,7 +223,7 @@ fn subject(memory: &Memory) -> Subject<'static> {
 }
 
 /// A memory of any contact (the API names memories by id alone).
-pub fn find_any(connection: &mut PgConnection, id: i64) -> QueryResult<Memory> {
+pub fn find_any(connection: &mut PgConnection, id: MemoryId) -> QueryResult<Memory> {
     memories::table
         .find(id)
         .select(Memory::as_select())
@@ -229,7 +233,7 @@ pub fn find_any(connection: &mut PgConnection, id: i64) -> QueryResult<Memory> {
 #[derive(Insertable)]
 #[diesel(table_name = memories)]
 struct NewMemory<'a> {
-    contact_id: i64,
+    contact_id: ContactId,
     text: &'a str,
     meta: &'a Value,
 }
@@ -255,7 +259,7 @@ pub fn create_with_meta(
     connection.transaction(|connection| {
         let memory: Memory = diesel::insert_into(memories::table)
             .values(NewMemory {
-                contact_id: contact_id.0,
+                contact_id,
                 text,
                 meta,
             })
@@ -274,7 +278,7 @@ pub fn create_with_meta(
 /// audited, when nothing differs.
 pub fn edit(
     connection: &mut PgConnection,
-    id: i64,
+    id: MemoryId,
     text: Option<&str>,
     meta: Option<&Value>,
     actor: &Actor,
@@ -311,7 +315,7 @@ pub fn edit(
 pub fn update(
     connection: &mut PgConnection,
     contact_id: ContactId,
-    id: i64,
+    id: MemoryId,
     seen_version: i32,
     text: &str,
     actor: &Actor,
@@ -319,7 +323,7 @@ pub fn update(
     connection.transaction(|connection| {
         let current: Memory = memories::table
             .filter(memories::id.eq(id))
-            .filter(memories::contact_id.eq(contact_id.0))
+            .filter(memories::contact_id.eq(contact_id))
             .select(Memory::as_select())
             .for_update()
             .first(connection)?;
@@ -347,14 +351,14 @@ pub fn update(
 pub fn delete(
     connection: &mut PgConnection,
     contact_id: ContactId,
-    id: i64,
+    id: MemoryId,
     actor: &Actor,
 ) -> QueryResult<Memory> {
     connection.transaction(|connection| {
         let deleted: Memory = diesel::delete(
             memories::table
                 .filter(memories::id.eq(id))
-                .filter(memories::contact_id.eq(contact_id.0)),
+                .filter(memories::contact_id.eq(contact_id)),
         )
         .returning(Memory::as_returning())
         .get_result(connection)?;
@@ -374,7 +378,7 @@ mod tests {
     fn cursors_round_trip_and_reject_garbage() {
         let cursor = Cursor {
             created_at: Utc.timestamp_micros(1_764_000_000_123_456).unwrap(),
-            id: 42,
+            id: MemoryId(42),
         };
         assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
         for raw in [

@@ -17,8 +17,8 @@ pub const ENTITY: &str = "message";
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq)]
 #[diesel(table_name = messages)]
 pub struct Message {
-    pub id: i64,
-    pub conversation_id: i64,
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
     pub role: String,
     pub text: String,
     pub meta: Value,
@@ -26,10 +26,6 @@ pub struct Message {
 }
 
 impl Message {
-    pub fn message_id(&self) -> MessageId {
-        MessageId(self.id)
-    }
-
     pub fn role(&self) -> Option<MessageRole> {
         self.role.parse().ok()
     }
@@ -43,7 +39,7 @@ impl Message {
 #[derive(Insertable, Debug, Clone)]
 #[diesel(table_name = messages)]
 pub struct NewMessage {
-    pub conversation_id: i64,
+    pub conversation_id: ConversationId,
     pub role: String,
     pub text: String,
     pub meta: Value,
@@ -54,7 +50,7 @@ pub struct NewMessage {
 /// One message by id.
 pub fn find(connection: &mut PgConnection, id: MessageId) -> QueryResult<Message> {
     messages::table
-        .find(id.0)
+        .find(id)
         .select(Message::as_select())
         .first(connection)
 }
@@ -69,7 +65,7 @@ pub fn keyset_page(
     page: &Page,
 ) -> QueryResult<Vec<(Message, DateTime<Utc>)>> {
     let query = messages::table
-        .filter(messages::conversation_id.eq(conversation_id.0))
+        .filter(messages::conversation_id.eq(conversation_id))
         .select((Message::as_select(), messages::updated_at))
         .into_boxed();
     keyset::load(connection, messages::table, query, page)
@@ -79,12 +75,12 @@ pub fn keyset_page(
 pub fn is_in_conversation(
     connection: &mut PgConnection,
     conversation_id: ConversationId,
-    message_id: i64,
+    message_id: MessageId,
 ) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         messages::table
             .find(message_id)
-            .filter(messages::conversation_id.eq(conversation_id.0)),
+            .filter(messages::conversation_id.eq(conversation_id)),
     ))
     .get_result(connection)
 }
@@ -141,7 +137,7 @@ pub fn add(
             .returning(Message::as_returning())
             .get_result(connection)?;
         let mut changes = Changes::new();
-        changes.field("conversation", Value::Null, Value::from(conversation.id));
+        changes.field("conversation", Value::Null, Value::from(conversation.id.0));
         if role != MessageRole::Staff {
             changes.field("type", Value::Null, Value::String(added.role.clone()));
         }
@@ -165,7 +161,7 @@ pub fn opening(
 ) -> QueryResult<Option<String>> {
     let first = |connection: &mut PgConnection, skip_context: bool| {
         let mut query = messages::table
-            .filter(messages::conversation_id.eq(conversation.0))
+            .filter(messages::conversation_id.eq(conversation))
             .order(messages::id)
             .select(messages::text)
             .into_boxed();
@@ -187,11 +183,11 @@ pub enum Window {
     #[default]
     Latest,
     /// Messages older than this id ("Earlier messages").
-    Before(i64),
+    Before(MessageId),
     /// Messages newer than this id ("Later messages").
-    After(i64),
+    After(MessageId),
     /// This message with some before and after it (a link from a rating).
-    Around(i64),
+    Around(MessageId),
 }
 
 /// Consecutive messages, oldest first, and whether there are more on either side.
@@ -213,27 +209,28 @@ pub fn window(
     let size = size.max(2);
     let of_conversation = || {
         messages::table
-            .filter(messages::conversation_id.eq(conversation.0))
+            .filter(messages::conversation_id.eq(conversation))
             .select(Message::as_select())
     };
     // Newest-first up to (and including, when `inclusive`) `bound`, reversed afterwards.
-    let older = |connection: &mut PgConnection, bound: Option<i64>, inclusive: bool, n: i64| {
-        let mut query = of_conversation()
-            .order(messages::id.desc())
-            .limit(n + 1)
-            .into_boxed();
-        query = match (bound, inclusive) {
-            (Some(id), true) => query.filter(messages::id.le(id)),
-            (Some(id), false) => query.filter(messages::id.lt(id)),
-            (None, _) => query,
+    let older =
+        |connection: &mut PgConnection, bound: Option<MessageId>, inclusive: bool, n: i64| {
+            let mut query = of_conversation()
+                .order(messages::id.desc())
+                .limit(n + 1)
+                .into_boxed();
+            query = match (bound, inclusive) {
+                (Some(id), true) => query.filter(messages::id.le(id)),
+                (Some(id), false) => query.filter(messages::id.lt(id)),
+                (None, _) => query,
+            };
+            let mut rows: Vec<Message> = query.load(connection)?;
+            let more = rows.len() as i64 > n;
+            rows.truncate(n as usize);
+            rows.reverse();
+            Ok::<_, diesel::result::Error>((rows, more))
         };
-        let mut rows: Vec<Message> = query.load(connection)?;
-        let more = rows.len() as i64 > n;
-        rows.truncate(n as usize);
-        rows.reverse();
-        Ok::<_, diesel::result::Error>((rows, more))
-    };
-    let newer = |connection: &mut PgConnection, after: i64, n: i64| {
+    let newer = |connection: &mut PgConnection, after: MessageId, n: i64| {
         let mut rows: Vec<Message> = of_conversation()
             .filter(messages::id.gt(after))
             .order(messages::id.asc())
@@ -243,18 +240,18 @@ pub fn window(
         rows.truncate(n as usize);
         Ok::<_, diesel::result::Error>((rows, more))
     };
-    let any_from = |connection: &mut PgConnection, id: i64| {
+    let any_from = |connection: &mut PgConnection, id: MessageId| {
         diesel::select(diesel::dsl::exists(
             messages::table
-                .filter(messages::conversation_id.eq(conversation.0))
+                .filter(messages::conversation_id.eq(conversation))
                 .filter(messages::id.ge(id)),
         ))
         .get_result::<bool>(connection)
     };
-    let any_up_to = |connection: &mut PgConnection, id: i64| {
+    let any_up_to = |connection: &mut PgConnection, id: MessageId| {
         diesel::select(diesel::dsl::exists(
             messages::table
-                .filter(messages::conversation_id.eq(conversation.0))
+                .filter(messages::conversation_id.eq(conversation))
                 .filter(messages::id.le(id)),
         ))
         .get_result::<bool>(connection)

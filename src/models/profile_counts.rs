@@ -31,7 +31,7 @@ pub fn contact_with_counts(
     connection: &mut PgConnection,
     contact: ContactId,
 ) -> QueryResult<(Contact, TabCounts)> {
-    let id = contact.0;
+    let id = contact;
     let (found, counted): (Contact, Counted) = contacts::table
         .find(id)
         .select((

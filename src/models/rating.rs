@@ -7,7 +7,7 @@ use super::schema::{messages, ratings};
 use crate::domain::keyset::TimeCursor;
 use crate::domain::rating::{RatingFilter, ReviewFilter, ValueFilter};
 use crate::domain::rating_chart::DayCount;
-use crate::domain::{ContactId, RatingId};
+use crate::domain::{ContactId, ConversationId, MessageId, RatingId, StaffUserId};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::dsl::sql;
 use diesel::pg::Pg;
@@ -21,31 +21,25 @@ pub const ENTITY: &str = "rating";
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq)]
 #[diesel(table_name = ratings)]
 pub struct Rating {
-    pub id: i64,
-    pub contact_id: Option<i64>,
-    pub conversation_id: Option<i64>,
-    pub message_id: Option<i64>,
+    pub id: RatingId,
+    pub contact_id: Option<ContactId>,
+    pub conversation_id: Option<ConversationId>,
+    pub message_id: Option<MessageId>,
     pub value: i32,
     pub reason: Option<String>,
     pub reviewed_at: Option<DateTime<Utc>>,
-    pub reviewed_by_id: Option<i64>,
+    pub reviewed_by_id: Option<StaffUserId>,
     pub reviewed_by_name: Option<String>,
     pub created_at: DateTime<Utc>,
-}
-
-impl Rating {
-    pub fn rating_id(&self) -> RatingId {
-        RatingId(self.id)
-    }
 }
 
 /// A rating as a bot (through the API) or a fixture gives it.
 #[derive(Insertable, Debug, Clone)]
 #[diesel(table_name = ratings)]
 pub struct NewRating {
-    pub contact_id: Option<i64>,
-    pub conversation_id: Option<i64>,
-    pub message_id: Option<i64>,
+    pub contact_id: Option<ContactId>,
+    pub conversation_id: Option<ConversationId>,
+    pub message_id: Option<MessageId>,
     pub value: i32,
     pub reason: Option<String>,
     /// `None` means now.
@@ -79,12 +73,16 @@ pub fn create(
         changes.field(
             "conversation",
             Value::Null,
-            created.conversation_id.map_or(Value::Null, Value::from),
+            created
+                .conversation_id
+                .map_or(Value::Null, |id| Value::from(id.0)),
         );
         changes.field(
             "message",
             Value::Null,
-            created.message_id.map_or(Value::Null, Value::from),
+            created
+                .message_id
+                .map_or(Value::Null, |id| Value::from(id.0)),
         );
         audit::record(
             connection,
@@ -104,8 +102,8 @@ pub fn find_for_contact(
     id: RatingId,
 ) -> QueryResult<Rating> {
     ratings::table
-        .find(id.0)
-        .filter(ratings::contact_id.eq(contact_id.0))
+        .find(id)
+        .filter(ratings::contact_id.eq(contact_id))
         .select(Rating::as_select())
         .first(connection)
 }
@@ -119,7 +117,7 @@ pub fn keyset_page(
     page: &Page,
 ) -> QueryResult<Vec<(Rating, DateTime<Utc>)>> {
     let query = ratings::table
-        .filter(ratings::contact_id.eq(contact_id.0))
+        .filter(ratings::contact_id.eq(contact_id))
         .select((Rating::as_select(), ratings::updated_at))
         .into_boxed();
     keyset::load(connection, ratings::table, query, page)
@@ -127,7 +125,7 @@ pub fn keyset_page(
 
 pub fn count_for_contact(connection: &mut PgConnection, contact_id: ContactId) -> QueryResult<i64> {
     ratings::table
-        .filter(ratings::contact_id.eq(contact_id.0))
+        .filter(ratings::contact_id.eq(contact_id))
         .count()
         .get_result(connection)
 }
@@ -153,7 +151,7 @@ pub fn summary(connection: &mut PgConnection, contact_id: ContactId) -> QueryRes
                 count(*) FILTER (WHERE reviewed_at IS NULL) AS unreviewed \
            FROM ratings WHERE contact_id = $1",
     )
-    .bind::<BigInt, _>(contact_id.0)
+    .bind::<BigInt, _>(contact_id)
     .get_result(connection)
 }
 
@@ -181,7 +179,7 @@ pub fn daily_counts(
            FROM ratings WHERE contact_id = $1 AND created_at >= $2 \
           GROUP BY 1 ORDER BY 1",
     )
-    .bind::<BigInt, _>(contact_id.0)
+    .bind::<BigInt, _>(contact_id)
     .bind::<Timestamptz, _>(since)
     .load(connection)?;
     Ok(rows
@@ -199,14 +197,14 @@ pub fn daily_counts(
 pub struct ListItem {
     pub rating: Rating,
     /// The contact the rated conversation belongs to now (`None`: detached or deleted).
-    pub conversation_contact_id: Option<i64>,
+    pub conversation_contact_id: Option<ContactId>,
     /// The start of the rated message, when it still exists.
     pub message_excerpt: Option<String>,
 }
 
 impl ListItem {
     pub fn cursor(&self) -> TimeCursor {
-        TimeCursor::new(self.rating.created_at, self.rating.id)
+        TimeCursor::new(self.rating.created_at, self.rating.id.0)
     }
 }
 
@@ -237,7 +235,7 @@ pub fn page(
     limit: i64,
 ) -> QueryResult<Vec<ListItem>> {
     let mut query = ratings::table
-        .filter(ratings::contact_id.eq(contact_id.0))
+        .filter(ratings::contact_id.eq(contact_id))
         .into_boxed();
     for condition in conditions(filter) {
         query = query.filter(condition);
@@ -249,14 +247,14 @@ pub fn page(
             "(SELECT c.contact_id FROM conversations c WHERE c.id = ratings.conversation_id)",
         ),
     ));
-    let found: Vec<(Rating, Option<i64>)> = keyset::load(
+    let found: Vec<(Rating, Option<ContactId>)> = keyset::load(
         connection,
         ratings::table,
         query,
         &Page::newest(limit).after(after),
     )?;
-    let message_ids: Vec<i64> = found.iter().filter_map(|(r, _)| r.message_id).collect();
-    let excerpts: Vec<(i64, String)> = messages::table
+    let message_ids: Vec<MessageId> = found.iter().filter_map(|(r, _)| r.message_id).collect();
+    let excerpts: Vec<(MessageId, String)> = messages::table
         .filter(messages::id.eq_any(&message_ids))
         .select((
             messages::id,
@@ -291,12 +289,11 @@ pub fn mark_reviewed(
     reviewer: &Actor,
 ) -> QueryResult<Vec<Rating>> {
     let (reviewer_id, reviewer_name) = (reviewer.staff_id(), reviewer.name().to_string());
-    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
     connection.transaction(|connection| {
         let marked: Vec<Rating> = diesel::update(
             ratings::table
-                .filter(ratings::contact_id.eq(contact_id.0))
-                .filter(ratings::id.eq_any(&ids))
+                .filter(ratings::contact_id.eq(contact_id))
+                .filter(ratings::id.eq_any(ids))
                 .filter(ratings::reviewed_at.is_null()),
         )
         .set((
@@ -324,7 +321,7 @@ pub fn mark_reviewed(
                 connection,
                 reviewer,
                 "reviewed",
-                Subject::of_contact(ENTITY, rating.id, Some(contact_id.0)),
+                Subject::of_contact(ENTITY, rating.id, Some(contact_id)),
                 changes,
             )?;
         }
@@ -335,8 +332,8 @@ pub fn mark_reviewed(
 /// The ratings of these messages as (message id, value), for the transcript's markers.
 pub fn values_for_messages(
     connection: &mut PgConnection,
-    message_ids: &[i64],
-) -> QueryResult<Vec<(i64, i32)>> {
+    message_ids: &[MessageId],
+) -> QueryResult<Vec<(MessageId, i32)>> {
     if message_ids.is_empty() {
         return Ok(Vec::new());
     }

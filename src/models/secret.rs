@@ -14,11 +14,11 @@
 use super::audit::{self, Actor, Changes, Subject};
 use super::keyset::{self, Page};
 use super::schema::secrets;
-use crate::domain::ContactId;
 use crate::domain::secret::{PayloadError, SecretDetails, SecretKind, SecretValue};
 use crate::domain::secret_box::{
     self, Keyring, Sealed, SecretBoxError, SecretIdentity, SecretsKey,
 };
+use crate::domain::{ContactId, SecretId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -34,8 +34,8 @@ const NAME_UNIQUE: &str = "secrets_contact_id_name_key";
 #[derive(Queryable, Selectable, QueryableByName, Clone)]
 #[diesel(table_name = secrets)]
 pub struct Secret {
-    pub id: i64,
-    pub contact_id: i64,
+    pub id: SecretId,
+    pub contact_id: ContactId,
     pub name: String,
     pub description: Option<String>,
     pub kind: String,
@@ -97,8 +97,8 @@ impl Secret {
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = secrets)]
 pub struct SecretSummary {
-    pub id: i64,
-    pub contact_id: i64,
+    pub id: SecretId,
+    pub contact_id: ContactId,
     pub name: String,
     pub description: Option<String>,
     pub kind: String,
@@ -173,7 +173,7 @@ pub enum Update {
 /// How many secrets a contact has (the tab's count).
 pub fn count(connection: &mut PgConnection, contact: ContactId) -> QueryResult<i64> {
     secrets::table
-        .filter(secrets::contact_id.eq(contact.0))
+        .filter(secrets::contact_id.eq(contact))
         .count()
         .get_result(connection)
 }
@@ -186,7 +186,7 @@ pub fn keyset_page(
     page: &Page,
 ) -> QueryResult<Vec<(SecretSummary, DateTime<Utc>)>> {
     let query = secrets::table
-        .filter(secrets::contact_id.eq(contact.0))
+        .filter(secrets::contact_id.eq(contact))
         .select((SecretSummary::as_select(), secrets::created_at))
         .into_boxed();
     keyset::load(connection, secrets::table, query, page)
@@ -201,7 +201,7 @@ pub fn list(
     limit: i64,
 ) -> QueryResult<Vec<SecretSummary>> {
     let mut query = secrets::table
-        .filter(secrets::contact_id.eq(contact.0))
+        .filter(secrets::contact_id.eq(contact))
         .select(SecretSummary::as_select())
         .order(secrets::name.asc())
         .limit(limit)
@@ -213,10 +213,14 @@ pub fn list(
 }
 
 /// One secret of this contact (404 for another contact's secret).
-pub fn find(connection: &mut PgConnection, contact: ContactId, id: i64) -> QueryResult<Secret> {
+pub fn find(
+    connection: &mut PgConnection,
+    contact: ContactId,
+    id: SecretId,
+) -> QueryResult<Secret> {
     secrets::table
         .filter(secrets::id.eq(id))
-        .filter(secrets::contact_id.eq(contact.0))
+        .filter(secrets::contact_id.eq(contact))
         .select(Secret::as_select())
         .first(connection)
 }
@@ -224,11 +228,11 @@ pub fn find(connection: &mut PgConnection, contact: ContactId, id: i64) -> Query
 fn find_for_update(
     connection: &mut PgConnection,
     contact: ContactId,
-    id: i64,
+    id: SecretId,
 ) -> QueryResult<Secret> {
     secrets::table
         .filter(secrets::id.eq(id))
-        .filter(secrets::contact_id.eq(contact.0))
+        .filter(secrets::contact_id.eq(contact))
         .select(Secret::as_select())
         .for_update()
         .first(connection)
@@ -246,12 +250,12 @@ pub(super) fn identify(changes: &mut Changes, name: &str) {
 #[derive(QueryableByName)]
 struct Reserved {
     #[diesel(sql_type = BigInt)]
-    id: i64,
+    id: SecretId,
 }
 
 /// Takes `count` ids from the secrets' identity sequence, for rows whose ciphertext must be
 /// bound to their id before they are inserted.
-pub fn reserve_ids(connection: &mut PgConnection, count: i64) -> QueryResult<Vec<i64>> {
+pub fn reserve_ids(connection: &mut PgConnection, count: i64) -> QueryResult<Vec<SecretId>> {
     let reserved: Vec<Reserved> = diesel::sql_query(
         "SELECT nextval(pg_get_serial_sequence('secrets', 'id')) AS id \
          FROM generate_series(1, $1)",
@@ -278,7 +282,7 @@ pub fn create(
         let sealed = secret_box::seal(
             key,
             SecretIdentity {
-                contact_id: contact.0,
+                contact_id: contact,
                 secret_id: id,
                 kind: kind.as_str(),
             },
@@ -289,7 +293,7 @@ pub fn create(
              OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *",
         )
         .bind::<BigInt, _>(id)
-        .bind::<BigInt, _>(contact.0)
+        .bind::<BigInt, _>(contact)
         .bind::<Text, _>(&details.name)
         .bind::<Nullable<Text>, _>(&details.description)
         .bind::<Text, _>(kind.as_str())
@@ -307,7 +311,7 @@ pub fn create(
             connection,
             actor,
             "create",
-            Subject::of_contact(ENTITY, created.id, Some(contact.0)),
+            Subject::of_contact(ENTITY, created.id, Some(contact)),
             changes,
         )?;
         Ok(created)
@@ -318,7 +322,7 @@ pub fn create(
 pub fn update_details(
     connection: &mut PgConnection,
     contact: ContactId,
-    id: i64,
+    id: SecretId,
     seen_version: i32,
     details: &SecretDetails,
     actor: &Actor,
@@ -354,7 +358,7 @@ pub fn update_details(
             connection,
             actor,
             "update",
-            Subject::of_contact(ENTITY, id, Some(contact.0)),
+            Subject::of_contact(ENTITY, id, Some(contact)),
             changes,
         )?;
         Ok(Update::Saved(saved))
@@ -366,7 +370,7 @@ pub fn update_details(
 pub fn replace_value(
     connection: &mut PgConnection,
     contact: ContactId,
-    id: i64,
+    id: SecretId,
     seen_version: i32,
     value: &SecretValue,
     key: &SecretsKey,
@@ -381,7 +385,7 @@ pub fn replace_value(
         let sealed = secret_box::seal(
             key,
             SecretIdentity {
-                contact_id: contact.0,
+                contact_id: contact,
                 secret_id: id,
                 kind: kind.as_str(),
             },
@@ -406,7 +410,7 @@ pub fn replace_value(
             connection,
             actor,
             "update",
-            Subject::of_contact(ENTITY, id, Some(contact.0)),
+            Subject::of_contact(ENTITY, id, Some(contact)),
             changes,
         )?;
         Ok(Update::Saved(saved))
@@ -444,7 +448,7 @@ pub struct Edit<'a> {
 pub fn update_details_and_value(
     connection: &mut PgConnection,
     contact: ContactId,
-    id: i64,
+    id: SecretId,
     seen_version: i32,
     edit: Edit<'_>,
     key: &SecretsKey,
@@ -480,14 +484,14 @@ pub fn update_details_and_value(
 pub fn delete(
     connection: &mut PgConnection,
     contact: ContactId,
-    id: i64,
+    id: SecretId,
     actor: &Actor,
 ) -> QueryResult<Secret> {
     connection.transaction(|connection| {
         let deleted: Secret = diesel::delete(
             secrets::table
                 .filter(secrets::id.eq(id))
-                .filter(secrets::contact_id.eq(contact.0)),
+                .filter(secrets::contact_id.eq(contact)),
         )
         .returning(Secret::as_returning())
         .get_result(connection)?;
@@ -501,7 +505,7 @@ pub fn delete(
             connection,
             actor,
             "delete",
-            Subject::of_contact(ENTITY, id, Some(contact.0)),
+            Subject::of_contact(ENTITY, id, Some(contact)),
             changes,
         )?;
         Ok(deleted)
@@ -527,7 +531,7 @@ pub enum Revealed {
 pub fn reveal(
     connection: &mut PgConnection,
     contact: ContactId,
-    id: i64,
+    id: SecretId,
     keyring: &Keyring,
     actor: &Actor,
 ) -> QueryResult<Revealed> {
@@ -543,7 +547,7 @@ pub fn reveal(
             connection,
             actor,
             "revealed",
-            Subject::of_contact(ENTITY, id, Some(contact.0)),
+            Subject::of_contact(ENTITY, id, Some(contact)),
             changes,
         )?;
         Ok(Revealed::Shown { secret, value })

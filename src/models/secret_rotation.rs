@@ -7,6 +7,7 @@ use super::integration::{self, IntegrationSecret};
 use super::schema::{integration_secrets, secrets};
 use super::secret::{ENTITY, Secret, identify};
 use crate::domain::secret_box::{self, Keyring, SecretBoxError, SecretsKey};
+use crate::domain::{ContactId, IntegrationId, SecretId};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use serde_json::json;
@@ -17,8 +18,8 @@ const ROTATION_BATCH: i64 = 500;
 /// A secret a key rotation left as it was.
 #[derive(Debug)]
 pub struct Skipped {
-    pub id: i64,
-    pub contact_id: i64,
+    pub id: SecretId,
+    pub contact_id: ContactId,
     pub name: String,
     pub key_id: String,
     pub reason: String,
@@ -27,7 +28,7 @@ pub struct Skipped {
 /// An integration secret a key rotation left as it was.
 #[derive(Debug)]
 pub struct SkippedIntegrationSecret {
-    pub integration_id: i64,
+    pub integration_id: IntegrationId,
     pub purpose: String,
     pub key_id: String,
     pub reason: String,
@@ -50,7 +51,8 @@ pub struct RotationReport {
     pub integration_skipped: Vec<SkippedIntegrationSecret>,
 }
 
-/// Why a rotation was abandoned (and rolled back).
+/// Why a rotation was abandoned (and rolled back). `id` names a contact's secret or an
+/// integration (whose secret it was), hence a bare number.
 #[derive(Debug, thiserror::Error)]
 pub enum RotationError {
     #[error("database: {0}")]
@@ -89,7 +91,7 @@ pub fn rotate_key(
                 .for_update()
                 .load(connection)?;
             let Some(last) = batch.last() else { break };
-            after = last.id;
+            after = last.id.0;
             for row in batch {
                 let skip = |reason: String| Skipped {
                     id: row.id,
@@ -114,8 +116,13 @@ pub fn rotate_key(
                     report.already_current += 1;
                     continue;
                 }
-                let sealed = secret_box::seal(new_key, row.identity(), &payload)
-                    .map_err(|error| RotationError::Seal { id: row.id, error })?;
+                let sealed =
+                    secret_box::seal(new_key, row.identity(), &payload).map_err(|error| {
+                        RotationError::Seal {
+                            id: row.id.0,
+                            error,
+                        }
+                    })?;
                 diesel::update(secrets::table.find(row.id))
                     .set((
                         secrets::ciphertext.eq(&sealed.ciphertext),
@@ -186,7 +193,7 @@ fn rotate_integration_secrets(
         }
         let sealed = secret_box::seal(new_key, row.identity(), &payload).map_err(|error| {
             RotationError::Seal {
-                id: row.integration_id,
+                id: row.integration_id.0,
                 error,
             }
         })?;
@@ -220,7 +227,7 @@ fn rotate_integration_secrets(
             .first(connection)?;
         secret_box::open_with(new_key, row.identity(), &row.sealed()).map_err(|error| {
             RotationError::Verify {
-                id: integration_id,
+                id: integration_id.0,
                 error: error.to_string(),
             }
         })?;
@@ -232,7 +239,7 @@ fn rotate_integration_secrets(
 fn verify_readable(
     connection: &mut PgConnection,
     new_key: &SecretsKey,
-    ids: &[i64],
+    ids: &[SecretId],
 ) -> Result<(), RotationError> {
     for chunk in ids.chunks(ROTATION_BATCH as usize) {
         let rows: Vec<Secret> = secrets::table
@@ -241,14 +248,14 @@ fn verify_readable(
             .load(connection)?;
         if rows.len() != chunk.len() {
             return Err(RotationError::Verify {
-                id: chunk.first().copied().unwrap_or_default(),
+                id: chunk.first().map_or(0, |id| id.0),
                 error: "a re-encrypted row went missing".into(),
             });
         }
         for row in rows {
             secret_box::open_with(new_key, row.identity(), &row.sealed()).map_err(|error| {
                 RotationError::Verify {
-                    id: row.id,
+                    id: row.id.0,
                     error: error.to_string(),
                 }
             })?;

@@ -22,8 +22,8 @@ pub const ENTITY: &str = "space";
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq)]
 #[diesel(table_name = spaces)]
 pub struct Space {
-    pub id: i64,
-    pub contact_id: Option<i64>,
+    pub id: SpaceId,
+    pub contact_id: Option<ContactId>,
     pub name: String,
     pub description: Option<String>,
     pub version: i32,
@@ -32,10 +32,6 @@ pub struct Space {
 }
 
 impl Space {
-    pub fn space_id(&self) -> SpaceId {
-        SpaceId(self.id)
-    }
-
     fn subject(&self) -> Subject<'static> {
         Subject::of_contact(ENTITY, self.id, self.contact_id)
     }
@@ -58,7 +54,7 @@ impl From<ContactId> for Owner {
 #[derive(Insertable)]
 #[diesel(table_name = spaces)]
 struct NewSpace<'a> {
-    contact_id: Option<i64>,
+    contact_id: Option<ContactId>,
     name: &'a str,
     description: Option<&'a str>,
 }
@@ -79,7 +75,7 @@ pub fn keyset_page(
     page: &Page,
 ) -> QueryResult<Vec<Space>> {
     let query = spaces::table
-        .filter(spaces::contact_id.eq(contact.0))
+        .filter(spaces::contact_id.eq(contact))
         .select(Space::as_select())
         .into_boxed();
     keyset::load(connection, spaces::table, query, page)
@@ -87,7 +83,7 @@ pub fn keyset_page(
 
 pub fn count_for_contact(connection: &mut PgConnection, contact: ContactId) -> QueryResult<i64> {
     spaces::table
-        .filter(spaces::contact_id.eq(contact.0))
+        .filter(spaces::contact_id.eq(contact))
         .count()
         .get_result(connection)
 }
@@ -101,16 +97,16 @@ pub fn list_for_contact(
     limit: i64,
 ) -> QueryResult<Vec<SpaceSummary>> {
     let mut query = spaces::table
-        .filter(spaces::contact_id.eq(contact.0))
+        .filter(spaces::contact_id.eq(contact))
         .select(Space::as_select())
         .order(spaces::id.desc())
         .limit(limit)
         .into_boxed();
     if let Some(before) = before {
-        query = query.filter(spaces::id.lt(before.0));
+        query = query.filter(spaces::id.lt(before));
     }
     let found: Vec<Space> = query.load(connection)?;
-    let ids: Vec<i64> = found.iter().map(|space| space.id).collect();
+    let ids: Vec<SpaceId> = found.iter().map(|space| space.id).collect();
     let mut totals = totals(connection, &ids)?;
     Ok(found
         .into_iter()
@@ -128,7 +124,7 @@ pub fn list_for_contact(
 #[derive(QueryableByName)]
 struct Totals {
     #[diesel(sql_type = BigInt)]
-    space_id: i64,
+    space_id: SpaceId,
     #[diesel(sql_type = BigInt)]
     files: i64,
     #[diesel(sql_type = BigInt)]
@@ -137,7 +133,10 @@ struct Totals {
 
 /// File count and total bytes per space, for the given spaces (the unique index on
 /// `(space_id, path)` serves it).
-fn totals(connection: &mut PgConnection, ids: &[i64]) -> QueryResult<HashMap<i64, (i64, i64)>> {
+fn totals(
+    connection: &mut PgConnection,
+    ids: &[SpaceId],
+) -> QueryResult<HashMap<SpaceId, (i64, i64)>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -174,8 +173,8 @@ pub fn find_for_contact(
     id: SpaceId,
 ) -> QueryResult<Space> {
     spaces::table
-        .find(id.0)
-        .filter(spaces::contact_id.eq(contact.0))
+        .find(id)
+        .filter(spaces::contact_id.eq(contact))
         .select(Space::as_select())
         .first(connection)
 }
@@ -193,17 +192,17 @@ pub fn lock_for_contact(
 /// The space with this id, whoever it belongs to (if anyone).
 pub fn find(connection: &mut PgConnection, id: SpaceId) -> QueryResult<Space> {
     spaces::table
-        .find(id.0)
+        .find(id)
         .select(Space::as_select())
         .first(connection)
 }
 
 /// The space if `owner` may see it, locked until the transaction ends.
 pub fn lock(connection: &mut PgConnection, owner: Owner, id: SpaceId) -> QueryResult<Space> {
-    let query = spaces::table.find(id.0).select(Space::as_select());
+    let query = spaces::table.find(id).select(Space::as_select());
     match owner {
         Owner::Contact(contact) => query
-            .filter(spaces::contact_id.eq(contact.0))
+            .filter(spaces::contact_id.eq(contact))
             .for_update()
             .first(connection),
         Owner::Any => query.for_update().first(connection),
@@ -225,7 +224,7 @@ pub fn create(
     connection.transaction(|connection| {
         let created: Space = diesel::insert_into(spaces::table)
             .values(NewSpace {
-                contact_id: contact.map(|c| c.0),
+                contact_id: contact,
                 name: &draft.name,
                 description: draft.description.as_deref(),
             })
@@ -272,7 +271,7 @@ pub fn update(
         if current.name == draft.name && current.description == draft.description {
             return Ok(SpaceUpdate::Unchanged(current));
         }
-        let saved: Space = diesel::update(spaces::table.find(id.0))
+        let saved: Space = diesel::update(spaces::table.find(id))
             .set((
                 spaces::name.eq(&draft.name),
                 spaces::description.eq(draft.description.as_deref()),
@@ -312,11 +311,11 @@ pub fn delete(
     connection.transaction(|connection| {
         let space = lock(connection, owner, id)?;
         let files: Vec<(String, String)> = space_files::table
-            .filter(space_files::space_id.eq(id.0))
+            .filter(space_files::space_id.eq(id))
             .order(space_files::path.asc())
             .select((space_files::path, space_files::storage_key))
             .load(connection)?;
-        diesel::delete(spaces::table.find(id.0)).execute(connection)?;
+        diesel::delete(spaces::table.find(id)).execute(connection)?;
         let (file_names, storage_keys): (Vec<String>, Vec<String>) = files.into_iter().unzip();
         let mut changes = Changes::new();
         changes.field("name", json!(space.name), Value::Null);

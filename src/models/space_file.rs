@@ -6,7 +6,7 @@ use super::audit::{self, Actor, Changes, Subject};
 use super::keyset::{self, Page};
 use super::schema::space_files;
 use super::space::Space;
-use crate::domain::{SpaceFileId, SpaceId};
+use crate::domain::{SpaceFileId, SpaceId, StaffUserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::{Value, json};
@@ -17,23 +17,17 @@ pub const ENTITY: &str = "space_file";
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq)]
 #[diesel(table_name = space_files)]
 pub struct SpaceFile {
-    pub id: i64,
-    pub space_id: i64,
+    pub id: SpaceFileId,
+    pub space_id: SpaceId,
     pub path: String,
     pub size: i64,
     pub content_type: String,
     pub sha256: String,
     pub storage_key: String,
-    pub uploaded_by_id: Option<i64>,
+    pub uploaded_by_id: Option<StaffUserId>,
     pub uploaded_by_name: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-impl SpaceFile {
-    pub fn space_id(&self) -> SpaceId {
-        SpaceId(self.space_id)
-    }
 }
 
 /// A file whose bytes are already in place, to be recorded.
@@ -49,13 +43,13 @@ pub struct NewUpload {
 #[derive(Insertable, AsChangeset)]
 #[diesel(table_name = space_files)]
 struct UploadRow<'a> {
-    space_id: i64,
+    space_id: SpaceId,
     path: &'a str,
     size: i64,
     content_type: &'a str,
     sha256: &'a str,
     storage_key: &'a str,
-    uploaded_by_id: Option<i64>,
+    uploaded_by_id: Option<StaffUserId>,
     uploaded_by_name: &'a str,
 }
 
@@ -67,7 +61,7 @@ pub fn keyset_page(
     page: &Page,
 ) -> QueryResult<Vec<SpaceFile>> {
     let query = space_files::table
-        .filter(space_files::space_id.eq(space.0))
+        .filter(space_files::space_id.eq(space))
         .select(SpaceFile::as_select())
         .into_boxed();
     keyset::load(connection, space_files::table, query, page)
@@ -81,7 +75,7 @@ pub fn list(
     limit: i64,
 ) -> QueryResult<Vec<SpaceFile>> {
     let mut query = space_files::table
-        .filter(space_files::space_id.eq(space.0))
+        .filter(space_files::space_id.eq(space))
         .select(SpaceFile::as_select())
         .order(space_files::path.asc())
         .limit(limit)
@@ -99,7 +93,7 @@ pub fn names(
     limit: i64,
 ) -> QueryResult<Vec<String>> {
     space_files::table
-        .filter(space_files::space_id.eq(space.0))
+        .filter(space_files::space_id.eq(space))
         .select(space_files::path)
         .order(space_files::path.asc())
         .limit(limit)
@@ -113,8 +107,8 @@ pub fn find(
     id: SpaceFileId,
 ) -> QueryResult<SpaceFile> {
     space_files::table
-        .find(id.0)
-        .filter(space_files::space_id.eq(space.0))
+        .find(id)
+        .filter(space_files::space_id.eq(space))
         .select(SpaceFile::as_select())
         .first(connection)
 }
@@ -126,7 +120,7 @@ pub fn with_names(
     names: &[String],
 ) -> QueryResult<Vec<SpaceFile>> {
     space_files::table
-        .filter(space_files::space_id.eq(space.0))
+        .filter(space_files::space_id.eq(space))
         .filter(space_files::path.eq_any(names))
         .select(SpaceFile::as_select())
         .order(space_files::path.asc())
@@ -210,7 +204,7 @@ pub fn delete(
     connection.transaction(|connection| {
         let deleted: SpaceFile = diesel::delete(
             space_files::table
-                .find(id.0)
+                .find(id)
                 .filter(space_files::space_id.eq(space.id)),
         )
         .returning(SpaceFile::as_returning())

@@ -14,7 +14,7 @@ use diesel::prelude::*;
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = staff_users)]
 pub struct StaffUser {
-    pub id: i64,
+    pub id: StaffUserId,
     pub email: String,
     pub name: String,
     pub password_hash: String,
@@ -27,10 +27,6 @@ pub struct StaffUser {
 }
 
 impl StaffUser {
-    pub fn id(&self) -> StaffUserId {
-        StaffUserId(self.id)
-    }
-
     /// The stored role; an unknown value (impossible under the CHECK constraint) is treated
     /// as the least powerful role.
     pub fn role(&self) -> Role {
@@ -53,7 +49,7 @@ pub struct NewStaffUser<'a> {
 
 pub fn find(connection: &mut PgConnection, id: StaffUserId) -> QueryResult<Option<StaffUser>> {
     staff_users::table
-        .find(id.0)
+        .find(id)
         .select(StaffUser::as_select())
         .first(connection)
         .optional()
@@ -81,7 +77,7 @@ pub fn set_password_hash(
     id: StaffUserId,
     hash: &str,
 ) -> QueryResult<bool> {
-    let updated = diesel::update(staff_users::table.find(id.0))
+    let updated = diesel::update(staff_users::table.find(id))
         .set((
             staff_users::password_hash.eq(hash),
             staff_users::version.eq(staff_users::version + 1),
@@ -94,7 +90,7 @@ pub fn set_password_hash(
 /// Gives a user another role and ends their sessions, so no page keeps the powers of the old
 /// one; returns whether the user exists.
 pub fn set_role(connection: &mut PgConnection, id: StaffUserId, role: Role) -> QueryResult<bool> {
-    let updated = diesel::update(staff_users::table.find(id.0))
+    let updated = diesel::update(staff_users::table.find(id))
         .set((
             staff_users::role.eq(role.as_str()),
             staff_users::version.eq(staff_users::version + 1),
@@ -112,7 +108,7 @@ pub fn set_disabled(
     disabled: bool,
 ) -> QueryResult<bool> {
     let disabled_at = disabled.then(Utc::now);
-    let updated = diesel::update(staff_users::table.find(id.0))
+    let updated = diesel::update(staff_users::table.find(id))
         .set((
             staff_users::disabled_at.eq(disabled_at),
             staff_users::version.eq(staff_users::version + 1),
@@ -132,7 +128,7 @@ pub fn end_sessions(
 ) -> QueryResult<bool> {
     let updated = diesel::update(
         staff_users::table
-            .find(id.0)
+            .find(id)
             .filter(staff_users::session_epoch.eq(epoch)),
     )
     .set(staff_users::session_epoch.eq(staff_users::session_epoch + 1))
@@ -145,7 +141,7 @@ pub fn end_sessions(
 pub fn record_sign_in(connection: &mut PgConnection, id: StaffUserId) -> QueryResult<Option<i32>> {
     diesel::update(
         staff_users::table
-            .find(id.0)
+            .find(id)
             .filter(staff_users::disabled_at.is_null()),
     )
     .set(staff_users::last_login_at.eq(diesel::dsl::now))

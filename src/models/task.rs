@@ -6,9 +6,9 @@ use super::audit::{self, Actor, Changes, Subject};
 use super::keyset::{self, Page};
 use super::schema::tasks;
 use super::versioned::Versioned;
-use crate::domain::ContactId;
 use crate::domain::schedule::Timing;
 use crate::domain::task_draft::TaskDraft;
+use crate::domain::{ContactId, TaskId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::{Value, json};
@@ -19,8 +19,8 @@ pub const ENTITY: &str = "task";
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq)]
 #[diesel(table_name = tasks)]
 pub struct Task {
-    pub id: i64,
-    pub contact_id: i64,
+    pub id: TaskId,
+    pub contact_id: ContactId,
     pub name: String,
     pub description: Option<String>,
     pub schedule: Option<String>,
@@ -91,7 +91,7 @@ pub(super) fn time_json(time: Option<DateTime<Utc>>) -> Value {
 #[derive(Insertable)]
 #[diesel(table_name = tasks)]
 struct NewTask<'a> {
-    contact_id: i64,
+    contact_id: ContactId,
     name: &'a str,
     description: Option<&'a str>,
     schedule: Option<String>,
@@ -110,7 +110,7 @@ pub fn create(
     connection.transaction(|connection| {
         let task: Task = diesel::insert_into(tasks::table)
             .values(NewTask {
-                contact_id: contact_id.0,
+                contact_id,
                 name: &draft.name,
                 description: draft.description.as_deref(),
                 schedule: draft.schedule_expression(),
@@ -134,16 +134,16 @@ pub(super) fn subject(task: &Task) -> Subject<'static> {
 }
 
 /// A task of this contact; another contact's task is not found.
-pub fn find(connection: &mut PgConnection, contact_id: ContactId, id: i64) -> QueryResult<Task> {
+pub fn find(connection: &mut PgConnection, contact_id: ContactId, id: TaskId) -> QueryResult<Task> {
     tasks::table
         .filter(tasks::id.eq(id))
-        .filter(tasks::contact_id.eq(contact_id.0))
+        .filter(tasks::contact_id.eq(contact_id))
         .select(Task::as_select())
         .first(connection)
 }
 
 /// A task of any contact (the API names tasks by id alone).
-pub fn find_any(connection: &mut PgConnection, id: i64) -> QueryResult<Task> {
+pub fn find_any(connection: &mut PgConnection, id: TaskId) -> QueryResult<Task> {
     tasks::table
         .find(id)
         .select(Task::as_select())
@@ -154,11 +154,11 @@ pub fn find_any(connection: &mut PgConnection, id: i64) -> QueryResult<Task> {
 fn find_for_update(
     connection: &mut PgConnection,
     contact_id: ContactId,
-    id: i64,
+    id: TaskId,
 ) -> QueryResult<Task> {
     tasks::table
         .filter(tasks::id.eq(id))
-        .filter(tasks::contact_id.eq(contact_id.0))
+        .filter(tasks::contact_id.eq(contact_id))
         .select(Task::as_select())
         .for_update()
         .first(connection)
@@ -168,11 +168,11 @@ fn find_for_update(
 pub fn page(
     connection: &mut PgConnection,
     contact_id: ContactId,
-    before_id: Option<i64>,
+    before_id: Option<TaskId>,
     limit: i64,
 ) -> QueryResult<Vec<Task>> {
     let mut query = tasks::table
-        .filter(tasks::contact_id.eq(contact_id.0))
+        .filter(tasks::contact_id.eq(contact_id))
         .select(Task::as_select())
         .order(tasks::id.desc())
         .limit(limit)
@@ -191,7 +191,7 @@ pub fn keyset_page(
     page: &Page,
 ) -> QueryResult<Vec<Task>> {
     let query = tasks::table
-        .filter(tasks::contact_id.eq(contact_id.0))
+        .filter(tasks::contact_id.eq(contact_id))
         .select(Task::as_select())
         .into_boxed();
     keyset::load(connection, tasks::table, query, page)
@@ -199,7 +199,7 @@ pub fn keyset_page(
 
 pub fn count(connection: &mut PgConnection, contact_id: ContactId) -> QueryResult<i64> {
     tasks::table
-        .filter(tasks::contact_id.eq(contact_id.0))
+        .filter(tasks::contact_id.eq(contact_id))
         .count()
         .get_result(connection)
 }
@@ -211,7 +211,7 @@ pub fn count(connection: &mut PgConnection, contact_id: ContactId) -> QueryResul
 pub fn update(
     connection: &mut PgConnection,
     contact_id: ContactId,
-    id: i64,
+    id: TaskId,
     seen_version: i32,
     draft: &TaskDraft,
     now: DateTime<Utc>,
@@ -290,7 +290,7 @@ impl From<ActionError> for crate::AppError {
 fn transition(
     connection: &mut PgConnection,
     contact_id: ContactId,
-    id: i64,
+    id: TaskId,
     action: &str,
     actor: &Actor,
     decide: impl FnOnce(&Task) -> Result<(TaskStatus, Option<DateTime<Utc>>), ActionError>,
@@ -323,7 +323,7 @@ fn transition(
 pub fn run_now(
     connection: &mut PgConnection,
     contact_id: ContactId,
-    id: i64,
+    id: TaskId,
     now: DateTime<Utc>,
     actor: &Actor,
 ) -> Result<Task, ActionError> {
@@ -339,7 +339,7 @@ pub fn run_now(
 pub fn cancel(
     connection: &mut PgConnection,
     contact_id: ContactId,
-    id: i64,
+    id: TaskId,
     actor: &Actor,
 ) -> Result<Task, ActionError> {
     transition(connection, contact_id, id, "canceled", actor, |_| {
@@ -351,7 +351,7 @@ pub fn cancel(
 pub fn resume(
     connection: &mut PgConnection,
     contact_id: ContactId,
-    id: i64,
+    id: TaskId,
     now: DateTime<Utc>,
     actor: &Actor,
 ) -> Result<Task, ActionError> {
@@ -364,14 +364,14 @@ pub fn resume(
 pub fn delete(
     connection: &mut PgConnection,
     contact_id: ContactId,
-    id: i64,
+    id: TaskId,
     actor: &Actor,
 ) -> QueryResult<Task> {
     connection.transaction(|connection| {
         let deleted: Task = diesel::delete(
             tasks::table
                 .filter(tasks::id.eq(id))
-                .filter(tasks::contact_id.eq(contact_id.0)),
+                .filter(tasks::contact_id.eq(contact_id)),
         )
         .returning(Task::as_returning())
         .get_result(connection)?;

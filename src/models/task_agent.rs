@@ -7,8 +7,8 @@
 use super::audit::{self, Actor, Changes};
 use super::schema::tasks;
 use super::task::{Task, TaskStatus, subject, time_json};
-use crate::domain::ContactId;
 use crate::domain::task_run::RunOutcome;
+use crate::domain::{ContactId, TaskId};
 use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -24,7 +24,7 @@ pub fn scheduled(
     limit: i64,
 ) -> QueryResult<Vec<Task>> {
     tasks::table
-        .filter(tasks::contact_id.eq(contact_id.0))
+        .filter(tasks::contact_id.eq(contact_id))
         .filter(tasks::status.ne(TaskStatus::Canceled.as_str()))
         .filter(
             tasks::schedule
@@ -40,7 +40,7 @@ pub fn scheduled(
 /// How many tasks [`scheduled`] would give without a limit.
 pub fn count_scheduled(connection: &mut PgConnection, contact_id: ContactId) -> QueryResult<i64> {
     tasks::table
-        .filter(tasks::contact_id.eq(contact_id.0))
+        .filter(tasks::contact_id.eq(contact_id))
         .filter(tasks::status.ne(TaskStatus::Canceled.as_str()))
         .filter(
             tasks::schedule
@@ -57,7 +57,7 @@ pub fn count_scheduled(connection: &mut PgConnection, contact_id: ContactId) -> 
 pub fn due(
     connection: &mut PgConnection,
     now: DateTime<Utc>,
-    after: Option<i64>,
+    after: Option<TaskId>,
     limit: i64,
 ) -> QueryResult<Vec<Task>> {
     let mut query = tasks::table
@@ -116,7 +116,7 @@ impl From<RunError> for crate::AppError {
     }
 }
 
-fn lock(connection: &mut PgConnection, id: i64) -> QueryResult<Task> {
+fn lock(connection: &mut PgConnection, id: TaskId) -> QueryResult<Task> {
     tasks::table
         .find(id)
         .select(Task::as_select())
@@ -128,7 +128,7 @@ fn lock(connection: &mut PgConnection, id: i64) -> QueryResult<Task> {
 /// it was until the run is finished. Refused while it runs or when it is canceled.
 pub fn start(
     connection: &mut PgConnection,
-    id: i64,
+    id: TaskId,
     now: DateTime<Utc>,
     actor: &Actor,
 ) -> Result<Task, RunError> {
@@ -164,7 +164,7 @@ pub fn start(
 /// the audit entry ("finished"), where the History tab shows it with the outcome.
 pub fn finish(
     connection: &mut PgConnection,
-    id: i64,
+    id: TaskId,
     outcome: RunOutcome,
     report: Option<&str>,
     now: DateTime<Utc>,

@@ -11,6 +11,7 @@
 
 use super::integration::Integration;
 use super::schema::webhook_deliveries;
+use crate::domain::{ConversationId, IntegrationId, MessageId, WebhookDeliveryId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamptz};
@@ -28,10 +29,10 @@ pub mod status {
 #[derive(Queryable, QueryableByName, Selectable, Debug, Clone, PartialEq)]
 #[diesel(table_name = webhook_deliveries)]
 pub struct WebhookDelivery {
-    pub id: i64,
-    pub integration_id: i64,
-    pub conversation_id: i64,
-    pub message_id: i64,
+    pub id: WebhookDeliveryId,
+    pub integration_id: IntegrationId,
+    pub conversation_id: ConversationId,
+    pub message_id: MessageId,
     pub status: String,
     /// Attempts made so far, counting the one in progress.
     pub attempts: i32,
@@ -59,8 +60,8 @@ impl WebhookDelivery {
 pub fn notify_agent(
     connection: &mut PgConnection,
     integration: &Integration,
-    conversation_id: i64,
-    message_id: i64,
+    conversation_id: ConversationId,
+    message_id: MessageId,
 ) -> QueryResult<()> {
     if integration.agent_webhook_url.is_none() {
         return Ok(());
@@ -79,9 +80,9 @@ pub fn listen(connection: &mut PgConnection) -> QueryResult<()> {
 /// sent only if the surrounding transaction commits. Queuing a message twice does nothing.
 pub fn enqueue(
     connection: &mut PgConnection,
-    integration_id: i64,
-    conversation_id: i64,
-    message_id: i64,
+    integration_id: IntegrationId,
+    conversation_id: ConversationId,
+    message_id: MessageId,
 ) -> QueryResult<()> {
     diesel::insert_into(webhook_deliveries::table)
         .values((
@@ -200,7 +201,7 @@ pub fn record_failure(
 /// failed at least once, newest first.
 pub fn problems_for_conversation(
     connection: &mut PgConnection,
-    conversation_id: i64,
+    conversation_id: ConversationId,
     limit: i64,
 ) -> QueryResult<Vec<WebhookDelivery>> {
     webhook_deliveries::table
@@ -221,7 +222,7 @@ pub fn problems_for_conversation(
 /// All deliveries of a conversation, oldest first (tests and diagnostics).
 pub fn for_conversation(
     connection: &mut PgConnection,
-    conversation_id: i64,
+    conversation_id: ConversationId,
 ) -> QueryResult<Vec<WebhookDelivery>> {
     webhook_deliveries::table
         .filter(webhook_deliveries::conversation_id.eq(conversation_id))

@@ -25,7 +25,9 @@ use crate::domain::contact_match::{ClaimedBy, ContactMatch};
 use crate::domain::contact_patch::ContactPatch;
 use crate::domain::conversation::{Channel, MessageRole};
 use crate::domain::fingerprint::Fingerprint;
-use crate::domain::{ContactSource, MetaFields};
+use crate::domain::{
+    ContactId, ContactSource, ConversationId, IntegrationId, MessageId, MetaFields, WidgetSessionId,
+};
 use crate::intake::widget::token;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -37,10 +39,10 @@ pub const LIST_LIMIT: i64 = 200;
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq)]
 #[diesel(table_name = widget_sessions)]
 pub struct WidgetSession {
-    pub id: i64,
-    pub integration_id: i64,
-    pub conversation_id: i64,
-    pub contact_id: Option<i64>,
+    pub id: WidgetSessionId,
+    pub integration_id: IntegrationId,
+    pub conversation_id: ConversationId,
+    pub contact_id: Option<ContactId>,
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
 }
@@ -117,7 +119,7 @@ pub fn start(
         if !visitor.is_empty() {
             meta.insert("visitor".into(), Value::Object(visitor));
         }
-        let conversation_id: i64 = diesel::insert_into(conversations::table)
+        let conversation_id: ConversationId = diesel::insert_into(conversations::table)
             .values((
                 conversations::contact_id.eq(contact.as_ref().map(|c| c.id)),
                 conversations::channel.eq(Channel::Widget.as_str()),
@@ -165,8 +167,8 @@ pub fn start(
 /// The session `id` of this widget if `token` is its token and it has not expired.
 pub fn authorise(
     connection: &mut PgConnection,
-    integration_id: i64,
-    id: i64,
+    integration_id: IntegrationId,
+    id: WidgetSessionId,
     token: &str,
 ) -> QueryResult<Option<WidgetSession>> {
     // Looked up by the token's hash (a unique index), then checked against the path: no
@@ -206,7 +208,7 @@ pub fn send(
 pub fn visible_messages(
     connection: &mut PgConnection,
     session: &WidgetSession,
-    after: Option<i64>,
+    after: Option<MessageId>,
 ) -> QueryResult<Vec<Message>> {
     let mut query = messages::table
         .filter(messages::conversation_id.eq(session.conversation_id))
@@ -223,7 +225,7 @@ pub fn visible_messages(
 
 fn insert_user_message(
     connection: &mut PgConnection,
-    conversation_id: i64,
+    conversation_id: ConversationId,
     text: &str,
 ) -> QueryResult<Message> {
     diesel::insert_into(messages::table)
@@ -280,7 +282,7 @@ fn resolve_contact(
         diesel::update(contacts::table.find(ensured.contact.id))
             .set(contacts::source.eq(ContactSource::Widget.as_str()))
             .execute(connection)?;
-        let created = contact::find(connection, ensured.contact.contact_id())?;
+        let created = contact::find(connection, ensured.contact.id)?;
         return Ok((created, ContactMatch::Created));
     }
     let how = if by_verified_id {

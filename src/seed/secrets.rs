@@ -11,6 +11,7 @@ use super::pick::{any, chance};
 use super::words::STAFF;
 use crate::domain::secret::SecretValue;
 use crate::domain::secret_box::{self, SecretIdentity, SecretsKey};
+use crate::domain::{ContactId, SecretId};
 use crate::models::schema::{audit_events, secrets};
 use crate::models::secret::{ENTITY, reserve_ids};
 use chrono::{DateTime, Duration, Utc};
@@ -113,7 +114,7 @@ fn random_text<R: Rng>(rng: &mut R, length: usize) -> String {
 #[diesel(table_name = secrets)]
 #[diesel(treat_none_as_default_value = false)]
 struct SeedSecret<'a> {
-    id: i64,
+    id: SecretId,
     contact_id: i64,
     name: &'a str,
     description: Option<&'a str>,
@@ -167,7 +168,7 @@ pub fn write<'p>(
         let sealed = secret_box::seal(
             key,
             SecretIdentity {
-                contact_id: *contact_id,
+                contact_id: ContactId(*contact_id),
                 secret_id: id,
                 kind,
             },
@@ -208,7 +209,7 @@ pub fn write<'p>(
             actor_name: planned.by,
             action: "create",
             entity: ENTITY,
-            entity_id: id,
+            entity_id: id.0,
             contact_id: Some(*contact_id),
             changes: Value::Object(changes),
             created_at: planned.at,

@@ -9,7 +9,6 @@
 //! place, then recorded with their audit entries. Other spaces are empty, as new ones are.
 
 use super::pick::chance;
-use crate::domain::SpaceId;
 use crate::models::Actor;
 use crate::models::schema::spaces;
 use crate::models::space::{self, Space};
@@ -246,7 +245,7 @@ fn attach(
     samples: Vec<SampleFile>,
     actor: &Actor,
 ) -> Result<usize, Box<dyn std::error::Error>> {
-    let id = SpaceId(space_row.id);
+    let id = space_row.id;
     let mut placed: Vec<PlacedFile> = Vec::new();
     let mut uploads = Vec::new();
     for (name, content_type, bytes) in samples {
@@ -264,11 +263,10 @@ fn attach(
         placed.push(file);
     }
     connection.transaction(|connection| {
-        let locked = space::lock_for_contact(
-            connection,
-            crate::domain::ContactId(space_row.contact_id.unwrap_or_default()),
-            id,
-        )?;
+        let owner = space_row
+            .contact_id
+            .ok_or(diesel::result::Error::NotFound)?;
+        let locked = space::lock_for_contact(connection, owner, id)?;
         space_file::save_uploads(connection, &locked, &[], &uploads, actor)
     })?;
     placed.into_iter().for_each(PlacedFile::keep);

@@ -17,10 +17,10 @@ const CHUNK: usize = 64 * 1024;
 /// The file as a download. Bytes missing on disk are logged and answered as not found.
 pub async fn send(store: &SpaceStore, file: &SpaceFile) -> Result<HttpResponse, AppError> {
     let handle = store
-        .open(file.space_id(), &file.storage_key)
+        .open(file.space_id, &file.storage_key)
         .await
         .map_err(|error| {
-            tracing::error!(file = file.id, %error, "a space file's bytes are missing");
+            tracing::error!(file = file.id.0, %error, "a space file's bytes are missing");
             if error.kind() == std::io::ErrorKind::NotFound {
                 AppError::NotFound
             } else {

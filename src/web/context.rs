@@ -304,7 +304,7 @@ pub async fn signed_in_user(
         return Err(AppError::NotAuthenticated);
     };
     let user = CurrentUser {
-        id: row.id(),
+        id: row.id,
         role: row.role(),
         name: row.name,
         email: row.email,

@@ -20,16 +20,6 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
-    /// Refuses viewers. A handler that only writes takes [`super::context::Editor`] instead,
-    /// which refuses them before it runs.
-    pub fn require_editor(&self) -> Result<(), AppError> {
-        if self.role.can_edit() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-
     pub fn can_edit(&self) -> bool {
         self.role.can_edit()
     }
@@ -37,7 +27,7 @@ impl CurrentUser {
     /// The audit trail's record of this user.
     pub fn actor(&self) -> Actor {
         Actor::Staff {
-            id: self.id.0,
+            id: self.id,
             name: self.name.clone(),
         }
     }

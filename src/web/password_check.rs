@@ -92,7 +92,7 @@ pub async fn check(
         let _permit = HASHING.acquire().await.ok();
         web::block(move || match &user {
             Some(user) if user.is_active() => {
-                password::verify(&password, &user.password_hash).then(|| user.id())
+                password::verify(&password, &user.password_hash).then_some(user.id)
             }
             Some(_) | None => {
                 password::verify_against_dummy(&password);

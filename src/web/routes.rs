@@ -2,7 +2,8 @@
 //! receive ready-made strings.
 
 use crate::domain::{
-    ContactField, ContactId, ConversationId, MessageId, RatingId, SpaceFileId, SpaceId,
+    ApiTokenId, ContactField, ContactId, ConversationId, IntegrationId, MemoryId, MessageId,
+    RatingId, SecretId, SpaceFileId, SpaceId, TaskId,
 };
 
 pub const LOGIN: &str = "/login";
@@ -31,34 +32,34 @@ pub fn integration_new(kind: &str) -> String {
 }
 
 /// One integration's page.
-pub fn integration(id: i64) -> String {
+pub fn integration(id: IntegrationId) -> String {
     format!("{INTEGRATIONS}/{id}")
 }
 
 /// An action on an integration: `edit`, `enable`, `disable`, `delete`, or
 /// `regenerate/{inbound-token|identity-secret|webhook-secret}`.
-pub fn integration_action(id: i64, action: &str) -> String {
+pub fn integration_action(id: IntegrationId, action: &str) -> String {
     format!("{INTEGRATIONS}/{id}/{action}")
 }
 
 /// Where mail for an email integration is POSTed (relative to the public base URL).
-pub fn integration_email_inbound(id: i64) -> String {
+pub fn integration_email_inbound(id: IntegrationId) -> String {
     format!("/api/v1/integration/email/{id}/inbound")
 }
 
 /// An email integration's inbound URL on the server at `base` (its public URL, no trailing
 /// slash), for the settings page and the command line.
-pub fn public_inbound_url(base: &str, id: i64) -> String {
+pub fn public_inbound_url(base: &str, id: IntegrationId) -> String {
     format!("{base}{}", integration_email_inbound(id))
 }
 
 /// The script tag that embeds widget `id` served from `base`.
-pub fn widget_snippet(base: &str, id: i64) -> String {
+pub fn widget_snippet(base: &str, id: IntegrationId) -> String {
     format!("<script src=\"{base}{WIDGET_SCRIPT}\" data-widget=\"{id}\" async></script>")
 }
 
 /// The widget demo page for one widget.
-pub fn widget_demo(id: i64) -> String {
+pub fn widget_demo(id: IntegrationId) -> String {
     format!("{WIDGET_DEMO}?widget={id}")
 }
 
@@ -133,7 +134,7 @@ pub fn contact_ratings_review(id: ContactId) -> String {
 }
 
 /// The Tasks tab, at the page that starts below task `before` (none: the newest).
-pub fn contact_tasks(id: ContactId, before: Option<i64>) -> String {
+pub fn contact_tasks(id: ContactId, before: Option<TaskId>) -> String {
     let before = before.map(|b| b.to_string()).unwrap_or_default();
     with_query(&contact_tab(id, "tasks"), &[("before", &before)])
 }
@@ -153,12 +154,12 @@ pub fn task_preview(id: ContactId) -> String {
 }
 
 /// One task; GET shows its row, POST saves an edit.
-pub fn task(id: ContactId, task_id: i64) -> String {
+pub fn task(id: ContactId, task_id: TaskId) -> String {
     format!("/contacts/{id}/tasks/{task_id}")
 }
 
 /// `edit`, `run`, `cancel`, `resume` or `delete` of one task.
-pub fn task_action(id: ContactId, task_id: i64, action: &str) -> String {
+pub fn task_action(id: ContactId, task_id: TaskId, action: &str) -> String {
     format!("/contacts/{id}/tasks/{task_id}/{action}")
 }
 
@@ -171,12 +172,18 @@ pub fn contact_memories(id: ContactId, q: &str, before: &str) -> String {
 }
 
 /// One memory; GET shows it, POST saves an edit.
-pub fn memory(id: ContactId, memory_id: i64) -> String {
+pub fn memory(id: ContactId, memory_id: MemoryId) -> String {
     format!("/contacts/{id}/memories/{memory_id}")
 }
 
 /// `edit` or `delete` of one memory, remembering the list it was opened from.
-pub fn memory_action(id: ContactId, memory_id: i64, action: &str, q: &str, before: &str) -> String {
+pub fn memory_action(
+    id: ContactId,
+    memory_id: MemoryId,
+    action: &str,
+    q: &str,
+    before: &str,
+) -> String {
     with_query(
         &format!("/contacts/{id}/memories/{memory_id}/{action}"),
         &[("q", q), ("before", before)],
@@ -196,23 +203,23 @@ pub fn contact_secret_new(id: ContactId) -> String {
 }
 
 /// Where a secret's name and description are saved.
-pub fn contact_secret(id: ContactId, secret: i64) -> String {
+pub fn contact_secret(id: ContactId, secret: SecretId) -> String {
     format!("/contacts/{id}/secrets/{secret}")
 }
 
-pub fn contact_secret_edit(id: ContactId, secret: i64) -> String {
+pub fn contact_secret_edit(id: ContactId, secret: SecretId) -> String {
     format!("/contacts/{id}/secrets/{secret}/edit")
 }
 
-pub fn contact_secret_replace(id: ContactId, secret: i64) -> String {
+pub fn contact_secret_replace(id: ContactId, secret: SecretId) -> String {
     format!("/contacts/{id}/secrets/{secret}/replace")
 }
 
-pub fn contact_secret_delete(id: ContactId, secret: i64) -> String {
+pub fn contact_secret_delete(id: ContactId, secret: SecretId) -> String {
     format!("/contacts/{id}/secrets/{secret}/delete")
 }
 
-pub fn contact_secret_reveal(id: ContactId, secret: i64) -> String {
+pub fn contact_secret_reveal(id: ContactId, secret: SecretId) -> String {
     format!("/contacts/{id}/secrets/{secret}/reveal")
 }
 
@@ -259,7 +266,7 @@ pub fn is_space_upload(path: &str) -> bool {
 }
 
 /// Revoking one API token: GET asks for confirmation, POST revokes.
-pub fn api_token_revoke(id: i64) -> String {
+pub fn api_token_revoke(id: ApiTokenId) -> String {
     format!("{API_TOKENS}/{id}/revoke")
 }
 
@@ -448,7 +455,10 @@ mod tests {
             contact_secrets(id, Some("Jira & co")),
             "/contacts/7/secrets?after=Jira%20%26%20co"
         );
-        assert_eq!(contact_secret_reveal(id, 3), "/contacts/7/secrets/3/reveal");
+        assert_eq!(
+            contact_secret_reveal(id, SecretId(3)),
+            "/contacts/7/secrets/3/reveal"
+        );
         assert_eq!(
             contact_conversation_message(id, ConversationId(3), MessageId(9)),
             "/contacts/7/conversations/3?at=9#message-9"
@@ -461,22 +471,28 @@ mod tests {
             contact_rating_review(id, RatingId(5)),
             "/contacts/7/ratings/5/review"
         );
-        assert_eq!(api_token_revoke(4), "/settings/api-tokens/4/revoke");
+        assert_eq!(
+            api_token_revoke(ApiTokenId(4)),
+            "/settings/api-tokens/4/revoke"
+        );
     }
 
     #[test]
     fn task_and_memory_urls() {
         let id = ContactId(7);
         assert_eq!(contact_tasks(id, None), "/contacts/7/tasks");
-        assert_eq!(contact_tasks(id, Some(40)), "/contacts/7/tasks?before=40");
-        assert_eq!(task_action(id, 3, "run"), "/contacts/7/tasks/3/run");
+        assert_eq!(
+            contact_tasks(id, Some(TaskId(40))),
+            "/contacts/7/tasks?before=40"
+        );
+        assert_eq!(task_action(id, TaskId(3), "run"), "/contacts/7/tasks/3/run");
         assert_eq!(contact_memories(id, "", ""), "/contacts/7/memories");
         assert_eq!(
             contact_memories(id, "two kids", "17_4"),
             "/contacts/7/memories?q=two%20kids&before=17_4"
         );
         assert_eq!(
-            memory_action(id, 5, "delete", "kids", ""),
+            memory_action(id, MemoryId(5), "delete", "kids", ""),
             "/contacts/7/memories/5/delete?q=kids"
         );
     }

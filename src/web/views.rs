@@ -51,7 +51,7 @@ pub fn identity(contact: &Contact) -> Identity {
     Identity {
         name: display_name(contact.name.as_deref()),
         initials: initials(for_initials),
-        avatar_class: avatar_class(contact.id),
+        avatar_class: avatar_class(contact.id.0),
     }
 }
 

@@ -6,11 +6,12 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use rapport::domain::api_token::TokenRole;
 use rapport::domain::schedule::local_time;
+use rapport::domain::{ContactId, TaskId};
 use rapport::models::schema::tasks;
 use rapport::models::task::Task;
 use serde_json::{Value, json};
 
-pub fn task_row(app: &TestApp, id: i64) -> Task {
+pub fn task_row(app: &TestApp, id: TaskId) -> Task {
     tasks::table
         .find(id)
         .select(Task::as_select())
@@ -19,7 +20,7 @@ pub fn task_row(app: &TestApp, id: i64) -> Task {
 }
 
 /// Moves a task's next run (and status), as time passing or a scheduler would.
-pub fn set_task(app: &TestApp, id: i64, status: &str, next: Option<DateTime<Utc>>) {
+pub fn set_task(app: &TestApp, id: TaskId, status: &str, next: Option<DateTime<Utc>>) {
     diesel::update(tasks::table.find(id))
         .set((tasks::status.eq(status), tasks::next_run_at.eq(next)))
         .execute(&mut app.conn())
@@ -35,7 +36,7 @@ pub fn ids(items: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn context(app: &TestApp, token: &str, contact: i64, query: &str) -> Value {
+async fn context(app: &TestApp, token: &str, contact: ContactId, query: &str) -> Value {
     let response = app
         .client()
         .api(

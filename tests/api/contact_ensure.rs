@@ -13,8 +13,8 @@ use std::collections::HashSet;
 
 const ENSURE: &str = "/api/v1/contact/ensure";
 
-fn stored(app: &TestApp, id: i64) -> Contact {
-    contact::find(&mut app.conn(), ContactId(id)).unwrap()
+fn stored(app: &TestApp, id: impl Into<i64>) -> Contact {
+    contact::find(&mut app.conn(), ContactId(id.into())).unwrap()
 }
 
 #[actix_web::test]
@@ -158,7 +158,7 @@ async fn email_then_phone_find_known_contacts_and_only_empty_fields_are_filled()
         json!({"name": "J. Doe", "email": "jane@EXAMPLE.com", "phone": "212 555 0147", "nick": "jj"}),
     )
     .await;
-    assert_eq!(id_of(&found), jane.id, "by email, ignoring case");
+    assert_eq!(id_of(&found), jane.id.0, "by email, ignoring case");
     let row = stored(&app, jane.id);
     assert_eq!(row.name.as_deref(), Some("Jane Doe"), "never overwritten");
     assert_eq!(row.email.as_deref(), Some("Jane@Example.com"));
@@ -177,7 +177,7 @@ async fn email_then_phone_find_known_contacts_and_only_empty_fields_are_filled()
         json!({"phone": "+442079460958", "email": "jane@example.com"}),
     )
     .await;
-    assert_eq!(id_of(&by_phone), jane.id, "the email comes first");
+    assert_eq!(id_of(&by_phone), jane.id.0, "the email comes first");
     let by_phone = post(
         &app,
         &token,
@@ -185,7 +185,7 @@ async fn email_then_phone_find_known_contacts_and_only_empty_fields_are_filled()
         json!({"phone": "+44 (20) 7946-0958", "email": "ann@example.com"}),
     )
     .await;
-    assert_eq!(id_of(&by_phone), ann.id);
+    assert_eq!(id_of(&by_phone), ann.id.0);
     assert_eq!(
         stored(&app, ann.id).email.as_deref(),
         Some("ann@example.com")
@@ -200,7 +200,7 @@ async fn email_then_phone_find_known_contacts_and_only_empty_fields_are_filled()
         json!({"phone": "4155550100", "email": "ann@example.com"}),
     )
     .await;
-    assert_eq!(id_of(&clash), ann.id, "the email matches first");
+    assert_eq!(id_of(&clash), ann.id.0, "the email matches first");
     assert_eq!(contact_count(&app), 3, "no contact was created");
     // Found by fingerprint, a contact is not given an email that another contact holds.
     let bot = id_of(

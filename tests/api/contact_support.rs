@@ -46,10 +46,10 @@ pub fn assert_error(response: &Response, status: u16, code: &str, message_start:
 }
 
 /// (actor kind, actor name, action, changes) of a contact's own audit events, oldest first.
-pub fn audit_events_of(app: &TestApp, id: i64) -> Vec<(String, String, String, Value)> {
+pub fn audit_events_of(app: &TestApp, id: impl Into<i64>) -> Vec<(String, String, String, Value)> {
     audit_events::table
         .filter(audit_events::entity.eq("contact"))
-        .filter(audit_events::entity_id.eq(id))
+        .filter(audit_events::entity_id.eq(id.into()))
         .select((
             audit_events::actor_kind,
             audit_events::actor_name,
@@ -66,7 +66,7 @@ pub fn contact_count(app: &TestApp) -> i64 {
 }
 
 /// `contact/{id}/fetch`, which must succeed.
-pub async fn fetch(app: &TestApp, token: &str, id: i64) -> Value {
+pub async fn fetch(app: &TestApp, token: &str, id: impl std::fmt::Display) -> Value {
     let response = get(app, token, &format!("/api/v1/contact/{id}/fetch")).await;
     assert_eq!(response.status, 200, "{}", response.body);
     response.json()

@@ -31,7 +31,7 @@ async fn update_leaves_absent_fields_clears_nulls_and_merges_meta_on_request() {
                "verifiedAt": null, "meta": {"$update": {"seen": true, "visits": 3}}}),
     )
     .await;
-    assert_eq!(id_of(&updated), jane.id);
+    assert_eq!(id_of(&updated), jane.id.0);
     let body = fetch(&app, &token, jane.id).await;
     assert_eq!(body["name"], "Jane", "absent: unchanged");
     assert_eq!(body["email"], "jane@example.com");
@@ -83,19 +83,18 @@ async fn update_leaves_absent_fields_clears_nulls_and_merges_meta_on_request() {
 
     // Nothing to change: answered, nothing written.
     let before = audit_events_of(&app, jane.id).len();
-    let version = contact::find(&mut app.conn(), jane.contact_id())
-        .unwrap()
-        .version;
+    let version = contact::find(&mut app.conn(), jane.id).unwrap().version;
     assert_eq!(
         id_of(&post(&app, &token, &path, json!({"name": "Jane"})).await),
-        jane.id
+        jane.id.0
     );
-    assert_eq!(id_of(&post(&app, &token, &path, json!({})).await), jane.id);
+    assert_eq!(
+        id_of(&post(&app, &token, &path, json!({})).await),
+        jane.id.0
+    );
     assert_eq!(audit_events_of(&app, jane.id).len(), before);
     assert_eq!(
-        contact::find(&mut app.conn(), jane.contact_id())
-            .unwrap()
-            .version,
+        contact::find(&mut app.conn(), jane.id).unwrap().version,
         version
     );
 }
@@ -143,7 +142,7 @@ async fn update_errors() {
         (0..100).map(|i| (format!("k{i}"), json!(i))).collect();
     assert_eq!(
         id_of(&post(&app, &token, &path, json!({"meta": full})).await),
-        jane.id
+        jane.id.0
     );
     let over = post(
         &app,
@@ -171,7 +170,10 @@ async fn delete_takes_tasks_and_memories_and_leaves_conversations() {
         .messages(2)
         .create(&mut app.conn());
     let path = format!("/api/v1/contact/{}/delete", jane.id);
-    assert_eq!(id_of(&post(&app, &token, &path, json!({})).await), jane.id);
+    assert_eq!(
+        id_of(&post(&app, &token, &path, json!({})).await),
+        jane.id.0
+    );
     assert_error(
         &get(&app, &token, &format!("/api/v1/contact/{}/fetch", jane.id)).await,
         404,

@@ -29,9 +29,9 @@ async fn lone_conversation(api: &Api) -> (i64, i64) {
     (id, rating)
 }
 
-fn messages_of(app: &TestApp, conversation: i64) -> Vec<Message> {
+fn messages_of(app: &TestApp, conversation: impl Into<i64>) -> Vec<Message> {
     messages::table
-        .filter(messages::conversation_id.eq(conversation))
+        .filter(messages::conversation_id.eq(conversation.into()))
         .select(Message::as_select())
         .order(messages::id)
         .load(&mut app.conn())
@@ -68,7 +68,7 @@ async fn a_contact_less_conversation_gets_a_new_contact() {
     assert_eq!(created.meta, json!({"app": "widget"}));
     assert!(created.verified_at.is_none(), "no fingerprint: untrusted");
     let linked = conversation::find(&mut app.conn(), ConversationId(id)).unwrap();
-    assert_eq!(linked.contact_id, Some(contact_id));
+    assert_eq!(linked.contact_id, Some(ContactId(contact_id)));
     assert_eq!(
         rating_contact(&app, rating),
         Some(contact_id),
@@ -82,7 +82,7 @@ async fn a_contact_less_conversation_gets_a_new_contact() {
         "The user provided their contact information:\n\nname: Jane Visitor"
     );
     let event = assert_audited(&app, "conversation", id, "linked");
-    assert_eq!(event.contact_id, Some(contact_id));
+    assert_eq!(event.contact_id, Some(ContactId(contact_id)));
     assert_eq!(
         count(&app, "contacts"),
         1,
@@ -106,8 +106,8 @@ async fn an_existing_contact_is_found_and_a_fingerprint_is_trusted() {
             json!({"name": "Someone Else", "email": "JANE@example.com", "nick": "jj"}),
         )
         .await;
-    assert_eq!(id_of(&found), jane.id);
-    let after = contact::find(&mut app.conn(), ContactId(jane.id)).unwrap();
+    assert_eq!(id_of(&found), jane.id.0);
+    let after = contact::find(&mut app.conn(), jane.id).unwrap();
     assert_eq!(after.name.as_deref(), Some("Jane"));
     assert_eq!(after.nick.as_deref(), Some("jj"));
     assert_eq!(
@@ -152,7 +152,7 @@ async fn a_conversation_with_a_contact_is_left_alone() {
         .await;
     assert_eq!(response.status, 304, "{}", response.body);
     assert!(response.body.is_empty());
-    let after = conversation::find(&mut app.conn(), ConversationId(chat.id)).unwrap();
+    let after = conversation::find(&mut app.conn(), chat.id).unwrap();
     assert_eq!(after.contact_id, Some(ada.id));
     assert_eq!(messages_of(&app, chat.id).len(), before.len());
     assert_eq!(count(&app, "contacts"), 1, "no contact was created");

@@ -29,7 +29,7 @@ async fn requests_without_a_valid_token_get_401_json() {
     );
     rapport::models::api_token::revoke(
         &mut app.conn(),
-        1,
+        rapport::domain::ApiTokenId(1),
         &rapport::models::Actor::System("test".into()),
     )
     .unwrap();
@@ -96,6 +96,53 @@ async fn fetch_returns_every_field_with_nulls_and_milliseconds() {
         missing.json(),
         json!({"message": missing.json()["message"], "code": "NOT_FOUND"})
     );
+}
+
+/// An id in a path that cannot name a row (not a number, zero, negative, fractional, too
+/// large) is a 404 with the API's JSON error, in any position and for reads and writes alike.
+#[actix_web::test]
+async fn ids_that_cannot_exist_are_404_json() {
+    let app = TestApp::spawn().await;
+    let ada = ContactBuilder::new("Ada").create(&mut app.conn());
+    let token = app.api_token(TokenRole::Editor);
+    let client = app.client();
+    let id = ada.id;
+    for bad in ["abc", "0", "-1", "1.5", "99999999999999999999"] {
+        let requests = [
+            ("GET", format!("/api/v1/contact/{bad}/fetch")),
+            ("GET", format!("/api/v1/contact/{bad}/memory/list")),
+            ("POST", format!("/api/v1/contact/{bad}/update")),
+            ("POST", format!("/api/v1/contact/{id}/secret/{bad}/update")),
+            ("POST", format!("/api/v1/memory/{bad}/delete")),
+            ("POST", format!("/api/v1/task/{bad}/update")),
+            ("GET", format!("/api/v1/space/{bad}/storage/list")),
+            ("POST", format!("/api/v1/conversation/{bad}/upvote")),
+            (
+                "POST",
+                format!("/api/v1/conversation/1/message/{bad}/downvote"),
+            ),
+        ];
+        for (method, path) in &requests {
+            let body = (*method == "POST").then(|| json!({}));
+            let response = client
+                .api(method, path, Some(&token), &[], body.as_ref())
+                .await;
+            assert_eq!(response.status, 404, "{method} {path}");
+            assert_eq!(response.header("content-type"), Some("application/json"));
+            let answer = response.json();
+            assert_eq!(
+                answer,
+                json!({"message": answer["message"], "code": "NOT_FOUND"}),
+                "{method} {path}"
+            );
+            assert!(answer["message"].is_string(), "{method} {path}");
+        }
+    }
+    // Authentication still comes first.
+    let anonymous = client
+        .api("GET", "/api/v1/contact/abc/fetch", None, &[], None)
+        .await;
+    assert_eq!(anonymous.status, 401);
 }
 
 #[actix_web::test]

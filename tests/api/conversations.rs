@@ -13,9 +13,9 @@ use rapport::models::rating::Rating;
 use rapport::models::schema::{messages, ratings};
 use serde_json::{Value, json};
 
-fn messages_of(app: &TestApp, conversation: i64) -> Vec<Message> {
+fn messages_of(app: &TestApp, conversation: impl Into<i64>) -> Vec<Message> {
     messages::table
-        .filter(messages::conversation_id.eq(conversation))
+        .filter(messages::conversation_id.eq(conversation.into()))
         .select(Message::as_select())
         .order(messages::id)
         .load(&mut app.conn())
@@ -176,7 +176,7 @@ async fn messages_are_added_and_listed() {
     let staff_id = id_of(&staff);
     let stored = messages_of(&app, conversation.id);
     assert_eq!(stored.len(), 5);
-    assert_eq!(stored[3].id, bot_id);
+    assert_eq!(stored[3].id.0, bot_id);
     assert_eq!(stored[3].meta, json!({}));
     assert_eq!(
         stored[4].text, "Called her back.",
@@ -407,8 +407,8 @@ async fn a_conversation_is_fetched_updated_and_deleted_keeping_its_ratings() {
             json!({"meta": {"ticket": "T-9"}}),
         )
         .await;
-    assert_eq!(id_of(&updated), conversation.id);
-    let stored = conversation::find(&mut app.conn(), ConversationId(conversation.id)).unwrap();
+    assert_eq!(id_of(&updated), conversation.id.0);
+    let stored = conversation::find(&mut app.conn(), conversation.id).unwrap();
     assert_eq!(stored.subject.as_deref(), Some("Billing"));
     assert_eq!(stored.meta, json!({"ticket": "T-9"}));
     let event = assert_audited(&app, "conversation", conversation.id, "update");
@@ -424,7 +424,7 @@ async fn a_conversation_is_fetched_updated_and_deleted_keeping_its_ratings() {
         .post(&format!("{base}/update"), json!({"name": null}))
         .await;
     id_of(&cleared);
-    let stored = conversation::find(&mut app.conn(), ConversationId(conversation.id)).unwrap();
+    let stored = conversation::find(&mut app.conn(), conversation.id).unwrap();
     assert_eq!(stored.subject, None);
     assert_eq!(stored.meta, json!({"ticket": "T-9"}));
 
@@ -458,7 +458,7 @@ async fn a_conversation_is_fetched_updated_and_deleted_keeping_its_ratings() {
         .await;
     let vote = id_of(&vote);
     let deleted = api.post(&format!("{base}/delete"), json!({})).await;
-    assert_eq!(id_of(&deleted), conversation.id);
+    assert_eq!(id_of(&deleted), conversation.id.0);
     assert_eq!(count(&app, "conversations"), 0);
     assert_eq!(count(&app, "messages"), 0);
     let kept = rating(&app, vote);

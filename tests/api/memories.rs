@@ -3,7 +3,7 @@
 use crate::common::TestApp;
 use crate::common::builders::{ContactBuilder, memory};
 use crate::related_support::{Api, assert_audited, assert_error, count, id_of};
-use rapport::domain::ContactId;
+use rapport::domain::MemoryId;
 use rapport::domain::api_token::TokenRole;
 use rapport::models::memory as memories;
 use serde_json::json;
@@ -22,7 +22,7 @@ async fn create_update_and_delete_a_memory_audited_with_the_tokens_name() {
         .await;
     let id = id_of(&created);
     assert_eq!(created.json(), json!({"id": id.to_string()}));
-    let stored = memories::find(&mut app.conn(), ContactId(ada.id), id).unwrap();
+    let stored = memories::find(&mut app.conn(), ada.id, MemoryId(id)).unwrap();
     assert_eq!(stored.text, "Prefers email", "trimmed as in the dashboard");
     assert_eq!(stored.meta, json!({"source": "chat", "score": 3}));
     let event = assert_audited(&app, "memory", id, "create");
@@ -46,7 +46,7 @@ async fn create_update_and_delete_a_memory_audited_with_the_tokens_name() {
         )
         .await;
     assert_eq!(id_of(&updated), id);
-    let stored = memories::find(&mut app.conn(), ContactId(ada.id), id).unwrap();
+    let stored = memories::find(&mut app.conn(), ada.id, MemoryId(id)).unwrap();
     assert_eq!(stored.text, "Prefers email, not calls");
     assert_eq!(stored.meta, json!({"source": "chat", "score": 3}));
     let event = assert_audited(&app, "memory", id, "update");
@@ -59,12 +59,12 @@ async fn create_update_and_delete_a_memory_audited_with_the_tokens_name() {
         json!({"meta": {"source": "email"}}),
     )
     .await;
-    let stored = memories::find(&mut app.conn(), ContactId(ada.id), id).unwrap();
+    let stored = memories::find(&mut app.conn(), ada.id, MemoryId(id)).unwrap();
     assert_eq!(stored.meta, json!({"source": "email"}));
     assert_eq!(stored.text, "Prefers email, not calls");
     api.post(&format!("/memory/{id}/update"), json!({"meta": null}))
         .await;
-    let stored = memories::find(&mut app.conn(), ContactId(ada.id), id).unwrap();
+    let stored = memories::find(&mut app.conn(), ada.id, MemoryId(id)).unwrap();
     assert_eq!(stored.meta, json!({}));
 
     // Nothing different: nothing written, nothing audited.
@@ -84,7 +84,7 @@ async fn create_update_and_delete_a_memory_audited_with_the_tokens_name() {
     // Delete takes {} (or nothing at all).
     let deleted = api.post(&format!("/memory/{id}/delete"), json!({})).await;
     assert_eq!(id_of(&deleted), id);
-    assert!(memories::find(&mut app.conn(), ContactId(ada.id), id).is_err());
+    assert!(memories::find(&mut app.conn(), ada.id, MemoryId(id)).is_err());
     let event = assert_audited(&app, "memory", id, "delete");
     assert_eq!(event.changes["text"]["before"], "Prefers email, not calls");
     let again = api.post(&format!("/memory/{id}/delete"), json!({})).await;
@@ -189,7 +189,7 @@ async fn bad_bodies_are_400_and_invalid_values_422_naming_the_field() {
         .await;
     assert_error(&delete_with_body, 400, "BAD_REQUEST", Some("force"));
     assert_eq!(
-        memories::find(&mut app.conn(), ContactId(ada.id), stored.id)
+        memories::find(&mut app.conn(), ada.id, stored.id)
             .unwrap()
             .text,
         "Keep me"
@@ -231,7 +231,7 @@ async fn viewers_cannot_write_and_writes_are_post_only() {
     }
     assert_eq!(count(&app, "memories"), 1);
     assert_eq!(
-        memories::find(&mut app.conn(), ContactId(ada.id), stored.id)
+        memories::find(&mut app.conn(), ada.id, stored.id)
             .unwrap()
             .text,
         "Keep me"

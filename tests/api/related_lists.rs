@@ -6,10 +6,10 @@ use crate::common::builders::{
     ContactBuilder, ConversationBuilder, RatingBuilder, TaskBuilder, memory,
 };
 use crate::related_support::{Api, assert_error, ids};
+use rapport::domain::SpaceId;
 use rapport::domain::api_token::TokenRole;
 use rapport::domain::secret::{SecretDetails, SecretValue};
 use rapport::domain::space_draft::SpaceInput;
-use rapport::domain::{ContactId, SpaceId};
 use rapport::models::Actor;
 use rapport::models::{secret, space};
 use serde_json::{Value, json};
@@ -40,7 +40,7 @@ async fn each_list_has_its_fields_with_nulls_and_milliseconds() {
         .create(&mut app.conn());
     let space_row = space::create(
         &mut app.conn(),
-        ContactId(ada.id),
+        ada.id,
         &SpaceInput {
             name: "Contracts".into(),
             description: String::new(),
@@ -53,7 +53,7 @@ async fn each_list_has_its_fields_with_nulls_and_milliseconds() {
     let keyring = app.settings.secrets_keyring().unwrap();
     let stored = secret::create(
         &mut app.conn(),
-        ContactId(ada.id),
+        ada.id,
         &SecretDetails::validate("Jira token", "For the support desk").unwrap(),
         &SecretValue::Bearer {
             token: "tok_very_secret_value".into(),

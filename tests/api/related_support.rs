@@ -8,6 +8,7 @@ use hyper::Request;
 use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use rapport::domain::ContactId;
 use rapport::domain::api_token::TokenRole;
 use serde_json::Value;
 
@@ -129,16 +130,17 @@ pub struct Event {
     pub actor_kind: String,
     pub actor_name: String,
     pub action: String,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<ContactId>,
     pub changes: Value,
 }
 
 /// The audit trail of one row, oldest first, with the actor.
-pub fn events(app: &TestApp, entity: &str, id: i64) -> Vec<Event> {
+/// `id` is any table's id: the trail names rows of all of them.
+pub fn events(app: &TestApp, entity: &str, id: impl Into<i64>) -> Vec<Event> {
     use rapport::models::schema::audit_events;
-    let rows: Vec<(String, String, String, Option<i64>, Value)> = audit_events::table
+    let rows: Vec<(String, String, String, Option<ContactId>, Value)> = audit_events::table
         .filter(audit_events::entity.eq(entity))
-        .filter(audit_events::entity_id.eq(id))
+        .filter(audit_events::entity_id.eq(id.into()))
         .select((
             audit_events::actor_kind,
             audit_events::actor_name,
@@ -164,7 +166,8 @@ pub fn events(app: &TestApp, entity: &str, id: i64) -> Vec<Event> {
 
 /// Asserts the row's last event was `action` by the editor token (`app.api_token` names
 /// tokens "<role> bot").
-pub fn assert_audited(app: &TestApp, entity: &str, id: i64, action: &str) -> Event {
+pub fn assert_audited(app: &TestApp, entity: &str, id: impl Into<i64>, action: &str) -> Event {
+    let id = id.into();
     let event = events(app, entity, id)
         .pop()
         .unwrap_or_else(|| panic!("no audit event for {entity} {id}"));

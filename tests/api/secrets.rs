@@ -5,9 +5,9 @@ use crate::common::TestApp;
 use crate::common::builders::ContactBuilder;
 use crate::related_support::{Api, assert_audited, assert_error, count, events, id_of};
 use diesel::prelude::*;
-use rapport::domain::ContactId;
 use rapport::domain::api_token::TokenRole;
 use rapport::domain::secret::SecretValue;
+use rapport::domain::{ContactId, SecretId};
 use rapport::models::schema::audit_events;
 use rapport::models::secret;
 use serde_json::{Value, json};
@@ -18,9 +18,9 @@ const CLIENT_SECRET: &str = "cs-Lm33-never-echoed";
 const NEW_TEXT: &str = "pin-Xy55-never-echoed";
 
 /// The value as stored, decrypted with the server's key.
-fn decrypted(app: &TestApp, contact: i64, id: i64) -> SecretValue {
+fn decrypted(app: &TestApp, contact: ContactId, id: i64) -> SecretValue {
     let keyring = app.settings.secrets_keyring().unwrap();
-    secret::find(&mut app.conn(), ContactId(contact), id)
+    secret::find(&mut app.conn(), contact, SecretId(id))
         .unwrap()
         .open(&keyring)
         .unwrap()
@@ -143,7 +143,7 @@ async fn secrets_of_each_type_are_encrypted_and_never_echoed() {
             text: NEW_TEXT.into()
         }
     );
-    let stored = secret::find(&mut app.conn(), ContactId(ada.id), bearer_id).unwrap();
+    let stored = secret::find(&mut app.conn(), ada.id, SecretId(bearer_id)).unwrap();
     assert_eq!(stored.name, "Jira (new)");
     assert_eq!(stored.description.as_deref(), Some("Support desk"));
     let trail = events(&app, "secret", bearer_id);
@@ -183,7 +183,7 @@ async fn secrets_of_each_type_are_encrypted_and_never_echoed() {
         .await;
     raw_bodies.push_str(&deleted.body);
     assert_eq!(id_of(&deleted), basic_id);
-    assert!(secret::find(&mut app.conn(), ContactId(ada.id), basic_id).is_err());
+    assert!(secret::find(&mut app.conn(), ada.id, SecretId(basic_id)).is_err());
     assert_audited(&app, "secret", basic_id, "delete");
 
     assert_no_values(&raw_bodies);
@@ -366,7 +366,7 @@ async fn secrets_are_scoped_to_their_contact() {
         assert_error(&wrong, 405, "METHOD_NOT_ALLOWED", None);
     }
     assert_eq!(
-        secret::find(&mut app.conn(), ContactId(grace.id), hers)
+        secret::find(&mut app.conn(), grace.id, SecretId(hers))
             .unwrap()
             .name,
         "Hers"

@@ -5,8 +5,8 @@ use crate::common::client::{Part, multipart_body};
 use crate::common::{TestApp, TestDb};
 use crate::related_support::{Api, assert_audited, assert_error, count, id_of, ids};
 use rapport::config::Settings;
-use rapport::domain::SpaceId;
 use rapport::domain::api_token::TokenRole;
+use rapport::domain::{ContactId, SpaceId};
 use rapport::models::space;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -36,7 +36,7 @@ fn sample(size: usize) -> Vec<u8> {
     (0..size).map(|i| (i * 7 % 256) as u8).collect()
 }
 
-async fn new_space(api: &Api, contact: Option<i64>) -> i64 {
+async fn new_space(api: &Api, contact: Option<ContactId>) -> i64 {
     let body = match contact {
         Some(id) => json!({"contactId": id, "name": "Contracts"}),
         None => json!({"name": "Contracts"}),

@@ -20,7 +20,7 @@ async fn due_tasks_come_longest_overdue_first_and_page_by_cursor() {
     let ada = ContactBuilder::new("Ada").create(&mut app.conn());
     let grace = ContactBuilder::new("Grace").create(&mut app.conn());
     let now = Utc::now();
-    let make = |contact: i64, name: &str, status: &str, next: Option<DateTime<Utc>>| {
+    let make = |contact: ContactId, name: &str, status: &str, next: Option<DateTime<Utc>>| {
         let task = TaskBuilder::new(contact, name).create(&mut app.conn());
         set_task(&app, task.id, status, next);
         task.id
@@ -526,7 +526,7 @@ async fn the_next_run_after_a_finish_follows_daylight_saving_changes() {
             .status,
         200
     );
-    let stored = task::find(&mut app.conn(), ContactId(ada.id), nightly.id).unwrap();
+    let stored = task::find(&mut app.conn(), ada.id, nightly.id).unwrap();
     assert_eq!(
         stored.next_run_at,
         Timing::from_stored(Some("30 2 * * *"), "Europe/Berlin").next_after(from)

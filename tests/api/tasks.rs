@@ -4,14 +4,14 @@ use crate::common::TestApp;
 use crate::common::builders::{ContactBuilder, TaskBuilder};
 use crate::related_support::{Api, assert_audited, assert_error, count, id_of};
 use chrono::Utc;
-use rapport::domain::ContactId;
+use rapport::domain::TaskId;
 use rapport::domain::api_token::TokenRole;
 use rapport::domain::schedule::Timing;
 use rapport::models::task::{self, Task};
 use serde_json::json;
 
-fn stored(app: &TestApp, id: i64) -> Task {
-    task::find_any(&mut app.conn(), id).unwrap()
+fn stored(app: &TestApp, id: impl Into<i64>) -> Task {
+    task::find_any(&mut app.conn(), TaskId(id.into())).unwrap()
 }
 
 #[actix_web::test]
@@ -81,7 +81,7 @@ async fn updates_keep_absent_fields_and_move_the_next_run_only_for_a_new_schedul
     let path = format!("/task/{}/update", original.id);
 
     let renamed = api.post(&path, json!({"name": "Monday summary"})).await;
-    assert_eq!(id_of(&renamed), original.id);
+    assert_eq!(id_of(&renamed), original.id.0);
     let task = stored(&app, original.id);
     assert_eq!(task.name, "Monday summary");
     assert_eq!(task.description.as_deref(), Some("Tickets"));
@@ -207,8 +207,8 @@ async fn create_errors_and_delete() {
     let deleted = api
         .post(&format!("/task/{}/delete", task.id), json!({}))
         .await;
-    assert_eq!(id_of(&deleted), task.id);
-    assert!(task::find(&mut app.conn(), ContactId(ada.id), task.id).is_err());
+    assert_eq!(id_of(&deleted), task.id.0);
+    assert!(task::find(&mut app.conn(), ada.id, task.id).is_err());
     let event = assert_audited(&app, "task", task.id, "delete");
     assert_eq!(event.changes["name"]["before"], "Doomed");
     let again = api

@@ -5,6 +5,7 @@ use crate::common::TestApp;
 use diesel::prelude::*;
 use rapport::cli::TokenCommand;
 use rapport::cli::token;
+use rapport::domain::ApiTokenId;
 use rapport::domain::api_token::TokenRole;
 use rapport::models::schema::audit_events;
 
@@ -56,7 +57,7 @@ async fn create_list_and_revoke_from_the_command_line() {
     assert!(!listed.contains(token));
 
     assert_eq!(
-        run(&app, TokenCommand::Revoke { id: 1 }).unwrap(),
+        run(&app, TokenCommand::Revoke { id: ApiTokenId(1) }).unwrap(),
         "Revoked token 1 \"Nightly sync\".\n"
     );
     let refused = client
@@ -96,7 +97,7 @@ async fn mistakes_are_one_line_errors() {
     )
     .unwrap_err();
     assert!(blank.starts_with("--name: "), "{blank}");
-    let unknown = run(&app, TokenCommand::Revoke { id: 42 }).unwrap_err();
+    let unknown = run(&app, TokenCommand::Revoke { id: ApiTokenId(42) }).unwrap_err();
     assert_eq!(
         unknown,
         "no API token has the id 42 (see `rapport token list`)"

@@ -5,7 +5,7 @@
 use crate::chrome::{Browser, Page};
 use crate::common::builders::{ContactBuilder, memory};
 use crate::common::{PASSWORD, TestApp};
-use rapport::domain::Role;
+use rapport::domain::{ContactId, Role};
 use std::rc::Rc;
 
 const VIEWER: &str = "context-viewer@staff.example.com";
@@ -28,7 +28,7 @@ async fn read_and_copy_the_agent_context() {
         .await;
 }
 
-async fn scenario(page: Page, id: i64) {
+async fn scenario(page: Page, id: ContactId) {
     page.sign_in(VIEWER, PASSWORD, &format!("/contacts/{id}"))
         .await;
     page.control("a", "Agent context")

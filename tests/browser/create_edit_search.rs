@@ -46,7 +46,7 @@ async fn scenario(page: Page, app: Rc<TestApp>) {
     let stored = contact::find_by_email(&mut app.conn(), "ada@example.com")
         .unwrap()
         .expect("the contact is in the database");
-    assert_eq!(stored.id, id);
+    assert_eq!(stored.id.0, id);
     assert_eq!(stored.phone.as_deref(), Some("+442079460958"));
     assert_eq!(stored.meta, json!({"plan": "pro", "crm.id": "A-17"}));
 }

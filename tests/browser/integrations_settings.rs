@@ -7,8 +7,8 @@
 use crate::chrome::{Browser, Page};
 use crate::common::{PASSWORD, TestApp};
 use fantoccini::elements::Element;
-use rapport::domain::Role;
 use rapport::domain::integration::{IntegrationKind, SecretPurpose};
+use rapport::domain::{IntegrationId, Role};
 use rapport::models::integration::{self, Integration};
 use std::rc::Rc;
 
@@ -49,7 +49,7 @@ fn rows(app: &TestApp) -> Vec<Integration> {
     integration::list(&mut app.conn()).unwrap()
 }
 
-fn find(app: &TestApp, id: i64) -> Integration {
+fn find(app: &TestApp, id: IntegrationId) -> Integration {
     rows(app).into_iter().find(|row| row.id == id).unwrap()
 }
 
@@ -175,7 +175,7 @@ async fn create_widget(page: &Page, app: &TestApp) -> Integration {
     widget
 }
 
-async fn edit_with_a_bad_origin_then_fix_it(page: &Page, app: &TestApp, id: i64) {
+async fn edit_with_a_bad_origin_then_fix_it(page: &Page, app: &TestApp, id: IntegrationId) {
     let before = find(app, id);
     page.control("a", "Edit").await.click().await.unwrap();
     let origins = page.element("#integration-origins").await;
@@ -255,7 +255,7 @@ async fn edit_with_a_bad_origin_then_fix_it(page: &Page, app: &TestApp, id: i64)
     );
 }
 
-async fn disable(page: &Page, app: &TestApp, id: i64) {
+async fn disable(page: &Page, app: &TestApp, id: IntegrationId) {
     page.control("button", "Disable")
         .await
         .click()

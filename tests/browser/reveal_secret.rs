@@ -5,7 +5,7 @@
 use crate::chrome::{Browser, Page};
 use crate::common::builders::ContactBuilder;
 use crate::common::{PASSWORD, TestApp};
-use rapport::domain::Role;
+use rapport::domain::{ContactId, Role};
 use rapport::models::schema::secrets;
 use std::rc::Rc;
 use std::time::Duration;
@@ -30,7 +30,7 @@ async fn an_admin_adds_and_reveals_a_secret() {
         .await;
 }
 
-async fn scenario(page: Page, app: Rc<TestApp>, id: i64) {
+async fn scenario(page: Page, app: Rc<TestApp>, id: ContactId) {
     page.sign_in(ADMIN, PASSWORD, &format!("/contacts/{id}/secrets"))
         .await;
     page.until("on the Secrets tab", async || {

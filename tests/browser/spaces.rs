@@ -5,7 +5,7 @@ use crate::chrome::{Browser, Page};
 use crate::common::builders::ContactBuilder;
 use crate::common::{PASSWORD, TestApp};
 use diesel::prelude::*;
-use rapport::domain::Role;
+use rapport::domain::{ContactId, Role};
 use rapport::models::schema::space_files;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -89,7 +89,7 @@ async fn notice(page: &Page, text: &str) {
     .await;
 }
 
-async fn scenario(page: Page, app: Rc<TestApp>, contact: i64) {
+async fn scenario(page: Page, app: Rc<TestApp>, contact: ContactId) {
     page.sign_in(EDITOR, PASSWORD, "/contacts").await;
 
     // The tab is swapped in by htmx, its URL pushed.

@@ -30,17 +30,17 @@ async fn schedule_a_task_and_keep_a_memory() {
         .await;
 }
 
-async fn scenario(page: Page, app: Rc<TestApp>, id: i64) {
+async fn scenario(page: Page, app: Rc<TestApp>, id: ContactId) {
     sign_in(&page, &format!("/contacts/{id}/tasks")).await;
     schedule_a_task(&page, id).await;
-    let tasks = task::page(&mut app.conn(), ContactId(id), None, 10).unwrap();
+    let tasks = task::page(&mut app.conn(), id, None, 10).unwrap();
     assert_eq!(tasks.len(), 1);
     assert_eq!(tasks[0].schedule.as_deref(), Some("30 8 * * 1"));
     assert_eq!(tasks[0].timezone, "Europe/Berlin");
     assert!(tasks[0].next_run_at.is_some());
 
     add_and_find_a_memory(&page, id).await;
-    let stored = memories::page(&mut app.conn(), ContactId(id), None, None, 10).unwrap();
+    let stored = memories::page(&mut app.conn(), id, None, None, 10).unwrap();
     let texts: Vec<&str> = stored.iter().map(|m| m.text.as_str()).collect();
     assert_eq!(
         texts,
@@ -56,7 +56,7 @@ async fn sign_in(page: &Page, next: &str) {
 }
 
 /// New task: the preview follows the schedule and zone as they are typed, before saving.
-async fn schedule_a_task(page: &Page, id: i64) {
+async fn schedule_a_task(page: &Page, id: ContactId) {
     page.control("a", "New task").await.click().await.unwrap();
     page.element("#task-form").await;
     assert_eq!(
@@ -132,7 +132,7 @@ async fn schedule_a_task(page: &Page, id: i64) {
 }
 
 /// Memories: add one (the tab is swapped in place), then narrow the list by typing.
-async fn add_and_find_a_memory(page: &Page, id: i64) {
+async fn add_and_find_a_memory(page: &Page, id: ContactId) {
     page.control("a", "Memories 1").await.click().await.unwrap();
     page.element(".memory-add").await;
     page.labelled("Add a memory")

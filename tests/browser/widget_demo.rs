@@ -13,8 +13,8 @@ use diesel::prelude::*;
 use fantoccini::Locator;
 use fantoccini::elements::{Element, ShadowRoot};
 use fantoccini::key::Key;
-use rapport::domain::Role;
 use rapport::domain::integration::{FieldRequirement, IntegrationDraft, IntegrationKind};
+use rapport::domain::{IntegrationId, Role};
 use rapport::models::Actor;
 use rapport::models::integration;
 use rapport::models::schema::{contacts, conversations};
@@ -119,7 +119,7 @@ async fn focused_class(page: &Page) -> String {
         .to_string()
 }
 
-async fn scenario(page: Page, app: Rc<TestApp>, agent: Rc<TestAgent>, widget: i64) {
+async fn scenario(page: Page, app: Rc<TestApp>, agent: Rc<TestAgent>, widget: IntegrationId) {
     page.goto(&format!("/static/widget-demo.html?widget={widget}"))
         .await;
     let launcher = inside(&page, ".launcher").await;

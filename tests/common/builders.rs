@@ -86,12 +86,12 @@ impl ContactBuilder {
 
 /// `TaskBuilder::new(contact_id, "Weekly summary").schedule("0 8 * * 1").create(&mut conn)`.
 pub struct TaskBuilder {
-    contact_id: i64,
+    contact_id: ContactId,
     input: rapport::domain::task_draft::TaskInput,
 }
 
 impl TaskBuilder {
-    pub fn new(contact_id: i64, name: &str) -> Self {
+    pub fn new(contact_id: ContactId, name: &str) -> Self {
         TaskBuilder {
             contact_id,
             input: rapport::domain::task_draft::TaskInput {
@@ -120,7 +120,7 @@ impl TaskBuilder {
         let draft = self.input.validate().expect("fixture must be valid");
         rapport::models::task::create(
             conn,
-            rapport::domain::ContactId(self.contact_id),
+            self.contact_id,
             &draft,
             chrono::Utc::now(),
             &Actor::System("test fixture".into()),
@@ -132,12 +132,12 @@ impl TaskBuilder {
 /// Adds a memory to a contact, as an agent would.
 pub fn memory(
     conn: &mut PgConnection,
-    contact_id: i64,
+    contact_id: ContactId,
     text: &str,
 ) -> rapport::models::memory::Memory {
     rapport::models::memory::create(
         conn,
-        rapport::domain::ContactId(contact_id),
+        contact_id,
         text,
         &Actor::System("test fixture".into()),
     )
@@ -152,7 +152,7 @@ pub struct ConversationBuilder {
 }
 
 impl ConversationBuilder {
-    pub fn new(contact_id: i64) -> Self {
+    pub fn new(contact_id: ContactId) -> Self {
         ConversationBuilder {
             new: NewConversation {
                 contact_id: Some(contact_id),
@@ -219,8 +219,8 @@ impl ConversationBuilder {
         };
         let reloaded = conversation::find_for_contact(
             conn,
-            ContactId(created.contact_id.expect("built for a contact")),
-            ConversationId(created.id),
+            created.contact_id.expect("built for a contact"),
+            created.id,
         )
         .expect("fixture conversation reloads");
         (reloaded, messages)
@@ -233,7 +233,7 @@ pub struct RatingBuilder {
 }
 
 impl RatingBuilder {
-    pub fn new(contact_id: i64, value: i32) -> Self {
+    pub fn new(contact_id: ContactId, value: i32) -> Self {
         RatingBuilder {
             new: NewRating {
                 contact_id: Some(contact_id),
@@ -246,11 +246,11 @@ impl RatingBuilder {
         }
     }
 
-    pub fn up(contact_id: i64) -> Self {
+    pub fn up(contact_id: ContactId) -> Self {
         Self::new(contact_id, 100)
     }
 
-    pub fn down(contact_id: i64) -> Self {
+    pub fn down(contact_id: ContactId) -> Self {
         Self::new(contact_id, -100)
     }
 

@@ -369,11 +369,12 @@ impl TestApp {
     }
 
     /// The audit trail of one row: (action, changes), oldest first.
-    pub fn audit_of(&self, entity: &str, id: i64) -> Vec<(String, serde_json::Value)> {
+    /// The audit events of one row; `id` is any table's id (the trail names rows of all).
+    pub fn audit_of(&self, entity: &str, id: impl Into<i64>) -> Vec<(String, serde_json::Value)> {
         use rapport::models::schema::audit_events;
         audit_events::table
             .filter(audit_events::entity.eq(entity))
-            .filter(audit_events::entity_id.eq(id))
+            .filter(audit_events::entity_id.eq(id.into()))
             .select((audit_events::action, audit_events::changes))
             .order(audit_events::id)
             .load(&mut self.conn())

@@ -202,10 +202,7 @@ async fn a_viewer_sees_no_edit_controls_and_cannot_write() {
     let mut conn = app.conn();
     assert_eq!(contact::count(&mut conn).unwrap(), 1);
     assert_eq!(
-        contact::find(&mut conn, ada.contact_id())
-            .unwrap()
-            .name
-            .as_deref(),
+        contact::find(&mut conn, ada.id).unwrap().name.as_deref(),
         Some("Ada Lovelace")
     );
 }

@@ -1,5 +1,6 @@
 //! Error pages, htmx error notices, and behaviour while the database is unavailable.
 
+use crate::common::builders::ContactBuilder;
 use crate::common::{TestApp, TestDb, admin_url};
 use diesel::prelude::*;
 use rapport::config::Settings;
@@ -15,6 +16,68 @@ async fn unknown_pages_are_404_inside_the_layout() {
     page.assert_contains("<html");
     page.assert_contains("Page not found");
     assert!(page.header("x-request-id").is_some());
+}
+
+/// An id that cannot name a row (not a number, zero, negative, fractional, too large) is "not
+/// found", in every position of a path: the contact's, and what belongs to it.
+#[actix_web::test]
+async fn ids_that_cannot_exist_are_404_pages() {
+    let app = TestApp::spawn().await;
+    let ada = ContactBuilder::new("Ada").create(&mut app.conn());
+    let client = app.signed_in(Role::Admin).await;
+    let id = ada.id;
+    let mut paths: Vec<String> = ["abc", "0", "-1", "1.5", "99999999999999999999"]
+        .iter()
+        .flat_map(|bad| {
+            [
+                format!("/contacts/{bad}"),
+                format!("/contacts/{bad}/history"),
+                format!("/contacts/{bad}/conversations/1"),
+                format!("/contacts/{id}/conversations/{bad}"),
+                format!("/contacts/{id}/tasks/{bad}/edit"),
+                format!("/contacts/{id}/memories/{bad}/edit"),
+                format!("/contacts/{id}/secrets/{bad}/edit"),
+                format!("/contacts/{id}/spaces/{bad}"),
+                format!("/contacts/{id}/spaces/1/files/{bad}"),
+                format!("/settings/integrations/{bad}"),
+                format!("/settings/api-tokens/{bad}/revoke"),
+            ]
+        })
+        .collect();
+    paths.push(format!("/contacts/{id}/fields/password/edit"));
+    for path in &paths {
+        let page = client.get(path).await;
+        assert_eq!(page.status, 404, "{path}");
+        page.assert_contains("<html");
+        page.assert_contains("Page not found");
+    }
+    // Through htmx, the same 404 is a notice.
+    let response = client.get_htmx("/contacts/abc", "profile-tabs").await;
+    assert_eq!(response.status, 404);
+    assert_eq!(response.header("hx-retarget"), Some("#toasts"));
+    response.assert_lacks("<html");
+}
+
+/// Signing in comes first: a signed-out visitor is sent to sign in whatever the id.
+#[actix_web::test]
+async fn bad_ids_still_ask_signed_out_visitors_to_sign_in() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    for path in [
+        "/contacts/abc",
+        "/contacts/0/tasks",
+        "/contacts/1/secrets/x/edit",
+    ] {
+        let response = client.get(path).await;
+        assert_eq!(response.status, 303, "{path}");
+        assert!(
+            response
+                .location()
+                .is_some_and(|to| to.starts_with("/login?next=")),
+            "{path}: {:?}",
+            response.location()
+        );
+    }
 }
 
 #[actix_web::test]

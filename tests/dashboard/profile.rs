@@ -10,7 +10,7 @@ use rapport::models::contact;
 use rapport::models::schema::audit_events;
 use serde_json::json;
 
-async fn setup() -> (TestApp, TestClient, i64) {
+async fn setup() -> (TestApp, TestClient, ContactId) {
     let app = TestApp::spawn().await;
     let ada = ContactBuilder::new("Ada Lovelace")
         .email("ada@example.com")
@@ -25,7 +25,12 @@ async fn setup() -> (TestApp, TestClient, i64) {
 }
 
 /// Opens the editor like htmx does, then saves `value`.
-async fn edit(client: &TestClient, id: i64, field: &str, fields: &[(&str, &str)]) -> Response {
+async fn edit(
+    client: &TestClient,
+    id: ContactId,
+    field: &str,
+    fields: &[(&str, &str)],
+) -> Response {
     let editor = client
         .get_htmx(
             &format!("/contacts/{id}/fields/{field}/edit"),
@@ -150,7 +155,7 @@ async fn every_field_can_be_edited_in_place() {
         // The header is refreshed out of band.
         saved.assert_contains("hx-swap-oob=\"true\"");
     }
-    let stored = contact::find(&mut app.conn(), ContactId(id)).unwrap();
+    let stored = contact::find(&mut app.conn(), id).unwrap();
     assert_eq!(stored.name.as_deref(), Some("Augusta Ada King"));
     assert_eq!(stored.email.as_deref(), Some("countess@example.org"));
     assert_eq!(stored.phone.as_deref(), Some("+442079460958"));
@@ -171,17 +176,14 @@ async fn every_field_can_be_edited_in_place() {
     assert_eq!(meta.status, 200, "{}", meta.body);
     meta.assert_contains("enterprise");
     assert_eq!(
-        contact::find(&mut app.conn(), ContactId(id)).unwrap().meta,
+        contact::find(&mut app.conn(), id).unwrap().meta,
         json!({"plan": "enterprise", "seats": "40"})
     );
 
     // Clearing a field.
     let cleared = edit(&client, id, "nick", &[("value", "  ")]).await;
     cleared.assert_contains("Not set");
-    assert_eq!(
-        contact::find(&mut app.conn(), ContactId(id)).unwrap().nick,
-        None
-    );
+    assert_eq!(contact::find(&mut app.conn(), id).unwrap().nick, None);
 
     let history = client.get(&format!("/contacts/{id}/history")).await;
     history.assert_contains("changed");
@@ -207,7 +209,7 @@ async fn an_invalid_edit_keeps_the_input_and_changes_nothing() {
     .await;
     assert_eq!(meta.status, 422);
     meta.assert_contains("value=\"bad key\"");
-    let stored = contact::find(&mut app.conn(), ContactId(id)).unwrap();
+    let stored = contact::find(&mut app.conn(), id).unwrap();
     assert_eq!(stored.phone.as_deref(), Some("+12125550147"));
     assert_eq!(stored.meta, json!({"plan": "pro"}));
     assert_eq!(stored.version, 1);
@@ -256,10 +258,7 @@ async fn someone_elses_edit_of_the_same_field_is_never_overwritten_silently() {
     conflict.assert_contains("+44 20 7946 0000");
     conflict.assert_contains("value=\"+1 212 555 0199\"");
     assert_eq!(
-        contact::find(&mut app.conn(), ContactId(id))
-            .unwrap()
-            .phone
-            .as_deref(),
+        contact::find(&mut app.conn(), id).unwrap().phone.as_deref(),
         Some("+442079460000")
     );
 
@@ -277,10 +276,7 @@ async fn someone_elses_edit_of_the_same_field_is_never_overwritten_silently() {
         .await;
     assert_eq!(again.status, 200, "{}", again.body);
     assert_eq!(
-        contact::find(&mut app.conn(), ContactId(id))
-            .unwrap()
-            .phone
-            .as_deref(),
+        contact::find(&mut app.conn(), id).unwrap().phone.as_deref(),
         Some("+12125550199")
     );
 }
@@ -302,7 +298,7 @@ async fn edits_of_different_fields_do_not_conflict() {
         )
         .await;
     assert_eq!(nick.status, 200, "{}", nick.body);
-    let stored = contact::find(&mut app.conn(), ContactId(id)).unwrap();
+    let stored = contact::find(&mut app.conn(), id).unwrap();
     assert_eq!(
         (stored.name.as_deref(), stored.nick.as_deref()),
         (Some("Ada King"), Some("ak"))
@@ -337,10 +333,7 @@ async fn inline_edit_works_without_javascript() {
         .await
         .assert_contains("Nick saved");
     assert_eq!(
-        contact::find(&mut app.conn(), ContactId(id))
-            .unwrap()
-            .nick
-            .as_deref(),
+        contact::find(&mut app.conn(), id).unwrap().nick.as_deref(),
         Some("lovelace")
     );
 
@@ -380,7 +373,7 @@ async fn deleting_a_contact_after_confirmation() {
 
     let mut conn = app.conn();
     assert!(matches!(
-        contact::find(&mut conn, ContactId(id)),
+        contact::find(&mut conn, id),
         Err(diesel::result::Error::NotFound)
     ));
     let events: Vec<String> = audit_events::table

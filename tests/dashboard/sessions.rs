@@ -143,7 +143,7 @@ async fn two_sessions(
     };
     let laptop = sign_in().await;
     let phone = sign_in().await;
-    (laptop, phone, user.id())
+    (laptop, phone, user.id)
 }
 
 /// Asserts that `client`'s session was ended: sent to sign in, and still so afterwards.

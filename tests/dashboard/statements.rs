@@ -8,7 +8,7 @@
 
 use crate::common::TestApp;
 use crate::common::builders::ContactBuilder;
-use rapport::domain::Role;
+use rapport::domain::{ContactId, Role};
 
 /// `GET /contacts`: the signed-in user, then the first page with the total (exact count and
 /// the planner's estimate as subqueries of the page's statement). Was 6 before issue 9.
@@ -21,7 +21,7 @@ const SEARCH_BOUND: u64 = 3;
 /// statement. Was 10 before issue 9.
 const PROFILE_BOUND: u64 = 2;
 
-async fn app_with_contacts() -> (TestApp, crate::common::TestClient, i64) {
+async fn app_with_contacts() -> (TestApp, crate::common::TestClient, ContactId) {
     let app = TestApp::spawn().await;
     let ada = {
         let mut conn = app.conn();

@@ -3,8 +3,8 @@
 
 use crate::common::builders::{ContactBuilder, TaskBuilder, memory};
 use crate::common::{Response, TestApp, TestClient};
-use rapport::domain::Role;
 use rapport::domain::api_token::TokenRole;
+use rapport::domain::{ContactId, Role};
 
 /// The text inside `<pre id="context-text">`, with askama's escapes undone.
 fn prompt_text(page: &Response) -> String {
@@ -33,7 +33,7 @@ fn unescape(html: &str) -> String {
     out
 }
 
-async fn api_context(app: &TestApp, contact: i64, max_chars: usize) -> serde_json::Value {
+async fn api_context(app: &TestApp, contact: ContactId, max_chars: usize) -> serde_json::Value {
     let token = app.api_token(TokenRole::Viewer);
     let response = app
         .client()
@@ -49,7 +49,7 @@ async fn api_context(app: &TestApp, contact: i64, max_chars: usize) -> serde_jso
     response.json()
 }
 
-async fn setup(role: Role) -> (TestApp, TestClient, i64) {
+async fn setup(role: Role) -> (TestApp, TestClient, ContactId) {
     let app = TestApp::spawn().await;
     let ada = ContactBuilder::new("Ada <Lovelace>")
         .nick("countess")

@@ -6,7 +6,7 @@ use crate::common::builders::{ContactBuilder, ConversationBuilder, RatingBuilder
 use crate::common::{TestApp, TestClient};
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
-use rapport::domain::{ContactId, Role};
+use rapport::domain::{ContactId, ConversationId, MessageId, Role};
 use rapport::models::conversation::Conversation;
 use rapport::models::schema::{audit_events, conversations, messages, ratings};
 use rapport::models::{Contact, contact};
@@ -21,7 +21,7 @@ async fn setup(role: Role) -> (TestApp, TestClient, Contact) {
     (app, client, ada)
 }
 
-fn conversation_row(app: &TestApp, id: i64) -> Option<Conversation> {
+fn conversation_row(app: &TestApp, id: ConversationId) -> Option<Conversation> {
     conversations::table
         .find(id)
         .select(Conversation::as_select())
@@ -31,10 +31,14 @@ fn conversation_row(app: &TestApp, id: i64) -> Option<Conversation> {
 }
 
 /// The audit actions recorded for an entity, oldest first, with the contact they were filed on.
-fn audit_trail(app: &TestApp, entity: &str, id: i64) -> Vec<(String, Option<i64>)> {
+fn audit_trail(
+    app: &TestApp,
+    entity: &str,
+    id: impl Into<i64>,
+) -> Vec<(String, Option<ContactId>)> {
     audit_events::table
         .filter(audit_events::entity.eq(entity))
-        .filter(audit_events::entity_id.eq(id))
+        .filter(audit_events::entity_id.eq(id.into()))
         .order(audit_events::id)
         .select((audit_events::action, audit_events::contact_id))
         .load(&mut app.conn())
@@ -367,7 +371,7 @@ async fn deleting_a_conversation_asks_first_and_keeps_its_ratings() {
         .get_result(&mut app.conn())
         .unwrap();
     assert_eq!(left, 0);
-    let kept: (Option<i64>, Option<i64>, Option<i64>) = ratings::table
+    let kept: (Option<ContactId>, Option<ConversationId>, Option<MessageId>) = ratings::table
         .find(rating.id)
         .select((
             ratings::contact_id,
@@ -430,7 +434,7 @@ async fn detaching_unlinks_the_conversation_and_its_ratings() {
     let stored = conversation_row(&app, conversation.id).unwrap();
     assert_eq!(stored.contact_id, None);
     assert_eq!(stored.message_count, 2);
-    let rating_contact: Option<i64> = ratings::table
+    let rating_contact: Option<ContactId> = ratings::table
         .find(rating.id)
         .select(ratings::contact_id)
         .first(&mut app.conn())
@@ -530,7 +534,7 @@ async fn moving_picks_another_contact_by_search_and_records_both_sides() {
     assert_eq!(moved.status, 303, "{}", moved.body);
     let stored = conversation_row(&app, conversation.id).unwrap();
     assert_eq!(stored.contact_id, Some(grace.id));
-    let rating_contact: Option<i64> = ratings::table
+    let rating_contact: Option<ContactId> = ratings::table
         .find(rating.id)
         .select(ratings::contact_id)
         .first(&mut app.conn())
@@ -657,12 +661,12 @@ async fn deleting_the_contact_detaches_its_conversations_and_ratings() {
         .post_form(&format!("/contacts/{}/delete", ada.id), &[])
         .await;
     assert_eq!(deleted.status, 303);
-    assert!(contact::find(&mut app.conn(), ContactId(ada.id)).is_err());
+    assert!(contact::find(&mut app.conn(), ada.id).is_err());
 
     let stored = conversation_row(&app, conversation.id).expect("the conversation stays");
     assert_eq!(stored.contact_id, None);
     assert_eq!(stored.message_count, 4);
-    let kept: (Option<i64>, Option<i64>, Option<i64>) = ratings::table
+    let kept: (Option<ContactId>, Option<ConversationId>, Option<MessageId>) = ratings::table
         .find(rating.id)
         .select((
             ratings::contact_id,
@@ -715,7 +719,7 @@ async fn the_demo_seed_fills_both_tabs_with_consistent_rows() {
     assert_eq!(check.staff_without_author, 0);
 
     // The counting trigger is back on after the seed.
-    let (id, before): (i64, i32) = conversations::table
+    let (id, before): (ConversationId, i32) = conversations::table
         .select((conversations::id, conversations::message_count))
         .filter(conversations::contact_id.is_not_null())
         .first(&mut conn)

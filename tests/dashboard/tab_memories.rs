@@ -4,10 +4,10 @@
 use crate::common::builders::{ContactBuilder, memory};
 use crate::common::{TestApp, TestClient};
 use diesel::prelude::*;
-use rapport::domain::Role;
+use rapport::domain::{ContactId, Role};
 use rapport::models::schema::{audit_events, memories};
 
-async fn setup(role: Role) -> (TestApp, TestClient, i64) {
+async fn setup(role: Role) -> (TestApp, TestClient, ContactId) {
     let app = TestApp::spawn().await;
     let ada = ContactBuilder::new("Ada Lovelace").create(&mut app.conn());
     let client = app.signed_in(role).await;
@@ -16,7 +16,7 @@ async fn setup(role: Role) -> (TestApp, TestClient, i64) {
 }
 
 /// The contact's memories' texts, newest first.
-fn texts(app: &TestApp, contact: i64) -> Vec<String> {
+fn texts(app: &TestApp, contact: ContactId) -> Vec<String> {
     memories::table
         .filter(memories::contact_id.eq(contact))
         .select(memories::text)

@@ -5,7 +5,7 @@ use crate::common::builders::{ContactBuilder, ConversationBuilder, RatingBuilder
 use crate::common::{Response, TestApp, TestClient};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use rapport::domain::Role;
+use rapport::domain::{ContactId, RatingId, Role};
 use rapport::models::Contact;
 use rapport::models::message::Message;
 use rapport::models::schema::{audit_events, ratings};
@@ -23,7 +23,7 @@ async fn setup(role: Role) -> (TestApp, TestClient, Contact, Vec<Message>) {
 }
 
 /// (reviewed_at, reviewed_by_id, reviewed_by_name) of a rating.
-fn review_of(app: &TestApp, id: i64) -> (Option<DateTime<Utc>>, Option<i64>, Option<String>) {
+fn review_of(app: &TestApp, id: RatingId) -> (Option<DateTime<Utc>>, Option<i64>, Option<String>) {
     ratings::table
         .find(id)
         .select((
@@ -291,7 +291,7 @@ async fn marking_one_rating_reviewed_records_who_and_when() {
     assert!(by_id.is_some());
     assert!(by_name.unwrap().starts_with("editor "));
     assert_eq!(review_of(&app, other.id).0, None);
-    let actions: Vec<(String, Option<i64>)> = audit_events::table
+    let actions: Vec<(String, Option<ContactId>)> = audit_events::table
         .filter(audit_events::entity.eq("rating"))
         .select((audit_events::action, audit_events::contact_id))
         .load(&mut app.conn())

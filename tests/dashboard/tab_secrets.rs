@@ -42,7 +42,7 @@ fn bearer(token: &str) -> SecretValue {
 /// Adds a secret directly, encrypted under `key` (the server's unless given).
 fn add(
     app: &TestApp,
-    contact: i64,
+    contact: ContactId,
     name: &str,
     value: SecretValue,
     key: Option<&SecretsKey>,
@@ -51,7 +51,7 @@ fn add(
     let key = key.unwrap_or(keyring.primary());
     secret::create(
         &mut app.conn(),
-        ContactId(contact),
+        contact,
         &SecretDetails {
             name: name.into(),
             description: None,
@@ -63,7 +63,7 @@ fn add(
     .unwrap()
 }
 
-fn stored(app: &TestApp, contact: i64) -> Vec<Secret> {
+fn stored(app: &TestApp, contact: ContactId) -> Vec<Secret> {
     secrets::table
         .filter(secrets::contact_id.eq(contact))
         .order(secrets::id.asc())
@@ -116,7 +116,7 @@ async fn signed_in(app: &TestApp, role: Role) -> TestClient {
     client
 }
 
-async fn setup() -> (TestApp, TestClient, i64) {
+async fn setup() -> (TestApp, TestClient, ContactId) {
     let app = TestApp::spawn().await;
     let ada = ContactBuilder::new("Ada Lovelace")
         .email("ada@example.com")
@@ -134,7 +134,7 @@ async fn admin(app: &TestApp, email: &str) -> TestClient {
     client
 }
 
-fn tab(id: i64) -> String {
+fn tab(id: ContactId) -> String {
     format!("/contacts/{id}/secrets")
 }
 
@@ -393,7 +393,7 @@ async fn an_edit_over_someone_elses_change_is_refused() {
     // A colleague replaces the value after this editor opened the form (version 1).
     secret::replace_value(
         &mut app.conn(),
-        ContactId(id),
+        id,
         row.id,
         1,
         &bearer("newer-token"),

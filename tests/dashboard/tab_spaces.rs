@@ -17,14 +17,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-async fn setup_as(role: Role) -> (TestApp, TestClient, i64) {
+async fn setup_as(role: Role) -> (TestApp, TestClient, ContactId) {
     let app = TestApp::spawn().await;
     let (client, id) = prepare(&app, role).await;
     (app, client, id)
 }
 
 /// A contact, and a client with this role that has seen a page (so it holds a CSRF token).
-async fn prepare(app: &TestApp, role: Role) -> (TestClient, i64) {
+async fn prepare(app: &TestApp, role: Role) -> (TestClient, ContactId) {
     let ada = ContactBuilder::new("Ada Lovelace")
         .email("ada@example.com")
         .create(&mut app.conn());
@@ -34,7 +34,7 @@ async fn prepare(app: &TestApp, role: Role) -> (TestClient, i64) {
 }
 
 /// Creates a space through the form; returns its id.
-async fn create_space(client: &TestClient, contact: i64, name: &str) -> i64 {
+async fn create_space(client: &TestClient, contact: ContactId, name: &str) -> i64 {
     let response = client
         .post_form(
             &format!("/contacts/{contact}/spaces"),
@@ -50,7 +50,7 @@ async fn create_space(client: &TestClient, contact: i64, name: &str) -> i64 {
         .unwrap_or_else(|| panic!("unexpected location {location}"))
 }
 
-fn upload_url(contact: i64, space: i64) -> String {
+fn upload_url(contact: ContactId, space: i64) -> String {
     format!("/contacts/{contact}/spaces/{space}/files")
 }
 
@@ -210,16 +210,20 @@ async fn create_validate_and_list_spaces() {
         )
         .await;
     assert_eq!(created.status, 303);
-    let (space_id, name, description, contact_id): (i64, String, Option<String>, Option<i64>) =
-        spaces::table
-            .select((
-                spaces::id,
-                spaces::name,
-                spaces::description,
-                spaces::contact_id,
-            ))
-            .first(&mut app.conn())
-            .unwrap();
+    let (space_id, name, description, contact_id): (
+        i64,
+        String,
+        Option<String>,
+        Option<ContactId>,
+    ) = spaces::table
+        .select((
+            spaces::id,
+            spaces::name,
+            spaces::description,
+            spaces::contact_id,
+        ))
+        .first(&mut app.conn())
+        .unwrap();
     assert_eq!(name, "Contracts");
     assert_eq!(description.as_deref(), Some("Signed paperwork"));
     assert_eq!(contact_id, Some(id));
@@ -1282,7 +1286,7 @@ async fn long_lists_are_paginated() {
             name: format!("Space {n:02}"),
             description: None,
         };
-        let created = space::create(&mut app.conn(), ContactId(id), &draft, &actor).unwrap();
+        let created = space::create(&mut app.conn(), id, &draft, &actor).unwrap();
         ids.push(created.id);
     }
     let first = client.get(&format!("/contacts/{id}/spaces")).await;

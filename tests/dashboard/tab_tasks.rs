@@ -5,11 +5,11 @@ use crate::common::builders::{ContactBuilder, TaskBuilder};
 use crate::common::{TestApp, TestClient};
 use chrono::{Datelike, Timelike, Utc};
 use diesel::prelude::*;
-use rapport::domain::{ContactId, Role};
+use rapport::domain::{ContactId, Role, TaskId};
 use rapport::models::schema::tasks;
 use rapport::models::task::{self, Task};
 
-async fn setup(role: Role) -> (TestApp, TestClient, i64) {
+async fn setup(role: Role) -> (TestApp, TestClient, ContactId) {
     let app = TestApp::spawn().await;
     let ada = ContactBuilder::new("Ada Lovelace")
         .email("ada@example.com")
@@ -20,7 +20,7 @@ async fn setup(role: Role) -> (TestApp, TestClient, i64) {
     (app, client, ada.id)
 }
 
-fn stored(app: &TestApp, contact: i64) -> Vec<Task> {
+fn stored(app: &TestApp, contact: ContactId) -> Vec<Task> {
     tasks::table
         .filter(tasks::contact_id.eq(contact))
         .select(Task::as_select())
@@ -29,8 +29,8 @@ fn stored(app: &TestApp, contact: i64) -> Vec<Task> {
         .unwrap()
 }
 
-fn find(app: &TestApp, contact: i64, id: i64) -> Task {
-    task::find(&mut app.conn(), ContactId(contact), id).unwrap()
+fn find(app: &TestApp, contact: ContactId, id: TaskId) -> Task {
+    task::find(&mut app.conn(), contact, id).unwrap()
 }
 
 /// (action, changes) of the audit events about task `id`, oldest first.
@@ -510,7 +510,7 @@ async fn deleting_a_task_after_confirmation() {
     deleted.assert_lacks("Delete me");
     deleted.assert_contains("Keep me");
     deleted.assert_contains("Tasks <span class=\"count\">1</span>");
-    let left: Vec<i64> = stored(&app, id).iter().map(|t| t.id).collect();
+    let left: Vec<TaskId> = stored(&app, id).iter().map(|t| t.id).collect();
     assert_eq!(left, [keep.id]);
     let events = app.audit_of("task", task.id);
     assert_eq!(events.last().unwrap().0, "delete");

@@ -68,7 +68,7 @@ async fn a_mail_is_answered_by_the_agent_and_shown_on_the_profile() {
             Some(contact_id),
             "email".into(),
             Some("Question about my order".into()),
-            Some(inbox.id)
+            Some(inbox.id.0)
         )
     );
 

@@ -7,8 +7,8 @@ use crate::common::{TestApp, TestDb};
 use crate::email_support::*;
 use diesel::prelude::*;
 use rapport::config::Settings;
-use rapport::domain::ContactSource;
 use rapport::domain::integration::IntegrationDraft;
+use rapport::domain::{ContactSource, IntegrationId};
 use rapport::models::Actor;
 use rapport::models::integration;
 use rapport::models::schema::{contacts, messages, space_files};
@@ -43,7 +43,7 @@ async fn a_message_becomes_a_verified_email_contact_and_a_conversation() {
             Some(contact_id),
             "email".into(),
             Some("Question about my order".into()),
-            Some(inbox.id)
+            Some(inbox.id.0)
         )
     );
     let (in_conversation, role, text, external_id, meta) = message(&app, message_id);
@@ -126,7 +126,7 @@ async fn replies_join_their_thread_and_duplicates_are_stored_once() {
     );
     let (elsewhere, _, _) = deliver(&app, &other, corpus("reply")).await.ids();
     assert_ne!(elsewhere, first);
-    assert_eq!(conversation(&app, elsewhere).3, Some(other.id));
+    assert_eq!(conversation(&app, elsewhere).3, Some(other.id.0));
 }
 
 #[actix_web::test]
@@ -293,7 +293,7 @@ async fn a_known_contact_only_gets_its_empty_fields_filled() {
         .unverified()
         .create(&mut app.conn());
     let (_, _, contact_id) = deliver(&app, &inbox, corpus("plain")).await.ids();
-    assert_eq!(contact_id, Some(known.id));
+    assert_eq!(contact_id, Some(known.id.0));
     // Name kept, source and verification untouched: only a new contact gets them.
     assert_eq!(
         contact(&app, known.id),
@@ -310,7 +310,7 @@ async fn a_known_contact_only_gets_its_empty_fields_filled() {
         .email("grace@navy.example.mil")
         .create(&mut app.conn());
     let (_, _, contact_id) = deliver(&app, &inbox, corpus("alternative")).await.ids();
-    assert_eq!(contact_id, Some(nameless.id));
+    assert_eq!(contact_id, Some(nameless.id.0));
     assert_eq!(
         contact(&app, nameless.id).0.as_deref(),
         Some("Grace Hopper")
@@ -471,7 +471,7 @@ async fn the_token_and_the_integration_are_checked_before_the_body() {
     let unknown = deliver(
         &app,
         &Inbox {
-            id: inbox.id + 1000,
+            id: IntegrationId(inbox.id.0 + 1000),
             token: inbox.token.clone(),
             smtp_token: inbox.smtp_token.clone(),
             webhook_secret: None,

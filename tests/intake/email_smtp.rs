@@ -71,7 +71,7 @@ async fn the_corpus_over_smtp_makes_contacts_threads_and_attachments() {
     );
     assert_eq!(channel, "email");
     assert_eq!(subject.as_deref(), Some("Question about my order"));
-    assert_eq!(integration_id, Some(inbox.id));
+    assert_eq!(integration_id, Some(inbox.id.0));
     assert_eq!(
         message(&app, first_message).2,
         "Hello,\n\nmy order #1842 has not arrived yet. Could you check?\n\nThanks,\nAda"
@@ -154,7 +154,7 @@ async fn refusals_get_smtp_codes_and_leave_nothing_behind() {
         ("too large", to.clone(), big, 552),
         (
             "unknown integration",
-            format!("{}@{SMTP_DOMAIN}", inbox.id + 1000),
+            format!("{}@{SMTP_DOMAIN}", inbox.id.0 + 1000),
             corpus("plain"),
             550,
         ),
@@ -226,10 +226,10 @@ async fn one_connection_can_deliver_several_messages() {
         let stored = conversation(&app, conversation_id);
         if rcpt == mailbox(&inbox) {
             assert!(stored.0.is_some());
-            assert_eq!(stored.3, Some(inbox.id));
+            assert_eq!(stored.3, Some(inbox.id.0));
         } else {
             assert_eq!(stored.0, None, "collect contacts is off there");
-            assert_eq!(stored.3, Some(other.id));
+            assert_eq!(stored.3, Some(other.id.0));
         }
     }
     assert_eq!(smtp.command("QUIT").await.code, 221);

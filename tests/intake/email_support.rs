@@ -9,6 +9,7 @@ use hyper::body::Bytes;
 use hyper::{Method, Request};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use rapport::domain::IntegrationId;
 use rapport::domain::integration::{IntegrationDraft, IntegrationKind, SenderPattern};
 use rapport::models::Actor;
 use rapport::models::integration;
@@ -73,7 +74,7 @@ impl Default for Options {
 /// A created email integration: its id, inbound token, the secret part of its SMTP address,
 /// and webhook secret when it has a webhook.
 pub struct Inbox {
-    pub id: i64,
+    pub id: IntegrationId,
     pub token: String,
     pub smtp_token: String,
     pub webhook_secret: Option<String>,
@@ -156,7 +157,7 @@ pub async fn post_raw(
     }
 }
 
-pub fn inbound_path(id: i64) -> String {
+pub fn inbound_path(id: IntegrationId) -> String {
     format!("/api/v1/integration/email/{id}/inbound")
 }
 
@@ -238,14 +239,17 @@ pub fn conversation(app: &TestApp, id: i64) -> (Option<i64>, String, Option<Stri
 }
 
 /// A stored contact: (name, email, source, verified).
-pub fn contact(app: &TestApp, id: i64) -> (Option<String>, Option<String>, String, bool) {
+pub fn contact(
+    app: &TestApp,
+    id: impl Into<i64>,
+) -> (Option<String>, Option<String>, String, bool) {
     let (name, email, source, verified_at): (
         Option<String>,
         Option<String>,
         String,
         Option<chrono::DateTime<chrono::Utc>>,
     ) = contacts::table
-        .find(id)
+        .find(id.into())
         .select((
             contacts::name,
             contacts::email,

@@ -4,6 +4,7 @@
 use crate::common::TestApp;
 use rapport::cli::IntegrationCommand;
 use rapport::cli::integration as cli;
+use rapport::domain::IntegrationId;
 use rapport::domain::integration::{IntegrationKind, SecretPurpose};
 use rapport::models::integration;
 
@@ -69,7 +70,7 @@ async fn add_and_list_from_the_command_line() {
         "http://127.0.0.1:8080/api/v1/integration/email/1/inbound"
     );
     let token = value(&printed, "Inbound token");
-    let row = integration::find(&mut app.conn(), 1).unwrap();
+    let row = integration::find(&mut app.conn(), IntegrationId(1)).unwrap();
     assert!(integration::verify_inbound_token(&row, token));
     assert_eq!(row.allowed_senders, vec!["*@example.com"]);
     assert!(!printed.contains("Webhook secret"));
@@ -98,7 +99,7 @@ async fn add_and_list_from_the_command_line() {
         ("Identity secret", SecretPurpose::Identity),
         ("Webhook secret", SecretPurpose::Webhook),
     ] {
-        let stored = integration::secret(&mut app.conn(), &keyring, 2, purpose)
+        let stored = integration::secret(&mut app.conn(), &keyring, IntegrationId(2), purpose)
             .unwrap()
             .map(|s| s.to_string());
         assert_eq!(stored.as_deref(), Some(value(&printed, label)));

@@ -3,11 +3,11 @@
 
 use crate::common::TestDb;
 use diesel::prelude::*;
-use rapport::domain::EmailAddress;
 use rapport::domain::integration::{
     FieldRequirement, IntegrationDraft, IntegrationKind, Origin, SecretPurpose, SenderPattern,
 };
 use rapport::domain::secret_box::Keyring;
+use rapport::domain::{EmailAddress, IntegrationId, StaffUserId};
 use rapport::models::Actor;
 use rapport::models::integration::{self, IntegrationError};
 use rapport::models::schema::{audit_events, conversations, integration_secrets};
@@ -20,15 +20,15 @@ fn keyring(byte: u8) -> Keyring {
 
 fn admin() -> Actor {
     Actor::Staff {
-        id: 1,
+        id: StaffUserId(1),
         name: "Ada Admin".into(),
     }
 }
 
-fn audit(conn: &mut PgConnection, id: i64) -> Vec<(String, String, serde_json::Value)> {
+fn audit(conn: &mut PgConnection, id: IntegrationId) -> Vec<(String, String, serde_json::Value)> {
     audit_events::table
         .filter(audit_events::entity.eq(integration::ENTITY))
-        .filter(audit_events::entity_id.eq(id))
+        .filter(audit_events::entity_id.eq(id.0))
         .select((
             audit_events::action,
             audit_events::actor_name,
@@ -297,7 +297,6 @@ fn disabling_and_deleting_keep_conversations() {
 
 #[test]
 fn key_rotation_re_encrypts_integration_secrets_with_the_contact_secrets() {
-    use rapport::domain::ContactId;
     use rapport::domain::secret::{SecretDetails, SecretValue};
     use rapport::domain::secret_box::SecretsKey;
     use rapport::models::secret_rotation;
@@ -323,7 +322,7 @@ fn key_rotation_re_encrypts_integration_secrets_with_the_contact_secrets() {
     let contact = crate::common::builders::ContactBuilder::new("Ada").create(conn);
     secret::create(
         conn,
-        ContactId(contact.id),
+        contact.id,
         &SecretDetails {
             name: "Jira".into(),
             description: None,

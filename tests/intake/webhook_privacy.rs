@@ -9,8 +9,8 @@ use crate::email_support::{Posted, inbound_path, post_raw};
 use crate::webhook_support::*;
 use crate::widget_support::{self, Widget};
 use diesel::prelude::*;
-use rapport::domain::Role;
 use rapport::domain::integration::{IntegrationDraft, IntegrationKind, SenderPattern};
+use rapport::domain::{IntegrationId, Role};
 use rapport::models::schema::{contacts, conversations, memories, messages};
 use rapport::models::{Actor, Contact, integration};
 use serde_json::{Value, json};
@@ -37,7 +37,7 @@ fn integration(
     agent: &TestAgent,
     kind: IntegrationKind,
     allowed_senders: &[&str],
-) -> (i64, String) {
+) -> (IntegrationId, String) {
     let mut draft = IntegrationDraft::named("Front door");
     draft.agent_webhook_url = Some(agent.url.clone());
     draft.allowed_senders = allowed_senders
@@ -278,7 +278,7 @@ fn mail(from: &str, subject: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-async fn deliver(app: &TestApp, id: i64, token: &str, raw: Vec<u8>) -> i64 {
+async fn deliver(app: &TestApp, id: IntegrationId, token: &str, raw: Vec<u8>) -> i64 {
     let auth = format!("Bearer {token}");
     let posted: Posted = post_raw(
         app,
@@ -342,7 +342,7 @@ async fn a_from_address_is_only_a_claim_unless_the_integration_names_its_senders
         .select(conversations::contact_id)
         .first(&mut app.conn())
         .unwrap();
-    assert_eq!(contact_of, Some(ada.id));
+    assert_eq!(contact_of, Some(ada.id.0));
     drop(worker);
     agent.stop().await;
 }

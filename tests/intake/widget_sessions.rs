@@ -5,6 +5,7 @@ use crate::common::TestApp;
 use crate::common::builders::ContactBuilder;
 use crate::widget_support::{asks_email, create, list, send, session, widget};
 use diesel::prelude::*;
+use rapport::domain::ConversationId;
 use rapport::domain::integration::FieldRequirement;
 use rapport::models::message::{self, NewMessage};
 use rapport::models::schema::{contacts, conversations, messages, widget_sessions};
@@ -104,7 +105,7 @@ async fn a_session_without_details_records_the_chat_without_a_contact() {
     let (contact, channel, integration, meta) = conversation(&app, conversation_id);
     assert_eq!(
         (contact, channel.as_str(), integration),
-        (None, "widget", Some(shop.id))
+        (None, "widget", Some(shop.id.0))
     );
     assert_eq!(meta["app"], "widget");
     assert_eq!(meta["page"], "/tea");
@@ -206,15 +207,15 @@ async fn a_known_email_or_phone_finds_its_contact_without_a_duplicate() {
     .await;
     let contacts = contacts_of(&app);
     assert_eq!(contacts.len(), 1, "{contacts:?}");
-    assert_eq!(contacts[0].id, known.id);
+    assert_eq!(contacts[0].id, known.id.0);
     assert_eq!(contacts[0].name.as_deref(), Some("Grace Hopper"), "kept");
     assert_eq!(
         contacts[0].phone.as_deref(),
         Some("+12125550147"),
         "filled in"
     );
-    assert_eq!(conversation(&app, first).0, Some(known.id));
-    assert_eq!(conversation(&app, second).0, Some(known.id));
+    assert_eq!(conversation(&app, first).0, Some(known.id.0));
+    assert_eq!(conversation(&app, second).0, Some(known.id.0));
 
     // By phone, when the email is new to us.
     let widget_with_phone_only = widget(&app, |draft| {
@@ -227,7 +228,7 @@ async fn a_known_email_or_phone_finds_its_contact_without_a_duplicate() {
         json!({"contact": {"phone": "(212) 555-0147"}}),
     )
     .await;
-    assert_eq!(conversation(&app, third).0, Some(known.id));
+    assert_eq!(conversation(&app, third).0, Some(known.id.0));
     assert_eq!(contacts_of(&app).len(), 1);
     app.stop().await;
 }
@@ -340,7 +341,7 @@ async fn messages_are_sent_and_listed_with_the_session_token() {
     let stored = message::insert_all(
         &mut app.conn(),
         &["bot", "staff", "context"].map(|role| NewMessage {
-            conversation_id,
+            conversation_id: ConversationId(conversation_id),
             role: role.into(),
             text: format!("{role} text"),
             meta: json!({}),

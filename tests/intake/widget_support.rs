@@ -1,6 +1,7 @@
 //! Fixtures for the widget tests: a widget integration, its URLs, a started session.
 
 use crate::common::{Response, TestApp, TestClient};
+use rapport::domain::IntegrationId;
 use rapport::domain::integration::{FieldRequirement, IntegrationDraft, IntegrationKind, Origin};
 use rapport::intake::widget::identity;
 use rapport::models::Actor;
@@ -9,7 +10,7 @@ use serde_json::{Value, json};
 
 /// A widget integration as a test made it.
 pub struct Widget {
-    pub id: i64,
+    pub id: IntegrationId,
     pub secret: String,
 }
 

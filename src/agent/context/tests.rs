@@ -10,7 +10,7 @@ fn now() -> DateTime<Utc> {
 
 fn contact(name: Option<&str>, nick: Option<&str>) -> Contact {
     Contact {
-        id: 7,
+        id: ContactId(7),
         name: name.map(str::to_string),
         description: None,
         email: Some("ada@example.com".into()),
@@ -29,8 +29,8 @@ fn contact(name: Option<&str>, nick: Option<&str>) -> Contact {
 
 fn memory(id: i64, text: &str) -> Memory {
     Memory {
-        id,
-        contact_id: 7,
+        id: MemoryId(id),
+        contact_id: ContactId(7),
         text: text.into(),
         meta: json!({}),
         version: 1,
@@ -48,8 +48,8 @@ fn task(
     next: Option<DateTime<Utc>>,
 ) -> Task {
     Task {
-        id,
-        contact_id: 7,
+        id: TaskId(id),
+        contact_id: ContactId(7),
         name: name.into(),
         description: None,
         schedule: schedule.map(str::to_string),
@@ -152,7 +152,7 @@ fn memories_fill_the_budget_newest_first_and_never_in_part() {
         memory(3, "cccccccccc"),
         memory(4, "d"),
     ];
-    let ids = |c: &AgentContext| c.memories.iter().map(|m| m.id).collect::<Vec<_>>();
+    let ids = |c: &AgentContext| c.memories.iter().map(|m| m.id.0).collect::<Vec<_>>();
 
     let exact = build(&ada, &memories, 4, &[], 20);
     assert_eq!(ids(&exact), [1, 2]);

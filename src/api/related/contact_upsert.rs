@@ -59,10 +59,10 @@ impl UpsertBody {
 /// telling the bot are one transaction with its audit entry.
 pub async fn upsert(
     api: ApiWriter,
-    path: web::Path<String>,
+    path: web::Path<ConversationId>,
     ApiJson(body): ApiJson<UpsertBody>,
 ) -> Result<HttpResponse, AppError> {
-    let id = ConversationId(json::path_id(&path)?);
+    let id = path.into_inner();
     let request = body
         .into_input()
         .validate(api.state.settings.phone_region, Purpose::Create)

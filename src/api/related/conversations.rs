@@ -12,7 +12,7 @@ use crate::api::listing::{ListParams, respond};
 use crate::api::objects;
 use crate::domain::conversation::{self as rules, Channel, MessageRole};
 use crate::domain::text::optional_line;
-use crate::domain::{ConversationId, FieldErrors};
+use crate::domain::{ContactId, ConversationId, FieldErrors};
 use crate::error::AppError;
 use crate::models::conversation::{self, NewConversation};
 use crate::models::message;
@@ -102,7 +102,7 @@ fn subject(
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateConversation {
     #[serde(default, deserialize_with = "optional_id")]
-    contact_id: Option<i64>,
+    contact_id: Option<ContactId>,
     /// ChatBotKit's name for it.
     #[serde(default)]
     name: Option<String>,
@@ -163,7 +163,7 @@ pub async fn create(
                 None => None,
             };
             let new = NewConversation {
-                contact_id: contact.map(|c| c.0),
+                contact_id: contact,
                 channel: channel.as_str().to_string(),
                 subject,
                 meta,
@@ -176,8 +176,11 @@ pub async fn create(
 }
 
 /// `GET conversation/{id}/fetch`: the conversation as lists show it.
-pub async fn fetch(api: ApiReader, path: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let id = ConversationId(json::path_id(&path)?);
+pub async fn fetch(
+    api: ApiReader,
+    path: web::Path<ConversationId>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
     let found = api
         .db
         .read(move |conn| Ok(conversation::find(conn, id)?))
@@ -203,10 +206,10 @@ pub struct UpdateConversation {
 /// detach), so `contactId` is not accepted here.
 pub async fn update(
     api: ApiWriter,
-    path: web::Path<String>,
+    path: web::Path<ConversationId>,
     ApiJson(body): ApiJson<UpdateConversation>,
 ) -> Result<HttpResponse, AppError> {
-    let id = ConversationId(json::path_id(&path)?);
+    let id = path.into_inner();
     let mut errors = FieldErrors::new();
     let (name_sent, subject_sent) = (body.name.is_some(), body.subject.is_some());
     let subject = subject(
@@ -234,10 +237,10 @@ pub async fn update(
 /// ratings stay, no longer linked to it, as when staff delete one.
 pub async fn delete(
     api: ApiWriter,
-    path: web::Path<String>,
+    path: web::Path<ConversationId>,
     ApiJson(_): ApiJson<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    let id = ConversationId(json::path_id(&path)?);
+    let id = path.into_inner();
     let actor = api.actor();
     let deleted = api
         .db
@@ -249,10 +252,10 @@ pub async fn delete(
 /// `POST conversation/{id}/message/create` `{type, text}` → `{"id"}` (the message's).
 pub async fn create_message(
     api: ApiWriter,
-    path: web::Path<String>,
+    path: web::Path<ConversationId>,
     ApiJson(body): ApiJson<SentMessage>,
 ) -> Result<HttpResponse, AppError> {
-    let id = ConversationId(json::path_id(&path)?);
+    let id = path.into_inner();
     let mut errors = FieldErrors::new();
     let validated = validate_message(&body, "", &mut errors);
     check(&errors)?;
@@ -280,7 +283,7 @@ fn load_messages(
     let rows = message::keyset_page(connection, conversation, &params.page(limit))?;
     Ok(rows
         .iter()
-        .map(|(m, updated_at)| (m.id, objects::Message::new(m, *updated_at)))
+        .map(|(m, updated_at)| (m.id.into(), objects::Message::new(m, *updated_at)))
         .collect())
 }
 
@@ -288,9 +291,9 @@ fn load_messages(
 pub async fn list_messages(
     api: ApiReader,
     request: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<ConversationId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = ConversationId(json::path_id(&path)?);
+    let id = path.into_inner();
     let params = ListParams::from_query(request.query_string())?;
     api.db
         .read(move |conn| Ok(conversation::find(conn, id)?))

@@ -28,10 +28,10 @@ type Loader<T> =
 async fn contact_list<T: Serialize + Send + 'static>(
     api: ApiReader,
     request: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
     load: Loader<T>,
 ) -> Result<HttpResponse, AppError> {
-    let contact = ContactId(json::path_id(&path)?);
+    let contact = path.into_inner();
     let params = ListParams::from_query(request.query_string())?;
     api.db.read(move |conn| path_contact(conn, contact)).await?;
     respond(&request, &api.db, params, move |conn, params, limit| {
@@ -47,7 +47,7 @@ fn load_conversations(
     limit: i64,
 ) -> Result<Vec<(i64, objects::Conversation)>, AppError> {
     let rows = conversation::keyset_page(connection, contact, &params.page(limit))?;
-    Ok(rows.iter().map(|c| (c.id, c.into())).collect())
+    Ok(rows.iter().map(|c| (c.id.into(), c.into())).collect())
 }
 
 fn load_tasks(
@@ -57,7 +57,7 @@ fn load_tasks(
     limit: i64,
 ) -> Result<Vec<(i64, objects::Task)>, AppError> {
     let rows = task::keyset_page(connection, contact, &params.page(limit))?;
-    Ok(rows.iter().map(|t| (t.id, t.into())).collect())
+    Ok(rows.iter().map(|t| (t.id.into(), t.into())).collect())
 }
 
 fn load_spaces(
@@ -67,7 +67,7 @@ fn load_spaces(
     limit: i64,
 ) -> Result<Vec<(i64, objects::Space)>, AppError> {
     let rows = space::keyset_page(connection, contact, &params.page(limit))?;
-    Ok(rows.iter().map(|s| (s.id, s.into())).collect())
+    Ok(rows.iter().map(|s| (s.id.into(), s.into())).collect())
 }
 
 fn load_memories(
@@ -77,7 +77,7 @@ fn load_memories(
     limit: i64,
 ) -> Result<Vec<(i64, objects::Memory)>, AppError> {
     let rows = memory::keyset_page(connection, contact, &params.page(limit))?;
-    Ok(rows.iter().map(|m| (m.id, m.into())).collect())
+    Ok(rows.iter().map(|m| (m.id.into(), m.into())).collect())
 }
 
 fn load_ratings(
@@ -89,7 +89,7 @@ fn load_ratings(
     let rows = rating::keyset_page(connection, contact, &params.page(limit))?;
     Ok(rows
         .iter()
-        .map(|(r, updated_at)| (r.id, objects::Rating::new(r, *updated_at)))
+        .map(|(r, updated_at)| (r.id.into(), objects::Rating::new(r, *updated_at)))
         .collect())
 }
 
@@ -102,7 +102,7 @@ fn load_secrets(
     let rows = secret::keyset_page(connection, contact, &params.page(limit))?;
     Ok(rows
         .iter()
-        .map(|(s, created_at)| (s.id, objects::Secret::new(s, *created_at)))
+        .map(|(s, created_at)| (s.id.into(), objects::Secret::new(s, *created_at)))
         .collect())
 }
 
@@ -110,7 +110,7 @@ fn load_secrets(
 pub async fn conversations(
     api: ApiReader,
     request: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
 ) -> Result<HttpResponse, AppError> {
     contact_list(api, request, path, load_conversations).await
 }
@@ -119,7 +119,7 @@ pub async fn conversations(
 pub async fn tasks(
     api: ApiReader,
     request: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
 ) -> Result<HttpResponse, AppError> {
     contact_list(api, request, path, load_tasks).await
 }
@@ -128,7 +128,7 @@ pub async fn tasks(
 pub async fn spaces(
     api: ApiReader,
     request: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
 ) -> Result<HttpResponse, AppError> {
     contact_list(api, request, path, load_spaces).await
 }
@@ -137,7 +137,7 @@ pub async fn spaces(
 pub async fn memories(
     api: ApiReader,
     request: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
 ) -> Result<HttpResponse, AppError> {
     contact_list(api, request, path, load_memories).await
 }
@@ -146,7 +146,7 @@ pub async fn memories(
 pub async fn ratings(
     api: ApiReader,
     request: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
 ) -> Result<HttpResponse, AppError> {
     contact_list(api, request, path, load_ratings).await
 }
@@ -155,7 +155,7 @@ pub async fn ratings(
 pub async fn secrets(
     api: ApiReader,
     request: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
 ) -> Result<HttpResponse, AppError> {
     contact_list(api, request, path, load_secrets).await
 }
@@ -177,10 +177,10 @@ pub struct MemorySearch {
 /// may search.
 pub async fn search_memories(
     api: ApiReader,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
     ApiJson(body): ApiJson<MemorySearch>,
 ) -> Result<HttpResponse, AppError> {
-    let contact = ContactId(json::path_id(&path)?);
+    let contact = path.into_inner();
     let mut errors = FieldErrors::new();
     let search = body.search.as_deref().and_then(Search::new);
     match &search {
@@ -214,7 +214,7 @@ pub async fn search_memories(
         items: found
             .into_iter()
             .map(|m| MemoryMatch {
-                id: ApiId(m.id),
+                id: ApiId::from(m.id),
                 text: m.text,
             })
             .collect(),

@@ -4,7 +4,7 @@
 use super::{Empty, check, existing_contact, meta, optional_id};
 use crate::api::caller::ApiWriter;
 use crate::api::json::{self, ApiJson};
-use crate::domain::{ContactId, FieldErrors, memory_text};
+use crate::domain::{ContactId, FieldErrors, MemoryId, memory_text};
 use crate::error::AppError;
 use crate::models::memory;
 use actix_web::{HttpResponse, web};
@@ -15,7 +15,7 @@ use serde_json::Value;
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateMemory {
     #[serde(default, deserialize_with = "optional_id")]
-    contact_id: Option<i64>,
+    contact_id: Option<ContactId>,
     #[serde(default)]
     text: Option<String>,
     #[serde(default)]
@@ -66,10 +66,10 @@ pub struct UpdateMemory {
 /// `POST memory/{id}/update` `{text?, meta?}` → `{"id"}`: absent fields stay as they are.
 pub async fn update(
     api: ApiWriter,
-    path: web::Path<String>,
+    path: web::Path<MemoryId>,
     ApiJson(body): ApiJson<UpdateMemory>,
 ) -> Result<HttpResponse, AppError> {
-    let id = json::path_id(&path)?;
+    let id = path.into_inner();
     let mut errors = FieldErrors::new();
     let text = match body.text.as_deref() {
         Some(text) => errors.check("text", memory_text::validate(text)),
@@ -99,21 +99,16 @@ pub async fn update(
 /// `POST memory/{id}/delete` `{}` → `{"id"}`.
 pub async fn delete(
     api: ApiWriter,
-    path: web::Path<String>,
+    path: web::Path<MemoryId>,
     ApiJson(_): ApiJson<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    let id = json::path_id(&path)?;
+    let id = path.into_inner();
     let actor = api.actor();
     let deleted = api
         .db
         .write(move |conn| {
             let found = memory::find_any(conn, id)?;
-            Ok(memory::delete(
-                conn,
-                ContactId(found.contact_id),
-                id,
-                &actor,
-            )?)
+            Ok(memory::delete(conn, found.contact_id, id, &actor)?)
         })
         .await?;
     json::id(deleted.id)

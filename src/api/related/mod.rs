@@ -74,21 +74,23 @@ pub fn meta(value: Option<Value>, errors: &mut FieldErrors) -> Option<Value> {
 }
 
 /// A `contactId` in a body: `"42"`, `42` or `null` (absent). Anything else is unreadable (400).
-pub fn optional_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+pub fn optional_id<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<ContactId>, D::Error> {
     #[derive(Deserialize)]
-    struct Wrapped(#[serde(deserialize_with = "super::json::flexible_id")] i64);
+    struct Wrapped(#[serde(deserialize_with = "super::json::flexible_id")] ContactId);
     Ok(Option::<Wrapped>::deserialize(deserializer)?.map(|Wrapped(id)| id))
 }
 
 /// The contact a body names: it must exist, or the field is in error (422).
 pub fn existing_contact(
     connection: &mut PgConnection,
-    id: i64,
+    id: ContactId,
     field: &str,
 ) -> Result<ContactId, AppError> {
-    let found = contact::exists(connection, ContactId(id))?;
+    let found = contact::exists(connection, id)?;
     if found {
-        Ok(ContactId(id))
+        Ok(id)
     } else {
         Err(invalid_field(
             field,
@@ -170,11 +172,11 @@ mod tests {
         #[derive(Deserialize)]
         struct Body {
             #[serde(default, deserialize_with = "optional_id")]
-            contact_id: Option<i64>,
+            contact_id: Option<ContactId>,
         }
         let read = |text: &str| serde_json::from_str::<Body>(text).map(|b| b.contact_id);
-        assert_eq!(read(r#"{"contact_id": "7"}"#).unwrap(), Some(7));
-        assert_eq!(read(r#"{"contact_id": 7}"#).unwrap(), Some(7));
+        assert_eq!(read(r#"{"contact_id": "7"}"#).unwrap(), Some(ContactId(7)));
+        assert_eq!(read(r#"{"contact_id": 7}"#).unwrap(), Some(ContactId(7)));
         assert_eq!(read(r#"{"contact_id": null}"#).unwrap(), None);
         assert_eq!(read("{}").unwrap(), None);
         assert!(read(r#"{"contact_id": "x"}"#).is_err());

@@ -18,7 +18,7 @@ use super::{Empty, check, field_or, merge_renamed};
 use crate::api::caller::ApiWriter;
 use crate::api::json::{self, ApiJson};
 use crate::domain::secret::{SecretDetails, SecretKind, SecretValue, SecretValueInput};
-use crate::domain::{ContactId, FieldErrors};
+use crate::domain::{ContactId, FieldErrors, SecretId};
 use crate::error::AppError;
 use crate::models::secret::{self, Edit, Update, WriteError};
 use crate::startup::AppState;
@@ -204,10 +204,10 @@ pub struct CreateSecret {
 /// `POST contact/{id}/secret/create` `{name, description?, type, value}` → `{"id"}`.
 pub async fn create(
     api: ApiWriter,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
     ApiJson(body): ApiJson<CreateSecret>,
 ) -> Result<HttpResponse, AppError> {
-    let contact = ContactId(json::path_id(&path)?);
+    let contact = path.into_inner();
     let mut errors = FieldErrors::new();
     let details = SecretDetails::validate(
         body.name.as_deref().unwrap_or_default(),
@@ -263,11 +263,10 @@ pub struct UpdateSecret {
 /// dashboard's edit and replace are.
 pub async fn update(
     api: ApiWriter,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, SecretId)>,
     ApiJson(body): ApiJson<UpdateSecret>,
 ) -> Result<HttpResponse, AppError> {
-    let contact = ContactId(json::path_id(&path.0)?);
-    let id = json::path_id(&path.1)?;
+    let (contact, id) = path.into_inner();
     let current = api
         .db
         .read(move |conn| Ok(secret::find(conn, contact, id)?))
@@ -328,11 +327,10 @@ pub async fn update(
 /// found.
 pub async fn delete(
     api: ApiWriter,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, SecretId)>,
     ApiJson(_): ApiJson<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    let contact = ContactId(json::path_id(&path.0)?);
-    let id = json::path_id(&path.1)?;
+    let (contact, id) = path.into_inner();
     let actor = api.actor();
     let deleted = api
         .db

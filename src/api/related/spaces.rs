@@ -6,7 +6,7 @@ use super::{Empty, changed_meanwhile, existing_contact, field_or, merge_renamed}
 use crate::api::caller::ApiWriter;
 use crate::api::json::{self, ApiJson};
 use crate::domain::space_draft::{SpaceDraft, SpaceInput};
-use crate::domain::{FieldErrors, SpaceId};
+use crate::domain::{ContactId, FieldErrors, SpaceId};
 use crate::error::AppError;
 use crate::models::space::{self, Owner, SpaceUpdate};
 use crate::storage::SpaceStore;
@@ -25,7 +25,7 @@ fn validate(input: &SpaceInput) -> Result<SpaceDraft, AppError> {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateSpace {
     #[serde(default, deserialize_with = "super::optional_id")]
-    contact_id: Option<i64>,
+    contact_id: Option<ContactId>,
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
@@ -67,10 +67,10 @@ pub struct UpdateSpace {
 /// `POST space/{id}/update` `{name?, description?}` → `{"id"}`.
 pub async fn update(
     api: ApiWriter,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
     ApiJson(body): ApiJson<UpdateSpace>,
 ) -> Result<HttpResponse, AppError> {
-    let id = SpaceId(json::path_id(&path)?);
+    let id = path.into_inner();
     let current = api.db.read(move |conn| Ok(space::find(conn, id)?)).await?;
     let draft = validate(&SpaceInput {
         name: field_or(body.name, Some(&current.name)),
@@ -100,10 +100,10 @@ pub async fn update(
 /// naming them) and then their bytes.
 pub async fn delete(
     api: ApiWriter,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
     ApiJson(_): ApiJson<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    let id = SpaceId(json::path_id(&path)?);
+    let id = path.into_inner();
     let actor = api.actor();
     let deleted = api
         .db

@@ -17,8 +17,8 @@ use crate::api::caller::{ApiReader, ApiWriter};
 use crate::api::json::{self, ApiJson};
 use crate::api::listing::{ListParams, respond};
 use crate::api::objects;
+use crate::domain::SpaceId;
 use crate::domain::file_name::{self, FileName};
-use crate::domain::{SpaceFileId, SpaceId};
 use crate::error::AppError;
 use crate::models::space::{self, Owner};
 use crate::models::space_file::{self, SpaceFile};
@@ -41,16 +41,16 @@ fn load_files(
     limit: i64,
 ) -> Result<Vec<(i64, objects::File)>, AppError> {
     let rows = space_file::keyset_page(connection, space, &params.page(limit))?;
-    Ok(rows.iter().map(|f| (f.id, f.into())).collect())
+    Ok(rows.iter().map(|f| (f.id.into(), f.into())).collect())
 }
 
 /// `GET space/{id}/storage/list`: the space's files, a list like any other.
 pub async fn list(
     api: ApiReader,
     request: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = SpaceId(json::path_id(&path)?);
+    let id = path.into_inner();
     let params = ListParams::from_query(request.query_string())?;
     api.db.read(move |conn| Ok(space::find(conn, id)?)).await?;
     respond(&request, &api.db, params, move |conn, params, limit| {
@@ -215,10 +215,10 @@ fn declared_length(request: &HttpRequest) -> Option<u64> {
 pub async fn upload(
     api: ApiWriter,
     request: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let space_id = SpaceId(json::path_id(&path)?);
+    let space_id = path.into_inner();
     let query = FileQuery::read(&request)?;
     let limit = api.state.settings.upload_limit_bytes as u64;
     let budget = limit + OVERHEAD_BYTES;
@@ -313,9 +313,9 @@ fn find_file(
 pub async fn download(
     api: ApiReader,
     request: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
 ) -> Result<HttpResponse, AppError> {
-    let space_id = SpaceId(json::path_id(&path)?);
+    let space_id = path.into_inner();
     let query = FileQuery::read(&request)?;
     let Some(name) = query.path else {
         return Err(invalid_field(
@@ -347,10 +347,10 @@ pub struct DeleteFile {
 /// transaction with its audit entry, then the bytes.
 pub async fn delete(
     api: ApiWriter,
-    path: web::Path<String>,
+    path: web::Path<SpaceId>,
     ApiJson(body): ApiJson<DeleteFile>,
 ) -> Result<HttpResponse, AppError> {
-    let space_id = SpaceId(json::path_id(&path)?);
+    let space_id = path.into_inner();
     let Some(name) = body.path.filter(|p| !p.trim().is_empty()) else {
         return Err(invalid_field(
             "path",
@@ -364,7 +364,7 @@ pub async fn delete(
         .write(move |conn| {
             let space_row = space::find(conn, space_id)?;
             let file = find_file(conn, space_id, &name)?;
-            let deleted = space_file::delete(conn, &space_row, SpaceFileId(file.id), &actor)?;
+            let deleted = space_file::delete(conn, &space_row, file.id, &actor)?;
             // Committed: the bytes can go.
             store.remove(space_id, &deleted.storage_key);
             Ok(deleted)

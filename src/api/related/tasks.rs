@@ -8,7 +8,7 @@ use super::{
 use crate::api::caller::ApiWriter;
 use crate::api::json::{self, ApiJson};
 use crate::domain::task_draft::{TaskDraft, TaskInput, check_runs_at_all};
-use crate::domain::{ContactId, FieldErrors};
+use crate::domain::{ContactId, FieldErrors, TaskId};
 use crate::error::AppError;
 use crate::models::task;
 use crate::models::versioned::Versioned;
@@ -37,7 +37,7 @@ fn validate(input: &TaskInput, errors: &mut FieldErrors) -> Option<TaskDraft> {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateTask {
     #[serde(default, deserialize_with = "optional_id")]
-    contact_id: Option<i64>,
+    contact_id: Option<ContactId>,
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
@@ -98,10 +98,10 @@ pub struct UpdateTask {
 /// moves the next run, as in the dashboard.
 pub async fn update(
     api: ApiWriter,
-    path: web::Path<String>,
+    path: web::Path<TaskId>,
     ApiJson(body): ApiJson<UpdateTask>,
 ) -> Result<HttpResponse, AppError> {
-    let id = json::path_id(&path)?;
+    let id = path.into_inner();
     let current = api
         .db
         .read(move |conn| Ok(task::find_any(conn, id)?))
@@ -119,7 +119,7 @@ pub async fn update(
         return Err(AppError::internal("validated task is incomplete"));
     };
     let actor = api.actor();
-    let contact = ContactId(current.contact_id);
+    let contact = current.contact_id;
     let outcome = api
         .db
         .write(move |conn| {
@@ -143,16 +143,16 @@ pub async fn update(
 /// `POST task/{id}/delete` `{}` → `{"id"}`.
 pub async fn delete(
     api: ApiWriter,
-    path: web::Path<String>,
+    path: web::Path<TaskId>,
     ApiJson(_): ApiJson<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    let id = json::path_id(&path)?;
+    let id = path.into_inner();
     let actor = api.actor();
     let deleted = api
         .db
         .write(move |conn| {
             let found = task::find_any(conn, id)?;
-            Ok(task::delete(conn, ContactId(found.contact_id), id, &actor)?)
+            Ok(task::delete(conn, found.contact_id, id, &actor)?)
         })
         .await?;
     json::id(deleted.id)

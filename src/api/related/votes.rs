@@ -8,7 +8,7 @@ use crate::api::caller::ApiWriter;
 use crate::api::json::{self, ApiJson};
 use crate::domain::rating::{DOWN, UP};
 use crate::domain::text::optional_text;
-use crate::domain::{ConversationId, FieldErrors};
+use crate::domain::{ConversationId, FieldErrors, MessageId};
 use crate::error::AppError;
 use crate::models::rating::{self, NewRating};
 use crate::models::{conversation, message};
@@ -30,13 +30,11 @@ pub struct Vote {
 /// Records the vote: `default` when no value was sent.
 async fn vote(
     api: ApiWriter,
-    conversation_id: &str,
-    message_id: Option<&str>,
+    conversation_id: ConversationId,
+    message_id: Option<MessageId>,
     default: i32,
     body: Vote,
 ) -> Result<HttpResponse, AppError> {
-    let conversation_id = ConversationId(json::path_id(conversation_id)?);
-    let message_id = message_id.map(json::path_id).transpose()?;
     let mut errors = FieldErrors::new();
     let reason = errors
         .check(
@@ -53,7 +51,7 @@ async fn vote(
             let found = conversation::find(conn, conversation_id)?;
             if let Some(message_id) = message_id {
                 // The message must be one of this conversation's.
-                if !message::is_in_conversation(conn, found.conversation_id(), message_id)? {
+                if !message::is_in_conversation(conn, found.id, message_id)? {
                     return Err(AppError::NotFound);
                 }
             }
@@ -74,35 +72,35 @@ async fn vote(
 /// `POST conversation/{id}/upvote` `{value?, reason?}` → `{"id"}` (the rating's).
 pub async fn upvote_conversation(
     api: ApiWriter,
-    path: web::Path<String>,
+    path: web::Path<ConversationId>,
     ApiJson(body): ApiJson<Vote>,
 ) -> Result<HttpResponse, AppError> {
-    vote(api, &path, None, UP, body).await
+    vote(api, path.into_inner(), None, UP, body).await
 }
 
 /// `POST conversation/{id}/downvote` `{value?, reason?}` → `{"id"}`.
 pub async fn downvote_conversation(
     api: ApiWriter,
-    path: web::Path<String>,
+    path: web::Path<ConversationId>,
     ApiJson(body): ApiJson<Vote>,
 ) -> Result<HttpResponse, AppError> {
-    vote(api, &path, None, DOWN, body).await
+    vote(api, path.into_inner(), None, DOWN, body).await
 }
 
 /// `POST conversation/{cid}/message/{mid}/upvote` `{value?, reason?}` → `{"id"}`.
 pub async fn upvote_message(
     api: ApiWriter,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ConversationId, MessageId)>,
     ApiJson(body): ApiJson<Vote>,
 ) -> Result<HttpResponse, AppError> {
-    vote(api, &path.0, Some(&path.1), UP, body).await
+    vote(api, path.0, Some(path.1), UP, body).await
 }
 
 /// `POST conversation/{cid}/message/{mid}/downvote` `{value?, reason?}` → `{"id"}`.
 pub async fn downvote_message(
     api: ApiWriter,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ConversationId, MessageId)>,
     ApiJson(body): ApiJson<Vote>,
 ) -> Result<HttpResponse, AppError> {
-    vote(api, &path.0, Some(&path.1), DOWN, body).await
+    vote(api, path.0, Some(path.1), DOWN, body).await
 }

@@ -14,6 +14,7 @@ use super::inbound::{self, ReceiveError};
 use super::refusal::Refusal;
 use crate::api::json;
 use crate::db;
+use crate::domain::IntegrationId;
 use crate::error::AppError;
 use crate::models::integration::{self, Integration};
 use crate::startup::AppState;
@@ -63,11 +64,11 @@ fn refused(refusal: &Refusal) -> HttpResponse {
 
 async fn inbound(
     request: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<IntegrationId>,
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let id = json::path_id(&path)?;
+    let id = path.into_inner();
     let found = db::run(&state.pool, move |conn| {
         Ok(integration::find(conn, id).optional()?)
     })
@@ -80,7 +81,7 @@ async fn inbound(
         .is_some_and(|token| integration::verify_inbound_token(&integration, &token));
     if !authorised {
         tracing::warn!(
-            integration = id,
+            integration = id.0,
             "email refused: inbound token missing or wrong"
         );
         let mut response = refuse(
@@ -99,7 +100,7 @@ async fn inbound(
         return Ok(response);
     }
     if !integration.enabled {
-        tracing::warn!(integration = id, "email refused: integration disabled");
+        tracing::warn!(integration = id.0, "email refused: integration disabled");
         return Ok(refuse(
             StatusCode::FORBIDDEN,
             "INTEGRATION_DISABLED",
@@ -107,7 +108,7 @@ async fn inbound(
         ));
     }
     if let Some(problem) = unacceptable_content_type(&request) {
-        tracing::warn!(integration = id, problem, "email refused: content type");
+        tracing::warn!(integration = id.0, problem, "email refused: content type");
         return Ok(refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UNSUPPORTED_MEDIA_TYPE",
@@ -119,7 +120,7 @@ async fn inbound(
     let raw = match read_body(&request, payload, limit).await? {
         Ok(raw) => raw,
         Err(refusal) => {
-            tracing::warn!(integration = id, code = refusal.code(), reason = %refusal, "email refused");
+            tracing::warn!(integration = id.0, code = refusal.code(), reason = %refusal, "email refused");
             return Ok(refused(&refusal));
         }
     };

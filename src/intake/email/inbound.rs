@@ -15,7 +15,7 @@ use crate::domain::contact_field::ContactField;
 use crate::domain::contact_match::{ClaimedBy, ContactMatch};
 use crate::domain::contact_patch::{ContactPatch, ContactPatchInput, Purpose};
 use crate::domain::conversation::{Channel, MessageRole};
-use crate::domain::{ContactId, SpaceId};
+use crate::domain::{ContactId, ConversationId, MessageId, SpaceId};
 use crate::error::AppError;
 use crate::models::audit::Actor;
 use crate::models::email_intake::{self as store, NewEmailConversation, NewEmailMessage};
@@ -37,10 +37,10 @@ const CUT_NOTICE: &str =
 /// What was stored (or found stored) for an email.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Received {
-    pub conversation_id: i64,
-    pub message_id: i64,
+    pub conversation_id: ConversationId,
+    pub message_id: MessageId,
     /// `None` when the integration does not collect contacts (and the thread has none).
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<ContactId>,
     /// The same Message-ID was already stored: nothing new was written.
     pub duplicate: bool,
 }
@@ -76,21 +76,21 @@ pub async fn receive(
     let outcome = receive_inner(state, integration, raw).await;
     match &outcome {
         Ok(received) => tracing::info!(
-            integration = integration.id,
-            conversation = received.conversation_id,
-            message = received.message_id,
-            contact = received.contact_id,
+            integration = integration.id.0,
+            conversation = received.conversation_id.0,
+            message = received.message_id.0,
+            contact = received.contact_id.map(|id| id.0),
             duplicate = received.duplicate,
             "email received"
         ),
         Err(ReceiveError::Refused(refusal)) => tracing::warn!(
-            integration = integration.id,
+            integration = integration.id.0,
             code = refusal.code(),
             reason = %refusal,
             "email refused"
         ),
         Err(ReceiveError::Failed(error)) => tracing::error!(
-            integration = integration.id,
+            integration = integration.id.0,
             cause = error.cause_chain(),
             "email could not be stored"
         ),
@@ -235,7 +235,7 @@ fn store_email(
             let conversation = store::insert_conversation(
                 conn,
                 &NewEmailConversation {
-                    contact_id: contact.map(|(c, _)| c.0),
+                    contact_id: contact.map(|(c, _)| c),
                     channel: Channel::Email.as_str().to_string(),
                     subject: email.subject.clone(),
                     meta: json!({}),
@@ -274,7 +274,7 @@ fn store_email(
     Ok(Received {
         conversation_id: conversation.id,
         message_id: message.id,
-        contact_id: contact.map(|c| c.0).or(conversation.contact_id),
+        contact_id: contact.or(conversation.contact_id),
         duplicate: false,
     })
 }
@@ -288,8 +288,8 @@ fn record_match(
     contact: ContactId,
     how: ContactMatch,
 ) -> Result<(), AppError> {
-    if conversation.contact_id == Some(contact.0) {
-        contact_match::record(conn, conversation.id, contact.0, how)?;
+    if conversation.contact_id == Some(contact) {
+        contact_match::record(conn, conversation.id, contact, how)?;
     }
     Ok(())
 }
@@ -317,13 +317,10 @@ fn ensure_contact(
     .map_err(|errors| AppError::Unprocessable(errors.summary()))?;
     let ensured = contact_ensure::ensure(conn, &patch, actor)?;
     if ensured.created {
-        store::mark_created_by_email(conn, ensured.contact.contact_id(), Utc::now())?;
-        return Ok((ensured.contact.contact_id(), ContactMatch::Created));
+        store::mark_created_by_email(conn, ensured.contact.id, Utc::now())?;
+        return Ok((ensured.contact.id, ContactMatch::Created));
     }
-    Ok((
-        ensured.contact.contact_id(),
-        ContactMatch::Claimed(ClaimedBy::Email),
-    ))
+    Ok((ensured.contact.id, ContactMatch::Claimed(ClaimedBy::Email)))
 }
 
 /// A file of the email, recorded in the contact's space.
@@ -371,15 +368,13 @@ fn save_attachments(
         .iter()
         .map(|(attachment, _)| attachment.file_name.to_string())
         .collect();
-    let names = store::free_names(conn, space.space_id(), &wanted)?;
+    let names = store::free_names(conn, space.id, &wanted)?;
     let mut uploads = Vec::with_capacity(staged.len());
     let mut saved = Vec::with_capacity(staged.len());
     for ((attachment, file), name) in staged.into_iter().zip(names) {
         let size = i64::try_from(file.size).map_err(AppError::internal)?;
         let sha256 = file.sha256.clone();
-        let file_placed = file
-            .place(store, space.space_id())
-            .map_err(AppError::internal)?;
+        let file_placed = file.place(store, space.id).map_err(AppError::internal)?;
         uploads.push(NewUpload {
             path: name.clone(),
             size,
@@ -392,7 +387,7 @@ fn save_attachments(
             name,
             content_type: attachment.content_type,
             size,
-            space_id: space.space_id(),
+            space_id: space.id,
         });
     }
     space_file::save_uploads(conn, &space, &[], &uploads, actor)?;

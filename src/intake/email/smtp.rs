@@ -27,6 +27,7 @@ use super::inbound::{self, ReceiveError};
 use super::refusal::Refusal;
 use super::smtp_limits::{ConnectionCounter, SmtpLimits};
 use crate::db;
+use crate::domain::IntegrationId;
 use crate::models::integration::{self, Integration};
 use crate::startup::AppState;
 use actix_web::web;
@@ -510,7 +511,7 @@ impl<'a> Session<'a> {
         .await;
         match found {
             Ok(Some(row)) if row.is_email() && !authorised(&row) => {
-                tracing::warn!(integration = id, peer = %self.peer, "smtp: wrong recipient token");
+                tracing::warn!(integration = %id, peer = %self.peer, "smtp: wrong recipient token");
                 no_such_mailbox()
             }
             Ok(Some(row)) if row.is_email() && row.enabled => {
@@ -520,7 +521,7 @@ impl<'a> Session<'a> {
             }
             Ok(Some(row)) if row.is_email() => {
                 tracing::warn!(
-                    integration = id,
+                    integration = id.0,
                     "smtp: refused mail for a disabled integration"
                 );
                 Reply::new(550, "5.2.1 This email integration is disabled")
@@ -698,7 +699,7 @@ fn path_argument<'l>(argument: &'l str, keyword: &str) -> Option<(&'l str, &'l s
 enum Recipient<'p> {
     /// `<id>@domain` (no token) or `<id>+<token>@domain`.
     Integration {
-        id: i64,
+        id: IntegrationId,
         token: Option<&'p str>,
     },
     OtherDomain,
@@ -723,9 +724,9 @@ fn recipient_integration<'p>(path: &'p str, domain: &str) -> Recipient<'p> {
         Some((id, token)) => (id, Some(token)),
         None => (local, None),
     };
-    match id.parse::<i64>() {
-        Ok(id) if id > 0 => Recipient::Integration { id, token },
-        _ => Recipient::NotAnIntegration,
+    match id.parse() {
+        Ok(id) => Recipient::Integration { id, token },
+        Err(_) => Recipient::NotAnIntegration,
     }
 }
 
@@ -810,28 +811,28 @@ mod tests {
         assert!(matches!(
             recipient_integration("42@Mail.Example.com.", "mail.example.com"),
             Recipient::Integration {
-                id: 42,
+                id: IntegrationId(42),
                 token: None
             }
         ));
         assert!(matches!(
             recipient_integration("@relay.test:42@mail.example.com", "mail.example.com"),
             Recipient::Integration {
-                id: 42,
+                id: IntegrationId(42),
                 token: None
             }
         ));
         assert!(matches!(
             recipient_integration("42+a1b2c3@mail.example.com", "mail.example.com"),
             Recipient::Integration {
-                id: 42,
+                id: IntegrationId(42),
                 token: Some("a1b2c3")
             }
         ));
         assert!(matches!(
             recipient_integration("42+@mail.example.com", "mail.example.com"),
             Recipient::Integration {
-                id: 42,
+                id: IntegrationId(42),
                 token: Some("")
             }
         ));

@@ -15,7 +15,7 @@ use crate::domain::conversation::Channel;
 use crate::domain::egress::WebhookEgress;
 use crate::domain::integration::SecretPurpose;
 use crate::domain::secret_box::Keyring;
-use crate::domain::{ConversationId, MessageId};
+
 use crate::error::AppError;
 use crate::models::agent_answer::{self, Answer};
 use crate::models::audit::Actor;
@@ -113,19 +113,15 @@ fn prepare(
             "The webhook has no signing secret; regenerate it in Settings.".into(),
         ));
     };
-    let Some(conversation) = found(conversation::find(
-        conn,
-        ConversationId(claimed.conversation_id),
-    ))?
-    else {
+    let Some(conversation) = found(conversation::find(conn, claimed.conversation_id))? else {
         return Ok(Prepared::Gone);
     };
-    let Some(message) = found(message::find(conn, MessageId(claimed.message_id)))? else {
+    let Some(message) = found(message::find(conn, claimed.message_id))? else {
         return Ok(Prepared::Gone);
     };
     let history = agent_answer::history(conn, conversation.id, message.id, HISTORY_LIMIT)?;
     let contact = match conversation.contact_id {
-        Some(id) => found(contact::find(conn, crate::domain::ContactId(id)))?,
+        Some(id) => found(contact::find(conn, id))?,
         None => None,
     };
     let restriction = match &contact {
@@ -193,7 +189,7 @@ pub async fn run(context: &Context, claimed: WebhookDelivery) {
             return;
         }
         Err(error) => {
-            tracing::error!(delivery = claimed.id, error = %error.cause_chain(), "webhook delivery could not be prepared");
+            tracing::error!(delivery = claimed.id.0, error = %error.cause_chain(), "webhook delivery could not be prepared");
             let reason = "Rapport could not prepare the request (see the server log).".to_string();
             let retry = retry_at(context, &claimed);
             record_failure(context, &claimed, None, reason, retry).await;
@@ -216,7 +212,7 @@ pub async fn run(context: &Context, claimed: WebhookDelivery) {
             store_answer(context, &claimed, &job, reply, http_status).await;
         }
         Err(reason) => {
-            tracing::info!(delivery = claimed.id, attempt = claimed.attempts, %reason, "agent webhook failed");
+            tracing::info!(delivery = claimed.id.0, attempt = claimed.attempts, %reason, "agent webhook failed");
             let retry = retry_at(context, &claimed);
             record_failure(context, &claimed, http_status, reason, retry).await;
         }
@@ -251,10 +247,10 @@ async fn record_failure(
     .await;
     if let Err(error) = recorded {
         // The lease runs out and another attempt follows.
-        tracing::error!(delivery = claimed.id, error = %error.cause_chain(), "webhook failure not recorded");
+        tracing::error!(delivery = claimed.id.0, error = %error.cause_chain(), "webhook failure not recorded");
     } else if retry_at.is_none() {
         tracing::warn!(
-            delivery = claimed.id,
+            delivery = claimed.id.0,
             attempts = claimed.attempts,
             "agent webhook delivery given up"
         );
@@ -324,14 +320,14 @@ async fn store_answer(
     }
     let stored = {
         let claimed = claimed.clone();
-        let contact_id = job.contact.as_ref().map(Contact::contact_id);
+        let contact_id = job.contact.as_ref().map(|contact| contact.id);
         let actor = actor(&job.integration);
         let memories = reply.memories.clone();
         if contact_id.is_none() && !memories.is_empty() {
             // Memories belong to a contact; a conversation without one (collect contacts off,
             // or a visitor who gave no details) has nowhere to keep them.
             tracing::warn!(
-                delivery = claimed.id,
+                delivery = claimed.id.0,
                 dropped = memories.len(),
                 "agent memories dropped: the conversation has no contact"
             );
@@ -380,12 +376,12 @@ async fn store_answer(
         Ok((None, _)) => return,
         Err(error) => {
             // The lease runs out and the agent is asked again.
-            tracing::error!(delivery = claimed.id, error = %error.cause_chain(), "agent answer not stored");
+            tracing::error!(delivery = claimed.id.0, error = %error.cause_chain(), "agent answer not stored");
             return;
         }
     };
     tracing::info!(
-        delivery = claimed.id,
+        delivery = claimed.id.0,
         replied = stored.message.is_some(),
         memories = stored.memories,
         "agent answered"
@@ -411,8 +407,8 @@ async fn store_answer(
     match sent {
         Ok(Ok(())) => {}
         Ok(Err(error)) => {
-            tracing::error!(message = bot.id, error = %error.cause_chain(), "email outcome not recorded")
+            tracing::error!(message = bot.id.0, error = %error.cause_chain(), "email outcome not recorded")
         }
-        Err(error) => tracing::error!(message = bot.id, %error, "email reply not sent"),
+        Err(error) => tracing::error!(message = bot.id.0, %error, "email reply not sent"),
     }
 }

@@ -28,6 +28,7 @@
 use crate::agent::AgentContext;
 use crate::api::json::ms;
 use crate::api::objects;
+use crate::domain::{IntegrationId, WebhookDeliveryId};
 use crate::models::Contact;
 use crate::models::conversation::Conversation;
 use crate::models::message::Message;
@@ -42,14 +43,14 @@ pub const HISTORY_LIMIT: i64 = 20;
 /// The integration the message came through, as the payload names it.
 #[derive(Debug, Clone, Copy)]
 pub struct Source<'a> {
-    pub id: i64,
+    pub id: IntegrationId,
     pub kind: &'a str,
     pub name: &'a str,
 }
 
 /// Everything one payload is made of.
 pub struct Parts<'a> {
-    pub delivery_id: i64,
+    pub delivery_id: WebhookDeliveryId,
     /// 1 for the first try.
     pub attempt: i32,
     pub source: Source<'a>,
@@ -110,15 +111,16 @@ mod tests {
     use super::*;
     use crate::agent::Budget;
     use crate::agent::context::{Sources, assemble};
+    use crate::domain::{ContactId, ConversationId, MessageId};
     use chrono::{TimeZone, Utc};
 
     fn at(seconds: i64) -> chrono::DateTime<Utc> {
         Utc.timestamp_opt(1_764_072_000 + seconds, 0).unwrap()
     }
 
-    fn conversation(contact_id: Option<i64>) -> Conversation {
+    fn conversation(contact_id: Option<ContactId>) -> Conversation {
         Conversation {
-            id: 42,
+            id: ConversationId(42),
             contact_id,
             channel: "widget".into(),
             subject: None,
@@ -133,8 +135,8 @@ mod tests {
 
     fn message(id: i64, role: &str, text: &str) -> Message {
         Message {
-            id,
-            conversation_id: 42,
+            id: MessageId(id),
+            conversation_id: ConversationId(42),
             role: role.into(),
             text: text.into(),
             meta: json!({}),
@@ -144,7 +146,7 @@ mod tests {
 
     fn contact() -> Contact {
         Contact {
-            id: 7,
+            id: ContactId(7),
             name: Some("Ada Lovelace".into()),
             nick: Some("Ada".into()),
             description: Some("Mathematician".into()),
@@ -164,7 +166,7 @@ mod tests {
     #[test]
     fn a_payload_carries_the_message_its_conversation_and_the_agent_context() {
         let contact = contact();
-        let conversation = conversation(Some(7));
+        let conversation = conversation(Some(ContactId(7)));
         let history = [message(1, "user", "Hello"), message(2, "bot", "Hi Ada!")];
         let current = message(3, "user", "Where is my order?");
         let context = assemble(
@@ -179,10 +181,10 @@ mod tests {
             Budget::default(),
         );
         let body = build(&Parts {
-            delivery_id: 17,
+            delivery_id: WebhookDeliveryId(17),
             attempt: 2,
             source: Source {
-                id: 3,
+                id: IntegrationId(3),
                 kind: "widget",
                 name: "Shop chat",
             },
@@ -225,10 +227,10 @@ mod tests {
         let conversation = conversation(None);
         let current = message(3, "user", "Hi");
         let body = build(&Parts {
-            delivery_id: 1,
+            delivery_id: WebhookDeliveryId(1),
             attempt: 1,
             source: Source {
-                id: 1,
+                id: IntegrationId(1),
                 kind: "email",
                 name: "Support",
             },

@@ -104,6 +104,7 @@ mod tests {
     use super::*;
     use crate::domain::contact_match::ClaimedBy;
     use crate::domain::integration::IntegrationKind;
+    use crate::domain::{ContactId, ConversationId, MessageId};
     use chrono::TimeZone;
 
     fn at() -> DateTime<Utc> {
@@ -112,7 +113,7 @@ mod tests {
 
     fn contact() -> Contact {
         Contact {
-            id: 7,
+            id: ContactId(7),
             name: Some("Ada Lovelace".into()),
             nick: Some("Ada".into()),
             description: Some("Owes us a lot".into()),
@@ -131,8 +132,8 @@ mod tests {
 
     fn conversation(channel: &str, meta: Value) -> Conversation {
         Conversation {
-            id: 42,
-            contact_id: Some(7),
+            id: ConversationId(42),
+            contact_id: Some(ContactId(7)),
             channel: channel.into(),
             subject: None,
             meta,
@@ -146,8 +147,8 @@ mod tests {
 
     fn message(meta: Value) -> Message {
         Message {
-            id: 1,
-            conversation_id: 42,
+            id: MessageId(1),
+            conversation_id: ConversationId(42),
             role: "user".into(),
             text: "Hi".into(),
             meta,
@@ -162,7 +163,7 @@ mod tests {
             json!({"visitor": {"name": "Mallory", "email": "ADA@example.com"}}),
         );
         let redacted = redact(&contact(), &conversation, &message(json!({})));
-        assert_eq!(redacted.id, 7);
+        assert_eq!(redacted.id, ContactId(7));
         assert_eq!(redacted.name.as_deref(), Some("Mallory"));
         assert_eq!(redacted.email.as_deref(), Some("ADA@example.com"));
         assert_eq!(redacted.phone, None);

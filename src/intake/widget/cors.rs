@@ -14,6 +14,7 @@
 use super::handlers::refuse;
 use super::limits::Exceeded;
 use crate::db;
+use crate::domain::IntegrationId;
 use crate::domain::integration::Origin;
 use crate::models::integration;
 use crate::startup::AppState;
@@ -28,15 +29,11 @@ use actix_web::{HttpResponse, web};
 const PREFLIGHT_MAX_AGE_SECS: &str = "600";
 
 /// The widget id of a path under `/api/v1/integration/widget/{id}/` (or `/v1/…`).
-pub fn widget_id(path: &str) -> Option<i64> {
+pub fn widget_id(path: &str) -> Option<IntegrationId> {
     let rest = path
         .strip_prefix("/api/v1/integration/widget/")
         .or_else(|| path.strip_prefix("/v1/integration/widget/"))?;
-    rest.split('/')
-        .next()?
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
+    rest.split('/').next()?.parse().ok()
 }
 
 /// Whether `origin` is the server's own: its host and port are those the request was sent to.
@@ -117,7 +114,11 @@ pub async fn guard(
             .and_then(|value| value.to_str().ok())
             .unwrap_or("")
             .to_string();
-        tracing::info!(widget, origin, "widget request refused: origin not allowed");
+        tracing::info!(
+            widget = widget.0,
+            origin,
+            "widget request refused: origin not allowed"
+        );
         let mut response = refuse(
             StatusCode::FORBIDDEN,
             "NOT_AUTHORIZED",
@@ -148,7 +149,11 @@ pub async fn guard(
     Ok(response.map_into_left_body())
 }
 
-async fn caller(request: &ServiceRequest, state: &web::Data<AppState>, widget: i64) -> Caller {
+async fn caller(
+    request: &ServiceRequest,
+    state: &web::Data<AppState>,
+    widget: IntegrationId,
+) -> Caller {
     let Some(value) = request.headers().get(header::ORIGIN).cloned() else {
         return Caller::NoOrigin;
     };
@@ -214,10 +219,13 @@ mod tests {
 
     #[test]
     fn widget_paths() {
-        assert_eq!(widget_id("/api/v1/integration/widget/12/config"), Some(12));
+        assert_eq!(
+            widget_id("/api/v1/integration/widget/12/config"),
+            Some(IntegrationId(12))
+        );
         assert_eq!(
             widget_id("/v1/integration/widget/3/session/create"),
-            Some(3)
+            Some(IntegrationId(3))
         );
         assert_eq!(widget_id("/api/v1/integration/widget/x/config"), None);
         assert_eq!(widget_id("/api/v1/integration/email/3/inbound"), None);

@@ -3,9 +3,10 @@
 //! Origins and rate limits are checked before these run, by [`super::cors::guard`].
 
 use super::request::{self, CheckedCreate, CreateBody, Fields, Refusal, SendBody};
-use crate::api::json::{self, ms, path_id};
+use crate::api::json::{self, ms};
 use crate::db;
 use crate::domain::integration::SecretPurpose;
+use crate::domain::{IntegrationId, MessageId, WidgetSessionId};
 use crate::error::AppError;
 use crate::models::integration::{self, Integration};
 use crate::models::message::Message;
@@ -24,9 +25,9 @@ pub const BODY_LIMIT: usize = 16 * 1024;
 /// `GET …/config`: what the widget script needs to draw itself.
 pub async fn config(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<IntegrationId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path_id(&path)?;
+    let id = path.into_inner();
     let integration = db::run(&state.pool, move |conn| load(conn, id)).await?;
     let fields = fields(&integration);
     json::ok(&json!({
@@ -43,10 +44,10 @@ pub async fn config(
 /// `POST …/session/create`.
 pub async fn create(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<IntegrationId>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let id = path_id(&path)?;
+    let id = path.into_inner();
     let body: CreateBody = read_json(payload).await?;
     let wants_identity = body.user_id.is_some() || body.user_hash.is_some();
     let keyring = state
@@ -81,7 +82,7 @@ pub async fn create(
         Err(Refusal::Invalid(message)) => return Err(AppError::Unprocessable(message)),
         Err(Refusal::BadIdentity) => {
             tracing::warn!(
-                widget = id,
+                widget = id.0,
                 "widget session refused: userHash does not sign userId"
             );
             return Ok(refuse(
@@ -119,10 +120,10 @@ pub async fn create(
 pub async fn send(
     request: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(IntegrationId, WidgetSessionId)>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let (id, session_id) = (path_id(&path.0)?, path_id(&path.1)?);
+    let (id, session_id) = path.into_inner();
     let token = bearer(&request)?;
     let body: SendBody = read_json(payload).await?;
     let text = request::message_text(&body.text)
@@ -146,19 +147,23 @@ pub struct ListQuery {
 pub async fn list(
     request: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(IntegrationId, WidgetSessionId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, session_id) = (path_id(&path.0)?, path_id(&path.1)?);
+    let (id, session_id) = path.into_inner();
     let token = bearer(&request)?;
     let query = web::Query::<ListQuery>::from_query(request.query_string())
         .map_err(|e| AppError::BadRequest(format!("The query is not acceptable: {e}.")))?;
-    let after =
-        match query.after.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(raw) => Some(raw.parse::<i64>().map_err(|_| {
+    let after = match query.after.as_deref().map(str::trim) {
+        None | Some("") => None,
+        // Any integer is taken, as it always was; zero or less is before every message,
+        // the same as no `after`.
+        Some(raw) => {
+            let after = raw.parse::<i64>().map_err(|_| {
                 AppError::BadRequest(format!("after: \"{raw}\" is not a message id."))
-            })?),
-        };
+            })?;
+            (after > 0).then_some(MessageId(after))
+        }
+    };
     let messages = db::run(&state.pool, move |conn| {
         let (_, session) = authorise(conn, id, session_id, &token)?;
         Ok(widget_session::visible_messages(conn, &session, after)?)
@@ -168,7 +173,7 @@ pub async fn list(
 }
 
 /// An enabled widget, or 404 (an email integration's id is no widget).
-fn load(conn: &mut diesel::PgConnection, id: i64) -> Result<Integration, AppError> {
+fn load(conn: &mut diesel::PgConnection, id: IntegrationId) -> Result<Integration, AppError> {
     let integration = integration::find(conn, id)?;
     if integration.is_widget() && integration.enabled {
         Ok(integration)
@@ -179,8 +184,8 @@ fn load(conn: &mut diesel::PgConnection, id: i64) -> Result<Integration, AppErro
 
 fn authorise(
     conn: &mut diesel::PgConnection,
-    id: i64,
-    session_id: i64,
+    id: IntegrationId,
+    session_id: WidgetSessionId,
     token: &str,
 ) -> Result<(Integration, WidgetSession), AppError> {
     let integration = load(conn, id)?;

@@ -4,6 +4,7 @@
 
 use super::settings::WidgetSettings;
 use crate::api::rate_limit::RateLimiter;
+use crate::domain::IntegrationId;
 use actix_web::HttpRequest;
 use std::net::IpAddr;
 use std::time::Instant;
@@ -11,7 +12,7 @@ use std::time::Instant;
 /// The two counters, kept in the application state.
 pub struct WidgetLimits {
     per_ip: RateLimiter<IpAddr>,
-    per_widget: RateLimiter<i64>,
+    per_widget: RateLimiter<IntegrationId>,
     client_ip_header: Option<String>,
 }
 
@@ -35,7 +36,7 @@ impl WidgetLimits {
     pub fn check(
         &self,
         request: &HttpRequest,
-        widget_id: i64,
+        widget_id: IntegrationId,
         write: bool,
     ) -> Result<(), Exceeded> {
         let now = Instant::now();
@@ -99,16 +100,20 @@ mod tests {
                 .to_http_request()
         };
         let a = from("10.0.0.1");
-        assert!(limits.check(&a, 1, true).is_ok());
-        let refused = limits.check(&from("10.0.0.2"), 1, true).unwrap_err();
+        assert!(limits.check(&a, IntegrationId(1), true).is_ok());
+        let refused = limits
+            .check(&from("10.0.0.2"), IntegrationId(1), true)
+            .unwrap_err();
         assert!(refused.per_widget && refused.retry_after_secs >= 1);
         assert!(
-            limits.check(&from("10.0.0.2"), 2, true).is_ok(),
+            limits
+                .check(&from("10.0.0.2"), IntegrationId(2), true)
+                .is_ok(),
             "another widget"
         );
-        assert!(limits.check(&a, 1, false).is_ok());
-        assert!(limits.check(&a, 1, false).is_ok());
-        let refused = limits.check(&a, 1, false).unwrap_err();
+        assert!(limits.check(&a, IntegrationId(1), false).is_ok());
+        assert!(limits.check(&a, IntegrationId(1), false).is_ok());
+        let refused = limits.check(&a, IntegrationId(1), false).unwrap_err();
         assert!(!refused.per_widget, "the address used its 3 requests");
     }
 
@@ -123,15 +128,19 @@ mod tests {
         };
         assert!(
             limits
-                .check(&request("6.6.6.6, 10.0.0.1"), 1, false)
+                .check(&request("6.6.6.6, 10.0.0.1"), IntegrationId(1), false)
                 .is_ok()
         );
         // The client cannot escape its limit by varying the part it controls.
         assert!(
             limits
-                .check(&request("7.7.7.7, 10.0.0.1"), 1, false)
+                .check(&request("7.7.7.7, 10.0.0.1"), IntegrationId(1), false)
                 .is_err()
         );
-        assert!(limits.check(&request("10.0.0.2"), 1, false).is_ok());
+        assert!(
+            limits
+                .check(&request("10.0.0.2"), IntegrationId(1), false)
+                .is_ok()
+        );
     }
 }

@@ -93,7 +93,7 @@ pub async fn submit(
         Ok(contact) => Ok(ctx.redirect_with_notice(
             FlashKind::Success,
             "Contact created",
-            &routes::contact(contact.contact_id()),
+            &routes::contact(contact.id),
         )),
         Err(WriteError::DuplicateEmail { existing }) => {
             let form =

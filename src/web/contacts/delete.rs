@@ -5,7 +5,7 @@ use super::super::layout::{PageContext, Section};
 use super::super::routes;
 use super::super::session::FlashKind;
 use super::super::views;
-use super::parse_id;
+use crate::domain::ContactId;
 use crate::error::AppError;
 use crate::models::Contact;
 use crate::models::contact::{self, DeletionImpact};
@@ -24,8 +24,8 @@ struct ConfirmDeletePage {
 }
 
 /// `GET /contacts/{id}/delete`.
-pub async fn confirm(ctx: Editor, path: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+pub async fn confirm(ctx: Editor, path: web::Path<ContactId>) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
     let (contact, impact) = ctx
         .db
         .read(move |conn| {
@@ -84,8 +84,8 @@ fn counted(count: i64, one: &str, many: &str) -> Option<String> {
 }
 
 /// `POST /contacts/{id}/delete`.
-pub async fn delete(ctx: Editor, path: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+pub async fn delete(ctx: Editor, path: web::Path<ContactId>) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
     let actor = ctx.actor();
     let deleted = ctx
         .db

@@ -5,9 +5,9 @@ use super::super::layout::{PageContext, Section};
 use super::super::render;
 use super::super::routes;
 use super::super::views;
+use crate::domain::ContactSource;
 use crate::domain::listing::{self, Cursor, Direction, SearchTerm, SortOrder};
 use crate::domain::phone::display_international;
-use crate::domain::{ContactId, ContactSource};
 use crate::error::AppError;
 use crate::models::Contact;
 use crate::models::contact_list::{self, ListPage, ListQuery};
@@ -113,7 +113,7 @@ impl ContactRow {
             avatar_class,
         } = views::identity(contact);
         ContactRow {
-            url: routes::contact(ContactId(contact.id)),
+            url: routes::contact(contact.id),
             initials,
             avatar_class,
             name,

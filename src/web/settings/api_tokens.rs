@@ -11,9 +11,8 @@ use super::super::layout::{NavLink, PageContext, Section, SettingsTab};
 use super::super::routes;
 use super::super::session::FlashKind;
 use super::super::views;
-use super::parse_id;
-use crate::domain::FieldErrors;
 use crate::domain::api_token::{MAX_NAME_CHARS, TokenDraft, TokenRole};
+use crate::domain::{ApiTokenId, FieldErrors};
 use crate::error::AppError;
 use crate::models::api_token::{self, ApiToken};
 use actix_web::http::StatusCode;
@@ -253,8 +252,11 @@ pub async fn create(
 }
 
 /// `GET /settings/api-tokens/{id}/revoke`: what revoking means, and the button.
-pub async fn confirm_revoke(ctx: Admin, path: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+pub async fn confirm_revoke(
+    ctx: Admin,
+    path: web::Path<ApiTokenId>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
     let token = ctx
         .db
         .read(move |conn| Ok(api_token::find(conn, id)?))
@@ -275,8 +277,8 @@ pub async fn confirm_revoke(ctx: Admin, path: web::Path<String>) -> Result<HttpR
 }
 
 /// `POST /settings/api-tokens/{id}/revoke`.
-pub async fn revoke(ctx: Admin, path: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+pub async fn revoke(ctx: Admin, path: web::Path<ApiTokenId>) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
     let actor = ctx.actor();
     let outcome = ctx
         .db

@@ -11,7 +11,6 @@ use super::context::{Admin, Dashboard};
 use super::layout::{NavLink, PageContext, Section, SettingsTab, settings_tabs};
 use super::render;
 use super::routes;
-use crate::error::AppError;
 use actix_web::{HttpResponse, web};
 
 pub fn register(config: &mut web::ServiceConfig) {
@@ -80,14 +79,6 @@ impl Dashboard {
     pub fn settings_page(&self, tab: SettingsTab) -> (PageContext, Vec<NavLink>) {
         (self.page(Section::Settings), settings_tabs(tab))
     }
-}
-
-/// Reads `{id}`; anything but a positive number does not exist.
-fn parse_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(AppError::NotFound)
 }
 
 /// `GET /settings`: the first settings page.

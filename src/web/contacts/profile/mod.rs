@@ -135,7 +135,7 @@ pub fn tab_links(id: ContactId, active_slug: &str, counts: &TabCounts) -> Vec<Ta
 
 /// The profile header, ready to print.
 pub struct HeaderView {
-    pub id: i64,
+    pub id: ContactId,
     pub name: String,
     pub initials: String,
     pub avatar_class: String,
@@ -203,7 +203,7 @@ pub struct ProfileView {
 
 impl ProfileView {
     pub fn new(contact: &Contact, active_slug: &str, counts: &TabCounts, can_edit: bool) -> Self {
-        let id = contact.contact_id();
+        let id = contact.id;
         ProfileView {
             header: HeaderView::new(contact),
             tabs: tab_links(id, active_slug, counts),

@@ -16,10 +16,9 @@ use super::super::forms::HtmlForm;
 use super::super::layout::{NavLink, PageContext, SettingsTab};
 use super::super::routes;
 use super::super::session::FlashKind;
-use super::parse_id;
-use crate::domain::FieldErrors;
 use crate::domain::integration::{IntegrationDraft, IntegrationKind, SecretPurpose};
 use crate::domain::secret_box::Keyring;
+use crate::domain::{FieldErrors, IntegrationId};
 use crate::error::AppError;
 use crate::models::integration::{self, Credentials, Integration};
 use crate::models::versioned::Versioned;
@@ -190,23 +189,23 @@ pub async fn create(
 pub async fn show(
     ctx: Admin,
     request: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<IntegrationId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let row = find(&ctx, id).await?;
     detail(&ctx, &request, &row, Credentials::default())
 }
 
 /// The integration `id`, or 404.
-async fn find(ctx: &Dashboard, id: i64) -> Result<Integration, AppError> {
+async fn find(ctx: &Dashboard, id: IntegrationId) -> Result<Integration, AppError> {
     ctx.db
         .read(move |conn| Ok(integration::find(conn, id)?))
         .await
 }
 
 /// `GET /settings/integrations/{id}/edit`.
-pub async fn edit(ctx: Admin, path: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+pub async fn edit(ctx: Admin, path: web::Path<IntegrationId>) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
     let row = find(&ctx, id).await?;
     let form = FormView::edit(&row, ctx.csrf_token());
     form_page(&ctx, form, StatusCode::OK)
@@ -218,10 +217,10 @@ pub async fn edit(ctx: Admin, path: web::Path<String>) -> Result<HttpResponse, A
 pub async fn update(
     ctx: Admin,
     request: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<IntegrationId>,
     HtmlForm(data): HtmlForm<IntegrationFormData>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let current = find(&ctx, id).await?;
     let draft = match IntegrationDraft::validate(
         current.kind(),
@@ -271,10 +270,9 @@ pub async fn update(
 /// `POST /settings/integrations/{id}/enable` and `…/disable`.
 pub async fn set_enabled(
     ctx: Admin,
-    path: web::Path<(String, String)>,
+    path: web::Path<(IntegrationId, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (raw_id, action) = path.into_inner();
-    let id = parse_id(&raw_id)?;
+    let (id, action) = path.into_inner();
     let enabled = parse_enabled(&action)?;
     let actor = ctx.actor();
     let row = ctx
@@ -293,8 +291,11 @@ pub async fn set_enabled(
 }
 
 /// `GET /settings/integrations/{id}/delete`: what deleting means, and the button.
-pub async fn confirm_delete(ctx: Admin, path: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+pub async fn confirm_delete(
+    ctx: Admin,
+    path: web::Path<IntegrationId>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
     let (row, conversations) = ctx
         .db
         .read(move |conn| {
@@ -336,8 +337,8 @@ fn delete_confirmation(row: &Integration, conversations: i64) -> ConfirmView {
 }
 
 /// `POST /settings/integrations/{id}/delete`.
-pub async fn delete(ctx: Admin, path: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+pub async fn delete(ctx: Admin, path: web::Path<IntegrationId>) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
     let actor = ctx.actor();
     let row = ctx
         .db
@@ -357,10 +358,9 @@ pub async fn delete(ctx: Admin, path: web::Path<String>) -> Result<HttpResponse,
 /// button.
 pub async fn confirm_regenerate(
     ctx: Admin,
-    path: web::Path<(String, String)>,
+    path: web::Path<(IntegrationId, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (raw_id, slug) = path.into_inner();
-    let id = parse_id(&raw_id)?;
+    let (id, slug) = path.into_inner();
     let what = Regenerable::from_slug(&slug).ok_or(AppError::NotFound)?;
     let row = find(&ctx, id).await?;
     confirm_page(
@@ -383,10 +383,9 @@ pub async fn confirm_regenerate(
 pub async fn regenerate(
     ctx: Admin,
     request: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<(IntegrationId, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (raw_id, slug) = path.into_inner();
-    let id = parse_id(&raw_id)?;
+    let (id, slug) = path.into_inner();
     let what = Regenerable::from_slug(&slug).ok_or(AppError::NotFound)?;
     let keyring = keyring(&ctx.state)?;
     let actor = ctx.actor();
@@ -404,7 +403,7 @@ pub async fn regenerate(
 fn regenerate_credential(
     conn: &mut PgConnection,
     keyring: &Keyring,
-    id: i64,
+    id: IntegrationId,
     what: Regenerable,
     actor: &crate::models::Actor,
 ) -> Result<Credentials, AppError> {

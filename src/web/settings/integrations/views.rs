@@ -459,15 +459,16 @@ pub struct ConfirmView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::IntegrationId;
 
     #[test]
     fn snippets_and_inbound_urls() {
         assert_eq!(
-            routes::widget_snippet("https://rapport.example.com", 7),
+            routes::widget_snippet("https://rapport.example.com", IntegrationId(7)),
             "<script src=\"https://rapport.example.com/static/widget.js\" data-widget=\"7\" async></script>"
         );
         assert_eq!(
-            routes::public_inbound_url("http://127.0.0.1:8080", 3),
+            routes::public_inbound_url("http://127.0.0.1:8080", IntegrationId(3)),
             "http://127.0.0.1:8080/api/v1/integration/email/3/inbound"
         );
     }

@@ -8,7 +8,6 @@ use crate::agent::{self, AgentContext, Budget};
 use crate::domain::ContactId;
 use crate::domain::text::group_thousands;
 use crate::error::AppError;
-use crate::web::contacts::parse_id;
 use crate::web::context::Dashboard;
 use crate::web::routes;
 use crate::web::views;
@@ -162,10 +161,10 @@ pub struct ContextQuery {
 /// `GET /contacts/{id}/context`.
 pub async fn show(
     ctx: Dashboard,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
     query: web::Query<ContextQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let budget = Budget::parse(&query.max_chars).unwrap_or_default();
     let (profile, context) = ctx
         .db

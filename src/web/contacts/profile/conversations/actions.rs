@@ -5,14 +5,12 @@
 //! every action is a plain form that works without JavaScript, and every write is audited.
 
 use super::super::tab::{Profile, TABS_TARGET, profile_tab};
-use super::parse_conversation_id;
 use super::transcript::{ComposerView, load};
 use crate::domain::conversation::{self as rules};
 use crate::domain::{ContactId, ConversationId};
 use crate::error::AppError;
 use crate::models::conversation::{self, Conversation};
 use crate::models::message::{self, Window};
-use crate::web::contacts::parse_id;
 use crate::web::context::{Dashboard, Editor};
 use crate::web::forms::HtmlForm;
 use crate::web::routes;
@@ -22,10 +20,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use diesel::PgConnection;
 use serde::Deserialize;
-
-pub fn parse_path(path: &(String, String)) -> Result<(ContactId, ConversationId), AppError> {
-    Ok((parse_id(&path.0)?, parse_conversation_id(&path.1)?))
-}
 
 /// "3 ratings", "1 rating".
 fn counted(count: i64, one: &str, many: &str) -> String {
@@ -107,9 +101,9 @@ impl Dashboard {
 /// `GET /contacts/{id}/conversations/{conversation}/delete`: what goes and what stays.
 pub async fn confirm_delete(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, ConversationId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, conversation_id) = parse_path(&path)?;
+    let (id, conversation_id) = path.into_inner();
     let target = ctx.conversation_target(id, conversation_id).await?;
     let mut lines = vec![format!(
         "Its {} will be deleted with it. This cannot be undone.",
@@ -142,9 +136,9 @@ pub async fn confirm_delete(
 /// `POST /contacts/{id}/conversations/{conversation}/delete`.
 pub async fn delete(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, ConversationId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, conversation_id) = parse_path(&path)?;
+    let (id, conversation_id) = path.into_inner();
     let actor = ctx.actor();
     let deleted = ctx
         .db
@@ -173,9 +167,9 @@ pub async fn delete(
 /// `GET /contacts/{id}/conversations/{conversation}/detach`.
 pub async fn confirm_detach(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, ConversationId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, conversation_id) = parse_path(&path)?;
+    let (id, conversation_id) = path.into_inner();
     let target = ctx.conversation_target(id, conversation_id).await?;
     let name = target.name();
     let mut lines = vec![format!(
@@ -211,9 +205,9 @@ pub async fn confirm_detach(
 /// `POST /contacts/{id}/conversations/{conversation}/detach`.
 pub async fn detach(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, ConversationId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, conversation_id) = parse_path(&path)?;
+    let (id, conversation_id) = path.into_inner();
     let actor = ctx.actor();
     ctx.db
         .write(move |conn| Ok(conversation::detach(conn, id, conversation_id, &actor)?))
@@ -234,10 +228,10 @@ pub struct StaffMessageForm {
 /// `POST /contacts/{id}/conversations/{conversation}/messages`: appends a staff message.
 pub async fn add_message(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, ConversationId)>,
     HtmlForm(form): HtmlForm<StaffMessageForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, conversation_id) = parse_path(&path)?;
+    let (id, conversation_id) = path.into_inner();
     let text = match rules::staff_message(&form.text) {
         Ok(text) => text,
         Err(error) => {

@@ -3,7 +3,7 @@
 //! the reason recorded and a link to the message it was about. Answered deliveries say
 //! nothing: the reply is in the transcript.
 
-use crate::domain::{ContactId, ConversationId, MessageId};
+use crate::domain::ContactId;
 use crate::models::webhook_delivery::WebhookDelivery;
 use crate::web::routes;
 use crate::web::views;
@@ -30,8 +30,8 @@ impl AgentNoticeView {
             .unwrap_or_else(|| "no reason was recorded.".into());
         let message_url = routes::contact_conversation_message(
             contact_id,
-            ConversationId(delivery.conversation_id),
-            MessageId(delivery.message_id),
+            delivery.conversation_id,
+            delivery.message_id,
         );
         if delivery.is_failed() {
             AgentNoticeView {

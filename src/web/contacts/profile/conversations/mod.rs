@@ -8,12 +8,11 @@ pub mod move_to;
 pub mod transcript;
 
 use super::tab::{Profile, profile_tab};
+use crate::domain::ContactId;
 use crate::domain::conversation::{self as rules, Channel};
 use crate::domain::keyset::TimeCursor;
-use crate::domain::{ContactId, ConversationId};
 use crate::error::AppError;
 use crate::models::conversation::{self, ListItem};
-use crate::web::contacts::parse_id;
 use crate::web::context::Dashboard;
 use crate::web::routes;
 use crate::web::views;
@@ -48,15 +47,6 @@ pub fn register(config: &mut web::ServiceConfig) {
 /// Conversations per page of the list.
 const PAGE_SIZE: i64 = 25;
 
-/// Reads `{conversation}` from a path; anything but a positive number is not found.
-pub fn parse_conversation_id(raw: &str) -> Result<ConversationId, AppError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .map(ConversationId)
-        .ok_or(AppError::NotFound)
-}
-
 /// "3 messages", "1 message".
 pub fn messages_text(count: i32) -> String {
     match count {
@@ -84,7 +74,7 @@ pub struct ConversationRow {
 impl ConversationRow {
     fn new(contact_id: ContactId, item: &ListItem, now: chrono::DateTime<Utc>) -> Self {
         ConversationRow {
-            url: routes::contact_conversation(contact_id, ConversationId(item.id)),
+            url: routes::contact_conversation(contact_id, item.id),
             channel: channel_label(&item.channel),
             channel_class: format!("channel channel-{}", item.channel),
             title: rules::title(item.subject.as_deref(), item.first_message.as_deref()),
@@ -118,10 +108,10 @@ pub struct ListQuery {
 /// `GET /contacts/{id}/conversations`.
 pub async fn list(
     ctx: Dashboard,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let before = TimeCursor::decode(&query.before);
     let (profile, mut items) = ctx
         .db

@@ -2,7 +2,7 @@
 //! same search as the contacts list), then the move, recorded on both contacts' History.
 
 use super::super::tab::profile_tab;
-use super::actions::{load_target, parse_path};
+use super::actions::load_target;
 use crate::domain::listing::{SearchTerm, SortOrder};
 use crate::domain::{ContactId, ConversationId};
 use crate::error::AppError;
@@ -24,7 +24,7 @@ const PICKER_SIZE: i64 = 10;
 
 /// A contact the picker offers.
 pub struct CandidateView {
-    pub id: i64,
+    pub id: ContactId,
     pub name: String,
     pub initials: String,
     pub avatar_class: String,
@@ -89,11 +89,7 @@ fn search(
             ..Default::default()
         },
     )?;
-    let others: Vec<&Contact> = found
-        .rows
-        .iter()
-        .filter(|c| c.contact_id() != except)
-        .collect();
+    let others: Vec<&Contact> = found.rows.iter().filter(|c| c.id != except).collect();
     let more = others.len() > PICKER_SIZE as usize || found.next.is_some();
     let candidates = others
         .into_iter()
@@ -156,10 +152,10 @@ impl Dashboard {
 /// `HX-Target: move-results`) only the contacts matching `q`.
 pub async fn picker(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, ConversationId)>,
     query: web::Query<PickerQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, conversation_id) = parse_path(&path)?;
+    let (id, conversation_id) = path.into_inner();
     let q = query.into_inner().q;
     ctx.move_picker(id, conversation_id, q, String::new(), StatusCode::OK)
         .await
@@ -176,10 +172,10 @@ pub struct MoveForm {
 /// `POST /contacts/{id}/conversations/{conversation}/move` with `to=<contact id>`.
 pub async fn move_to(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, ConversationId)>,
     HtmlForm(form): HtmlForm<MoveForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, conversation_id) = parse_path(&path)?;
+    let (id, conversation_id) = path.into_inner();
     let refuse = |message: &str| {
         ctx.move_picker(
             id,
@@ -189,14 +185,7 @@ pub async fn move_to(
             StatusCode::UNPROCESSABLE_ENTITY,
         )
     };
-    let Some(to) = form
-        .to
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|to| *to > 0)
-        .map(ContactId)
-    else {
+    let Some(to) = form.to.trim().parse::<ContactId>().ok() else {
         return refuse("Choose the contact to move the conversation to.").await;
     };
     let actor = ctx.actor();

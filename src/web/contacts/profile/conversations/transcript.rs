@@ -7,17 +7,16 @@
 
 use super::super::tab::{Profile, profile_tab};
 use super::agent_notice::{self, AgentNoticeView};
-use super::{channel_label, messages_text, parse_conversation_id};
+use super::{channel_label, messages_text};
 use crate::domain::contact_match::Restriction;
 use crate::domain::conversation::{self as rules, MessageRole};
+use crate::domain::ids::{self, ContactId, ConversationId, MessageId};
 use crate::domain::rating::RatingKind;
-use crate::domain::{ContactId, ConversationId, MessageId};
 use crate::error::AppError;
 use crate::models::conversation::{self, Conversation};
 use crate::models::message::{self, Message, MessageWindow, Window};
 use crate::models::webhook_delivery::{self, WebhookDelivery};
 use crate::models::{contact_match, rating};
-use crate::web::contacts::parse_id;
 use crate::web::context::Dashboard;
 use crate::web::routes;
 use crate::web::views;
@@ -79,7 +78,7 @@ impl EmailNote {
 }
 
 impl MessageView {
-    fn new(message: &Message, contact_name: &str, ratings: &[(i64, i32)]) -> Self {
+    fn new(message: &Message, contact_name: &str, ratings: &[(MessageId, i32)]) -> Self {
         let role = message.role();
         let author = match role {
             Some(MessageRole::User) => contact_name.to_string(),
@@ -91,7 +90,7 @@ impl MessageView {
             None => message.role.clone(),
         };
         MessageView {
-            anchor: routes::message_anchor(message.message_id()),
+            anchor: routes::message_anchor(message.id),
             role: role.map_or("other", MessageRole::as_str),
             role_class: format!(
                 "message message-{}",
@@ -134,7 +133,7 @@ impl MessageWindowView {
         conversation_id: ConversationId,
         window: &MessageWindow,
         contact_name: &str,
-        ratings: &[(i64, i32)],
+        ratings: &[(MessageId, i32)],
     ) -> Self {
         let base = routes::contact_conversation(contact_id, conversation_id);
         MessageWindowView {
@@ -199,7 +198,7 @@ pub struct Loaded {
     pub profile: Profile,
     pub conversation: Conversation,
     pub window: MessageWindow,
-    pub ratings: Vec<(i64, i32)>,
+    pub ratings: Vec<(MessageId, i32)>,
     pub first_message: Option<String>,
     pub agent_problems: Vec<WebhookDelivery>,
     pub restriction: Option<Restriction>,
@@ -215,7 +214,7 @@ pub fn load(
     let profile = Profile::load(conn, contact_id)?;
     let conversation = conversation::find_for_contact(conn, contact_id, conversation_id)?;
     let window = message::window(conn, conversation_id, window, MESSAGES_PER_WINDOW)?;
-    let ids: Vec<i64> = window.messages.iter().map(|m| m.id).collect();
+    let ids: Vec<MessageId> = window.messages.iter().map(|m| m.id).collect();
     let ratings = rating::values_for_messages(conn, &ids)?;
     let first_message = match &conversation.subject {
         Some(subject) if !subject.trim().is_empty() => None,
@@ -223,10 +222,10 @@ pub fn load(
     };
     let agent_problems = webhook_delivery::problems_for_conversation(
         conn,
-        conversation_id.0,
+        conversation_id,
         agent_notice::MAX_NOTICES,
     )?;
-    let restriction = contact_match::restriction(conn, conversation_id.0, contact_id.0)?;
+    let restriction = contact_match::restriction(conn, conversation_id, contact_id)?;
     Ok(Loaded {
         profile,
         conversation,
@@ -241,9 +240,9 @@ pub fn load(
 impl ConversationView {
     pub fn new(loaded: &Loaded, can_edit: bool, composer: Option<ComposerView>) -> Self {
         let contact = &loaded.profile.contact;
-        let contact_id = contact.contact_id();
+        let contact_id = contact.id;
         let conversation = &loaded.conversation;
-        let id = conversation.conversation_id();
+        let id = conversation.id;
         let name = views::display_name(contact.name.as_deref());
         ConversationView {
             list_url: routes::contact_tab(contact_id, "conversations"),
@@ -311,8 +310,8 @@ impl Dashboard {
     ) -> Result<HttpResponse, AppError> {
         let composer = composer.unwrap_or_else(|| {
             ComposerView::empty(
-                loaded.profile.contact.contact_id(),
-                loaded.conversation.conversation_id(),
+                loaded.profile.contact.id,
+                loaded.conversation.id,
                 self.csrf_token(),
             )
         });
@@ -325,22 +324,21 @@ impl Dashboard {
 /// shows the latest messages.
 #[derive(Deserialize)]
 pub struct TranscriptQuery {
-    #[serde(default)]
-    before: String,
-    #[serde(default)]
-    after: String,
-    #[serde(default)]
-    at: String,
+    #[serde(default, deserialize_with = "ids::lenient")]
+    before: Option<MessageId>,
+    #[serde(default, deserialize_with = "ids::lenient")]
+    after: Option<MessageId>,
+    #[serde(default, deserialize_with = "ids::lenient")]
+    at: Option<MessageId>,
 }
 
 impl TranscriptQuery {
     fn window(&self) -> Window {
-        let id = |raw: &str| raw.parse::<i64>().ok().filter(|id| *id > 0);
-        if let Some(id) = id(&self.at) {
+        if let Some(id) = self.at {
             Window::Around(id)
-        } else if let Some(id) = id(&self.before) {
+        } else if let Some(id) = self.before {
             Window::Before(id)
-        } else if let Some(id) = id(&self.after) {
+        } else if let Some(id) = self.after {
             Window::After(id)
         } else {
             Window::Latest
@@ -351,11 +349,10 @@ impl TranscriptQuery {
 /// `GET /contacts/{id}/conversations/{conversation}`.
 pub async fn show(
     ctx: Dashboard,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, ConversationId)>,
     query: web::Query<TranscriptQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path.0)?;
-    let conversation_id = parse_conversation_id(&path.1)?;
+    let (id, conversation_id) = path.into_inner();
     let window = query.window();
     let loaded = ctx
         .db
@@ -376,30 +373,23 @@ pub async fn show(
     ctx.conversation_page(&loaded, None, StatusCode::OK)
 }
 
-/// Where a message sits, for links from elsewhere (ratings).
-pub fn message_url(contact_id: ContactId, conversation: i64, message: i64) -> String {
-    routes::contact_conversation_message(
-        contact_id,
-        ConversationId(conversation),
-        MessageId(message),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn transcript_windows_from_the_query() {
-        let q = |before: &str, after: &str, at: &str| TranscriptQuery {
-            before: before.into(),
-            after: after.into(),
-            at: at.into(),
+        let q = |before: &str, after: &str, at: &str| {
+            web::Query::<TranscriptQuery>::from_query(&format!(
+                "before={before}&after={after}&at={at}"
+            ))
+            .expect("a query always reads")
+            .into_inner()
         };
         assert_eq!(q("", "", "").window(), Window::Latest);
-        assert_eq!(q("12", "", "").window(), Window::Before(12));
-        assert_eq!(q("", "12", "").window(), Window::After(12));
-        assert_eq!(q("3", "4", "5").window(), Window::Around(5));
+        assert_eq!(q("12", "", "").window(), Window::Before(MessageId(12)));
+        assert_eq!(q("", "12", "").window(), Window::After(MessageId(12)));
+        assert_eq!(q("3", "4", "5").window(), Window::Around(MessageId(5)));
         assert_eq!(q("x", "-2", "0").window(), Window::Latest);
     }
 }

@@ -1,11 +1,11 @@
 //! The History tab: every change to the contact, newest first.
 
 use super::tab::{Profile, profile_tab};
+use crate::domain::ids::{self, AuditEventId, ContactId};
 use crate::domain::meta::display_value;
 use crate::domain::phone::display_international;
 use crate::error::AppError;
 use crate::models::audit::{self, AuditEvent};
-use crate::web::contacts::parse_id;
 use crate::web::context::Dashboard;
 use crate::web::views;
 use actix_web::http::StatusCode;
@@ -104,23 +104,23 @@ profile_tab!(HistoryView, history, "contacts/profile/history/index.html");
 /// `?before=<event id>`; anything unreadable means "from the newest".
 #[derive(Deserialize)]
 pub struct HistoryQuery {
-    #[serde(default)]
-    before: String,
+    #[serde(default, deserialize_with = "ids::lenient")]
+    before: Option<AuditEventId>,
 }
 
 /// `GET /contacts/{id}/history`.
 pub async fn show(
     ctx: Dashboard,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
     query: web::Query<HistoryQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
-    let before = query.before.parse::<i64>().ok();
+    let id = path.into_inner();
+    let before = query.before;
     let (profile, events) = ctx
         .db
         .read(move |conn| {
             let profile = Profile::load(conn, id)?;
-            let events = audit::for_contact(conn, id.0, before, PAGE_SIZE + 1)?;
+            let events = audit::for_contact(conn, id, before, PAGE_SIZE + 1)?;
             Ok((profile, events))
         })
         .await?;

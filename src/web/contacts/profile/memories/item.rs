@@ -7,8 +7,8 @@
 
 use super::super::tab::TABS_TARGET;
 use super::view::ListState;
-use super::{Extras, Focus, ListQuery, MemoryFragment, parse_memory_path};
-use crate::domain::memory_text;
+use super::{Extras, Focus, ListQuery, MemoryFragment};
+use crate::domain::{ContactId, MemoryId, memory_text};
 use crate::error::AppError;
 use crate::models::memory;
 use crate::models::versioned::Versioned;
@@ -22,10 +22,10 @@ use serde::Deserialize;
 /// `GET /contacts/{id}/memories/{memory}`: the memory as shown (the editor's Cancel).
 pub async fn show(
     ctx: Dashboard,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, MemoryId)>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, memory_id) = parse_memory_path(&path)?;
+    let (id, memory_id) = path.into_inner();
     let list = query.state();
     if !ctx.htmx.is_htmx {
         return Ok(ctx.redirect(&list.list_url(id)));
@@ -42,10 +42,10 @@ pub async fn show(
 /// `GET /contacts/{id}/memories/{memory}/edit`: the editor.
 pub async fn edit(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, MemoryId)>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, memory_id) = parse_memory_path(&path)?;
+    let (id, memory_id) = path.into_inner();
     let list = query.state();
     let found = ctx
         .db
@@ -87,10 +87,10 @@ pub struct SaveForm {
 /// `POST /contacts/{id}/memories/{memory}`: save.
 pub async fn save(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, MemoryId)>,
     HtmlForm(form): HtmlForm<SaveForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, memory_id) = parse_memory_path(&path)?;
+    let (id, memory_id) = path.into_inner();
     let version: i32 = form.version.parse().map_err(|_| {
         AppError::BadRequest("The form is missing its version; reload the page.".into())
     })?;

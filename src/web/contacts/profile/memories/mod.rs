@@ -10,11 +10,10 @@ pub mod item;
 pub mod view;
 
 use super::tab::{Profile, TABS_TARGET, profile_tab};
-use crate::domain::{ContactId, memory_text};
+use crate::domain::{ContactId, MemoryId, memory_text};
 use crate::error::AppError;
 use crate::models::contact;
 use crate::models::memory::{self, Memory};
-use crate::web::contacts::parse_id;
 use crate::web::context::{Dashboard, Editor};
 use crate::web::forms::HtmlForm;
 use crate::web::routes;
@@ -88,17 +87,6 @@ impl ListQuery {
     }
 }
 
-fn parse_memory_path(path: &(String, String)) -> Result<(ContactId, i64), AppError> {
-    let id = parse_id(&path.0)?;
-    let memory_id = path
-        .1
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(AppError::NotFound)?;
-    Ok((id, memory_id))
-}
-
 /// One memory shown on its own (without JavaScript): its editor or its delete confirmation.
 pub enum Focus {
     Edit {
@@ -117,7 +105,7 @@ pub enum Focus {
 pub struct Extras {
     /// The add form's text and error, after a failed add.
     add: Option<(String, String)>,
-    focus: Option<(i64, Focus)>,
+    focus: Option<(MemoryId, Focus)>,
 }
 
 impl Dashboard {
@@ -212,10 +200,10 @@ impl Dashboard {
 /// `GET /contacts/{id}/memories?q=…&before=…`.
 pub async fn show(
     ctx: Dashboard,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     ctx.memories_tab(id, query.state(), Extras::default(), StatusCode::OK)
         .await
 }
@@ -229,10 +217,10 @@ pub struct AddForm {
 /// `POST /contacts/{id}/memories`: add one; the list starts again from the newest.
 pub async fn add(
     ctx: Editor,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
     HtmlForm(form): HtmlForm<AddForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let text = match memory_text::validate(&form.text) {
         Ok(text) => text,
         Err(error) => {
@@ -274,10 +262,10 @@ pub async fn add(
 /// its own.
 pub async fn confirm_delete(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, MemoryId)>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, memory_id) = parse_memory_path(&path)?;
+    let (id, memory_id) = path.into_inner();
     let list = query.state();
     if ctx.htmx.is_htmx && !ctx.targets(TABS_TARGET) {
         let found = ctx
@@ -297,10 +285,10 @@ pub async fn confirm_delete(
 /// `POST /contacts/{id}/memories/{memory}/delete`; the form carries the list's position.
 pub async fn delete(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, MemoryId)>,
     HtmlForm(form): HtmlForm<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, memory_id) = parse_memory_path(&path)?;
+    let (id, memory_id) = path.into_inner();
     let list = form.state();
     let actor = ctx.actor();
     ctx.db

@@ -78,7 +78,7 @@ impl MemoryView {
         csrf_token: &str,
         now: DateTime<Utc>,
     ) -> Self {
-        let contact = ContactId(memory.contact_id);
+        let contact = memory.contact_id;
         let back =
             |url: String| routes::with_query(&url, &[("q", &state.q), ("before", &state.before)]);
         MemoryView {

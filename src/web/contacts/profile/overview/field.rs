@@ -17,7 +17,6 @@ use crate::error::AppError;
 use crate::models::Contact;
 use crate::models::contact::{self, FieldUpdate, SeenState, WriteError};
 use crate::web::contacts::form_view::{MetaEditorView, apply_meta_op, rows_from_form};
-use crate::web::contacts::parse_id;
 use crate::web::context::{Dashboard, Editor};
 use crate::web::forms::HtmlForm;
 use crate::web::routes;
@@ -63,7 +62,7 @@ pub struct FieldView {
 impl FieldView {
     /// The field as stored, not editing.
     pub fn display(contact: &Contact, field: ContactField, can_edit: bool) -> Self {
-        let id = contact.contact_id();
+        let id = contact.id;
         let stored = contact.field_fingerprint(field);
         let (display, href) = match field {
             ContactField::Phone if !stored.is_empty() => {
@@ -155,10 +154,10 @@ struct FieldFragment {
     header: Option<HeaderView>,
 }
 
-fn parse_path(path: &(String, String)) -> Result<(ContactId, ContactField), AppError> {
-    let id = parse_id(&path.0)?;
-    let field = path
-        .1
+/// The contact and the field a path names; an unknown field is not found.
+fn parse_path(path: web::Path<(ContactId, String)>) -> Result<(ContactId, ContactField), AppError> {
+    let (id, slug) = path.into_inner();
+    let field = slug
         .parse::<ContactField>()
         .map_err(|()| AppError::NotFound)?;
     Ok((id, field))
@@ -195,9 +194,9 @@ async fn load(ctx: &Dashboard, id: ContactId) -> Result<Contact, AppError> {
 /// `GET /contacts/{id}/fields/{field}`: the value (the editor's Cancel).
 pub async fn show(
     ctx: Dashboard,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, field) = parse_path(&path)?;
+    let (id, field) = parse_path(path)?;
     if !ctx.htmx.is_htmx {
         return Ok(ctx.redirect(&routes::contact(id)));
     }
@@ -211,9 +210,9 @@ pub async fn show(
 /// `GET /contacts/{id}/fields/{field}/edit`: the editor.
 pub async fn edit(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, field) = parse_path(&path)?;
+    let (id, field) = parse_path(path)?;
     let contact = load(&ctx, id).await?;
     let view = FieldView::editor(&contact, field);
     ctx.field_answer(id, view, StatusCode::OK).await
@@ -236,10 +235,10 @@ pub struct FieldForm {
 /// `POST /contacts/{id}/fields/{field}`: save.
 pub async fn save(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, String)>,
     HtmlForm(form): HtmlForm<FieldForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, field) = parse_path(&path)?;
+    let (id, field) = parse_path(path)?;
     let seen = SeenState {
         version: form.version.parse().map_err(|_| {
             AppError::BadRequest("The form is missing its version; reload the page.".into())

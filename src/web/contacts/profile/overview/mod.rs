@@ -3,10 +3,9 @@
 pub mod field;
 
 use super::tab::{Profile, profile_tab};
-use crate::domain::ContactField;
+use crate::domain::{ContactField, ContactId};
 use crate::error::AppError;
 use crate::models::Contact;
-use crate::web::contacts::parse_id;
 use crate::web::context::Dashboard;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -74,8 +73,8 @@ impl Dashboard {
 }
 
 /// `GET /contacts/{id}`.
-pub async fn show(ctx: Dashboard, path: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+pub async fn show(ctx: Dashboard, path: web::Path<ContactId>) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
     let profile = ctx.db.read(move |conn| Profile::load(conn, id)).await?;
     ctx.overview_tab(&profile, None, StatusCode::OK)
 }

@@ -7,9 +7,7 @@
 
 pub mod review;
 
-use super::conversations::transcript::message_url;
 use super::tab::{Profile, TabView, profile_tab};
-use crate::domain::ContactId;
 use crate::domain::keyset::TimeCursor;
 use crate::domain::rating::{
     RatingFilter, RatingKind, ReviewFilter, ValueFilter, is_plain_thumb, percent_positive,
@@ -17,10 +15,10 @@ use crate::domain::rating::{
 };
 use crate::domain::rating_chart::{CHART_DAYS, Chart, DayCount, last_days};
 use crate::domain::text::group_thousands;
+use crate::domain::{ContactId, RatingId};
 use crate::error::AppError;
 use crate::models::rating::{self, ListItem, Summary};
 use crate::web::contacts::list::Choice;
-use crate::web::contacts::parse_id;
 use crate::web::context::Dashboard;
 use crate::web::render;
 use crate::web::routes;
@@ -74,7 +72,7 @@ impl SummaryView {
 
 /// One rating in the list.
 pub struct RatingRow {
-    pub id: i64,
+    pub id: RatingId,
     pub anchor: String,
     pub kind_class: &'static str,
     pub kind_label: &'static str,
@@ -98,15 +96,14 @@ impl RatingRow {
         let kind = RatingKind::of(rating.value);
         // Linked only while the conversation still belongs to this contact: a detached one
         // has no page, and a moved one is another contact's.
-        let linked = item.conversation_contact_id == Some(contact_id.0);
+        let linked = item.conversation_contact_id == Some(contact_id);
         let message_url = match (rating.conversation_id, rating.message_id, linked) {
-            (Some(conversation), Some(message), true) => {
-                Some(message_url(contact_id, conversation, message))
+            (Some(conversation), Some(message), true) => Some(
+                routes::contact_conversation_message(contact_id, conversation, message),
+            ),
+            (Some(conversation), None, true) => {
+                Some(routes::contact_conversation(contact_id, conversation))
             }
-            (Some(conversation), None, true) => Some(routes::contact_conversation(
-                contact_id,
-                crate::domain::ConversationId(conversation),
-            )),
             _ => None,
         };
         let unlinked = match (rating.conversation_id, linked) {
@@ -138,7 +135,7 @@ impl RatingRow {
                 )
             }),
             reviewed_iso: rating.reviewed_at.map(views::iso).unwrap_or_default(),
-            review_url: routes::contact_rating_review(contact_id, rating.rating_id()),
+            review_url: routes::contact_rating_review(contact_id, rating.id),
         }
     }
 }
@@ -168,7 +165,7 @@ pub struct ListView {
     pub csrf_token: String,
     pub review_all_url: String,
     /// Ratings shown that are not reviewed yet: what "Mark all shown as reviewed" marks.
-    pub unreviewed_ids: Vec<i64>,
+    pub unreviewed_ids: Vec<RatingId>,
 }
 
 pub struct RatingsView {
@@ -399,10 +396,10 @@ impl Dashboard {
 /// `GET /contacts/{id}/ratings`.
 pub async fn show(
     ctx: Dashboard,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
     query: web::Query<ListState>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     ctx.ratings_tab(id, query.into_inner(), String::new(), Answer::AsAsked)
         .await
 }

@@ -7,7 +7,6 @@ use super::{Answer, ListState, PAGE_SIZE};
 use crate::domain::{ContactId, RatingId};
 use crate::error::AppError;
 use crate::models::rating;
-use crate::web::contacts::parse_id;
 use crate::web::context::{Dashboard, Editor};
 use crate::web::forms::HtmlForm;
 use crate::web::session::FlashKind;
@@ -65,22 +64,13 @@ impl Dashboard {
     }
 }
 
-fn parse_rating_id(raw: &str) -> Option<RatingId> {
-    raw.trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .map(RatingId)
-}
-
 /// `POST /contacts/{id}/ratings/{rating}/review`.
 pub async fn review_one(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, RatingId)>,
     HtmlForm(form): HtmlForm<ReviewForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path.0)?;
-    let rating_id = parse_rating_id(&path.1).ok_or(AppError::NotFound)?;
+    let (id, rating_id) = path.into_inner();
     let actor = ctx.actor();
     let marked = ctx
         .db
@@ -97,14 +87,15 @@ pub async fn review_one(
 /// `POST /contacts/{id}/ratings/review` with one `rating_id` per rating shown.
 pub async fn review_shown(
     ctx: Editor,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
     HtmlForm(form): HtmlForm<ReviewForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let ids: Vec<RatingId> = form
         .rating_id
         .iter()
-        .filter_map(|raw| parse_rating_id(raw))
+        // One that is not an id is left out, as one that is not the contact's is.
+        .filter_map(|raw| raw.trim().parse().ok())
         .take(PAGE_SIZE as usize)
         .collect();
     if ids.is_empty() {

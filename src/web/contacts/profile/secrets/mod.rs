@@ -16,7 +16,6 @@ use crate::domain::secret_box::Keyring;
 use crate::error::AppError;
 use crate::models::secret::{self, SecretSummary};
 use crate::startup::AppState;
-use crate::web::contacts::parse_id;
 use crate::web::context::Dashboard;
 use crate::web::render;
 use crate::web::routes;
@@ -176,7 +175,7 @@ impl Dashboard {
         status: StatusCode,
     ) -> Result<HttpResponse, AppError> {
         let keyring = keyring(&self.state)?;
-        let id = loaded.profile.contact.contact_id();
+        let id = loaded.profile.contact.id;
         let has_more = loaded.page.len() as i64 > PAGE_SIZE;
         let shown: Vec<&SecretSummary> = loaded.page.iter().take(PAGE_SIZE as usize).collect();
         let secrets = SecretsView {
@@ -240,25 +239,13 @@ pub struct PageQuery {
     after: String,
 }
 
-/// Reads `{id}/secrets/{secret}`.
-pub fn parse_ids(path: &(String, String)) -> Result<(ContactId, i64), AppError> {
-    let id = parse_id(&path.0)?;
-    let secret = path
-        .1
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or(AppError::NotFound)?;
-    Ok((id, secret))
-}
-
 /// `GET /contacts/{id}/secrets`.
 pub async fn show(
     ctx: Dashboard,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let after = Some(query.into_inner().after).filter(|a| !a.is_empty());
     let loaded = ctx
         .db

@@ -10,8 +10,9 @@
 //! (`Refresh` header). Responses are never cached (`Cache-Control: no-store`).
 
 use super::super::tab::TABS_TARGET;
-use super::{Loaded, Panel, keyring, parse_ids};
+use super::{Loaded, Panel, keyring};
 use crate::domain::secret::SecretValue;
+use crate::domain::{ContactId, SecretId};
 use crate::error::AppError;
 use crate::models::secret::{self, Revealed, Secret};
 use crate::models::sign_in_throttle;
@@ -58,7 +59,7 @@ pub struct RevealView {
 
 impl RevealView {
     fn new(secret: &Secret, csrf_token: String) -> Self {
-        let id = crate::domain::ContactId(secret.contact_id);
+        let id = secret.contact_id;
         RevealView {
             name: secret.name.clone(),
             kind: secret.kind().map_or("Unknown", |k| k.label()),
@@ -92,9 +93,9 @@ impl RevealView {
 /// `GET /contacts/{id}/secrets/{secret}/reveal`: asks for the admin's password.
 pub async fn reveal_form(
     ctx: Admin,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, SecretId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, secret_id) = parse_ids(&path)?;
+    let (id, secret_id) = path.into_inner();
     let (loaded, found) = ctx
         .db
         .read(move |conn| {
@@ -116,10 +117,10 @@ pub struct RevealForm {
 pub async fn reveal(
     ctx: Admin,
     request: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, SecretId)>,
     HtmlForm(mut form): HtmlForm<RevealForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, secret_id) = parse_ids(&path)?;
+    let (id, secret_id) = path.into_inner();
     let typed = Zeroizing::new(std::mem::take(&mut form.password));
     let client_ip = crate::web::context::client_ip(&request);
 
@@ -165,7 +166,12 @@ pub async fn reveal(
         }
         (Check::Right(_), Some(Err(error))) => {
             // Key ids only; never the value.
-            tracing::error!(secret_id, contact_id = id.0, %error, "a secret could not be decrypted");
+            tracing::error!(
+                secret_id = secret_id.0,
+                contact_id = id.0,
+                %error,
+                "a secret could not be decrypted"
+            );
             view.problem = error.to_string();
             StatusCode::INTERNAL_SERVER_ERROR
         }

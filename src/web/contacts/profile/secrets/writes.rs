@@ -6,12 +6,11 @@
 //! they were opened at; if someone else changed the secret meanwhile the form comes back
 //! (409) saying so, and nothing is overwritten.
 
-use super::{Loaded, Panel, keyring, kind_label, parse_ids};
+use super::{Loaded, Panel, keyring, kind_label};
 use crate::domain::secret::{SecretDetails, SecretKind, SecretValue, SecretValueInput};
-use crate::domain::{ContactId, FieldErrors};
+use crate::domain::{ContactId, FieldErrors, SecretId};
 use crate::error::AppError;
 use crate::models::secret::{self, Secret, Update, WriteError};
-use crate::web::contacts::parse_id;
 use crate::web::context::{Dashboard, Editor};
 use crate::web::forms::HtmlForm;
 use crate::web::routes;
@@ -138,8 +137,8 @@ pub struct DeleteView {
 }
 
 /// `GET /contacts/{id}/secrets/new`.
-pub async fn new_form(ctx: Editor, path: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+pub async fn new_form(ctx: Editor, path: web::Path<ContactId>) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
     let form = SecretFormView::new(FormMode::Add, id, None, ctx.csrf_token());
     ctx.secrets_first_page(id, Panel::Form(form), StatusCode::OK)
         .await
@@ -149,9 +148,9 @@ pub async fn new_form(ctx: Editor, path: web::Path<String>) -> Result<HttpRespon
 async fn open_form(
     mode: FormMode,
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, SecretId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, secret_id) = parse_ids(&path)?;
+    let (id, secret_id) = path.into_inner();
     let (loaded, found) = ctx
         .db
         .read(move |conn| {
@@ -165,14 +164,14 @@ async fn open_form(
 
 pub async fn edit_form(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, SecretId)>,
 ) -> Result<HttpResponse, AppError> {
     open_form(FormMode::Edit, ctx, path).await
 }
 
 pub async fn replace_form(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, SecretId)>,
 ) -> Result<HttpResponse, AppError> {
     open_form(FormMode::Replace, ctx, path).await
 }
@@ -268,7 +267,7 @@ impl Dashboard {
     }
 
     /// The secret as stored, for a form about it.
-    async fn stored_secret(&self, id: ContactId, secret_id: i64) -> Result<Secret, AppError> {
+    async fn stored_secret(&self, id: ContactId, secret_id: SecretId) -> Result<Secret, AppError> {
         self.db
             .read(move |conn| Ok(secret::find(conn, id, secret_id)?))
             .await
@@ -285,10 +284,10 @@ fn name_taken(errors: &mut FieldErrors, name: &str) {
 /// `POST /contacts/{id}/secrets`: add.
 pub async fn create(
     ctx: Editor,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
     HtmlForm(mut form): HtmlForm<SecretForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let input = form.take_value();
     let blank = SecretFormView::new(FormMode::Add, id, None, ctx.csrf_token());
     let details = SecretDetails::validate(&form.name, &form.description);
@@ -339,10 +338,10 @@ pub async fn create(
 /// `POST /contacts/{id}/secrets/{secret}`: save name and description.
 pub async fn update(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, SecretId)>,
     HtmlForm(form): HtmlForm<SecretForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, secret_id) = parse_ids(&path)?;
+    let (id, secret_id) = path.into_inner();
     let version = form.version()?;
     let current = ctx.stored_secret(id, secret_id).await?;
     let mut base = SecretFormView::new(FormMode::Edit, id, Some(&current), ctx.csrf_token());
@@ -401,10 +400,10 @@ fn describe_conflict(theirs: &Secret) -> String {
 /// `POST /contacts/{id}/secrets/{secret}/replace`: a new value.
 pub async fn replace(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, SecretId)>,
     HtmlForm(mut form): HtmlForm<SecretForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, secret_id) = parse_ids(&path)?;
+    let (id, secret_id) = path.into_inner();
     let version = form.version()?;
     let input = form.take_value();
     let current = ctx.stored_secret(id, secret_id).await?;
@@ -453,9 +452,9 @@ pub async fn replace(
 /// `GET /contacts/{id}/secrets/{secret}/delete`: the confirmation.
 pub async fn confirm_delete(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, SecretId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, secret_id) = parse_ids(&path)?;
+    let (id, secret_id) = path.into_inner();
     let (loaded, found) = ctx
         .db
         .read(move |conn| {
@@ -475,9 +474,9 @@ pub async fn confirm_delete(
 /// `POST /contacts/{id}/secrets/{secret}/delete`.
 pub async fn delete(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, SecretId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, secret_id) = parse_ids(&path)?;
+    let (id, secret_id) = path.into_inner();
     let actor = ctx.actor();
     let deleted = ctx
         .db

@@ -1,37 +1,25 @@
 //! A space's files: download (as an attachment) and delete (after a confirmation).
 
 use super::super::tab::Profile;
+use super::SLUG;
 use super::views::{DeleteFileView, Panel};
-use super::{SLUG, parse_file, parse_space};
 use crate::domain::{ContactId, SpaceFileId, SpaceId, byte_size};
 use crate::error::AppError;
 use crate::models::{space, space_file};
 use crate::storage::{self, SpaceStore};
-use crate::web::contacts::parse_id;
 use crate::web::context::{Dashboard, Editor};
 use crate::web::routes;
 use crate::web::session::FlashKind;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
-fn parse_path(
-    path: &(String, String, String),
-) -> Result<(ContactId, SpaceId, SpaceFileId), AppError> {
-    Ok((
-        parse_id(&path.0)?,
-        parse_space(&path.1)?,
-        parse_file(&path.2)?,
-    ))
-}
-
 /// `GET /contacts/{id}/spaces/{space}/files`: there is no page here (uploads post to it), so
 /// a reload after a failed plain upload lands on the space.
 pub async fn index(
     ctx: Dashboard,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, SpaceId)>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path.0)?;
-    let space_id = parse_space(&path.1)?;
+    let (id, space_id) = path.into_inner();
     Ok(ctx.redirect(&routes::space(id, space_id)))
 }
 
@@ -39,9 +27,9 @@ pub async fn index(
 /// file's name, streamed from disk.
 pub async fn download(
     ctx: Dashboard,
-    path: web::Path<(String, String, String)>,
+    path: web::Path<(ContactId, SpaceId, SpaceFileId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, space_id, file_id) = parse_path(&path)?;
+    let (id, space_id, file_id) = path.into_inner();
     let file = ctx
         .db
         .read(move |conn| {
@@ -58,9 +46,9 @@ pub async fn download(
 /// `GET /contacts/{id}/spaces/{space}/files/{file}/delete`.
 pub async fn confirm_delete(
     ctx: Editor,
-    path: web::Path<(String, String, String)>,
+    path: web::Path<(ContactId, SpaceId, SpaceFileId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, space_id, file_id) = parse_path(&path)?;
+    let (id, space_id, file_id) = path.into_inner();
     let (profile, space_row, file) = ctx
         .db
         .read(move |conn| {
@@ -85,9 +73,9 @@ pub async fn confirm_delete(
 /// with its audit entry, then the bytes.
 pub async fn delete(
     ctx: Editor,
-    path: web::Path<(String, String, String)>,
+    path: web::Path<(ContactId, SpaceId, SpaceFileId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, space_id, file_id) = parse_path(&path)?;
+    let (id, space_id, file_id) = path.into_inner();
     let actor = ctx.actor();
     let store = SpaceStore::new(&ctx.state.settings.data_dir);
     let deleted = ctx

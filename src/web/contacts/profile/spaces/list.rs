@@ -1,13 +1,12 @@
 //! `/contacts/{id}/spaces`: the contact's spaces, newest first, and creating one.
 
 use super::super::tab::Profile;
+use super::SLUG;
 use super::views::{ListView, Panel, SpaceForm, SpaceRow};
-use super::{SLUG, parse_space};
+use crate::domain::ids::{self, ContactId, SpaceId};
 use crate::domain::space_draft::SpaceInput;
-use crate::domain::{ContactId, SpaceId};
 use crate::error::AppError;
 use crate::models::{contact, space};
-use crate::web::contacts::parse_id;
 use crate::web::context::{Dashboard, Editor};
 use crate::web::forms::HtmlForm;
 use crate::web::routes;
@@ -21,8 +20,8 @@ const PAGE_SIZE: i64 = 25;
 /// `?before=<space id>`; anything unreadable means "from the newest".
 #[derive(Deserialize)]
 pub struct ListQuery {
-    #[serde(default)]
-    before: String,
+    #[serde(default, deserialize_with = "ids::lenient")]
+    before: Option<SpaceId>,
 }
 
 impl Dashboard {
@@ -61,11 +60,11 @@ impl Dashboard {
 /// `GET /contacts/{id}/spaces`.
 pub async fn show(
     ctx: Dashboard,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
-    let before = parse_space(&query.before).ok();
+    let id = path.into_inner();
+    let before = query.before;
     let create = SpaceForm::create(id, ctx.csrf_token());
     ctx.spaces_list(id, before, create, StatusCode::OK).await
 }
@@ -90,10 +89,10 @@ impl SpaceFormInput {
 /// `POST /contacts/{id}/spaces`: creates a space and opens it.
 pub async fn create(
     ctx: Editor,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
     HtmlForm(form): HtmlForm<SpaceFormInput>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let input = form.into_input();
     let draft = match input.validate() {
         Ok(draft) => draft,
@@ -115,6 +114,6 @@ pub async fn create(
     Ok(ctx.redirect_with_notice(
         FlashKind::Success,
         format!("Created the space {}", created.name),
-        &routes::space(id, created.space_id()),
+        &routes::space(id, created.id),
     ))
 }

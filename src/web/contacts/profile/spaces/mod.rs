@@ -14,9 +14,6 @@ pub mod upload;
 pub mod views;
 
 use super::tab::profile_tab;
-use crate::domain::{SpaceFileId, SpaceId};
-use crate::error::AppError;
-use crate::web::contacts::parse_id;
 use actix_web::web;
 use views::Panel;
 
@@ -64,15 +61,6 @@ pub fn register(config: &mut web::ServiceConfig) {
             "/contacts/{id}/spaces/{space}/files/{file}/delete",
             web::post().to(files::delete),
         );
-}
-
-/// `{space}` of a path; anything but a positive number is not found.
-fn parse_space(raw: &str) -> Result<SpaceId, AppError> {
-    parse_id(raw).map(|id| SpaceId(id.0))
-}
-
-fn parse_file(raw: &str) -> Result<SpaceFileId, AppError> {
-    parse_id(raw).map(|id| SpaceFileId(id.0))
 }
 
 profile_tab!(Panel, panel, "contacts/profile/spaces/index.html");

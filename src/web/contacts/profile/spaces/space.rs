@@ -2,18 +2,17 @@
 //! it after a confirmation that lists what goes.
 
 use super::super::tab::Profile;
+use super::SLUG;
 use super::receive::MAX_FILES;
 use super::views::{
     DeleteSpaceView, Panel, SpaceForm, SpaceView, UploadFeedback, UploadForm, files_label,
 };
-use super::{SLUG, parse_space};
 use crate::domain::space_draft::SpaceInput;
 use crate::domain::{ContactId, SpaceId, byte_size};
 use crate::error::AppError;
 use crate::models::space::{self, SpaceUpdate};
 use crate::models::space_file;
 use crate::storage::SpaceStore;
-use crate::web::contacts::parse_id;
 use crate::web::context::{Dashboard, Editor};
 use crate::web::forms::HtmlForm;
 use crate::web::routes;
@@ -25,10 +24,6 @@ use serde::Deserialize;
 const PAGE_SIZE: i64 = 50;
 /// Files named on the delete confirmation; the rest are counted.
 const NAMES_SHOWN: i64 = 100;
-
-fn parse_path(path: &(String, String)) -> Result<(ContactId, SpaceId), AppError> {
-    Ok((parse_id(&path.0)?, parse_space(&path.1)?))
-}
 
 /// `?after=<file name>`: the page of files after that name.
 #[derive(Deserialize)]
@@ -103,10 +98,10 @@ async fn find(ctx: &Dashboard, id: ContactId, space_id: SpaceId) -> Result<space
 /// `GET /contacts/{id}/spaces/{space}`.
 pub async fn show(
     ctx: Dashboard,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, SpaceId)>,
     query: web::Query<FilesQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, space_id) = parse_path(&path)?;
+    let (id, space_id) = path.into_inner();
     let extras = SpaceExtras {
         after: query.into_inner().after.filter(|after| !after.is_empty()),
         ..SpaceExtras::default()
@@ -117,9 +112,9 @@ pub async fn show(
 /// `GET /contacts/{id}/spaces/{space}/edit`: the space with its rename form open.
 pub async fn edit(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, SpaceId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, space_id) = parse_path(&path)?;
+    let (id, space_id) = path.into_inner();
     let row = find(&ctx, id, space_id).await?;
     let extras = SpaceExtras {
         editing: Some(SpaceForm::rename(id, &row, ctx.csrf_token())),
@@ -141,10 +136,10 @@ pub struct RenameForm {
 /// `POST /contacts/{id}/spaces/{space}`: renames the space and sets its description.
 pub async fn update(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, SpaceId)>,
     HtmlForm(form): HtmlForm<RenameForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, space_id) = parse_path(&path)?;
+    let (id, space_id) = path.into_inner();
     let version: i32 = form.version.parse().map_err(|_| {
         AppError::BadRequest("The form is missing its version; reload the page.".into())
     })?;
@@ -200,9 +195,9 @@ pub async fn update(
 /// `GET /contacts/{id}/spaces/{space}/delete`: what deleting the space takes with it.
 pub async fn confirm_delete(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, SpaceId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, space_id) = parse_path(&path)?;
+    let (id, space_id) = path.into_inner();
     let (profile, summary, names) = ctx
         .db
         .read(move |conn| {
@@ -237,9 +232,9 @@ pub async fn confirm_delete(
 /// transaction, then the files on disk.
 pub async fn delete(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, SpaceId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, space_id) = parse_path(&path)?;
+    let (id, space_id) = path.into_inner();
     let actor = ctx.actor();
     let store = SpaceStore::new(&ctx.state.settings.data_dir);
     let deleted = ctx

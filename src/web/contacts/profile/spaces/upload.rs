@@ -14,7 +14,6 @@
 //! swapped in, so the file field keeps its selection and "Replace" simply sends the files
 //! again; a plain form cannot keep a selection, so the page asks to choose the files again.
 
-use super::parse_space;
 use super::receive::{ReceivedFile, receive, request_budget};
 use super::space::SpaceExtras;
 use super::views::{UploadFeedback, files_label};
@@ -24,7 +23,6 @@ use crate::error::AppError;
 use crate::models::Actor;
 use crate::models::space::{self, Owner};
 use crate::storage::{self, SpaceStore};
-use crate::web::contacts::parse_id;
 use crate::web::context::{Dashboard, Editor};
 use crate::web::csrf;
 use crate::web::routes;
@@ -46,11 +44,10 @@ struct FeedbackFragment {
 pub async fn upload(
     ctx: Editor,
     request: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, SpaceId)>,
     mut multipart: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path.0)?;
-    let space_id = parse_space(&path.1)?;
+    let (id, space_id) = path.into_inner();
     // Before anything is read or written (see `web::csrf`).
     csrf::verify_multipart(&request, &mut multipart).await?;
     let limit = ctx.state.settings.upload_limit_bytes as u64;

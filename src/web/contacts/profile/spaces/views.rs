@@ -64,7 +64,7 @@ impl SpaceRow {
         SpaceRow {
             name: space.name.clone(),
             description: space.description.clone().unwrap_or_default(),
-            url: routes::space(contact, space.space_id()),
+            url: routes::space(contact, space.id),
             contents: contents_label(summary.file_count, summary.total_bytes),
             created: timestamp(space.created_at),
             created_iso: iso(space.created_at),
@@ -107,7 +107,7 @@ impl SpaceForm {
 
     pub fn rename(contact: ContactId, space: &Space, csrf_token: String) -> Self {
         SpaceForm {
-            action: routes::space(contact, space.space_id()),
+            action: routes::space(contact, space.id),
             csrf_token,
             name: space.name.clone(),
             description: space.description.clone().unwrap_or_default(),
@@ -115,7 +115,7 @@ impl SpaceForm {
             description_error: String::new(),
             open: true,
             version: space.version,
-            cancel_url: routes::space(contact, space.space_id()),
+            cancel_url: routes::space(contact, space.id),
             conflict: None,
         }
     }
@@ -160,7 +160,7 @@ impl SpaceView {
         can_edit: bool,
     ) -> Self {
         let space = &summary.space;
-        let id = space.space_id();
+        let id = space.id;
         SpaceView {
             name: space.name.clone(),
             description: space.description.clone().unwrap_or_default(),
@@ -199,7 +199,7 @@ pub struct FileRow {
 
 impl FileRow {
     fn new(contact: ContactId, file: &SpaceFile, can_edit: bool) -> Self {
-        let id = crate::domain::SpaceFileId(file.id);
+        let id = file.id;
         FileRow {
             name: file.path.clone(),
             size: byte_size::human(u64::try_from(file.size).unwrap_or_default()),
@@ -210,8 +210,8 @@ impl FileRow {
             uploaded_iso: iso(file.updated_at),
             uploaded_by: file.uploaded_by_name.clone(),
             sha256: file.sha256.clone(),
-            download_url: routes::space_file(contact, file.space_id(), id),
-            delete_url: can_edit.then(|| routes::space_file_delete(contact, file.space_id(), id)),
+            download_url: routes::space_file(contact, file.space_id, id),
+            delete_url: can_edit.then(|| routes::space_file_delete(contact, file.space_id, id)),
         }
     }
 }

@@ -6,15 +6,13 @@
 //! which comes back filled in and with the preview, saving nothing.
 
 use super::super::tab::{Profile, profile_tab};
-use super::parse_task_path;
 use super::view::{TimeView, until};
 use crate::domain::schedule::{self, DEFAULT_TIMEZONE, Timing};
 use crate::domain::task_draft::{TaskInput, check_runs_at_all};
-use crate::domain::{ContactId, FieldErrors};
+use crate::domain::{ContactId, FieldErrors, TaskId};
 use crate::error::AppError;
 use crate::models::task::{self, Task};
 use crate::models::versioned::Versioned;
-use crate::web::contacts::parse_id;
 use crate::web::context::{Dashboard, Editor};
 use crate::web::forms::HtmlForm;
 use crate::web::routes;
@@ -159,7 +157,7 @@ pub struct TaskFormView {
 impl TaskFormView {
     fn new(
         id: ContactId,
-        editing: Option<i64>,
+        editing: Option<TaskId>,
         input: TaskInput,
         errors: FieldErrors,
         csrf_token: String,
@@ -226,8 +224,8 @@ impl Dashboard {
 }
 
 /// `GET /contacts/{id}/tasks/new`.
-pub async fn new(ctx: Editor, path: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+pub async fn new(ctx: Editor, path: web::Path<ContactId>) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
     let input = TaskInput {
         timezone: DEFAULT_TIMEZONE.to_string(),
         ..TaskInput::default()
@@ -239,10 +237,10 @@ pub async fn new(ctx: Editor, path: web::Path<String>) -> Result<HttpResponse, A
 /// `POST /contacts/{id}/tasks/preview`: the preview alone, for htmx.
 pub async fn preview(
     ctx: Editor,
-    path: web::Path<String>,
+    // Only checked to name a contact: the preview depends on the form alone.
+    _contact: web::Path<ContactId>,
     HtmlForm(data): HtmlForm<TaskFormData>,
 ) -> Result<HttpResponse, AppError> {
-    parse_id(&path)?;
     ctx.ok(&PreviewFragment {
         preview: PreviewView::new(&data.input(), Utc::now(), true),
     })
@@ -261,10 +259,10 @@ fn validate(
 /// `POST /contacts/{id}/tasks`: create (or preview).
 pub async fn create(
     ctx: Editor,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
     HtmlForm(data): HtmlForm<TaskFormData>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let input = data.input();
     let csrf = ctx.csrf_token();
     if data.wants_preview() {
@@ -299,9 +297,9 @@ pub async fn create(
 /// `GET /contacts/{id}/tasks/{task}/edit`.
 pub async fn edit(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, TaskId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, task_id) = parse_task_path(&path)?;
+    let (id, task_id) = path.into_inner();
     let found = ctx
         .db
         .read(move |conn| Ok(task::find(conn, id, task_id)?))
@@ -320,10 +318,10 @@ pub async fn edit(
 /// `POST /contacts/{id}/tasks/{task}`: save an edit (or preview it).
 pub async fn save(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, TaskId)>,
     HtmlForm(data): HtmlForm<TaskFormData>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, task_id) = parse_task_path(&path)?;
+    let (id, task_id) = path.into_inner();
     let version: i32 = data.version.parse().map_err(|_| {
         AppError::BadRequest("The form is missing its version; reload the page.".into())
     })?;

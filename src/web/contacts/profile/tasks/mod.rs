@@ -9,10 +9,9 @@ pub mod form;
 pub mod view;
 
 use super::tab::{Profile, TABS_TARGET, profile_tab};
-use crate::domain::ContactId;
+use crate::domain::ids::{self, ContactId, TaskId};
 use crate::error::AppError;
 use crate::models::task::{self, Task};
-use crate::web::contacts::parse_id;
 use crate::web::context::{Dashboard, Editor};
 use crate::web::forms::HtmlForm;
 use crate::web::routes;
@@ -64,23 +63,8 @@ struct TaskRowFragment {
 /// `?before=<task id>`; anything unreadable means "from the newest".
 #[derive(Deserialize)]
 pub struct PageQuery {
-    #[serde(default)]
-    before: String,
-}
-
-fn parse_before(raw: &str) -> Option<i64> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0)
-}
-
-fn parse_task_path(path: &(String, String)) -> Result<(ContactId, i64), AppError> {
-    let id = parse_id(&path.0)?;
-    let task_id = path
-        .1
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(AppError::NotFound)?;
-    Ok((id, task_id))
+    #[serde(default, deserialize_with = "ids::lenient")]
+    before: Option<TaskId>,
 }
 
 impl Dashboard {
@@ -89,8 +73,8 @@ impl Dashboard {
     async fn tasks_tab(
         &self,
         id: ContactId,
-        before: Option<i64>,
-        confirm: Option<i64>,
+        before: Option<TaskId>,
+        confirm: Option<TaskId>,
     ) -> Result<HttpResponse, AppError> {
         let (profile, rows, confirming) = self
             .db
@@ -125,7 +109,7 @@ impl Dashboard {
     }
 
     /// The row of `task` as this user sees it.
-    fn task_row(&self, task: &Task, before: Option<i64>) -> TaskRowView {
+    fn task_row(&self, task: &Task, before: Option<TaskId>) -> TaskRowView {
         TaskRowView::new(task, before, &self.task_viewer(&self.csrf_token()))
     }
 
@@ -133,10 +117,9 @@ impl Dashboard {
     fn task_acted(
         &self,
         task: &Task,
-        before: &str,
+        before: Option<TaskId>,
         notice: String,
     ) -> Result<HttpResponse, AppError> {
-        let before = parse_before(before);
         if self.htmx.is_htmx {
             return self.ok(&TaskRowFragment {
                 row: self.task_row(task, before),
@@ -145,7 +128,7 @@ impl Dashboard {
         Ok(self.redirect_with_notice(
             FlashKind::Success,
             notice,
-            &routes::contact_tasks(ContactId(task.contact_id), before),
+            &routes::contact_tasks(task.contact_id, before),
         ))
     }
 }
@@ -153,21 +136,21 @@ impl Dashboard {
 /// `GET /contacts/{id}/tasks`.
 pub async fn show(
     ctx: Dashboard,
-    path: web::Path<String>,
+    path: web::Path<ContactId>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
-    ctx.tasks_tab(id, parse_before(&query.before), None).await
+    let id = path.into_inner();
+    ctx.tasks_tab(id, query.before, None).await
 }
 
 /// `GET /contacts/{id}/tasks/{task}`: the row (the delete confirmation's Cancel).
 pub async fn row(
     ctx: Dashboard,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, TaskId)>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, task_id) = parse_task_path(&path)?;
-    let before = parse_before(&query.before);
+    let (id, task_id) = path.into_inner();
+    let before = query.before;
     if !ctx.htmx.is_htmx {
         return Ok(ctx.redirect(&routes::contact_tasks(id, before)));
     }
@@ -183,67 +166,67 @@ pub async fn row(
 /// What every row action posts: where to come back to.
 #[derive(Deserialize)]
 pub struct ActionForm {
-    #[serde(default)]
-    before: String,
+    #[serde(default, deserialize_with = "ids::lenient")]
+    before: Option<TaskId>,
 }
 
 /// `POST /contacts/{id}/tasks/{task}/run`: due now.
 pub async fn run_now(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, TaskId)>,
     HtmlForm(form): HtmlForm<ActionForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, task_id) = parse_task_path(&path)?;
+    let (id, task_id) = path.into_inner();
     let actor = ctx.actor();
     let saved = ctx
         .db
         .write(move |conn| Ok(task::run_now(conn, id, task_id, Utc::now(), &actor)?))
         .await?;
     let notice = format!("“{}” is due now", saved.name);
-    ctx.task_acted(&saved, &form.before, notice)
+    ctx.task_acted(&saved, form.before, notice)
 }
 
 /// `POST /contacts/{id}/tasks/{task}/cancel`.
 pub async fn cancel(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, TaskId)>,
     HtmlForm(form): HtmlForm<ActionForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, task_id) = parse_task_path(&path)?;
+    let (id, task_id) = path.into_inner();
     let actor = ctx.actor();
     let saved = ctx
         .db
         .write(move |conn| Ok(task::cancel(conn, id, task_id, &actor)?))
         .await?;
     let notice = format!("“{}” canceled", saved.name);
-    ctx.task_acted(&saved, &form.before, notice)
+    ctx.task_acted(&saved, form.before, notice)
 }
 
 /// `POST /contacts/{id}/tasks/{task}/resume`: a canceled task waits for its schedule again.
 pub async fn resume(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, TaskId)>,
     HtmlForm(form): HtmlForm<ActionForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, task_id) = parse_task_path(&path)?;
+    let (id, task_id) = path.into_inner();
     let actor = ctx.actor();
     let saved = ctx
         .db
         .write(move |conn| Ok(task::resume(conn, id, task_id, Utc::now(), &actor)?))
         .await?;
     let notice = format!("“{}” resumed", saved.name);
-    ctx.task_acted(&saved, &form.before, notice)
+    ctx.task_acted(&saved, form.before, notice)
 }
 
 /// `GET /contacts/{id}/tasks/{task}/delete`: the confirmation, in the row (htmx) or on its
 /// own in the tab.
 pub async fn confirm_delete(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, TaskId)>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, task_id) = parse_task_path(&path)?;
-    let before = parse_before(&query.before);
+    let (id, task_id) = path.into_inner();
+    let before = query.before;
     if ctx.htmx.is_htmx && !ctx.targets(TABS_TARGET) {
         let found = ctx
             .db
@@ -259,11 +242,11 @@ pub async fn confirm_delete(
 /// `POST /contacts/{id}/tasks/{task}/delete`.
 pub async fn delete(
     ctx: Editor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ContactId, TaskId)>,
     HtmlForm(form): HtmlForm<ActionForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, task_id) = parse_task_path(&path)?;
-    let before = parse_before(&form.before);
+    let (id, task_id) = path.into_inner();
+    let before = form.before;
     let actor = ctx.actor();
     let deleted = ctx
         .db

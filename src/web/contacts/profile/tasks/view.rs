@@ -1,7 +1,7 @@
 //! The Tasks tab's view structs: rows ready to print, with the actions the user may take.
 
-use crate::domain::ContactId;
 use crate::domain::schedule::local_time;
+use crate::domain::{ContactId, TaskId};
 use crate::models::task::{Task, TaskStatus};
 use crate::web::routes;
 use crate::web::views;
@@ -98,13 +98,13 @@ pub struct Viewer<'a> {
 }
 
 impl TaskRowView {
-    pub fn new(task: &Task, before: Option<i64>, viewer: &Viewer) -> Self {
+    pub fn new(task: &Task, before: Option<TaskId>, viewer: &Viewer) -> Self {
         let Viewer {
             can_edit,
             csrf_token,
             now,
         } = *viewer;
-        let contact = ContactId(task.contact_id);
+        let contact = task.contact_id;
         let timing = task.timing();
         let status = task.status();
         let schedule_expression = task.schedule.clone().unwrap_or_default();
@@ -174,7 +174,7 @@ impl TasksView {
         contact: ContactId,
         rows: &[Task],
         page_size: i64,
-        before: Option<i64>,
+        before: Option<TaskId>,
         confirm: Option<&Task>,
         viewer: &Viewer,
     ) -> Self {
@@ -209,8 +209,8 @@ mod tests {
     fn task(status: &str, schedule: Option<&str>, next: Option<DateTime<Utc>>) -> Task {
         let now = Utc::now();
         Task {
-            id: 1,
-            contact_id: 2,
+            id: TaskId(1),
+            contact_id: ContactId(2),
             name: "Sync".into(),
             description: None,
             schedule: schedule.map(str::to_string),
