@@ -3,7 +3,9 @@
 //! With a fingerprint the contact is found by it, or created verified. Without one it is found
 //! by email (ignoring case), then by phone, then by ChatBotKit's untrusted fingerprint of
 //! `[name, email, phone, nick]`, or created unverified with that fingerprint. A found contact
-//! gets its empty fields filled from the request; nothing it has is overwritten.
+//! gets its empty fields filled from the request; nothing it has is overwritten. Intake that
+//! matched a contact on an unproven claim (a typed address, an unauthenticated From) asks
+//! for [`OnFound::LeaveAlone`]: a claim never changes the contact it names.
 //!
 //! Concurrent ensures of one identity must end with one contact. Each ensure first takes a
 //! transaction-scoped advisory lock for every identity it could match (fingerprint, lower-cased
@@ -40,14 +42,34 @@ pub struct Ensured {
     pub created: bool,
 }
 
-/// Finds or creates the contact `request` describes (see the module documentation).
+/// What a contact that already exists gets from the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnFound {
+    /// Its empty fields and missing meta keys are filled; nothing it has is overwritten.
+    FillEmpty,
+    /// Nothing: the caller has not proved it speaks for the contact (intake's claims).
+    LeaveAlone,
+}
+
+/// Finds or creates the contact `request` describes (see the module documentation),
+/// filling a found contact's empty fields.
 pub fn ensure(
     connection: &mut PgConnection,
     request: &ContactPatch,
     actor: &Actor,
 ) -> Result<Ensured, WriteError> {
+    ensure_with(connection, request, actor, OnFound::FillEmpty)
+}
+
+/// [`ensure`], with the caller saying what a found contact gets.
+pub fn ensure_with(
+    connection: &mut PgConnection,
+    request: &ContactPatch,
+    actor: &Actor,
+    on_found: OnFound,
+) -> Result<Ensured, WriteError> {
     with_retry(connection, request, |connection| {
-        ensure_in(connection, request, actor)
+        ensure_in(connection, request, actor, on_found)
     })
 }
 
@@ -79,7 +101,7 @@ pub fn upsert_for_conversation(
         if conversation.contact_id.is_some() {
             return Ok(Upserted::AlreadyLinked);
         }
-        let ensured = ensure_in(connection, request, actor)?;
+        let ensured = ensure_in(connection, request, actor, OnFound::FillEmpty)?;
         let contact = &ensured.contact;
         diesel::update(conversations::table.find(id))
             .set((
@@ -153,6 +175,7 @@ fn ensure_in(
     connection: &mut PgConnection,
     request: &ContactPatch,
     actor: &Actor,
+    on_found: OnFound,
 ) -> Result<Ensured, WriteError> {
     let untrusted = request
         .fingerprint()
@@ -164,6 +187,12 @@ fn ensure_in(
         (None, untrusted) => find_untrusted(connection, request, untrusted.as_deref())?,
     };
     if let Some(found) = found {
+        if on_found == OnFound::LeaveAlone {
+            return Ok(Ensured {
+                contact: found,
+                created: false,
+            });
+        }
         let current = find_for_update(connection, found.id)?;
         let fill = fill_patch(connection, &current, request)?;
         let contact = apply_patch(connection, current, &fill, actor)?;

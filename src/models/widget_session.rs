@@ -10,13 +10,14 @@
 //!
 //! How the contact was matched is recorded on the conversation (`contact_match`): a visitor
 //! who only typed a known contact's email or phone has *claimed* that contact, and the agent
-//! webhook will not hand them its private context.
+//! webhook will not hand them its private context, and what they typed fills in nothing of
+//! the contact (it stays on the conversation's meta).
 
 use super::audit::Actor;
 use super::contact::{
     self, Contact, WriteError, find_by_email, find_by_fingerprint, find_by_phone,
 };
-use super::contact_ensure;
+use super::contact_ensure::{self, OnFound};
 use super::contact_match;
 use super::integration::Integration;
 use super::message::Message;
@@ -276,7 +277,15 @@ fn resolve_contact(
             by_verified_id = true;
         }
     }
-    let ensured = contact_ensure::ensure(connection, &request, &actor)?;
+    // Only the site's signed id speaks for a contact; typed details that match one are a
+    // claim, which must not fill in or change anything of the contact they name (they stay on
+    // the conversation's meta, under "visitor").
+    let on_found = if by_verified_id {
+        OnFound::FillEmpty
+    } else {
+        OnFound::LeaveAlone
+    };
+    let ensured = contact_ensure::ensure_with(connection, &request, &actor, on_found)?;
     if ensured.created {
         // `ensure` records API-made contacts; these came from the widget.
         diesel::update(contacts::table.find(ensured.contact.id))

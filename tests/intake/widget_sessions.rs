@@ -209,15 +209,20 @@ async fn a_known_email_or_phone_finds_its_contact_without_a_duplicate() {
     assert_eq!(contacts.len(), 1, "{contacts:?}");
     assert_eq!(contacts[0].id, known.id.0);
     assert_eq!(contacts[0].name.as_deref(), Some("Grace Hopper"), "kept");
-    assert_eq!(
-        contacts[0].phone.as_deref(),
-        Some("+12125550147"),
-        "filled in"
-    );
-    assert_eq!(conversation(&app, first).0, Some(known.id.0));
+    // Typing a known address is only a claim: it fills in nothing of the contact; what the
+    // visitor typed stays on the conversation.
+    assert_eq!(contacts[0].phone, None, "a claim fills in nothing");
+    let (contact, _, _, meta) = conversation(&app, first);
+    assert_eq!(contact, Some(known.id.0));
+    assert_eq!(meta["visitor"]["name"], "G.");
+    assert_eq!(meta["visitor"]["phone"], "+12125550147");
     assert_eq!(conversation(&app, second).0, Some(known.id.0));
 
     // By phone, when the email is new to us.
+    diesel::update(contacts::table.find(known.id.0))
+        .set(contacts::phone.eq("+12125550147"))
+        .execute(&mut app.conn())
+        .unwrap();
     let widget_with_phone_only = widget(&app, |draft| {
         draft.ask_email = FieldRequirement::Off;
         draft.ask_phone = FieldRequirement::Required;
