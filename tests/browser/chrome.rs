@@ -19,6 +19,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// a passing run never waits this long, since every wait polls.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 const POLL: Duration = Duration::from_millis(50);
+/// How many times a browser session is tried before the test fails (see `Browser::start`).
+const SESSION_ATTEMPTS: u32 = 3;
 
 /// Debian's chromium needs these as root and in containers; the rest keep it from phoning
 /// home or updating itself mid-test.
@@ -212,31 +214,43 @@ impl Browser {
             );
         }
 
-        let driver = ChromeDriver::start(&chromedriver);
-        let profile = driver.dir.join("profile");
-        let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| (*a).to_string()).collect();
-        args.push(format!("--user-data-dir={}", profile.display()));
-        let capabilities = json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": { "binary": chrome, "args": args },
-            // Console messages, CSP violations included, for failure reports.
-            "goog:loggingPrefs": { "browser": "ALL" },
-        });
-        let Value::Object(capabilities) = capabilities else {
-            unreachable!("json!({{..}}) is an object")
-        };
-        let client = ClientBuilder::new(HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&driver.url())
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "chromedriver could not start Chromium ({}): {e}\n{}",
-                    chrome.display(),
-                    driver.log()
-                )
+        // A fresh machine's first Chromium start on a loaded runner has once dropped the
+        // session request outright ("SendRequest", an empty driver log); a new chromedriver
+        // then starts fine. So a session gets a few tries, and a real fault (a broken binary)
+        // still fails, with every attempt's error and log.
+        let mut failures = Vec::new();
+        for attempt in 1..=SESSION_ATTEMPTS {
+            let driver = ChromeDriver::start(&chromedriver);
+            let profile = driver.dir.join("profile");
+            let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| (*a).to_string()).collect();
+            args.push(format!("--user-data-dir={}", profile.display()));
+            let capabilities = json!({
+                "browserName": "chrome",
+                "goog:chromeOptions": { "binary": chrome, "args": args },
+                // Console messages, CSP violations included, for failure reports.
+                "goog:loggingPrefs": { "browser": "ALL" },
             });
-        Some(Browser { client, driver })
+            let Value::Object(capabilities) = capabilities else {
+                unreachable!("json!({{..}}) is an object")
+            };
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities)
+                .connect(&driver.url())
+                .await
+            {
+                Ok(client) => return Some(Browser { client, driver }),
+                Err(e) => {
+                    failures.push(format!("attempt {attempt}: {e}\n{}", driver.log()));
+                    drop(driver);
+                    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
+        panic!(
+            "chromedriver could not start Chromium ({}):\n{}",
+            chrome.display(),
+            failures.join("\n")
+        )
     }
 
     /// Ends the session politely; `Drop` still kills whatever is left.
