@@ -22,6 +22,7 @@ mod webhook_privacy;
 mod webhook_retry;
 mod webhook_support;
 mod widget_cors;
+mod widget_identity;
 mod widget_limits;
 mod widget_sessions;
 mod widget_support;
