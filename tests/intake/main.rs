@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod claims;
 mod email_agent;
 mod email_http;
 mod email_smtp;
