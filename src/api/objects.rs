@@ -333,6 +333,8 @@ pub struct Memory {
     pub name: Null,
     pub text: String,
     pub updated_at: Millis,
+    /// Not in ChatBotKit: `false` while the memory waits for staff to confirm it.
+    pub confirmed: bool,
 }
 
 impl From<&MemoryRow> for Memory {
@@ -346,6 +348,7 @@ impl From<&MemoryRow> for Memory {
             name: Null,
             text: memory.text.clone(),
             updated_at: Millis(memory.updated_at),
+            confirmed: memory.confirmed,
         }
     }
 }
@@ -363,6 +366,15 @@ impl ApiSchema for Memory {
             ("meta", reference("Meta")),
             ("createdAt", ms()),
             ("updatedAt", ms()),
+            (
+                "confirmed",
+                json!({
+                    "type": "boolean",
+                    "description": "Not in ChatBotKit. False for a memory an agent wrote in a \
+                        conversation whose writer only claimed the contact: it reaches no agent \
+                        context (nor memory/search) until staff confirm it."
+                }),
+            ),
         ]
     }
 }
@@ -864,6 +876,8 @@ mod tests {
             version: 1,
             created_at: at(0),
             updated_at: at(1),
+            confirmed: true,
+            claimed_conversation_id: None,
         };
         let task = TaskRow {
             id: TaskId(9),
