@@ -628,6 +628,7 @@ async fn viewers_see_the_mark_but_cannot_confirm() {
 
     // Another contact's memory is not confirmed through this one.
     let editor = app.signed_in(Role::Editor).await;
+    editor.get("/contacts").await;
     let grace = ContactBuilder::new("Grace").create(&mut app.conn());
     let response = editor
         .post_form(
