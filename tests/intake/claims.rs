@@ -203,6 +203,7 @@ async fn a_claimed_conversations_memories_wait_for_staff_to_confirm_them() {
 
     // Staff confirm it on the Memories tab: from then on agents get it.
     let editor = app.signed_in(Role::Editor).await;
+    editor.get("/contacts").await;
     confirm(&editor, ada.id, unconfirmed.id).await;
     let row = memories_of(&app, ada.id)
         .into_iter()
@@ -268,6 +269,7 @@ async fn a_deleted_conversation_leaves_its_memories_unconfirmed() {
 
     // Staff can still delete it.
     let editor = app.signed_in(Role::Editor).await;
+    editor.get("/contacts").await;
     let tab = editor.get(&format!("/contacts/{}/memories", ada.id)).await;
     tab.assert_contains("from an unverified conversation");
     let deleted = editor
