@@ -266,7 +266,10 @@ async fn lists_say_which_memories_await_confirmation_and_agents_get_only_confirm
     assert_eq!(items[0]["confirmed"], true);
     assert_eq!(items[1]["id"], claimed.id.to_string());
     assert_eq!(items[1]["confirmed"], false);
-    let context = api.get(&format!("/contact/{}/context", ada.id)).await.json();
+    let context = api
+        .get(&format!("/contact/{}/context", ada.id))
+        .await
+        .json();
     assert_eq!(context["memories"].as_array().unwrap().len(), 1);
     assert_eq!(context["memories"][0]["text"], "Prefers email");
     assert_eq!(context["omittedMemories"], 0);

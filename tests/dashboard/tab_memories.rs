@@ -541,10 +541,16 @@ async fn an_unconfirmed_memory_is_marked_until_an_editor_confirms_it() {
     let events = app.audit_of("memory", claimed.id);
     let (action, changes) = events.last().unwrap();
     assert_eq!(action, "confirmed");
-    assert_eq!(changes["confirmed"], json!({"before": false, "after": true}));
+    assert_eq!(
+        changes["confirmed"],
+        json!({"before": false, "after": true})
+    );
     // The marker in the meta goes with the mark; the conversation it came from stays.
     let row = memory_model::find(&mut app.conn(), id, claimed.id).unwrap();
-    assert_eq!(row.meta, json!({"conversationId": conversation.to_string()}));
+    assert_eq!(
+        row.meta,
+        json!({"conversationId": conversation.to_string()})
+    );
     client
         .get(&format!("/contacts/{id}/history"))
         .await

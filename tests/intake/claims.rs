@@ -91,7 +91,10 @@ async fn api_context_memories(app: &TestApp, contact: ContactId) -> (Vec<String>
         .await;
     assert_eq!(response.status, 200, "{}", response.body);
     let body = response.json();
-    (texts(&body["memories"]), body["text"].as_str().unwrap().into())
+    (
+        texts(&body["memories"]),
+        body["text"].as_str().unwrap().into(),
+    )
 }
 
 fn texts(items: &Value) -> Vec<String> {
@@ -257,11 +260,9 @@ async fn a_deleted_conversation_leaves_its_memories_unconfirmed() {
     drop(worker);
     agent.stop().await;
 
-    diesel::delete(
-        rapport::models::schema::conversations::table.find(ConversationId(claimed)),
-    )
-    .execute(&mut app.conn())
-    .unwrap();
+    diesel::delete(rapport::models::schema::conversations::table.find(ConversationId(claimed)))
+        .execute(&mut app.conn())
+        .unwrap();
     let row = memories_of(&app, ada.id).pop().unwrap();
     assert_eq!(row.claimed_conversation_id, None);
     assert!(!row.confirmed, "losing the conversation confirms nothing");

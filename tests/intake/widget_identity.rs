@@ -69,7 +69,10 @@ async fn a_user_id_belongs_to_its_widget() {
     let stranger = stranger.unwrap();
     assert_ne!(stranger, lin);
     assert_eq!(how.as_deref(), Some("created"));
-    assert_eq!(fingerprint_of(&app, stranger), format!("widget:{}:42", b.id));
+    assert_eq!(
+        fingerprint_of(&app, stranger),
+        format!("widget:{}:42", b.id)
+    );
     let verified: bool = contacts::table
         .find(stranger)
         .select(contacts::verified_at.is_not_null())
@@ -205,7 +208,10 @@ async fn the_migration_scopes_contacts_verified_before() {
     drop(conn);
 
     assert_eq!(fingerprint_of(&app, lin), format!("widget:{}:42", a.id));
-    assert_eq!(fingerprint_of(&app, mo.id.0), format!("widget:{}:user-mo", b.id));
+    assert_eq!(
+        fingerprint_of(&app, mo.id.0),
+        format!("widget:{}:user-mo", b.id)
+    );
     assert_eq!(fingerprint_of(&app, typed), typed_fingerprint);
     assert_eq!(fingerprint_of(&app, api.id.0), "crm-user-000000000001");
     // The way back (best effort) gives the bare ids back, and up again scopes them again.
@@ -217,6 +223,9 @@ async fn the_migration_scopes_contacts_verified_before() {
     assert_eq!(fingerprint_of(&app, typed), typed_fingerprint);
     app.conn().run_pending_migrations(MIGRATIONS).unwrap();
     assert_eq!(fingerprint_of(&app, lin), format!("widget:{}:42", a.id));
-    assert_eq!(fingerprint_of(&app, mo.id.0), format!("widget:{}:user-mo", b.id));
+    assert_eq!(
+        fingerprint_of(&app, mo.id.0),
+        format!("widget:{}:user-mo", b.id)
+    );
     app.stop().await;
 }
