@@ -325,6 +325,8 @@ impl ApiSchema for Rating {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Memory {
+    /// Not in ChatBotKit: `false` while the memory waits for staff to confirm it.
+    pub confirmed: bool,
     pub contact_id: ApiId,
     pub created_at: Millis,
     pub description: Null,
@@ -333,13 +335,12 @@ pub struct Memory {
     pub name: Null,
     pub text: String,
     pub updated_at: Millis,
-    /// Not in ChatBotKit: `false` while the memory waits for staff to confirm it.
-    pub confirmed: bool,
 }
 
 impl From<&MemoryRow> for Memory {
     fn from(memory: &MemoryRow) -> Self {
         Memory {
+            confirmed: memory.confirmed,
             contact_id: ApiId::from(memory.contact_id),
             created_at: Millis(memory.created_at),
             description: Null,
@@ -348,7 +349,6 @@ impl From<&MemoryRow> for Memory {
             name: Null,
             text: memory.text.clone(),
             updated_at: Millis(memory.updated_at),
-            confirmed: memory.confirmed,
         }
     }
 }
