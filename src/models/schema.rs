@@ -120,6 +120,8 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        confirmed -> Bool,
+        claimed_conversation_id -> Nullable<Int8>,
     }
 }
 

@@ -218,7 +218,8 @@ async fn a_verified_identity_and_a_contact_the_visitor_created_get_the_full_cont
     let worker = start_worker(&app, &settings_with(&app, &[], Duration::from_secs(5)));
     let ada = ada_with_secrets(&app);
     diesel::update(contacts::table.find(ada.id))
-        .set(contacts::fingerprint.eq("shop-user-17"))
+        // The fingerprint of this widget's user "shop-user-17".
+        .set(contacts::fingerprint.eq(format!("widget:{id}:shop-user-17")))
         .execute(&mut app.conn())
         .unwrap();
     let widget = Widget { id, secret };

@@ -22,6 +22,7 @@ use crate::models::audit::Actor;
 use crate::models::contact_match;
 use crate::models::conversation::{self, Conversation};
 use crate::models::integration::{self, Integration};
+use crate::models::memory::Origin;
 use crate::models::message::{self, Message};
 use crate::models::webhook_delivery::{self, WebhookDelivery};
 use crate::models::{Contact, contact};
@@ -333,12 +334,18 @@ async fn store_answer(
             );
         }
         // Memories from a conversation whose writer only claimed the contact are still about
-        // that contact (the agent decided they matter), so they are kept — marked, with the
-        // conversation, so staff and API callers (`meta.unverified=true`) can tell and check.
-        let memory_meta = if job.restricted {
-            json!({ "unverified": true, "conversationId": job.conversation.id.to_string() })
+        // that contact (the agent decided they matter), so they are kept — but unconfirmed:
+        // no agent gets them until staff confirm them on the Memories tab (what an impostor
+        // told the agent must not become what the agent "knows" about the real contact).
+        // They are also marked in their meta, with the conversation, for API callers
+        // (`meta.unverified=true`).
+        let (memory_meta, memory_origin) = if job.restricted {
+            (
+                json!({ "unverified": true, "conversationId": job.conversation.id.to_string() }),
+                Origin::Claim(job.conversation.id),
+            )
         } else {
-            json!({})
+            (json!({}), Origin::Trusted)
         };
         let text = reply.reply.clone();
         let message_id = job.message.id;
@@ -356,6 +363,7 @@ async fn store_answer(
                     meta,
                     external_id,
                     memory_meta,
+                    memory_origin,
                 },
                 &actor,
             )?;
