@@ -45,6 +45,8 @@ diesel::table! {
         updated_at -> Timestamptz,
         sort_name -> Text,
         search_text -> Text,
+        deleted_at -> Nullable<Timestamptz>,
+        deleted_by -> Nullable<Text>,
     }
 }
 
