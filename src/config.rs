@@ -30,6 +30,8 @@ const DEFAULT_BIND: &str = "127.0.0.1:8080";
 const DEFAULT_DATA_DIR: &str = ".rapport";
 const DEFAULT_API_RATE_LIMIT: u32 = 600;
 const DEFAULT_UPLOAD_LIMIT: usize = 25 * 1024 * 1024;
+/// The largest file a contact import reads: 100 MiB.
+pub const DEFAULT_IMPORT_MAX_BYTES: u64 = 100 * 1024 * 1024;
 const DEFAULT_EMAIL_MAX_BYTES: usize = crate::intake::email::parse::DEFAULT_MAX_BYTES;
 const DEFAULT_SLOW_REQUEST: Duration = Duration::from_millis(500);
 const DEFAULT_TRASH_RETENTION: chrono::Duration = chrono::Duration::days(30);
@@ -79,6 +81,8 @@ pub struct Settings {
     /// that runs longer, so one slow query cannot hold a connection (the request gets 503).
     pub statement_timeout: Duration,
     pub upload_limit_bytes: usize,
+    /// `RAPPORT_IMPORT_MAX_BYTES`: the largest file a contact import accepts.
+    pub import_max_bytes: u64,
     /// API requests a token may make per minute (per server process).
     pub api_requests_per_minute: u32,
     /// `RAPPORT_PUBLIC_URL`: where the world reaches this server (`https://rapport.example.com`,
@@ -161,12 +165,7 @@ impl Settings {
             &mut on_key_generated,
         )?;
         let secrets = secrets_keys(&lookup, &data_dir, &mut on_key_generated)?;
-        let phone_region = match non_empty(&lookup, "RAPPORT_PHONE_REGION") {
-            None => PhoneRegion::default(),
-            Some(value) => value
-                .parse()
-                .map_err(|e| problem("RAPPORT_PHONE_REGION", e))?,
-        };
+        let phone_region = phone_region(&lookup)?;
         let cookie_secure = match non_empty(&lookup, "RAPPORT_COOKIE_SECURE") {
             None => true,
             Some(value) => parse_bool(&value).ok_or_else(|| {
@@ -189,6 +188,7 @@ impl Settings {
         let upload_limit_bytes =
             bounded_number(&lookup, "RAPPORT_UPLOAD_LIMIT_MB", 1..=4096, " of MiB")?
                 .map_or(DEFAULT_UPLOAD_LIMIT, |mb| mb as usize * 1024 * 1024);
+        let import_max_bytes = import_max_bytes(&lookup)?;
         let api_requests_per_minute = bounded_number(
             &lookup,
             "RAPPORT_API_RATE_LIMIT",
@@ -225,6 +225,7 @@ impl Settings {
             db_pool_size,
             statement_timeout,
             upload_limit_bytes,
+            import_max_bytes,
             api_requests_per_minute,
             public_url: public_url(&lookup)?,
             webhook,
@@ -267,6 +268,7 @@ impl Settings {
             db_pool_size: 5,
             statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
             upload_limit_bytes: DEFAULT_UPLOAD_LIMIT,
+            import_max_bytes: DEFAULT_IMPORT_MAX_BYTES,
             api_requests_per_minute: DEFAULT_API_RATE_LIMIT,
             public_url: None,
             webhook: WebhookSettings::default(),
@@ -305,6 +307,37 @@ fn client_ip_header(
 /// `RAPPORT_STATEMENT_TIMEOUT_MS`: 1 ms to an hour; PostgreSQL's 0, "no limit", is refused
 /// for the statement timeout because the point is that every pooled statement has one).
 const MILLISECONDS: &str = " of milliseconds";
+
+/// `RAPPORT_IMPORT_MAX_BYTES`: bytes, 1 to 16 GiB; default 100 MiB. Read by `serve` and by
+/// `rapport import`.
+pub fn import_max_bytes(lookup: &impl Fn(&str) -> Option<String>) -> Result<u64, ConfigError> {
+    const CEILING: u64 = 16 * 1024 * 1024 * 1024;
+    let Some(value) = non_empty(lookup, "RAPPORT_IMPORT_MAX_BYTES") else {
+        return Ok(DEFAULT_IMPORT_MAX_BYTES);
+    };
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|n| (1..=CEILING).contains(n))
+        .ok_or_else(|| {
+            problem(
+                "RAPPORT_IMPORT_MAX_BYTES",
+                format!("\"{value}\" is not a number of bytes from 1 to {CEILING}"),
+            )
+        })
+}
+
+/// `RAPPORT_PHONE_REGION`: a two-letter region; default US. Read by `serve` and by
+/// `rapport import`.
+pub fn phone_region(lookup: &impl Fn(&str) -> Option<String>) -> Result<PhoneRegion, ConfigError> {
+    match non_empty(lookup, "RAPPORT_PHONE_REGION") {
+        None => Ok(PhoneRegion::default()),
+        Some(value) => value
+            .parse()
+            .map_err(|e| problem("RAPPORT_PHONE_REGION", e)),
+    }
+}
+
 
 /// A whole-number setting within `range`, `None` when unset. The refusal reads "is not a
 /// number{unit} from {min} to {max}".
@@ -745,6 +778,8 @@ mod tests {
             ("RAPPORT_DB_POOL_SIZE", "0"),
             ("RAPPORT_STATEMENT_TIMEOUT_MS", "0"),
             ("RAPPORT_STATEMENT_TIMEOUT_MS", "5s"),
+            ("RAPPORT_IMPORT_MAX_BYTES", "0"),
+            ("RAPPORT_IMPORT_MAX_BYTES", "100MB"),
             ("RAPPORT_EMAIL_MAX_BYTES", "12"),
             ("RAPPORT_EMAIL_MAX_BYTES", "25MB"),
             ("RAPPORT_SMTP_BIND", "localhost"),
@@ -794,6 +829,23 @@ mod tests {
             assert!(error.problem.contains(bad), "{error}");
         }
         let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_import_limit_defaults_to_100_mib() {
+        let read =
+            |value: &str| import_max_bytes(&env(&[("RAPPORT_IMPORT_MAX_BYTES", value.into())]));
+        assert_eq!(read(""), Ok(100 * 1024 * 1024));
+        assert_eq!(read(" 2048 "), Ok(2048));
+        assert_eq!(
+            Settings::with_database("postgres://localhost/x").import_max_bytes,
+            100 * 1024 * 1024
+        );
+        for bad in ["0", "-1", "1.5", "100MB"] {
+            let error = read(bad).unwrap_err();
+            assert_eq!(error.variable, "RAPPORT_IMPORT_MAX_BYTES", "{bad}");
+            assert!(error.problem.contains(bad), "{error}");
+        }
     }
 
     #[test]
