@@ -338,7 +338,6 @@ pub fn phone_region(lookup: &impl Fn(&str) -> Option<String>) -> Result<PhoneReg
     }
 }
 
-
 /// A whole-number setting within `range`, `None` when unset. The refusal reads "is not a
 /// number{unit} from {min} to {max}".
 fn bounded_number(

@@ -13,6 +13,7 @@
 
 pub mod import;
 pub mod run;
+pub mod trash_purge;
 pub mod upload_store;
 pub mod uploads_purge;
 pub mod worker;
@@ -50,6 +51,7 @@ pub static KINDS: &[&dyn JobKind] = &[
     &import::Import,
     &import::DryRun,
     &uploads_purge::UploadsPurge,
+    &trash_purge::TrashPurge,
 ];
 
 /// The kind named `name`, if this build has it.
@@ -71,6 +73,8 @@ pub struct JobSettings {
     pub phone_region: PhoneRegion,
     /// The largest file an import reads.
     pub import_max_bytes: u64,
+    /// How long a deleted contact stays in Trash.
+    pub trash_retention: chrono::Duration,
 }
 
 impl JobSettings {
@@ -79,6 +83,7 @@ impl JobSettings {
             data_dir: settings.data_dir.clone(),
             phone_region: settings.phone_region,
             import_max_bytes: settings.import_max_bytes,
+            trash_retention: settings.trash_retention,
         }
     }
 }

@@ -216,3 +216,51 @@ async fn viewers_see_trash_but_cannot_restore_or_purge() {
         403
     );
 }
+
+#[actix_web::test]
+async fn the_purge_job_deletes_for_good_what_was_trashed_before_the_retention() {
+    let (app, _client, old) = trashed_ada().await;
+    let recent = ContactBuilder::new("Grace Hopper").create(&mut app.conn());
+    let actor = rapport::models::Actor::System("test".into());
+    contact::trash(&mut app.conn(), recent.id, &actor).unwrap();
+    let live = ContactBuilder::new("Alan Turing").create(&mut app.conn());
+    // Ada went to Trash 31 days ago, Grace a day ago; the retention is 30 days.
+    for (id, days) in [(old, 31), (recent.id, 1)] {
+        diesel::update(contacts::table.find(id))
+            .set(contacts::deleted_at.eq(Utc::now() - Duration::days(days)))
+            .execute(&mut app.conn())
+            .unwrap();
+    }
+    let settings = rapport::jobs::JobSettings::from_settings(&app.settings);
+    assert_eq!(settings.trash_retention, Duration::days(30));
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let job = rapport::jobs::run_here(
+        &mut app.conn(),
+        &rapport::models::job::NewJob {
+            kind: "trash_purge",
+            parameters: json!({}),
+            upload_id: None,
+            run_after: None,
+        },
+        &actor,
+        &settings,
+        &stop,
+    )
+    .unwrap();
+    assert_eq!(job.count("purged"), 1, "{job:?}");
+    let left: Vec<i64> = contacts::table
+        .select(contacts::id)
+        .order(contacts::id)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(left, [recent.id.0, live.id.0]);
+    let memories_left: i64 = memories::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(memories_left, 0, "Ada's memory went with her");
+    let by: String = audit_events::table
+        .filter(audit_events::entity_id.eq(old))
+        .filter(audit_events::action.eq("delete"))
+        .select(audit_events::actor_name)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(by, "Trash purge");
+}
