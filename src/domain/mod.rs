@@ -15,6 +15,7 @@ pub mod field_errors;
 pub mod file_name;
 pub mod fingerprint;
 pub mod ids;
+pub mod import;
 pub mod integration;
 pub mod keyset;
 pub mod listing;
@@ -41,9 +42,9 @@ pub use contact_source::ContactSource;
 pub use email::EmailAddress;
 pub use field_errors::{FieldError, FieldErrors};
 pub use ids::{
-    ApiTokenId, AuditEventId, ContactId, ConversationId, IntegrationId, InvalidId, MemoryId,
-    MessageId, RatingId, SecretId, SpaceFileId, SpaceId, StaffUserId, TaskId, WebhookDeliveryId,
-    WidgetSessionId,
+    ApiTokenId, AuditEventId, ContactId, ConversationId, IntegrationId, InvalidId, JobId, MemoryId,
+    MessageId, RatingId, SecretId, SpaceFileId, SpaceId, StaffUserId, TaskId, UploadId,
+    WebhookDeliveryId, WidgetSessionId,
 };
 pub use meta::{MetaFields, MetaRow};
 pub use phone::{PhoneNumber, PhoneRegion};

@@ -10,6 +10,7 @@ pub const LOGIN: &str = "/login";
 pub const LOGOUT: &str = "/logout";
 pub const CONTACTS: &str = "/contacts";
 pub const NEW_CONTACT: &str = "/contacts/new";
+pub const TRASH: &str = "/contacts/trash";
 pub const SETTINGS: &str = "/settings";
 /// The signed-in user's own account page (every role).
 pub const ACCOUNT: &str = "/account";
@@ -90,6 +91,14 @@ pub fn contact_field_edit(id: ContactId, field: ContactField) -> String {
 
 pub fn contact_delete(id: ContactId) -> String {
     format!("/contacts/{id}/delete")
+}
+
+pub fn contact_restore(id: ContactId) -> String {
+    format!("/contacts/{id}/restore")
+}
+
+pub fn contact_purge(id: ContactId) -> String {
+    format!("/contacts/{id}/purge")
 }
 
 /// One conversation of a contact: its transcript.

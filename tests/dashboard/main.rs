@@ -24,3 +24,4 @@ mod tab_ratings;
 mod tab_secrets;
 mod tab_spaces;
 mod tab_tasks;
+mod trash;

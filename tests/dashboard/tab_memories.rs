@@ -468,6 +468,11 @@ async fn memories_go_with_their_contact() {
         .post_form(&format!("/contacts/{id}/delete"), &[])
         .await;
     assert_eq!(deleted.status, 303);
+    assert_eq!(texts(&app, id).len(), 3, "in Trash, kept for a restore");
+    let purged = client
+        .post_form(&format!("/contacts/{id}/purge"), &[])
+        .await;
+    assert_eq!(purged.status, 303);
     assert!(texts(&app, id).is_empty());
     assert_eq!(texts(&app, other.id), ["Grace's"]);
     // Their audit entries stay, for the record.

@@ -147,6 +147,7 @@ pub struct ContactListView {
     pub is_filtered: bool,
     pub can_create: bool,
     pub new_contact_url: &'static str,
+    pub trash_url: &'static str,
     pub list_url: &'static str,
     /// This page's address without empty or default parameters, pushed into the browser's
     /// location bar by htmx so search results are linkable.
@@ -240,6 +241,7 @@ impl ContactListView {
             is_filtered: query.is_filtered(),
             can_create,
             new_contact_url: routes::NEW_CONTACT,
+            trash_url: routes::TRASH,
             list_url: routes::CONTACTS,
         }
     }

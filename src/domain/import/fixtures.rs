@@ -1,0 +1,1 @@
+//! The real files under `tests/fixtures/import/`, read end to end.
