@@ -64,7 +64,10 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("rapport serve did not start listening:\n{}", self.log_tail());
+        panic!(
+            "rapport serve did not start listening:\n{}",
+            self.log_tail()
+        );
     }
 
     fn log_file(&self) -> PathBuf {

@@ -106,14 +106,29 @@ impl Writer {
                 Some(id) if step % 3 != 1 => {
                     let text = format!("drill memory c{} n{step}", self.number);
                     let body = json!({"contactId": id.to_string(), "text": text});
-                    self.send(began, Kind::Memory, text, Some(id), "/api/v1/memory/create", body)
-                        .await
+                    self.send(
+                        began,
+                        Kind::Memory,
+                        text,
+                        Some(id),
+                        "/api/v1/memory/create",
+                        body,
+                    )
+                    .await
                 }
                 _ => {
                     let email = format!("drill-c{}-n{step}@example.com", self.number);
-                    let body = json!({"name": format!("Drill {} {step}", self.number), "email": email});
-                    self.send(began, Kind::Contact, email, None, "/api/v1/contact/create", body)
-                        .await
+                    let body =
+                        json!({"name": format!("Drill {} {step}", self.number), "email": email});
+                    self.send(
+                        began,
+                        Kind::Contact,
+                        email,
+                        None,
+                        "/api/v1/contact/create",
+                        body,
+                    )
+                    .await
                 }
             };
             if write.kind == Kind::Contact && write.acknowledged() {
