@@ -11,6 +11,7 @@ mod connections;
 mod contacts_create;
 mod contacts_list;
 mod errors;
+mod ipv6_limits;
 mod migrations;
 mod profile;
 mod schema_drift;
