@@ -1,14 +1,17 @@
 //! Intake integrations (email and widget): their kinds, the rules their settings follow, and
 //! the validation of the settings form (DESIGN.md §6).
 //!
-//! - Email integrations accept mail from senders matching [`SenderPattern`]s (none = everyone).
+//! - Email integrations accept mail from senders matching [`SenderPattern`]s (none = everyone);
+//!   they believe the `Authentication-Results` of the relays named by their [`AuthservId`]s,
+//!   and with `require_authentication` check the senders list against authenticated
+//!   addresses only (see `intake::email::authentication`).
 //! - Widgets answer cross-origin requests only from their allowed [`Origin`]s.
 //! - Either may name an agent webhook ([`validate_webhook_url`]) that Rapport POSTs user
 //!   messages to, where the operator's [`WebhookEgress`] rules allow.
 //!
 //! [`IntegrationDraft::validate`] checks a whole form at once; its errors are keyed by the
-//! form's field names (`name`, `agent_webhook_url`, `allowed_senders`, `allowed_origins`,
-//! `ask_name`, `ask_email`, `ask_phone`).
+//! form's field names (`name`, `agent_webhook_url`, `allowed_senders`,
+//! `trusted_authserv_ids`, `allowed_origins`, `ask_name`, `ask_email`, `ask_phone`).
 
 use super::egress::WebhookEgress;
 use super::text::optional_line;
@@ -289,6 +292,64 @@ fn check_domain(domain: &str, min_labels: usize) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// The authserv-id of a relay whose `Authentication-Results` headers an email integration
+/// believes (RFC 8601 §2.5): the name the MX or mail provider writes first in the header,
+/// usually its host name (`mx.google.com`). Hostname-like, stored lower-cased, because the
+/// header parser compares it that way.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AuthservId(String);
+
+/// Longest authserv-id (a host name's limit).
+const MAX_AUTHSERV_ID_CHARS: usize = 253;
+
+impl AuthservId {
+    /// Parses one entry: dot-separated labels of letters, digits, `-` and `_`. The error
+    /// says what is wrong and shows an example.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let trimmed = input.trim();
+        let refuse = |reason: &str| {
+            Err(format!(
+                "\"{trimmed}\" is not an authserv-id: {reason}. Write the name your mail \
+                 provider or MX puts first in its Authentication-Results header, as in \
+                 mx.google.com."
+            ))
+        };
+        if trimmed.chars().count() > MAX_AUTHSERV_ID_CHARS {
+            return refuse("it is too long");
+        }
+        if trimmed.chars().any(char::is_whitespace) {
+            return refuse("it has a space in it (one per line)");
+        }
+        let lower = trimmed.to_ascii_lowercase();
+        let labels: Vec<&str> = lower.split('.').collect();
+        if labels.iter().any(|label| label.is_empty()) {
+            return refuse("it has an empty part (two dots in a row, or a dot at an end)");
+        }
+        let valid_label = |label: &&str| {
+            label.len() <= 63
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        };
+        if !labels.iter().all(valid_label) {
+            return refuse("only letters, digits, dots, - and _ can appear in it");
+        }
+        Ok(AuthservId(lower))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AuthservId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A web origin a widget may be embedded on: scheme, host and port, normalised
 /// (`https://Shop.Example.com:443/` → `https://shop.example.com`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -403,6 +464,10 @@ pub struct IntegrationInput {
     pub allowed_senders: Vec<String>,
     /// Email only.
     pub use_reply_to: bool,
+    /// Email only: authserv-ids, one per entry as typed.
+    pub trusted_authserv_ids: Vec<String>,
+    /// Email only: check the allowed senders against authenticated addresses only.
+    pub require_authentication: bool,
     /// Widget only.
     pub allowed_origins: Vec<String>,
     /// Widget only; blank means the default.
@@ -419,6 +484,9 @@ impl Default for IntegrationInput {
             agent_webhook_url: String::new(),
             allowed_senders: Vec::new(),
             use_reply_to: false,
+            trusted_authserv_ids: Vec::new(),
+            // New integrations require authenticated senders (issue 10).
+            require_authentication: true,
             allowed_origins: Vec::new(),
             ask_name: String::new(),
             ask_email: String::new(),
@@ -436,6 +504,10 @@ pub struct IntegrationDraft {
     pub agent_webhook_url: Option<String>,
     pub allowed_senders: Vec<SenderPattern>,
     pub use_reply_to: bool,
+    /// The relays whose `Authentication-Results` prove a sender (empty: none is believed).
+    pub trusted_authserv_ids: Vec<AuthservId>,
+    /// The allowed senders are checked against authenticated From addresses only.
+    pub require_authentication: bool,
     pub allowed_origins: Vec<Origin>,
     pub ask_name: FieldRequirement,
     pub ask_email: FieldRequirement,
@@ -448,7 +520,8 @@ pub const DEFAULT_ASK_EMAIL: FieldRequirement = FieldRequirement::Optional;
 pub const DEFAULT_ASK_PHONE: FieldRequirement = FieldRequirement::Off;
 
 impl IntegrationDraft {
-    /// An integration with this (already valid) name and every other setting at its default.
+    /// An integration with this (already valid) name and every other setting at its default
+    /// (a new integration requires authenticated senders, and trusts no relay yet).
     pub fn named(name: impl Into<String>) -> Self {
         IntegrationDraft {
             name: name.into(),
@@ -456,6 +529,8 @@ impl IntegrationDraft {
             agent_webhook_url: None,
             allowed_senders: Vec::new(),
             use_reply_to: false,
+            trusted_authserv_ids: Vec::new(),
+            require_authentication: true,
             allowed_origins: Vec::new(),
             ask_name: DEFAULT_ASK_NAME,
             ask_email: DEFAULT_ASK_EMAIL,
@@ -482,10 +557,17 @@ impl IntegrationDraft {
         match kind {
             IntegrationKind::Email => {
                 draft.use_reply_to = input.use_reply_to;
+                draft.require_authentication = input.require_authentication;
                 draft.allowed_senders = errors
                     .check(
                         "allowed_senders",
                         parse_list(&input.allowed_senders, SenderPattern::parse),
+                    )
+                    .unwrap_or_default();
+                draft.trusted_authserv_ids = errors
+                    .check(
+                        "trusted_authserv_ids",
+                        parse_list(&input.trusted_authserv_ids, AuthservId::parse),
                     )
                     .unwrap_or_default();
             }
@@ -524,6 +606,14 @@ impl IntegrationDraft {
     /// The sender patterns as stored (`text[]`).
     pub fn sender_strings(&self) -> Vec<String> {
         self.allowed_senders
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    /// The trusted authserv-ids as stored (`text[]`).
+    pub fn authserv_id_strings(&self) -> Vec<String> {
+        self.trusted_authserv_ids
             .iter()
             .map(ToString::to_string)
             .collect()

@@ -32,6 +32,8 @@ fn add(kind: IntegrationKind, name: &str) -> IntegrationCommand {
         webhook: None,
         allowed_origins: Vec::new(),
         allowed_senders: Vec::new(),
+        trusted_relays: Vec::new(),
+        no_require_authentication: false,
         public_url: None,
     }
 }
@@ -85,6 +87,8 @@ async fn add_and_list_from_the_command_line() {
             webhook: Some("https://agent.example.com/hook".into()),
             allowed_origins: vec!["https://shop.example.com".into()],
             allowed_senders: Vec::new(),
+            trusted_relays: Vec::new(),
+            no_require_authentication: false,
             public_url: Some("https://rapport.example.com/".into()),
         },
         Some("https://ignored.example.com"),
