@@ -169,3 +169,46 @@ async fn bad_options_are_refused_by_name_and_create_nothing() {
     );
     assert!(integration::list(&mut app.conn()).unwrap().is_empty());
 }
+
+#[actix_web::test]
+async fn email_integrations_from_the_command_line_require_authenticated_senders() {
+    let app = TestApp::spawn().await;
+    let mut command = add(IntegrationKind::Email, "Inbox");
+    if let IntegrationCommand::Add { trusted_relays, .. } = &mut command {
+        trusted_relays.push("MX.Google.com".into());
+    }
+    run(&app, command, None).unwrap();
+    let row = integration::find(&mut app.conn(), IntegrationId(1)).unwrap();
+    assert!(row.require_authentication);
+    assert_eq!(row.trusted_authserv_ids, vec!["mx.google.com"]);
+
+    let mut relaxed = add(IntegrationKind::Email, "Legacy");
+    if let IntegrationCommand::Add {
+        no_require_authentication,
+        ..
+    } = &mut relaxed
+    {
+        *no_require_authentication = true;
+    }
+    run(&app, relaxed, None).unwrap();
+    let row = integration::find(&mut app.conn(), IntegrationId(2)).unwrap();
+    assert!(!row.require_authentication);
+    assert!(row.trusted_authserv_ids.is_empty());
+
+    let mut bad = add(IntegrationKind::Email, "Bad");
+    if let IntegrationCommand::Add { trusted_relays, .. } = &mut bad {
+        trusted_relays.push("mx google.com".into());
+    }
+    let error = run(&app, bad, None).unwrap_err();
+    assert!(error.starts_with("--trusted-relay: "), "{error}");
+    let mut widget = add(IntegrationKind::Widget, "Shop");
+    if let IntegrationCommand::Add { trusted_relays, .. } = &mut widget {
+        trusted_relays.push("mx.google.com".into());
+    }
+    assert!(
+        run(&app, widget, None)
+            .unwrap_err()
+            .contains("are for email integrations")
+    );
+    assert_eq!(integration::list(&mut app.conn()).unwrap().len(), 2);
+}

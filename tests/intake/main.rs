@@ -8,6 +8,7 @@
 mod common;
 
 mod email_agent;
+mod email_authentication;
 mod email_http;
 mod email_smtp;
 mod email_smtp_limits;
