@@ -268,6 +268,41 @@ pub fn sender_allowed(patterns: &[SenderPattern], address: &EmailAddress) -> boo
     patterns.is_empty() || patterns.iter().any(|pattern| pattern.matches(address))
 }
 
+/// Whether an email integration takes a message, by its allowed-senders list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SenderAdmission {
+    Allowed,
+    /// The address is not on the list.
+    NotListed,
+    /// The list may only be matched by authenticated addresses, and this sender is not
+    /// authenticated (whether its From address is on the list is not looked at, so a refusal
+    /// tells an unauthenticated sender nothing about the list).
+    NotAuthenticated,
+}
+
+/// Whether mail from `from` (authenticated by a trusted relay or not) passes `patterns`.
+/// An empty list lets everyone in, authenticated or not. With `require_authentication` a
+/// list is matched against authenticated addresses only; without it, against From as
+/// written (how integrations worked before the setting existed).
+pub fn admit_sender(
+    patterns: &[SenderPattern],
+    require_authentication: bool,
+    from: &EmailAddress,
+    authenticated: bool,
+) -> SenderAdmission {
+    if patterns.is_empty() {
+        return SenderAdmission::Allowed;
+    }
+    if require_authentication && !authenticated {
+        return SenderAdmission::NotAuthenticated;
+    }
+    if sender_allowed(patterns, from) {
+        SenderAdmission::Allowed
+    } else {
+        SenderAdmission::NotListed
+    }
+}
+
 /// A domain name of at least `min_labels` labels of letters, digits and hyphens.
 fn check_domain(domain: &str, min_labels: usize) -> Result<(), &'static str> {
     if domain.is_empty() {
@@ -750,6 +785,93 @@ mod tests {
         let list = [SenderPattern::parse("*@example.com").unwrap()];
         assert!(sender_allowed(&list, &email("ada@example.com")));
         assert!(!sender_allowed(&list, &email("ada@example.org")));
+    }
+
+    #[test]
+    fn required_authentication_gates_the_senders_list() {
+        use SenderAdmission::*;
+        let list = [SenderPattern::parse("*@example.com").unwrap()];
+        let ada = email("ada@example.com");
+        let eve = email("eve@evil.test");
+        // (patterns, required, from, authenticated) → admission
+        for (patterns, required, from, authenticated, expected) in [
+            (&list[..], true, &ada, true, Allowed),
+            (&list[..], true, &ada, false, NotAuthenticated),
+            (&list[..], true, &eve, false, NotAuthenticated),
+            (&list[..], true, &eve, true, NotListed),
+            (&list[..], false, &ada, false, Allowed),
+            (&list[..], false, &eve, false, NotListed),
+            (&[][..], true, &eve, false, Allowed),
+            (&[][..], false, &eve, true, Allowed),
+        ] {
+            assert_eq!(
+                admit_sender(patterns, required, from, authenticated),
+                expected,
+                "{patterns:?} required={required} {from:?} authenticated={authenticated}"
+            );
+        }
+    }
+
+    #[test]
+    fn authserv_ids_are_hostname_like() {
+        assert_eq!(
+            AuthservId::parse(" MX.Google.com ").unwrap().as_str(),
+            "mx.google.com"
+        );
+        for ok in [
+            "mx",
+            "mail_filter.example.net",
+            "mx-1.example.co.uk",
+            "spf.protection.outlook.com",
+        ] {
+            assert!(AuthservId::parse(ok).is_ok(), "{ok}");
+        }
+        for (bad, needle) in [
+            ("mx google.com", "space"),
+            ("mx..example.net", "empty part"),
+            (".example.net", "empty part"),
+            ("mx.example.net;", "only letters"),
+            ("-mx.example.net", "only letters"),
+            ("mx.exämple.net", "only letters"),
+            ("", "empty part"),
+        ] {
+            let error = AuthservId::parse(bad).unwrap_err();
+            assert!(error.contains(needle), "{bad}: {error}");
+            assert!(error.contains("mx.google.com"), "{bad}: {error}");
+        }
+        assert!(AuthservId::parse(&"a".repeat(254)).is_err());
+    }
+
+    #[test]
+    fn an_email_draft_keeps_its_authentication_settings() {
+        let input = IntegrationInput {
+            name: "Inbox".into(),
+            trusted_authserv_ids: lines("MX.Google.com\n\nmx.google.com\nmx.example.net"),
+            require_authentication: false,
+            ..IntegrationInput::default()
+        };
+        let draft =
+            IntegrationDraft::validate(IntegrationKind::Email, &input, &local_agent()).unwrap();
+        assert_eq!(
+            draft.authserv_id_strings(),
+            vec!["mx.google.com", "mx.example.net"]
+        );
+        assert!(!draft.require_authentication);
+        // New integrations require authentication unless told otherwise.
+        assert!(IntegrationInput::default().require_authentication);
+        assert!(IntegrationDraft::named("x").require_authentication);
+        let bad = IntegrationInput {
+            name: "Inbox".into(),
+            trusted_authserv_ids: vec!["mx example".into()],
+            ..IntegrationInput::default()
+        };
+        let errors =
+            IntegrationDraft::validate(IntegrationKind::Email, &bad, &local_agent()).unwrap_err();
+        assert!(errors.has("trusted_authserv_ids"), "{errors:?}");
+        // A widget ignores them.
+        let widget =
+            IntegrationDraft::validate(IntegrationKind::Widget, &bad, &local_agent()).unwrap();
+        assert!(widget.trusted_authserv_ids.is_empty());
     }
 
     #[test]

@@ -24,7 +24,8 @@
 //! - `verify_inbound_token(&row, token) -> bool`; on the row, `smtp_token()` (the secret part
 //!   of the SMTP address `<id>+<token>@domain`) and `accepts_smtp_token(token)`;
 //!   `secret(conn, &keyring, id, SecretPurpose) -> Result<Option<Zeroizing<String>>, _>`
-//! - on the row: `kind()`, `allows_sender(&EmailAddress)`, `allows_origin(origin_header)`
+//! - on the row: `kind()`, `allows_sender(&EmailAddress)`, `admit_sender(&from,
+//!   authenticated)` (the allowed-senders list with `require_authentication`), `allows_origin(origin_header)`
 //!   (an empty list allows no other site), `ask_name()`/`ask_email()`/`ask_phone()`, `draft()`
 //!
 //! Settings validation: `domain::integration::IntegrationDraft::validate(kind, &IntegrationInput)`.
@@ -36,7 +37,7 @@ use super::versioned::Versioned;
 use crate::domain::api_token;
 use crate::domain::integration::{
     self as rules, AuthservId, FieldRequirement, INBOUND_TOKEN_PREFIX, IntegrationDraft,
-    IntegrationKind, Origin, SecretPurpose, SenderPattern,
+    IntegrationKind, Origin, SecretPurpose, SenderAdmission, SenderPattern,
 };
 use crate::domain::secret_box::{self, IntegrationSecretIdentity, Keyring, Sealed, SecretBoxError};
 use crate::domain::{EmailAddress, IntegrationId};
@@ -105,6 +106,17 @@ impl Integration {
     /// Whether mail from `address` is accepted (the allowed-senders list; empty = everyone).
     pub fn allows_sender(&self, address: &EmailAddress) -> bool {
         rules::sender_allowed(&self.sender_patterns(), address)
+    }
+
+    /// Whether mail from `from` passes the allowed-senders list, given whether a trusted
+    /// relay authenticated it (see `domain::integration::admit_sender`).
+    pub fn admit_sender(&self, from: &EmailAddress, authenticated: bool) -> SenderAdmission {
+        rules::admit_sender(
+            &self.sender_patterns(),
+            self.require_authentication,
+            from,
+            authenticated,
+        )
     }
 
     /// The stored trusted authserv-ids (entries that no longer parse are dropped).
