@@ -69,8 +69,9 @@ async fn a_forged_from_is_an_unverified_contact_or_a_claim_that_changes_nothing(
     // Seen failing before the fix: the contact was created verified.
     let app = spawn_app(None).await;
     let inbox = trusting_inbox(&app, Vec::new());
-    let (conversation_id, message_id, contact_id) =
-        deliver(&app, &inbox, corpus("auth_forged")).await.ids();
+    let posted = deliver(&app, &inbox, corpus("auth_forged")).await;
+    assert_eq!(posted.json()["authenticated"], false, "{}", posted.body);
+    let (conversation_id, message_id, contact_id) = posted.ids();
     let contact_id = contact_id.expect("a contact");
     assert_eq!(
         contact(&app, contact_id),
@@ -89,6 +90,8 @@ async fn a_forged_from_is_an_unverified_contact_or_a_claim_that_changes_nothing(
     assert!(!restricted(&app, conversation_id, ContactId(contact_id)));
     let meta = message(&app, message_id).4;
     assert_eq!(meta["email"]["from"], "ada@example.com");
+    assert_eq!(meta["email"]["authenticated"], false);
+    assert!(meta["email"]["authentication"].is_null());
 
     // The same forgery naming a known contact: attached as a claim, the contact untouched.
     // Seen failing before the fix: the claim filled in the name.
@@ -129,8 +132,9 @@ async fn a_forged_from_is_an_unverified_contact_or_a_claim_that_changes_nothing(
 async fn a_trusted_relays_dmarc_pass_verifies_the_sender() {
     let app = spawn_app(None).await;
     let inbox = trusting_inbox(&app, Vec::new());
-    let (conversation_id, _, contact_id) =
-        deliver(&app, &inbox, corpus("auth_dmarc_pass")).await.ids();
+    let posted = deliver(&app, &inbox, corpus("auth_dmarc_pass")).await;
+    assert_eq!(posted.json()["authenticated"], true, "{}", posted.body);
+    let (conversation_id, message_id, contact_id) = posted.ids();
     let contact_id = contact_id.expect("a contact");
     assert_eq!(
         contact(&app, contact_id),
@@ -140,6 +144,13 @@ async fn a_trusted_relays_dmarc_pass_verifies_the_sender() {
             "email".into(),
             true
         )
+    );
+    // The proof is kept on the message (and so reaches the agent with it).
+    let meta = message(&app, message_id).4;
+    assert_eq!(meta["email"]["authenticated"], true);
+    assert_eq!(
+        meta["email"]["authentication"],
+        serde_json::json!({"address": "ada@example.com", "method": "dmarc", "relay": RELAY})
     );
     assert_eq!(
         recorded_match(&app, conversation_id),
@@ -292,4 +303,47 @@ async fn the_contact_is_the_from_address_whatever_reply_to_says() {
     // Reply-To is kept on the message: replies go there when the integration says so.
     let meta = message(&app, message_id).4;
     assert_eq!(meta["email"]["replyTo"], "Grace.Hopper@example.net");
+    assert_eq!(meta["email"]["replyToName"], "Hopper, Grace");
+}
+
+#[actix_web::test]
+async fn over_smtp_only_a_configured_relays_connection_carries_a_verdict() {
+    // Straight from the sending server (the tests connect from 127.0.0.1, no relays set), the
+    // sender wrote every header itself, the trusted-looking verdict on top included.
+    let app = spawn_app(None).await;
+    let inbox = trusting_inbox(&app, Vec::new());
+    let reply = Smtp::send(&app, &mailbox(&inbox), &corpus("auth_dmarc_pass")).await;
+    assert_eq!(reply.code, 250, "{reply:?}");
+    assert!(
+        reply.text.contains("(sender not authenticated)"),
+        "{reply:?}"
+    );
+    let contact_id = contacts::table
+        .select(contacts::id)
+        .first::<i64>(&mut app.conn())
+        .unwrap();
+    assert!(!contact(&app, contact_id).3);
+    // With required authentication and a list, such mail is refused.
+    let listed = trusting_inbox(&app, vec!["*@example.com"]);
+    let before = census(&app);
+    let reply = Smtp::send(&app, &mailbox(&listed), &corpus("auth_dmarc_pass")).await;
+    assert_eq!(reply.code, 550, "{reply:?}");
+    assert_eq!(census(&app), before);
+
+    // From a configured relay (your MX) the verdict on top is the relay's.
+    let app = spawn_app_with(|settings| {
+        settings.smtp_limits.relays = vec!["127.0.0.0/8".parse().unwrap()];
+    });
+    let inbox = trusting_inbox(&app, vec!["*@example.com"]);
+    let reply = Smtp::send(&app, &mailbox(&inbox), &corpus("auth_dmarc_pass")).await;
+    assert_eq!(reply.code, 250, "{reply:?}");
+    assert!(reply.text.contains("(sender authenticated)"), "{reply:?}");
+    let contact_id = contacts::table
+        .select(contacts::id)
+        .first::<i64>(&mut app.conn())
+        .unwrap();
+    assert!(contact(&app, contact_id).3);
+    // A relay's connection does not make a forgery authentic.
+    let reply = Smtp::send(&app, &mailbox(&inbox), &corpus("auth_forged_below")).await;
+    assert_eq!(reply.code, 550, "{reply:?}");
 }

@@ -215,6 +215,7 @@ async fn replies_go_to_reply_to_only_when_the_integration_says_so() {
         "from": "no-reply@forms.example.com",
         "fromName": "Contact form",
         "replyTo": "grace@example.net",
+        "replyToName": "Grace Hopper",
         "subject": "Call me",
     }});
     let conversation = conversation_for(&app, &plain, Some(&ada), "email", Some("Call me"));
@@ -267,12 +268,17 @@ async fn replies_go_to_reply_to_only_when_the_integration_says_so() {
     );
     let sent = relay.messages.lock().unwrap().clone();
     assert_eq!(sent.len(), 2);
+    // Each address with its own display name (never From's name on the Reply-To address).
     assert!(
-        sent[0].contains("<no-reply@forms.example.com>"),
+        sent[0].contains("To: \"Contact form\" <no-reply@forms.example.com>"),
         "{}",
         sent[0]
     );
-    assert!(sent[1].contains("<grace@example.net>"), "{}", sent[1]);
+    assert!(
+        sent[1].contains("To: \"Grace Hopper\" <grace@example.net>"),
+        "{}",
+        sent[1]
+    );
 
     drop(worker);
     agent.stop().await;

@@ -88,8 +88,13 @@ impl Proof {
 /// What intake may believe about an email's sender.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SenderTrust {
-    /// A trusted relay proved that the From address's domain sent the message.
-    Authenticated { address: EmailAddress, proof: Proof },
+    /// A trusted relay (`relay`, its authserv-id as the header wrote it, lower-cased) proved
+    /// that the From address's domain sent the message.
+    Authenticated {
+        address: EmailAddress,
+        proof: Proof,
+        relay: String,
+    },
     /// The From address is only claimed.
     Unauthenticated,
 }
@@ -120,14 +125,15 @@ pub fn sender_trust(email: &ParsedEmail, trusted: &[String]) -> SenderTrust {
         .as_str()
         .rsplit_once('@')
         .map_or("", |(_, domain)| domain);
-    match sender_proof(
+    match verdict(
         email.authentication_results.iter().map(String::as_str),
         trusted,
         domain,
     ) {
-        Some(proof) => SenderTrust::Authenticated {
+        Some((proof, relay)) => SenderTrust::Authenticated {
             address: address.clone(),
             proof,
+            relay,
         },
         None => SenderTrust::Unauthenticated,
     }
@@ -143,6 +149,15 @@ pub fn sender_proof<'a>(
     trusted: &[String],
     from_domain: &str,
 ) -> Option<Proof> {
+    verdict(headers, trusted, from_domain).map(|(proof, _)| proof)
+}
+
+/// [`sender_proof`], with the authserv-id of the relay whose verdict it is.
+fn verdict<'a>(
+    headers: impl IntoIterator<Item = &'a str>,
+    trusted: &[String],
+    from_domain: &str,
+) -> Option<(Proof, String)> {
     let from_domain = from_domain
         .trim()
         .trim_end_matches('.')
@@ -171,7 +186,8 @@ pub fn sender_proof<'a>(
         // Methods this header judged are decided: lower verdicts on them are not the relay's.
         judged.extend(header.results.iter().map(|result| result.method.as_str()));
     }
-    best
+    let relay = run.first()?.authserv_id.clone();
+    best.map(|proof| (proof, relay))
 }
 
 /// The first header and those directly below it with the same authserv-id, when that id is
@@ -540,7 +556,8 @@ mod tests {
             trust,
             SenderTrust::Authenticated {
                 address: EmailAddress::parse("Ada@Example.com").unwrap(),
-                proof: Proof::Dmarc
+                proof: Proof::Dmarc,
+                relay: "mx.google.com".into(),
             }
         );
         assert!(trust.is_authenticated());

@@ -576,8 +576,15 @@ impl<'a> Session<'a> {
         let Some(integration) = integration else {
             return Ok(Reply::new(503, "5.5.1 No recipient"));
         };
+        // Only a configured relay's connection carries a verdict of the relay on top; anyone
+        // else wrote every header of the message themselves.
+        let handover = if self.limits.is_relay(self.peer) {
+            inbound::Handover::SmtpRelay
+        } else {
+            inbound::Handover::SmtpDirect
+        };
         Ok(
-            match inbound::receive(self.state, &integration, raw).await {
+            match inbound::receive(self.state, &integration, raw, handover).await {
                 Ok(received) if received.duplicate => Reply::new(
                     250,
                     format!(
@@ -588,8 +595,14 @@ impl<'a> Session<'a> {
                 Ok(received) => Reply::new(
                     250,
                     format!(
-                        "2.0.0 Stored as message {} in conversation {}",
-                        received.message_id, received.conversation_id
+                        "2.0.0 Stored as message {} in conversation {} (sender {})",
+                        received.message_id,
+                        received.conversation_id,
+                        if received.authenticated {
+                            "authenticated"
+                        } else {
+                            "not authenticated"
+                        }
                     ),
                 ),
                 Err(ReceiveError::Refused(refusal)) => refusal_reply(&refusal),
