@@ -3,7 +3,9 @@
 //! [`Integration::smtp_token`], shown on its settings page) is stored exactly as the inbound
 //! endpoint stores it, through the same [`inbound::receive`]. The plain
 //! `<integration id>@<domain>` is accepted only on connections from a configured relay
-//! (`RAPPORT_SMTP_RELAYS`, your MX): ids are small numbers, easy to guess.
+//! (`RAPPORT_SMTP_RELAYS`, your MX): ids are small numbers, easy to guess. Only a relay's
+//! connection may carry a sender verdict the integration believes ([`inbound::Handover`]):
+//! any other client wrote every header of its message itself.
 //!
 //! Each client gets bounded resources ([`SmtpLimits`]): a few connections at once per
 //! address, a maximum session length and number of messages, and an idle time for every
