@@ -82,6 +82,21 @@ impl ContactMatch {
     }
 }
 
+/// How an email conversation's match changes when a later message joins its thread (found by
+/// In-Reply-To or References, which anyone who saw a message of the thread can copy).
+/// `proven`: a trusted relay authenticated the new message's From, and it is the contact's
+/// own address. A verified conversation stays verified only while every message is proven;
+/// one that is not makes it a claim (the agent answering it gets the restricted context). A
+/// claim becomes verified when the contact's proven address writes. A contact the
+/// conversation created stays so. `None`: no change.
+pub fn after_thread_reply(current: ContactMatch, proven: bool) -> Option<ContactMatch> {
+    match (current, proven) {
+        (ContactMatch::Verified, false) => Some(ContactMatch::Claimed(ClaimedBy::Email)),
+        (ContactMatch::Claimed(_), true) => Some(ContactMatch::Verified),
+        _ => None,
+    }
+}
+
 /// Why an agent gets a restricted context for a conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Restriction {
@@ -200,6 +215,23 @@ mod tests {
             restriction(EMAIL, recorded(ContactMatch::Verified), ContactId(7)),
             None
         );
+    }
+
+    #[test]
+    fn an_unproven_reply_makes_a_verified_thread_a_claim() {
+        let claim = ContactMatch::Claimed(ClaimedBy::Email);
+        assert_eq!(
+            after_thread_reply(ContactMatch::Verified, false),
+            Some(claim)
+        );
+        assert_eq!(after_thread_reply(ContactMatch::Verified, true), None);
+        assert_eq!(
+            after_thread_reply(claim, true),
+            Some(ContactMatch::Verified)
+        );
+        assert_eq!(after_thread_reply(claim, false), None);
+        assert_eq!(after_thread_reply(ContactMatch::Created, false), None);
+        assert_eq!(after_thread_reply(ContactMatch::Created, true), None);
     }
 
     #[test]

@@ -347,3 +347,49 @@ async fn over_smtp_only_a_configured_relays_connection_carries_a_verdict() {
     let reply = Smtp::send(&app, &mailbox(&inbox), &corpus("auth_forged_below")).await;
     assert_eq!(reply.code, 550, "{reply:?}");
 }
+
+/// A reply in the thread of `auth_dmarc_pass`, from Ada's address, with `verdict` on top.
+fn reply_in_thread(n: u32, verdict: Option<&str>) -> Vec<u8> {
+    let mut raw = String::new();
+    if let Some(verdict) = verdict {
+        raw.push_str(&format!("Authentication-Results: {RELAY}; {verdict}\r\n"));
+    }
+    raw.push_str(&format!(
+        "From: Ada Lovelace <ada@example.com>\r\nTo: support@rapport.test\r\n\
+         Subject: Re: Authenticated question\r\nMessage-ID: <thread-{n}@mail.example.com>\r\n\
+         In-Reply-To: <auth-dmarc-pass@mail.example.com>\r\n\r\nAnd one more thing.\r\n"
+    ));
+    raw.into_bytes()
+}
+
+#[actix_web::test]
+async fn an_unauthenticated_reply_makes_a_verified_thread_a_claim() {
+    // Seen failing before the fix: the thread stayed verified, so the agent answering the
+    // forged reply (whose Message-ID reference anyone copied from the thread) got the
+    // contact's full context.
+    let app = spawn_app(None).await;
+    let inbox = trusting_inbox(&app, Vec::new());
+    let ada = known_ada(&app);
+    let (conversation_id, _, _) = deliver(&app, &inbox, corpus("auth_dmarc_pass")).await.ids();
+    assert!(!restricted(&app, conversation_id, ada.id));
+
+    let (joined, _, _) = deliver(&app, &inbox, reply_in_thread(1, None)).await.ids();
+    assert_eq!(joined, conversation_id, "the reply joins its thread");
+    assert_eq!(
+        recorded_match(&app, conversation_id),
+        (ada.id.0, "claimed".into(), Some("email".into()))
+    );
+    assert!(restricted(&app, conversation_id, ada.id));
+
+    // Ada's own, authenticated mail in the thread verifies it again.
+    let pass = "dmarc=pass header.from=example.com";
+    let (joined, _, _) = deliver(&app, &inbox, reply_in_thread(2, Some(pass)))
+        .await
+        .ids();
+    assert_eq!(joined, conversation_id);
+    assert_eq!(
+        recorded_match(&app, conversation_id),
+        (ada.id.0, "verified".into(), None)
+    );
+    assert!(!restricted(&app, conversation_id, ada.id));
+}

@@ -15,14 +15,16 @@
 //! authenticated sender is a verified contact (a known one gets its empty fields filled); an
 //! unauthenticated one creates an unverified contact, or attaches the mail to the known
 //! contact with its address as a *claim* that changes nothing on it and gives the agent a
-//! restricted context (see `domain::contact_match`).
+//! restricted context (see `domain::contact_match`). A later message that joins a verified
+//! conversation's thread keeps it verified only when it is authenticated as the contact's
+//! own address; otherwise the conversation becomes a claim.
 
 use super::authentication::{self, SenderTrust};
 use super::parse::{self, Attachment, Mailbox, ParsedEmail};
 use super::refusal::Refusal;
 use crate::db;
 use crate::domain::contact_field::ContactField;
-use crate::domain::contact_match::{ClaimedBy, ContactMatch};
+use crate::domain::contact_match::{self as domain_match, ClaimedBy, ContactMatch};
 use crate::domain::contact_patch::{ContactPatch, ContactPatchInput, Purpose};
 use crate::domain::conversation::{Channel, MessageRole};
 use crate::domain::integration::SenderAdmission;
@@ -33,7 +35,7 @@ use crate::models::contact_ensure::{self, OnFound};
 use crate::models::email_intake::{self as store, NewEmailConversation, NewEmailMessage};
 use crate::models::integration::Integration;
 use crate::models::space_file::{self, NewUpload};
-use crate::models::{contact_match, webhook_delivery};
+use crate::models::{contact, contact_match, webhook_delivery};
 use crate::startup::AppState;
 use crate::storage::{PlacedFile, SpaceStore, StagedFile};
 use chrono::Utc;
@@ -296,7 +298,10 @@ fn store_email(
             record_match(conn, &thread, contact, how)?;
             thread
         }
-        (Some(thread), _) => thread,
+        (Some(thread), _) => {
+            reassess_thread(conn, &thread, delivery.trust)?;
+            thread
+        }
         (None, contact) => {
             let conversation = store::insert_conversation(
                 conn,
@@ -358,6 +363,36 @@ fn record_match(
 ) -> Result<(), AppError> {
     if conversation.contact_id == Some(contact) {
         contact_match::record(conn, conversation.id, contact, how)?;
+    }
+    Ok(())
+}
+
+/// A message joined a thread that has a contact: whether it was proven to come from that
+/// contact can change how far the conversation is believed (`after_thread_reply`). A thread
+/// whose contact staff or the API set (no record, or a record about another contact) is
+/// theirs to vouch for and stays as it is.
+fn reassess_thread(
+    conn: &mut PgConnection,
+    thread: &crate::models::conversation::Conversation,
+    trust: &SenderTrust,
+) -> Result<(), AppError> {
+    let Some(contact_id) = thread.contact_id else {
+        return Ok(());
+    };
+    let Some(recorded) = contact_match::find(conn, thread.id)? else {
+        return Ok(());
+    };
+    if recorded.contact_id != contact_id {
+        return Ok(());
+    }
+    let proven = match trust {
+        SenderTrust::Authenticated { address, .. } => contact::find(conn, contact_id)?
+            .email
+            .is_some_and(|email| email.to_lowercase() == address.as_str().to_lowercase()),
+        SenderTrust::Unauthenticated => false,
+    };
+    if let Some(how) = domain_match::after_thread_reply(recorded.how, proven) {
+        contact_match::record(conn, thread.id, contact_id, how)?;
     }
     Ok(())
 }
