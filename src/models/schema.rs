@@ -220,6 +220,8 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        trusted_authserv_ids -> Array<Text>,
+        require_authentication -> Bool,
     }
 }
 

@@ -9,6 +9,7 @@ mod common;
 
 mod claims;
 mod email_agent;
+mod email_authentication;
 mod email_http;
 mod email_smtp;
 mod email_smtp_limits;

@@ -258,9 +258,15 @@ async fn record_failure(
     }
 }
 
-/// Where an email reply goes: the Reply-To or From of the message answered, else the
-/// contact's address.
-fn reply_address(message: &Message, contact: Option<&Contact>) -> Option<(String, Option<String>)> {
+/// Where an email reply goes: the Reply-To of the message answered when the integration says
+/// so (`use_reply_to`: mail relayed by forms), else its From, else the contact's address.
+/// Reply-To is never the default: nothing authenticates it, so a forged one would send the
+/// agent's answer about a contact to whoever wrote it.
+fn reply_address(
+    message: &Message,
+    contact: Option<&Contact>,
+    use_reply_to: bool,
+) -> Option<(String, Option<String>)> {
     let email = message.meta.get("email");
     let field = |name: &str| {
         email
@@ -270,9 +276,11 @@ fn reply_address(message: &Message, contact: Option<&Contact>) -> Option<(String
             .filter(|s| !s.is_empty())
             .map(str::to_string)
     };
+    if use_reply_to && let Some(reply_to) = field("replyTo") {
+        return Some((reply_to, field("replyToName")));
+    }
     let name = field("fromName").or_else(|| contact.and_then(|c| c.name.clone()));
-    field("replyTo")
-        .or_else(|| field("from"))
+    field("from")
         .or_else(|| contact.and_then(|c| c.email.clone()))
         .map(|address| (address, name))
 }
@@ -296,7 +304,11 @@ async fn store_answer(
     if by_email {
         let email_meta = match (
             &context.email,
-            reply_address(&job.message, job.contact.as_ref()),
+            reply_address(
+                &job.message,
+                job.contact.as_ref(),
+                job.integration.use_reply_to,
+            ),
         ) {
             (None, _) => email_reply::not_sent(email_reply::NO_RELAY),
             (Some(_), None) => email_reply::not_sent("no address to reply to"),
