@@ -90,6 +90,7 @@ pub mod error;
 pub mod intake;
 pub mod jobs;
 pub mod models;
+pub mod personal_data;
 pub mod seed;
 pub mod startup;
 pub mod storage;
