@@ -105,15 +105,16 @@ pub fn file_name(id: ContactId) -> String {
 }
 
 /// Reads everything about contact `id` (live or in Trash) in one transaction that also
-/// records the export by `actor`, and writes the JSON documents into a new archive in
-/// `work_dir` (blocking). `NotFound` when there is no such contact.
+/// records the export by `actor`, and writes the JSON documents into `file`, an empty file
+/// open for reading and writing ([`unnamed_file`] for a download) (blocking). `NotFound`
+/// when there is no such contact.
 pub fn start(
     connection: &mut PgConnection,
-    work_dir: &Path,
+    file: File,
     id: ContactId,
     actor: &Actor,
 ) -> Result<Pending, ArchiveError> {
-    let mut zip = ZipWriter::new(unnamed_file(work_dir)?);
+    let mut zip = ZipWriter::new(file);
     let exported_at = Utc::now();
     let files = connection
         .build_transaction()
@@ -387,7 +388,7 @@ fn options(at: DateTime<Utc>) -> SimpleFileOptions {
 
 /// A new file in `dir` that nobody else can open: its name is removed at once, so the file
 /// goes with its last handle.
-fn unnamed_file(dir: &Path) -> io::Result<File> {
+pub fn unnamed_file(dir: &Path) -> io::Result<File> {
     fs::create_dir_all(dir)?;
     let mut random = [0u8; 16];
     rand::rng().fill_bytes(&mut random);
