@@ -50,6 +50,8 @@ impl SpaceStore {
                 continue;
             }
             let keys = known(space)?;
+            // Taken before any file goes, since removing one makes the directory look new.
+            let dir_is_old = older_than(&dir, age);
             let Ok(files) = fs::read_dir(&dir) else {
                 continue;
             };
@@ -70,8 +72,9 @@ impl SpaceStore {
                     }
                 }
             }
-            // An existing space keeps its directory: an upload may be about to use it.
-            if keys.is_none() && older_than(&dir, age) && fs::remove_dir(&dir).is_ok() {
+            // An existing space keeps its directory: an upload may be about to use it. Only
+            // an empty one goes (`remove_dir`), so a file renamed in meanwhile keeps it.
+            if keys.is_none() && dir_is_old && fs::remove_dir(&dir).is_ok() {
                 swept.directories += 1;
             }
         }

@@ -12,6 +12,7 @@ mod contacts_create;
 mod contacts_list;
 mod errors;
 mod migrations;
+mod personal_data;
 mod profile;
 mod schema_drift;
 mod sessions;
