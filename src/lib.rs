@@ -26,6 +26,7 @@
 //! | mail, widget or webhook work | [`intake`] |
 //! | reading a contacts file to import (CSV, vCard): detection, streamed records, column mapping | [`domain::import`], the one part of `domain` that reads a file (the upload on disk; no database) |
 //! | work that outlives a request (an import; later bulk actions, purges) | [`jobs`]: one module per kind, run in batches by the worker `serve` starts |
+//! | a person's data: the export's ZIP, removing an erased contact's files | [`personal_data`] (the rows: `models::personal_data`, `models::erasure`) |
 //! | start-up, settings, pool | [`startup`] (the app factory `main` and the tests share), [`config`] (every environment variable, validated once), [`db`] |
 //! | the one error type | [`error::AppError`]: an HTML page or fragment on the dashboard, `{"message","code"}` JSON on the API |
 //!
@@ -90,6 +91,7 @@ pub mod error;
 pub mod intake;
 pub mod jobs;
 pub mod models;
+pub mod personal_data;
 pub mod seed;
 pub mod startup;
 pub mod storage;

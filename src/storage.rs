@@ -14,11 +14,13 @@
 //! transaction leaves nothing behind. A crash between the rename and the commit can leave an
 //! orphan file without a row, never a row without its file. Recording the files in a space
 //! (the rename, the rows and the commit) is [`commit`]; reading a multipart part into a
-//! temporary file is [`parts`], sending a file back [`download`].
+//! temporary file is [`parts`], sending a file back [`download`], removing bytes no row names
+//! any more (a crash between a deletion's commit and the removal) [`sweep`].
 
 pub mod commit;
 pub mod download;
 pub mod parts;
+pub mod sweep;
 
 use crate::domain::SpaceId;
 use rand::RngCore;
@@ -335,7 +337,8 @@ fn new_storage_key() -> String {
     hex(&bytes)
 }
 
-fn is_storage_key(key: &str) -> bool {
+/// Whether `key` is a name this store gives files (see the module documentation).
+pub(crate) fn is_storage_key(key: &str) -> bool {
     key.len() == KEY_HEX_DIGITS && key.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 

@@ -1,6 +1,7 @@
 //! The command line: `serve`, `migrate`, `user add|reset-password|set-role|disable|enable`, `token create|list|revoke`,
-//! `integration add|list`, `seed`, `secrets rotate-key`.
+//! `integration add|list`, `contact export|erase`, `seed`, `secrets rotate-key`.
 
+pub mod contact;
 pub mod integration;
 pub mod secrets;
 pub mod serve;
@@ -13,7 +14,7 @@ use crate::domain::api_token::TokenRole;
 use crate::domain::integration::IntegrationKind;
 use crate::domain::secret_box::Keyring;
 use crate::domain::secret_box::SecretsKey;
-use crate::domain::{ApiTokenId, Role};
+use crate::domain::{ApiTokenId, ContactId, Role};
 use clap::{Parser, Subcommand};
 use diesel::{Connection, PgConnection};
 
@@ -70,6 +71,9 @@ pub enum Command {
     /// Manage email and widget integrations.
     #[command(subcommand)]
     Integration(IntegrationCommand),
+    /// Export or erase a contact's personal data (live or in Trash).
+    #[command(subcommand)]
+    Contact(ContactCommand),
     /// Manage the encryption of contact secrets.
     #[command(subcommand)]
     Secrets(SecretsCommand),
@@ -195,6 +199,31 @@ pub enum IntegrationCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ContactCommand {
+    /// Write everything Rapport holds about a contact to a ZIP file: its details,
+    /// conversations and messages, tasks and runs, memories, ratings, the files of its spaces
+    /// and its history. Secrets are listed by name and kind, never their values.
+    Export {
+        /// The contact's id (the number in its profile's URL).
+        id: ContactId,
+        /// Where to write the archive, e.g. ada.zip.
+        #[arg(long, value_name = "FILE.zip")]
+        output: std::path::PathBuf,
+    },
+    /// Erase a contact's personal data for good: the contact and its conversations,
+    /// messages, memories, tasks, secrets, ratings, spaces and files. Earlier history entries
+    /// stay with their personal values replaced by "erased". Without --yes, only says what
+    /// would be erased.
+    Erase {
+        /// The contact's id (the number in its profile's URL).
+        id: ContactId,
+        /// Erase now, without asking.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum SecretsCommand {
     /// Re-encrypt every secret under a new key, in one transaction, then make it the key.
     ///
@@ -248,6 +277,13 @@ pub fn run(cli: Cli) -> Result<(), String> {
                 &config::process_env,
                 &mut std::io::stdout(),
             )
+        }
+        Command::Contact(command) => {
+            let mut connection = connect()?;
+            db::migrate(&mut connection)
+                .map_err(|e| format!("migrations failed: {}", e.cause_chain()))?;
+            let data_dir = config::data_dir(&config::process_env);
+            contact::run(command, &mut connection, &data_dir, &mut std::io::stdout())
         }
         Command::Secrets(command) => {
             secrets::run(command, &config::process_env, &mut std::io::stdout())

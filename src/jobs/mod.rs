@@ -13,6 +13,7 @@
 
 pub mod import;
 pub mod run;
+pub mod space_files_sweep;
 pub mod trash_purge;
 pub mod upload_store;
 pub mod uploads_purge;
@@ -52,6 +53,7 @@ pub static KINDS: &[&dyn JobKind] = &[
     &import::DryRun,
     &uploads_purge::UploadsPurge,
     &trash_purge::TrashPurge,
+    &space_files_sweep::SpaceFilesSweep,
 ];
 
 /// The kind named `name`, if this build has it.

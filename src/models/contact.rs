@@ -194,6 +194,39 @@ pub fn find_trashed(connection: &mut PgConnection, id: ContactId) -> QueryResult
         .first(connection)
 }
 
+/// Where a contact is in its lifecycle: live, or in Trash since when and by whom.
+#[derive(Queryable, Selectable, Debug, Clone, PartialEq)]
+#[diesel(table_name = contacts)]
+pub struct Standing {
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub deleted_by: Option<String>,
+}
+
+/// A contact by id, live or in Trash, with its standing: personal data is exported and
+/// erased in either state (a request to erase may come after the contact was deleted).
+pub fn find_any(connection: &mut PgConnection, id: ContactId) -> QueryResult<(Contact, Standing)> {
+    contacts::table
+        .filter(contacts::id.eq(id))
+        .select((Contact::as_select(), Standing::as_select()))
+        .first(connection)
+}
+
+/// The same, locked until the transaction ends: nothing can link a new row to the contact
+/// (a foreign key check waits for the lock) while its data is being erased.
+pub fn lock_any(connection: &mut PgConnection, id: ContactId) -> QueryResult<Contact> {
+    contacts::table
+        .filter(contacts::id.eq(id))
+        .select(Contact::as_select())
+        .for_update()
+        .first(connection)
+}
+
+/// Deletes the contact's row whatever its state, inside the caller's transaction (the
+/// personal data erasure, `models::personal_data`, which removes and audits the rest).
+pub(super) fn delete_erased(connection: &mut PgConnection, id: ContactId) -> QueryResult<usize> {
+    diesel::delete(contacts::table.filter(contacts::id.eq(id))).execute(connection)
+}
+
 /// Whether a live contact with this id exists.
 pub fn exists(connection: &mut PgConnection, id: ContactId) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(live().filter(contacts::id.eq(id)))).get_result(connection)

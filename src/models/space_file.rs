@@ -225,3 +225,23 @@ pub fn delete(
         Ok(deleted)
     })
 }
+
+/// The storage keys of a space's files, or `None` when there is no such space (the periodic
+/// sweep of bytes no row names, `crate::storage::sweep`).
+pub fn stored_keys(
+    connection: &mut PgConnection,
+    space: SpaceId,
+) -> QueryResult<Option<std::collections::HashSet<String>>> {
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        super::schema::spaces::table.find(space),
+    ))
+    .get_result(connection)?;
+    if !exists {
+        return Ok(None);
+    }
+    let keys: Vec<String> = space_files::table
+        .filter(space_files::space_id.eq(space))
+        .select(space_files::storage_key)
+        .load(connection)?;
+    Ok(Some(keys.into_iter().collect()))
+}

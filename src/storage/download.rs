@@ -28,19 +28,7 @@ pub async fn send(store: &SpaceStore, file: &SpaceFile) -> Result<HttpResponse, 
             }
         })?;
     let length = handle.metadata().await.map_err(AppError::internal)?.len();
-    // Reads CHUNK bytes at a time; stops after the end or the first error.
-    let stream = futures_util::stream::unfold(Some(handle), |handle| async move {
-        let mut handle = handle?;
-        let mut buffer = vec![0u8; CHUNK];
-        match handle.read(&mut buffer).await {
-            Ok(0) => None,
-            Ok(read) => {
-                buffer.truncate(read);
-                Some((Ok(Bytes::from(buffer)), Some(handle)))
-            }
-            Err(error) => Some((Err(error), None)),
-        }
-    });
+    let stream = chunks(handle);
     let content_type = HeaderValue::from_str(&file.content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     let disposition =
@@ -58,4 +46,23 @@ pub async fn send(store: &SpaceStore, file: &SpaceFile) -> Result<HttpResponse, 
         // Sent as stored: the compression middleware leaves encoded responses alone.
         .insert_header((header::CONTENT_ENCODING, "identity"))
         .body(SizedStream::new(length, stream)))
+}
+
+/// The bytes of an open file, read `CHUNK` bytes at a time; ends after the end or the first
+/// error (a space file here, the personal data archive in `web::contacts::personal_data`).
+pub fn chunks(
+    handle: tokio::fs::File,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
+    futures_util::stream::unfold(Some(handle), |handle| async move {
+        let mut handle = handle?;
+        let mut buffer = vec![0u8; CHUNK];
+        match handle.read(&mut buffer).await {
+            Ok(0) => None,
+            Ok(read) => {
+                buffer.truncate(read);
+                Some((Ok(Bytes::from(buffer)), Some(handle)))
+            }
+            Err(error) => Some((Err(error), None)),
+        }
+    })
 }

@@ -101,6 +101,16 @@ pub fn contact_purge(id: ContactId) -> String {
     format!("/contacts/{id}/purge")
 }
 
+/// The personal data export (POST: the ZIP).
+pub fn contact_export(id: ContactId) -> String {
+    format!("/contacts/{id}/personal-data/export")
+}
+
+/// Erasing the personal data: GET asks for the typed confirmation, POST erases.
+pub fn contact_erase(id: ContactId) -> String {
+    format!("/contacts/{id}/personal-data/erase")
+}
+
 /// One conversation of a contact: its transcript.
 pub fn contact_conversation(id: ContactId, conversation: ConversationId) -> String {
     format!("/contacts/{id}/conversations/{conversation}")

@@ -13,6 +13,7 @@ mod contacts_list;
 mod errors;
 mod ipv6_limits;
 mod migrations;
+mod personal_data;
 mod profile;
 mod schema_drift;
 mod sessions;

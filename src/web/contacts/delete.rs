@@ -81,7 +81,7 @@ pub(super) fn goes_and_stays(
 }
 
 /// "3 tasks", "1 memory", or nothing for none.
-fn counted(count: i64, one: &str, many: &str) -> Option<String> {
+pub(super) fn counted(count: i64, one: &str, many: &str) -> Option<String> {
     match count {
         0 => None,
         1 => Some(format!("1 {one}")),

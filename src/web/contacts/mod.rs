@@ -1,10 +1,11 @@
-//! The contacts pages: list and search, Create Contact, the profile with its tabs, delete, and
-//! Trash.
+//! The contacts pages: list and search, Create Contact, the profile with its tabs, delete,
+//! Trash, and personal data (export and erase).
 
 pub mod create;
 pub mod delete;
 pub mod form_view;
 pub mod list;
+pub mod personal_data;
 pub mod profile;
 pub mod trash;
 
@@ -22,5 +23,17 @@ pub fn register(config: &mut web::ServiceConfig) {
         .route("/contacts/{id}/restore", web::post().to(trash::restore))
         .route("/contacts/{id}/purge", web::get().to(trash::confirm_purge))
         .route("/contacts/{id}/purge", web::post().to(trash::purge))
+        .route(
+            "/contacts/{id}/personal-data/export",
+            web::post().to(personal_data::export),
+        )
+        .route(
+            "/contacts/{id}/personal-data/erase",
+            web::get().to(personal_data::confirm_erase),
+        )
+        .route(
+            "/contacts/{id}/personal-data/erase",
+            web::post().to(personal_data::erase),
+        )
         .configure(profile::register);
 }

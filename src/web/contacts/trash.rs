@@ -1,6 +1,8 @@
 //! Trash: contacts that were deleted, with who deleted them and when. Restore brings a contact
 //! back with everything linked to it; "Delete forever" purges it now, as the retention purge
-//! does after `RAPPORT_TRASH_DAYS` (see `models::contact` for what Trash hides).
+//! does after `RAPPORT_TRASH_DAYS` (see `models::contact` for what Trash hides). Admins can
+//! also export or erase a trashed contact's personal data from here
+//! (`super::personal_data`).
 
 use super::super::context::{Dashboard, Editor};
 use super::super::layout::{PageContext, Section};
@@ -27,6 +29,8 @@ struct TrashPage {
     total: i64,
     retention_days: i64,
     can_edit: bool,
+    /// Admins also get the personal data actions: an erase request may come after a delete.
+    is_admin: bool,
     list_url: &'static str,
     next_url: Option<String>,
 }
@@ -40,6 +44,8 @@ struct TrashRow {
     purged_on: String,
     restore_url: String,
     purge_url: String,
+    export_url: String,
+    erase_url: String,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +88,8 @@ pub async fn list(ctx: Dashboard, query: web::Query<TrashQuery>) -> Result<HttpR
             purged_on: (row.deleted_at + retention).format("%-d %b %Y").to_string(),
             restore_url: routes::contact_restore(row.id),
             purge_url: routes::contact_purge(row.id),
+            export_url: routes::contact_export(row.id),
+            erase_url: routes::contact_erase(row.id),
         })
         .collect();
     ctx.ok(&TrashPage {
@@ -90,6 +98,7 @@ pub async fn list(ctx: Dashboard, query: web::Query<TrashQuery>) -> Result<HttpR
         total,
         retention_days: retention.num_days(),
         can_edit: ctx.can_edit(),
+        is_admin: ctx.is_admin(),
         list_url: routes::CONTACTS,
         next_url,
     })

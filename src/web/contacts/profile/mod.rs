@@ -34,7 +34,7 @@ pub mod tab;
 pub mod tasks;
 
 use crate::domain::phone::display_international;
-use crate::domain::{ContactId, ContactSource};
+use crate::domain::{ContactId, ContactSource, Role};
 use crate::models::Contact;
 use crate::models::profile_counts::TabCounts;
 use crate::web::routes;
@@ -199,16 +199,32 @@ pub struct ProfileView {
     pub tabs: Vec<TabLink>,
     pub delete_url: String,
     pub can_edit: bool,
+    /// Admins also get the personal data actions (export and erase).
+    pub is_admin: bool,
+    pub export_url: String,
+    pub erase_url: String,
+    /// For the export's plain form (a download cannot be an htmx request).
+    pub csrf_token: String,
 }
 
 impl ProfileView {
-    pub fn new(contact: &Contact, active_slug: &str, counts: &TabCounts, can_edit: bool) -> Self {
+    pub fn new(
+        contact: &Contact,
+        active_slug: &str,
+        counts: &TabCounts,
+        role: Role,
+        csrf_token: String,
+    ) -> Self {
         let id = contact.id;
         ProfileView {
             header: HeaderView::new(contact),
             tabs: tab_links(id, active_slug, counts),
             delete_url: routes::contact_delete(id),
-            can_edit,
+            can_edit: role.can_edit(),
+            is_admin: role.is_admin(),
+            export_url: routes::contact_export(id),
+            erase_url: routes::contact_erase(id),
+            csrf_token,
         }
     }
 }

@@ -104,7 +104,13 @@ pub(crate) use profile_tab;
 impl Dashboard {
     /// The header and tab bar, with the tab `slug` active.
     pub fn profile_view(&self, profile: &Profile, slug: &str) -> ProfileView {
-        ProfileView::new(&profile.contact, slug, &profile.counts, self.can_edit())
+        ProfileView::new(
+            &profile.contact,
+            slug,
+            &profile.counts,
+            self.user.role,
+            self.csrf_token(),
+        )
     }
 
     /// Renders `view` as the tab `slug`: only the tabs when htmx targets them (a tab switch),

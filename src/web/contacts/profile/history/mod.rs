@@ -64,6 +64,7 @@ fn describe_action(action: &str, entity: &str) -> String {
     match action {
         "trash" => return "moved the contact to Trash".into(),
         "restore" => return "restored the contact from Trash".into(),
+        "export" => return "exported the contact's personal data".into(),
         _ => {}
     }
     let verb = match action {
@@ -152,6 +153,10 @@ mod tests {
     #[test]
     fn actions_are_described_for_people() {
         assert_eq!(describe_action("create", "contact"), "created the contact");
+        assert_eq!(
+            describe_action("export", "contact"),
+            "exported the contact's personal data"
+        );
         assert_eq!(describe_action("update", "memory"), "changed a memory");
         assert_eq!(describe_action("revealed", "secret"), "revealed a secret");
         assert_eq!(describe_action("delete", "space_file"), "deleted a file");
