@@ -24,6 +24,7 @@
 //! | a dashboard page or htmx fragment | [`web`], handler and its view structs in one file; its template under `templates/` at the same path |
 //! | a JSON endpoint | [`api`], declared once in the `endpoints!` table of `api/mod.rs` |
 //! | mail, widget or webhook work | [`intake`] |
+//! | reading a contacts file to import (CSV, vCard): detection, streamed records, column mapping | [`domain::import`], the one part of `domain` that reads a file (the upload on disk; no database) |
 //! | start-up, settings, pool | [`startup`] (the app factory `main` and the tests share), [`config`] (every environment variable, validated once), [`db`] |
 //! | the one error type | [`error::AppError`]: an HTML page or fragment on the dashboard, `{"message","code"}` JSON on the API |
 //!

@@ -15,6 +15,7 @@ pub mod field_errors;
 pub mod file_name;
 pub mod fingerprint;
 pub mod ids;
+pub mod import;
 pub mod integration;
 pub mod keyset;
 pub mod listing;
