@@ -86,6 +86,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod export;
 pub mod intake;
 pub mod models;
 pub mod seed;

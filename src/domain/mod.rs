@@ -11,6 +11,7 @@ pub mod contact_source;
 pub mod conversation;
 pub mod egress;
 pub mod email;
+pub mod export;
 pub mod field_errors;
 pub mod file_name;
 pub mod fingerprint;

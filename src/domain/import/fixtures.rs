@@ -443,74 +443,70 @@ fn temporary(name: &str, text: &str) -> PathBuf {
 
 #[test]
 fn rapports_own_export_re_imports_unchanged() {
-    use crate::api::contact_export::{CSV_COLUMNS, csv_row};
-    use crate::api::objects::{ApiId, Contact, Millis};
-    let at = |ms: i64| Millis(chrono::DateTime::from_timestamp_millis(ms).unwrap());
+    use crate::domain::ContactId;
+    use crate::domain::export::{ContactWriter, ExportFormat, ExportedContact};
+    let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).unwrap();
+    let rich_meta = json!({"plan": "+1", "score": 42, "tags": ["a", "b"], "crm.id": "A-1"});
+    let no_meta = json!({});
     let contacts = [
-        Contact {
-            id: ApiId(7),
-            name: Some("=HYPERLINK(\"http://evil.example\")".into()),
-            description: Some("Line one\nline \"two\", with comma".into()),
-            fingerprint: "user-000000000000001".into(),
-            email: Some("ada@example.com".into()),
-            phone: Some("+12125550147".into()),
-            nick: Some("-ada-".into()),
-            preferences: Some("@mentions only".into()),
+        ExportedContact {
+            id: ContactId(7),
+            name: Some("=HYPERLINK(\"http://evil.example\")"),
+            description: Some("Line one\nline \"two\", with comma"),
+            fingerprint: "user-000000000000001",
+            email: Some("ada@example.com"),
+            phone: Some("+12125550147"),
+            nick: Some("-ada-"),
+            preferences: Some("@mentions only"),
             verified_at: Some(at(1_700_000_000_000)),
-            meta: json!({"plan": "+1", "score": 42, "tags": ["a", "b"], "crm.id": "A-1"}),
+            meta: &rich_meta,
             created_at: at(1_690_000_000_000),
             updated_at: at(1_700_000_000_001),
         },
-        Contact {
-            id: ApiId(8),
+        ExportedContact {
+            id: ContactId(8),
             name: None,
             description: None,
-            fingerprint: "36133ebf-e743-5a8e-b513-74640424d5c0".into(),
+            fingerprint: "36133ebf-e743-5a8e-b513-74640424d5c0",
             email: None,
-            phone: Some("+442079460018".into()),
+            phone: Some("+442079460018"),
             nick: None,
             preferences: None,
             verified_at: None,
-            meta: json!({}),
+            meta: &no_meta,
             created_at: at(1_690_000_000_000),
             updated_at: at(1_690_000_000_000),
         },
     ];
-    // The rows exactly as `contact/export` writes them (its CSV branch).
-    let mut csv = csv_row(CSV_COLUMNS.iter().map(|c| Some((*c).to_string())));
-    for contact in &contacts {
-        let item = serde_json::to_value(contact).unwrap();
-        csv.push_str(&csv_row(CSV_COLUMNS.iter().map(|column| {
-            match &item[*column] {
-                Value::Null => None,
-                Value::String(text) => Some(text.clone()),
-                other => Some(other.to_string()),
-            }
-        })));
+    // The file exactly as every CSV export writes it.
+    let mut csv = Vec::new();
+    ExportFormat::Csv.opening(&mut csv);
+    for (index, contact) in contacts.iter().enumerate() {
+        ExportFormat::Csv
+            .contact(contact, index == 0, &mut csv)
+            .unwrap();
     }
-    let path = temporary("export.csv", &csv);
+    ExportFormat::Csv.closing(&mut csv);
+    let path = temporary("export.csv", &String::from_utf8(csv).unwrap());
     let read = Read::of(&path);
     std::fs::remove_file(&path).unwrap();
     assert_eq!(read.layout, Layout::Rapport);
     assert_eq!(read.records.len(), 2);
     for (index, contact) in contacts.iter().enumerate() {
         let input = read.input(index);
-        let sent = |value: &Option<String>| value.clone().map(Some);
-        assert_eq!(input.name, sent(&contact.name));
-        assert_eq!(input.description, sent(&contact.description));
-        assert_eq!(input.email, sent(&contact.email));
-        assert_eq!(input.phone, sent(&contact.phone));
-        assert_eq!(input.nick, sent(&contact.nick));
-        assert_eq!(input.preferences, sent(&contact.preferences));
-        assert_eq!(input.fingerprint, set(&contact.fingerprint));
+        let sent = |value: Option<&str>| value.map(|v| Some(v.to_string()));
+        assert_eq!(input.name, sent(contact.name));
+        assert_eq!(input.description, sent(contact.description));
+        assert_eq!(input.email, sent(contact.email));
+        assert_eq!(input.phone, sent(contact.phone));
+        assert_eq!(input.nick, sent(contact.nick));
+        assert_eq!(input.preferences, sent(contact.preferences));
+        assert_eq!(input.fingerprint, set(contact.fingerprint));
         assert_eq!(
             input.verified_at,
-            contact
-                .verified_at
-                .as_ref()
-                .map(|t| Some(t.0.timestamp_millis()))
+            contact.verified_at.map(|t| Some(t.timestamp_millis()))
         );
-        let expected_meta = match &contact.meta {
+        let expected_meta = match contact.meta {
             Value::Object(map) if map.is_empty() => None,
             other => Some(Some(other.clone())),
         };

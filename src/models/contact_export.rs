@@ -1,0 +1,138 @@
+//! What a contact export reads, batch by batch, and the audit entry of each export.
+//!
+//! An export walks a keyset in creation order, `(created_at, id)`, newest first unless the
+//! API asks for `order=asc` ([`keyset`]), each batch continuing strictly after the last row of
+//! the one before: one index range per batch however deep into the export, never an OFFSET,
+//! never all rows at once. Creation times never change, so a contact edited while a long
+//! export runs is neither skipped nor sent twice (a position by last update or by name would
+//! move it past the export); one deleted meanwhile cannot end the export early, and one
+//! created meanwhile (newer than the start) is left out.
+//!
+//! The dashboard's export selects exactly what the contacts list shows for its search and
+//! filters (the list's own conditions, [`contact_list`]); the API's applies its
+//! `meta.KEY=VALUE` filter and starts after its `cursor`.
+
+use super::audit::{self, Actor, Changes, Subject};
+use super::contact::Contact;
+use super::contact_list::{self, ListQuery};
+use super::keyset::{self, After, Page};
+use super::schema::contacts;
+use crate::domain::export::ExportedContact;
+use diesel::prelude::*;
+use serde_json::Value;
+
+/// How the audit trail names an export.
+pub const ENTITY: &str = "contact_export";
+
+/// Contacts read per query.
+pub const BATCH_SIZE: i64 = 1_000;
+
+/// Which contacts an export reads, and how far it has got.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// The list's search and filters (its sort, page size and cursor do not apply).
+    filters: ListQuery,
+    /// The position in creation order, and the API's meta filter.
+    page: Page,
+    /// Whether the last batch was the end.
+    done: bool,
+}
+
+impl Selection {
+    /// Every contact the contacts list shows for `query`'s search and filters, newest first.
+    pub fn list(query: ListQuery) -> Selection {
+        Selection {
+            filters: query,
+            page: Page::newest(BATCH_SIZE),
+            done: false,
+        }
+    }
+
+    /// The API's export: in `page`'s order, after its position, matching its meta filter
+    /// (its limit does not apply: an export reads everything).
+    pub fn api(page: Page) -> Selection {
+        Selection {
+            filters: ListQuery::default(),
+            page: Page {
+                limit: BATCH_SIZE,
+                ..page
+            },
+            done: false,
+        }
+    }
+
+    /// Whether every batch has been read.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// The next batch, and the position moved past it. A batch shorter than
+    /// [`BATCH_SIZE`] is the last; after it this reads nothing.
+    pub fn next_batch(&mut self, connection: &mut PgConnection) -> QueryResult<Vec<Contact>> {
+        if self.done {
+            return Ok(Vec::new());
+        }
+        let query = contact_list::base(&self.filters).select(Contact::as_select());
+        let rows = keyset::load(connection, contacts::table, query, &self.page)?;
+        match rows.last() {
+            Some(last) if rows.len() as i64 == self.page.limit => {
+                self.page.after = After::Row(last.created_at, last.id.0);
+            }
+            _ => self.done = true,
+        }
+        Ok(rows)
+    }
+}
+
+impl<'a> From<&'a Contact> for ExportedContact<'a> {
+    fn from(contact: &'a Contact) -> Self {
+        ExportedContact {
+            id: contact.id,
+            name: contact.name.as_deref(),
+            description: contact.description.as_deref(),
+            fingerprint: &contact.fingerprint,
+            email: contact.email.as_deref(),
+            phone: contact.phone.as_deref(),
+            nick: contact.nick.as_deref(),
+            preferences: contact.preferences.as_deref(),
+            verified_at: contact.verified_at,
+            meta: &contact.meta,
+            created_at: contact.created_at,
+            updated_at: contact.updated_at,
+        }
+    }
+}
+
+/// One export, as the audit trail keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportRecord {
+    /// `csv`, `vcard`, `jsonl` (or the API's `json`).
+    pub format: String,
+    /// What selected the contacts, as the caller gave it (`{"q": "smith"}`, `{}` for all).
+    pub filter: Value,
+    /// Contacts written.
+    pub count: u64,
+    /// False when the export stopped early (the client went away, a query failed).
+    pub complete: bool,
+}
+
+/// Appends the export's audit entry: action `export`, entity [`ENTITY`], no one contact.
+pub fn record(
+    connection: &mut PgConnection,
+    actor: &Actor,
+    export: &ExportRecord,
+) -> QueryResult<()> {
+    let mut changes = Changes::new();
+    changes
+        .context("format", Value::String(export.format.clone()))
+        .context("filter", export.filter.clone())
+        .context("count", Value::from(export.count))
+        .context("complete", Value::Bool(export.complete));
+    audit::record(
+        connection,
+        actor,
+        "export",
+        Subject::without_row(ENTITY),
+        changes,
+    )
+}
