@@ -84,6 +84,29 @@ impl Selection {
     }
 }
 
+/// The search and filters of `query` that apply, as an export's audit entry records them:
+/// `{"q": "smith", "source": "email", "verified": "yes", "meta": "plan=pro"}`, only those
+/// set; `search` is the search as typed (the query keeps only its matching form).
+pub fn describe_filters(query: &ListQuery, search: &str) -> Value {
+    let mut described = serde_json::Map::new();
+    let mut put = |key: &str, value: String| {
+        described.insert(key.to_string(), Value::String(value));
+    };
+    if query.search.is_some() {
+        put("q", search.trim().to_string());
+    }
+    if let Some(source) = query.source {
+        put("source", source.as_str().to_string());
+    }
+    if let Some(verified) = query.verified {
+        put("verified", if verified { "yes" } else { "no" }.to_string());
+    }
+    if let Some((key, value)) = &query.meta {
+        put("meta", format!("{key}={value}"));
+    }
+    Value::Object(described)
+}
+
 impl<'a> From<&'a Contact> for ExportedContact<'a> {
     fn from(contact: &'a Contact) -> Self {
         ExportedContact {
