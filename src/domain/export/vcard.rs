@@ -162,7 +162,7 @@ fn fold(line: &str, out: &mut Vec<u8>) {
         if backslashes % 2 == 1 {
             cut -= 1;
         }
-        out.extend_from_slice(rest[..cut].as_bytes());
+        out.extend_from_slice(&rest.as_bytes()[..cut]);
         out.extend_from_slice(b"\r\n ");
         rest = &rest[cut..];
         room = LINE_OCTETS - 1;
