@@ -3,7 +3,8 @@
 //! for: `application/json` (the default) → `{"items": [...]}`, `application/jsonl` → one
 //! `{"type":"item","data":{...}}` line each, `text/csv` → a header row and one row each.
 //!
-//! Streamed batch by batch along the creation-order keyset ([`crate::export`]): memory stays
+//! Streamed batch by batch along the creation-order keyset ([`crate::models::contact_export`],
+//! [`crate::export`]): memory stays
 //! flat whatever the number of contacts, a contact deleted meanwhile cannot end the export
 //! early, and contacts created meanwhile (newer than the start, in the default descending
 //! order) are not included. Each export is audited with the calling token as its actor.

@@ -3,9 +3,9 @@
 //! signed-in staff user (viewers too: exporting only reads).
 //!
 //! The filters are read by the list's own parser and applied by the list's own query, so the
-//! file holds exactly what the list matches; the contacts come newest first along the
-//! creation keyset, streamed batch by batch ([`crate::export`]), and the export is audited
-//! (who, format, filters, how many).
+//! file holds exactly what the list matches; the contacts come newest first, streamed batch
+//! by batch along a keyset ([`crate::models::contact_export`], [`crate::export`]), and the
+//! export is audited (who, format, filters, how many).
 
 use super::super::context::Dashboard;
 use super::list::ListParams;
