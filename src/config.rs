@@ -30,8 +30,11 @@ const DEFAULT_BIND: &str = "127.0.0.1:8080";
 const DEFAULT_DATA_DIR: &str = ".rapport";
 const DEFAULT_API_RATE_LIMIT: u32 = 600;
 const DEFAULT_UPLOAD_LIMIT: usize = 25 * 1024 * 1024;
+/// The largest file a contact import reads: 100 MiB.
+pub const DEFAULT_IMPORT_MAX_BYTES: u64 = 100 * 1024 * 1024;
 const DEFAULT_EMAIL_MAX_BYTES: usize = crate::intake::email::parse::DEFAULT_MAX_BYTES;
 const DEFAULT_SLOW_REQUEST: Duration = Duration::from_millis(500);
+const DEFAULT_TRASH_RETENTION: chrono::Duration = chrono::Duration::days(30);
 /// Long enough for any page or API query at a million contacts, short enough that a stuck
 /// one gives its pool connection back.
 const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_millis(5000);
@@ -78,6 +81,8 @@ pub struct Settings {
     /// that runs longer, so one slow query cannot hold a connection (the request gets 503).
     pub statement_timeout: Duration,
     pub upload_limit_bytes: usize,
+    /// `RAPPORT_IMPORT_MAX_BYTES`: the largest file a contact import accepts.
+    pub import_max_bytes: u64,
     /// API requests a token may make per minute (per server process).
     pub api_requests_per_minute: u32,
     /// `RAPPORT_PUBLIC_URL`: where the world reaches this server (`https://rapport.example.com`,
@@ -106,6 +111,8 @@ pub struct Settings {
     pub slow_request: Duration,
     /// How long staff sessions last (`RAPPORT_SESSION_*`).
     pub sessions: crate::web::session::SessionSettings,
+    /// `RAPPORT_TRASH_DAYS`: how long a deleted contact stays in Trash before it is purged.
+    pub trash_retention: chrono::Duration,
 }
 
 impl fmt::Debug for Settings {
@@ -125,6 +132,7 @@ impl fmt::Debug for Settings {
             .field("smtp_limits", &self.smtp_limits)
             .field("slow_request", &self.slow_request)
             .field("sessions", &self.sessions)
+            .field("trash_retention", &self.trash_retention)
             .finish_non_exhaustive()
     }
 }
@@ -157,12 +165,7 @@ impl Settings {
             &mut on_key_generated,
         )?;
         let secrets = secrets_keys(&lookup, &data_dir, &mut on_key_generated)?;
-        let phone_region = match non_empty(&lookup, "RAPPORT_PHONE_REGION") {
-            None => PhoneRegion::default(),
-            Some(value) => value
-                .parse()
-                .map_err(|e| problem("RAPPORT_PHONE_REGION", e))?,
-        };
+        let phone_region = phone_region(&lookup)?;
         let cookie_secure = match non_empty(&lookup, "RAPPORT_COOKIE_SECURE") {
             None => true,
             Some(value) => parse_bool(&value).ok_or_else(|| {
@@ -172,50 +175,38 @@ impl Settings {
                 )
             })?,
         };
-        let db_pool_size = match non_empty(&lookup, "RAPPORT_DB_POOL_SIZE") {
-            None => 10,
-            Some(value) => value
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=200).contains(n))
-                .ok_or_else(|| {
-                    problem(
-                        "RAPPORT_DB_POOL_SIZE",
-                        format!("\"{value}\" is not a number from 1 to 200"),
-                    )
-                })?,
-        };
-        let statement_timeout = statement_timeout(&lookup)?;
-        let upload_limit_bytes = match non_empty(&lookup, "RAPPORT_UPLOAD_LIMIT_MB") {
-            None => DEFAULT_UPLOAD_LIMIT,
-            Some(value) => value
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=4096).contains(n))
-                .map(|mb| mb * 1024 * 1024)
-                .ok_or_else(|| {
-                    problem(
-                        "RAPPORT_UPLOAD_LIMIT_MB",
-                        format!("\"{value}\" is not a number of MiB from 1 to 4096"),
-                    )
-                })?,
-        };
-        let api_requests_per_minute = match non_empty(&lookup, "RAPPORT_API_RATE_LIMIT") {
-            None => DEFAULT_API_RATE_LIMIT,
-            Some(value) => value
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=1_000_000).contains(n))
-                .ok_or_else(|| {
-                    problem(
-                        "RAPPORT_API_RATE_LIMIT",
-                        format!(
-                            "\"{value}\" is not a number of requests per minute from 1 to 1000000"
-                        ),
-                    )
-                })?,
-        };
-        let slow_request = slow_request(&lookup)?;
+        // The casts below cannot truncate: each range fits the target type.
+        let db_pool_size =
+            bounded_number(&lookup, "RAPPORT_DB_POOL_SIZE", 1..=200, "")?.map_or(10, |n| n as u32);
+        let statement_timeout = bounded_number(
+            &lookup,
+            "RAPPORT_STATEMENT_TIMEOUT_MS",
+            1..=3_600_000,
+            MILLISECONDS,
+        )?
+        .map_or(DEFAULT_STATEMENT_TIMEOUT, Duration::from_millis);
+        let upload_limit_bytes =
+            bounded_number(&lookup, "RAPPORT_UPLOAD_LIMIT_MB", 1..=4096, " of MiB")?
+                .map_or(DEFAULT_UPLOAD_LIMIT, |mb| mb as usize * 1024 * 1024);
+        let import_max_bytes = import_max_bytes(&lookup)?;
+        let api_requests_per_minute = bounded_number(
+            &lookup,
+            "RAPPORT_API_RATE_LIMIT",
+            1..=1_000_000,
+            " of requests per minute",
+        )?
+        .map_or(DEFAULT_API_RATE_LIMIT, |n| n as u32);
+        let slow_request = bounded_number(
+            &lookup,
+            "RAPPORT_SLOW_REQUEST_MS",
+            1..=3_600_000,
+            MILLISECONDS,
+        )?
+        .map_or(DEFAULT_SLOW_REQUEST, Duration::from_millis);
+        let trash_retention = bounded_number(&lookup, "RAPPORT_TRASH_DAYS", 1..=3650, " of days")?
+            .map_or(DEFAULT_TRASH_RETENTION, |days| {
+                chrono::Duration::days(days as i64)
+            });
         let webhook = WebhookSettings::from_env(&lookup)?;
         let email = email_settings(&lookup)?;
         let smtp_limits = crate::intake::email::smtp_limits::SmtpLimits::from_env(&lookup)?;
@@ -234,6 +225,7 @@ impl Settings {
             db_pool_size,
             statement_timeout,
             upload_limit_bytes,
+            import_max_bytes,
             api_requests_per_minute,
             public_url: public_url(&lookup)?,
             webhook,
@@ -245,6 +237,7 @@ impl Settings {
             widget,
             slow_request,
             sessions,
+            trash_retention,
         })
     }
 
@@ -275,6 +268,7 @@ impl Settings {
             db_pool_size: 5,
             statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
             upload_limit_bytes: DEFAULT_UPLOAD_LIMIT,
+            import_max_bytes: DEFAULT_IMPORT_MAX_BYTES,
             api_requests_per_minute: DEFAULT_API_RATE_LIMIT,
             public_url: None,
             webhook: WebhookSettings::default(),
@@ -286,6 +280,7 @@ impl Settings {
             widget: crate::intake::widget::settings::WidgetSettings::default(),
             slow_request: DEFAULT_SLOW_REQUEST,
             sessions: crate::web::session::SessionSettings::default(),
+            trash_retention: DEFAULT_TRASH_RETENTION,
         }
     }
 }
@@ -308,41 +303,63 @@ fn client_ip_header(
     }
 }
 
-/// `RAPPORT_SLOW_REQUEST_MS`: milliseconds, 1 to 3,600,000 (an hour); default 500.
-fn slow_request(lookup: &impl Fn(&str) -> Option<String>) -> Result<Duration, ConfigError> {
-    let Some(value) = non_empty(lookup, "RAPPORT_SLOW_REQUEST_MS") else {
-        return Ok(DEFAULT_SLOW_REQUEST);
+/// The unit [`bounded_number`] names for the millisecond settings (`RAPPORT_SLOW_REQUEST_MS`,
+/// `RAPPORT_STATEMENT_TIMEOUT_MS`: 1 ms to an hour; PostgreSQL's 0, "no limit", is refused
+/// for the statement timeout because the point is that every pooled statement has one).
+const MILLISECONDS: &str = " of milliseconds";
+
+/// `RAPPORT_IMPORT_MAX_BYTES`: bytes, 1 to 16 GiB; default 100 MiB. Read by `serve` and by
+/// `rapport import`.
+pub fn import_max_bytes(lookup: &impl Fn(&str) -> Option<String>) -> Result<u64, ConfigError> {
+    const CEILING: u64 = 16 * 1024 * 1024 * 1024;
+    let Some(value) = non_empty(lookup, "RAPPORT_IMPORT_MAX_BYTES") else {
+        return Ok(DEFAULT_IMPORT_MAX_BYTES);
     };
     value
         .parse::<u64>()
         .ok()
-        .filter(|ms| (1..=3_600_000).contains(ms))
-        .map(Duration::from_millis)
+        .filter(|n| (1..=CEILING).contains(n))
         .ok_or_else(|| {
             problem(
-                "RAPPORT_SLOW_REQUEST_MS",
-                format!("\"{value}\" is not a number of milliseconds from 1 to 3600000"),
+                "RAPPORT_IMPORT_MAX_BYTES",
+                format!("\"{value}\" is not a number of bytes from 1 to {CEILING}"),
             )
         })
 }
 
-/// `RAPPORT_STATEMENT_TIMEOUT_MS`: milliseconds, 1 to 3,600,000 (an hour); default 5,000.
-/// PostgreSQL's 0 ("no limit") is refused: the point is that every pooled statement has one.
-fn statement_timeout(lookup: &impl Fn(&str) -> Option<String>) -> Result<Duration, ConfigError> {
-    let Some(value) = non_empty(lookup, "RAPPORT_STATEMENT_TIMEOUT_MS") else {
-        return Ok(DEFAULT_STATEMENT_TIMEOUT);
+/// `RAPPORT_PHONE_REGION`: a two-letter region; default US. Read by `serve` and by
+/// `rapport import`.
+pub fn phone_region(lookup: &impl Fn(&str) -> Option<String>) -> Result<PhoneRegion, ConfigError> {
+    match non_empty(lookup, "RAPPORT_PHONE_REGION") {
+        None => Ok(PhoneRegion::default()),
+        Some(value) => value
+            .parse()
+            .map_err(|e| problem("RAPPORT_PHONE_REGION", e)),
+    }
+}
+
+/// A whole-number setting within `range`, `None` when unset. The refusal reads "is not a
+/// number{unit} from {min} to {max}".
+fn bounded_number(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    range: std::ops::RangeInclusive<u64>,
+    unit: &str,
+) -> Result<Option<u64>, ConfigError> {
+    let Some(value) = non_empty(lookup, name) else {
+        return Ok(None);
     };
-    value
-        .parse::<u64>()
-        .ok()
-        .filter(|ms| (1..=3_600_000).contains(ms))
-        .map(Duration::from_millis)
-        .ok_or_else(|| {
-            problem(
-                "RAPPORT_STATEMENT_TIMEOUT_MS",
-                format!("\"{value}\" is not a number of milliseconds from 1 to 3600000"),
-            )
-        })
+    match value.parse::<u64>() {
+        Ok(number) if range.contains(&number) => Ok(Some(number)),
+        _ => Err(problem(
+            name,
+            format!(
+                "\"{value}\" is not a number{unit} from {} to {}",
+                range.start(),
+                range.end()
+            ),
+        )),
+    }
 }
 
 /// `RAPPORT_PUBLIC_URL`: an http(s) URL (a path prefix is allowed), kept without its trailing
@@ -760,6 +777,8 @@ mod tests {
             ("RAPPORT_DB_POOL_SIZE", "0"),
             ("RAPPORT_STATEMENT_TIMEOUT_MS", "0"),
             ("RAPPORT_STATEMENT_TIMEOUT_MS", "5s"),
+            ("RAPPORT_IMPORT_MAX_BYTES", "0"),
+            ("RAPPORT_IMPORT_MAX_BYTES", "100MB"),
             ("RAPPORT_EMAIL_MAX_BYTES", "12"),
             ("RAPPORT_EMAIL_MAX_BYTES", "25MB"),
             ("RAPPORT_SMTP_BIND", "localhost"),
@@ -809,6 +828,23 @@ mod tests {
             assert!(error.problem.contains(bad), "{error}");
         }
         let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_import_limit_defaults_to_100_mib() {
+        let read =
+            |value: &str| import_max_bytes(&env(&[("RAPPORT_IMPORT_MAX_BYTES", value.into())]));
+        assert_eq!(read(""), Ok(100 * 1024 * 1024));
+        assert_eq!(read(" 2048 "), Ok(2048));
+        assert_eq!(
+            Settings::with_database("postgres://localhost/x").import_max_bytes,
+            100 * 1024 * 1024
+        );
+        for bad in ["0", "-1", "1.5", "100MB"] {
+            let error = read(bad).unwrap_err();
+            assert_eq!(error.variable, "RAPPORT_IMPORT_MAX_BYTES", "{bad}");
+            assert!(error.problem.contains(bad), "{error}");
+        }
     }
 
     #[test]

@@ -122,10 +122,10 @@ pub struct AgentContext {
 /// The rows a context is made from.
 pub struct Sources<'a> {
     pub contact: &'a Contact,
-    /// Newest first; may stop early, as long as it reaches past the budget when there are
-    /// more memories than fit.
+    /// Confirmed memories, newest first; may stop early, as long as it reaches past the
+    /// budget when there are more memories than fit.
     pub memories: &'a [Memory],
-    /// How many memories the contact has in all.
+    /// How many confirmed memories the contact has in all.
     pub memory_total: i64,
     /// In the order to show them (see [`is_scheduled`]; others are skipped).
     pub tasks: &'a [Task],

@@ -3,7 +3,9 @@
 //! and a plain-text block for a system prompt. The JSON API (`contact/{id}/context`) and the
 //! profile's Agent context tab both show exactly this.
 //!
-//! [`context`] assembles it from rows (pure, unit-tested); [`load`] reads those rows.
+//! [`context`] assembles it from rows (pure, unit-tested); [`load`] reads those rows. Only
+//! confirmed memories are read ([`memory::for_agents`]): one from a conversation whose writer
+//! only claimed the contact waits for staff to confirm it (issue 10).
 
 pub mod context;
 
@@ -19,7 +21,7 @@ const MEMORY_PAGE: usize = 100;
 
 /// Reads what the context of `contact` needs and assembles it. Call inside one `db::run`.
 ///
-/// Memories are read newest first, a page at a time, only until one no longer fits the
+/// Confirmed memories are read newest first, a page at a time, only until one no longer fits the
 /// budget (each costs at least a character, so a page never asks for more than could fit);
 /// the rest are only counted.
 pub fn load(
@@ -36,7 +38,7 @@ pub fn load(
         let room = budget.chars().saturating_sub(used);
         let limit = (room + 1).min(MEMORY_PAGE);
         let after = memories.last().map(Memory::cursor);
-        let page = memory::page(connection, id, None, after, limit as i64)?;
+        let page = memory::for_agents::page(connection, id, after, limit as i64)?;
         let short = page.len() < limit;
         let mut over = false;
         for row in page {
@@ -58,7 +60,7 @@ pub fn load(
     let memory_total = if exhausted {
         memories.len() as i64
     } else {
-        memory::count(connection, id, None)?
+        memory::for_agents::count(connection, id)?
     };
     let tasks = task_agent::scheduled(connection, id, context::MAX_TASKS as i64)?;
     let task_total = if tasks.len() < context::MAX_TASKS {

@@ -78,8 +78,10 @@ pub async fn update(
     json::id(saved.id)
 }
 
-/// `POST contact/{id}/delete` with `{}` → `{"id"}`. Its tasks, memories and secrets go with
-/// it; its conversations, spaces and ratings stay, detached.
+/// `POST contact/{id}/delete` with `{}` → `{"id"}`, ChatBotKit's answer. The contact moves to
+/// Trash: gone for the API and agents at once, restorable from the dashboard until it is
+/// purged (then its tasks, memories and secrets go with it; its conversations, spaces and
+/// ratings stay, detached).
 pub async fn delete(
     api: ApiWriter,
     path: web::Path<ContactId>,
@@ -89,7 +91,7 @@ pub async fn delete(
     let actor = api.actor();
     let deleted = api
         .db
-        .write(move |conn| Ok(contact::delete(conn, id, &actor)?))
+        .write(move |conn| Ok(contact::trash(conn, id, &actor)?))
         .await?;
     json::id(deleted.id)
 }

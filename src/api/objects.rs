@@ -325,6 +325,8 @@ impl ApiSchema for Rating {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Memory {
+    /// Not in ChatBotKit: `false` while the memory waits for staff to confirm it.
+    pub confirmed: bool,
     pub contact_id: ApiId,
     pub created_at: Millis,
     pub description: Null,
@@ -338,6 +340,7 @@ pub struct Memory {
 impl From<&MemoryRow> for Memory {
     fn from(memory: &MemoryRow) -> Self {
         Memory {
+            confirmed: memory.confirmed,
             contact_id: ApiId::from(memory.contact_id),
             created_at: Millis(memory.created_at),
             description: Null,
@@ -363,6 +366,15 @@ impl ApiSchema for Memory {
             ("meta", reference("Meta")),
             ("createdAt", ms()),
             ("updatedAt", ms()),
+            (
+                "confirmed",
+                json!({
+                    "type": "boolean",
+                    "description": "Not in ChatBotKit. False for a memory an agent wrote in a \
+                        conversation whose writer only claimed the contact: it reaches no agent \
+                        context (nor memory/search) until staff confirm it."
+                }),
+            ),
         ]
     }
 }
@@ -864,6 +876,8 @@ mod tests {
             version: 1,
             created_at: at(0),
             updated_at: at(1),
+            confirmed: true,
+            claimed_conversation_id: None,
         };
         let task = TaskRow {
             id: TaskId(9),

@@ -1,9 +1,13 @@
-//! Request limits: a fixed one-minute window per key (an API token's id, a client address, a
-//! widget), kept in this process.
+//! Request limits: a fixed one-minute window per key (an API token's id, a widget client as
+//! [`crate::domain::network::client_key`] names it, a widget), kept in this process.
 //!
-//! With several app processes each one counts on its own, so the effective limit is the
-//! configured one times the number of processes; good enough to stop a runaway bot, which is
-//! the point. (A shared limit would need the database or a cache on every request.)
+//! Deliberately per process: with several app processes each one counts on its own, so the
+//! effective limit is the configured one times the number of processes (the README says so
+//! under "Running in production"). That is good enough to stop a runaway bot or a flood,
+//! which is the point; these limits meter nobody. A shared limit would cost a database write
+//! on every request, widget polls included, and would fail with the database, exactly when a
+//! cheap refusal matters most. Sign-in throttling, which must hold across processes, is in
+//! PostgreSQL (`models::sign_in_throttle`).
 
 use crate::domain::ApiTokenId;
 use std::collections::HashMap;

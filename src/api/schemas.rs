@@ -276,7 +276,8 @@ pub fn schema(name: &str) -> Option<Value> {
             "A visitor's new session. `contact` is checked against the widget's settings \
              (required details must be present; details it does not ask for are dropped). \
              `userId` with `userHash` (hex HMAC-SHA256 of `userId` under the widget's \
-             identity secret) makes the contact verified and keyed by `userId`; a wrong \
+             identity secret) makes the contact verified and keyed by \
+             `widget:<widget id>:<userId>` (each widget's users are its own); a wrong \
              `userHash` is refused with 403.",
             &[
                 (

@@ -1,6 +1,9 @@
 //! `rapport integration add email|widget`, `rapport integration list`: integrations from the
 //! command line, for scripted set-ups. Changes are audited with the actor "command line".
 //!
+//! `add email` requires authenticated senders unless `--no-require-authentication` is given,
+//! and believes the `Authentication-Results` of each `--trusted-relay`.
+//!
 //! `add` prints the id, the inbound URL (email) or the embed snippet (widget), and the token
 //! or secrets issued, once. URLs are built on `--public-url`, else `RAPPORT_PUBLIC_URL`, else
 //! `http://127.0.0.1:8080` (the default `serve` address).
@@ -36,6 +39,8 @@ pub fn run(
             webhook,
             allowed_origins,
             allowed_senders,
+            trusted_relays,
+            no_require_authentication,
             public_url,
         } => {
             let base = base_url(public_url, lookup)?;
@@ -45,10 +50,20 @@ pub fn run(
             if kind == IntegrationKind::Widget && !allowed_senders.is_empty() {
                 return Err("--allowed-sender is for email integrations; widgets take --allowed-origin".into());
             }
+            if kind == IntegrationKind::Widget
+                && (!trusted_relays.is_empty() || no_require_authentication)
+            {
+                return Err(
+                    "--trusted-relay and --no-require-authentication are for email integrations"
+                        .into(),
+                );
+            }
             let input = IntegrationInput {
                 name,
                 agent_webhook_url: webhook.unwrap_or_default(),
                 allowed_senders,
+                trusted_authserv_ids: trusted_relays,
+                require_authentication: !no_require_authentication,
                 allowed_origins,
                 ..IntegrationInput::default()
             };
@@ -127,6 +142,7 @@ fn option_name(field: &str) -> &str {
         "name" => "--name",
         "agent_webhook_url" => "--webhook",
         "allowed_senders" => "--allowed-sender",
+        "trusted_authserv_ids" => "--trusted-relay",
         "allowed_origins" => "--allowed-origin",
         other => other,
     }

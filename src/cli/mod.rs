@@ -181,6 +181,14 @@ pub enum IntegrationCommand {
         /// none: everyone).
         #[arg(long = "allowed-sender", value_name = "PATTERN")]
         allowed_senders: Vec<String>,
+        /// Email: the authserv-id of a relay whose Authentication-Results prove senders, e.g.
+        /// mx.google.com (repeatable; none: no sender is authenticated).
+        #[arg(long = "trusted-relay", value_name = "AUTHSERV_ID")]
+        trusted_relays: Vec<String>,
+        /// Email: check the allowed senders against the From address as written instead of
+        /// authenticated addresses only (new integrations require authentication).
+        #[arg(long)]
+        no_require_authentication: bool,
         /// This server's public URL for the printed inbound URL or snippet (default
         /// RAPPORT_PUBLIC_URL, else http://127.0.0.1:8080).
         #[arg(long, value_name = "URL")]

@@ -1,4 +1,5 @@
-//! `rapport serve`: validate settings, migrate, listen, and deliver to agent webhooks.
+//! `rapport serve`: validate settings, migrate, listen, deliver to agent webhooks, and run
+//! background jobs.
 
 use crate::config::{self, Settings};
 use crate::db;
@@ -60,6 +61,9 @@ pub fn run(bind: Option<String>) -> Result<(), String> {
     actix_web::rt::System::new().block_on(async move {
         // Agent webhook deliveries run beside the server, on the same runtime.
         let _webhooks = webhook::worker::spawn(pool.clone(), &settings)?;
+        // Background jobs (imports, purges) likewise; stopped with the server, their jobs
+        // given back for the next start to resume.
+        let _jobs = crate::jobs::worker::spawn(pool.clone(), &settings)?;
         if let Some(listener) = smtp_listener {
             let state = actix_web::web::Data::new(AppState::new(pool.clone(), settings.clone()));
             crate::intake::email::smtp::spawn(listener, state).map_err(|e| e.to_string())?;

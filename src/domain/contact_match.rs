@@ -5,9 +5,12 @@
 //! proves nothing, and a From header is as easy to forge. Such a conversation is a *claim*:
 //! the agent webhook gets only what the person wrote themselves, plus a flag and a reason, so
 //! the agent can ask them to verify before it discusses the contact's memories, tasks or
-//! preferences. A signed identity (the widget's `userHash`) and a contact the conversation
-//! itself created get the full context; so does mail to an email integration whose
-//! allowed-senders list is set (the admin named the senders to trust).
+//! preferences. A signed identity (the widget's `userHash`), mail whose From address a relay
+//! the integration trusts authenticated (`Authentication-Results`, see
+//! `intake::email::authentication`) and a contact the conversation itself created get the
+//! full context. An email integration's allowed-senders list vouches for nobody: it is
+//! matched against the same forgeable From address (or, when the integration requires
+//! authentication, only lets authenticated senders in, who are verified anyway).
 
 use super::ContactId;
 use super::integration::IntegrationKind;
@@ -38,12 +41,14 @@ impl ClaimedBy {
 /// How a conversation got its contact through intake.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContactMatch {
-    /// By the site's signed user id (a valid `userHash`).
+    /// By proof: the site's signed user id (a valid `userHash`), or an email From address a
+    /// trusted relay authenticated.
     Verified,
     /// The conversation's visitor or sender created the contact: it holds nothing they did
     /// not give.
     Created,
-    /// An existing contact, by an email address or phone number nobody proved to own.
+    /// An existing contact, by an email address or phone number nobody proved to own (typed
+    /// in the widget, or an unauthenticated From).
     Claimed(ClaimedBy),
 }
 
@@ -77,6 +82,21 @@ impl ContactMatch {
     }
 }
 
+/// How an email conversation's match changes when a later message joins its thread (found by
+/// In-Reply-To or References, which anyone who saw a message of the thread can copy).
+/// `proven`: a trusted relay authenticated the new message's From, and it is the contact's
+/// own address. A verified conversation stays verified only while every message is proven;
+/// one that is not makes it a claim (the agent answering it gets the restricted context). A
+/// claim becomes verified when the contact's proven address writes. A contact the
+/// conversation created stays so. `None`: no change.
+pub fn after_thread_reply(current: ContactMatch, proven: bool) -> Option<ContactMatch> {
+    match (current, proven) {
+        (ContactMatch::Verified, false) => Some(ContactMatch::Claimed(ClaimedBy::Email)),
+        (ContactMatch::Claimed(_), true) => Some(ContactMatch::Verified),
+        _ => None,
+    }
+}
+
 /// Why an agent gets a restricted context for a conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Restriction {
@@ -95,9 +115,9 @@ impl Restriction {
                 self.claimed_by.words()
             ),
             IntegrationKind::Email => "The sender's address matched a known contact, but a From \
-                 address can be forged and this email integration accepts mail from anyone. Do \
-                 not share anything about the contact beyond what the sender wrote; ask them to \
-                 verify first."
+                 address can be forged and no relay this email integration trusts authenticated \
+                 it. Do not share anything about the contact beyond what the sender wrote; ask \
+                 them to verify first."
                 .to_string(),
         }
     }
@@ -110,9 +130,9 @@ impl Restriction {
                  the visitor typed.",
                 self.claimed_by.as_str()
             ),
-            IntegrationKind::Email => "Sender claimed this contact's email; not verified (the \
-                 integration accepts mail from anyone). The agent webhook got only what the \
-                 sender wrote."
+            IntegrationKind::Email => "Sender claimed this contact's email; not verified (no \
+                 trusted relay authenticated the From address). The agent webhook got only what \
+                 the sender wrote, and the contact was not changed."
                 .to_string(),
         }
     }
@@ -131,16 +151,13 @@ pub struct Recorded {
 ///   or an API caller linked it, and they vouch for it).
 /// - `contact_id`: the conversation's contact now. A record about another contact no longer
 ///   applies (staff moved the conversation).
-/// - `trusted_senders`: an email integration with an allowed-senders list.
 pub fn restriction(
     kind: IntegrationKind,
     recorded: Option<Recorded>,
     contact_id: ContactId,
-    trusted_senders: bool,
 ) -> Option<Restriction> {
     let recorded = recorded.filter(|r| r.contact_id == contact_id)?;
     match recorded.how {
-        ContactMatch::Claimed(_) if kind == IntegrationKind::Email && trusted_senders => None,
         ContactMatch::Claimed(claimed_by) => Some(Restriction { kind, claimed_by }),
         ContactMatch::Verified | ContactMatch::Created => None,
     }
@@ -164,42 +181,57 @@ mod tests {
     fn only_a_claim_of_the_current_contact_restricts() {
         let claim = ContactMatch::Claimed(ClaimedBy::Email);
         assert_eq!(
-            restriction(WIDGET, recorded(claim), ContactId(7), false),
+            restriction(WIDGET, recorded(claim), ContactId(7)),
             Some(Restriction {
                 kind: WIDGET,
                 claimed_by: ClaimedBy::Email
             })
         );
+        assert_eq!(restriction(WIDGET, recorded(claim), ContactId(8)), None);
+        assert_eq!(restriction(WIDGET, None, ContactId(7)), None);
         assert_eq!(
-            restriction(WIDGET, recorded(claim), ContactId(8), false),
-            None
-        );
-        assert_eq!(restriction(WIDGET, None, ContactId(7), false), None);
-        assert_eq!(
-            restriction(
-                WIDGET,
-                recorded(ContactMatch::Verified),
-                ContactId(7),
-                false
-            ),
+            restriction(WIDGET, recorded(ContactMatch::Verified), ContactId(7)),
             None
         );
         assert_eq!(
-            restriction(WIDGET, recorded(ContactMatch::Created), ContactId(7), false),
+            restriction(WIDGET, recorded(ContactMatch::Created), ContactId(7)),
             None
         );
     }
 
     #[test]
-    fn email_claims_are_trusted_only_with_an_allowed_senders_list() {
+    fn an_email_claim_restricts_whatever_the_integration_allows() {
+        // Since issue 10 an allowed-senders list vouches for nobody: an authenticated sender
+        // is recorded as verified instead.
         let claim = ContactMatch::Claimed(ClaimedBy::Email);
-        assert!(restriction(EMAIL, recorded(claim), ContactId(7), false).is_some());
         assert_eq!(
-            restriction(EMAIL, recorded(claim), ContactId(7), true),
+            restriction(EMAIL, recorded(claim), ContactId(7)),
+            Some(Restriction {
+                kind: EMAIL,
+                claimed_by: ClaimedBy::Email
+            })
+        );
+        assert_eq!(
+            restriction(EMAIL, recorded(ContactMatch::Verified), ContactId(7)),
             None
         );
-        // The widget has no senders list to trust.
-        assert!(restriction(WIDGET, recorded(claim), ContactId(7), true).is_some());
+    }
+
+    #[test]
+    fn an_unproven_reply_makes_a_verified_thread_a_claim() {
+        let claim = ContactMatch::Claimed(ClaimedBy::Email);
+        assert_eq!(
+            after_thread_reply(ContactMatch::Verified, false),
+            Some(claim)
+        );
+        assert_eq!(after_thread_reply(ContactMatch::Verified, true), None);
+        assert_eq!(
+            after_thread_reply(claim, true),
+            Some(ContactMatch::Verified)
+        );
+        assert_eq!(after_thread_reply(claim, false), None);
+        assert_eq!(after_thread_reply(ContactMatch::Created, false), None);
+        assert_eq!(after_thread_reply(ContactMatch::Created, true), None);
     }
 
     #[test]

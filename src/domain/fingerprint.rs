@@ -7,6 +7,7 @@
 //! sorts after everything, `null` sorts as the string `"null"`, both join as `""`, and strings
 //! compare by UTF-16 code units (not by code points: "😀" sorts before "～").
 
+use super::IntegrationId;
 use std::cmp::Ordering;
 use uuid::Uuid;
 
@@ -134,6 +135,14 @@ impl Fingerprint {
             return Err("A user id cannot contain control characters or line breaks.".into());
         }
         Ok(Self(trimmed.to_string()))
+    }
+
+    /// The fingerprint of a user id that widget `integration`'s identity secret signed:
+    /// `widget:<integration id>:<user id>`. Each widget signs ids of its own site, so user "42"
+    /// of one widget is nobody in particular to another; the prefix keeps them apart. It can
+    /// be longer than [`MAX_CHARS`] (the column allows 240, room for any id and prefix).
+    pub fn widget_user(integration: IntegrationId, user_id: &Fingerprint) -> Self {
+        Self(format!("widget:{integration}:{}", user_id.0))
     }
 
     pub fn as_str(&self) -> &str {

@@ -202,6 +202,14 @@ id_type!(
     /// Identifies a row of `audit_events`.
     AuditEventId
 );
+id_type!(
+    /// Identifies a row of `jobs`.
+    JobId
+);
+id_type!(
+    /// Identifies a row of `uploads`.
+    UploadId
+);
 
 #[cfg(test)]
 mod tests {

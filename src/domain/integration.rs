@@ -1,14 +1,17 @@
 //! Intake integrations (email and widget): their kinds, the rules their settings follow, and
 //! the validation of the settings form (DESIGN.md §6).
 //!
-//! - Email integrations accept mail from senders matching [`SenderPattern`]s (none = everyone).
+//! - Email integrations accept mail from senders matching [`SenderPattern`]s (none = everyone);
+//!   they believe the `Authentication-Results` of the relays named by their [`AuthservId`]s,
+//!   and with `require_authentication` check the senders list against authenticated
+//!   addresses only (see `intake::email::authentication`).
 //! - Widgets answer cross-origin requests only from their allowed [`Origin`]s.
 //! - Either may name an agent webhook ([`validate_webhook_url`]) that Rapport POSTs user
 //!   messages to, where the operator's [`WebhookEgress`] rules allow.
 //!
 //! [`IntegrationDraft::validate`] checks a whole form at once; its errors are keyed by the
-//! form's field names (`name`, `agent_webhook_url`, `allowed_senders`, `allowed_origins`,
-//! `ask_name`, `ask_email`, `ask_phone`).
+//! form's field names (`name`, `agent_webhook_url`, `allowed_senders`,
+//! `trusted_authserv_ids`, `allowed_origins`, `ask_name`, `ask_email`, `ask_phone`).
 
 use super::egress::WebhookEgress;
 use super::text::optional_line;
@@ -265,6 +268,41 @@ pub fn sender_allowed(patterns: &[SenderPattern], address: &EmailAddress) -> boo
     patterns.is_empty() || patterns.iter().any(|pattern| pattern.matches(address))
 }
 
+/// Whether an email integration takes a message, by its allowed-senders list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SenderAdmission {
+    Allowed,
+    /// The address is not on the list.
+    NotListed,
+    /// The list may only be matched by authenticated addresses, and this sender is not
+    /// authenticated (whether its From address is on the list is not looked at, so a refusal
+    /// tells an unauthenticated sender nothing about the list).
+    NotAuthenticated,
+}
+
+/// Whether mail from `from` (authenticated by a trusted relay or not) passes `patterns`.
+/// An empty list lets everyone in, authenticated or not. With `require_authentication` a
+/// list is matched against authenticated addresses only; without it, against From as
+/// written (how integrations worked before the setting existed).
+pub fn admit_sender(
+    patterns: &[SenderPattern],
+    require_authentication: bool,
+    from: &EmailAddress,
+    authenticated: bool,
+) -> SenderAdmission {
+    if patterns.is_empty() {
+        return SenderAdmission::Allowed;
+    }
+    if require_authentication && !authenticated {
+        return SenderAdmission::NotAuthenticated;
+    }
+    if sender_allowed(patterns, from) {
+        SenderAdmission::Allowed
+    } else {
+        SenderAdmission::NotListed
+    }
+}
+
 /// A domain name of at least `min_labels` labels of letters, digits and hyphens.
 fn check_domain(domain: &str, min_labels: usize) -> Result<(), &'static str> {
     if domain.is_empty() {
@@ -287,6 +325,64 @@ fn check_domain(domain: &str, min_labels: usize) -> Result<(), &'static str> {
         return Err("the domain contains a character a domain cannot have");
     }
     Ok(())
+}
+
+/// The authserv-id of a relay whose `Authentication-Results` headers an email integration
+/// believes (RFC 8601 §2.5): the name the MX or mail provider writes first in the header,
+/// usually its host name (`mx.google.com`). Hostname-like, stored lower-cased, because the
+/// header parser compares it that way.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AuthservId(String);
+
+/// Longest authserv-id (a host name's limit).
+const MAX_AUTHSERV_ID_CHARS: usize = 253;
+
+impl AuthservId {
+    /// Parses one entry: dot-separated labels of letters, digits, `-` and `_`. The error
+    /// says what is wrong and shows an example.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let trimmed = input.trim();
+        let refuse = |reason: &str| {
+            Err(format!(
+                "\"{trimmed}\" is not an authserv-id: {reason}. Write the name your mail \
+                 provider or MX puts first in its Authentication-Results header, as in \
+                 mx.google.com."
+            ))
+        };
+        if trimmed.chars().count() > MAX_AUTHSERV_ID_CHARS {
+            return refuse("it is too long");
+        }
+        if trimmed.chars().any(char::is_whitespace) {
+            return refuse("it has a space in it (one per line)");
+        }
+        let lower = trimmed.to_ascii_lowercase();
+        let labels: Vec<&str> = lower.split('.').collect();
+        if labels.iter().any(|label| label.is_empty()) {
+            return refuse("it has an empty part (two dots in a row, or a dot at an end)");
+        }
+        let valid_label = |label: &&str| {
+            label.len() <= 63
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        };
+        if !labels.iter().all(valid_label) {
+            return refuse("only letters, digits, dots, - and _ can appear in it");
+        }
+        Ok(AuthservId(lower))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AuthservId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// A web origin a widget may be embedded on: scheme, host and port, normalised
@@ -403,6 +499,10 @@ pub struct IntegrationInput {
     pub allowed_senders: Vec<String>,
     /// Email only.
     pub use_reply_to: bool,
+    /// Email only: authserv-ids, one per entry as typed.
+    pub trusted_authserv_ids: Vec<String>,
+    /// Email only: check the allowed senders against authenticated addresses only.
+    pub require_authentication: bool,
     /// Widget only.
     pub allowed_origins: Vec<String>,
     /// Widget only; blank means the default.
@@ -419,6 +519,9 @@ impl Default for IntegrationInput {
             agent_webhook_url: String::new(),
             allowed_senders: Vec::new(),
             use_reply_to: false,
+            trusted_authserv_ids: Vec::new(),
+            // New integrations require authenticated senders (issue 10).
+            require_authentication: true,
             allowed_origins: Vec::new(),
             ask_name: String::new(),
             ask_email: String::new(),
@@ -436,6 +539,10 @@ pub struct IntegrationDraft {
     pub agent_webhook_url: Option<String>,
     pub allowed_senders: Vec<SenderPattern>,
     pub use_reply_to: bool,
+    /// The relays whose `Authentication-Results` prove a sender (empty: none is believed).
+    pub trusted_authserv_ids: Vec<AuthservId>,
+    /// The allowed senders are checked against authenticated From addresses only.
+    pub require_authentication: bool,
     pub allowed_origins: Vec<Origin>,
     pub ask_name: FieldRequirement,
     pub ask_email: FieldRequirement,
@@ -448,7 +555,8 @@ pub const DEFAULT_ASK_EMAIL: FieldRequirement = FieldRequirement::Optional;
 pub const DEFAULT_ASK_PHONE: FieldRequirement = FieldRequirement::Off;
 
 impl IntegrationDraft {
-    /// An integration with this (already valid) name and every other setting at its default.
+    /// An integration with this (already valid) name and every other setting at its default
+    /// (a new integration requires authenticated senders, and trusts no relay yet).
     pub fn named(name: impl Into<String>) -> Self {
         IntegrationDraft {
             name: name.into(),
@@ -456,6 +564,8 @@ impl IntegrationDraft {
             agent_webhook_url: None,
             allowed_senders: Vec::new(),
             use_reply_to: false,
+            trusted_authserv_ids: Vec::new(),
+            require_authentication: true,
             allowed_origins: Vec::new(),
             ask_name: DEFAULT_ASK_NAME,
             ask_email: DEFAULT_ASK_EMAIL,
@@ -482,10 +592,17 @@ impl IntegrationDraft {
         match kind {
             IntegrationKind::Email => {
                 draft.use_reply_to = input.use_reply_to;
+                draft.require_authentication = input.require_authentication;
                 draft.allowed_senders = errors
                     .check(
                         "allowed_senders",
                         parse_list(&input.allowed_senders, SenderPattern::parse),
+                    )
+                    .unwrap_or_default();
+                draft.trusted_authserv_ids = errors
+                    .check(
+                        "trusted_authserv_ids",
+                        parse_list(&input.trusted_authserv_ids, AuthservId::parse),
                     )
                     .unwrap_or_default();
             }
@@ -524,6 +641,14 @@ impl IntegrationDraft {
     /// The sender patterns as stored (`text[]`).
     pub fn sender_strings(&self) -> Vec<String> {
         self.allowed_senders
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    /// The trusted authserv-ids as stored (`text[]`).
+    pub fn authserv_id_strings(&self) -> Vec<String> {
+        self.trusted_authserv_ids
             .iter()
             .map(ToString::to_string)
             .collect()
@@ -660,6 +785,93 @@ mod tests {
         let list = [SenderPattern::parse("*@example.com").unwrap()];
         assert!(sender_allowed(&list, &email("ada@example.com")));
         assert!(!sender_allowed(&list, &email("ada@example.org")));
+    }
+
+    #[test]
+    fn required_authentication_gates_the_senders_list() {
+        use SenderAdmission::*;
+        let list = [SenderPattern::parse("*@example.com").unwrap()];
+        let ada = email("ada@example.com");
+        let eve = email("eve@evil.test");
+        // (patterns, required, from, authenticated) → admission
+        for (patterns, required, from, authenticated, expected) in [
+            (&list[..], true, &ada, true, Allowed),
+            (&list[..], true, &ada, false, NotAuthenticated),
+            (&list[..], true, &eve, false, NotAuthenticated),
+            (&list[..], true, &eve, true, NotListed),
+            (&list[..], false, &ada, false, Allowed),
+            (&list[..], false, &eve, false, NotListed),
+            (&[][..], true, &eve, false, Allowed),
+            (&[][..], false, &eve, true, Allowed),
+        ] {
+            assert_eq!(
+                admit_sender(patterns, required, from, authenticated),
+                expected,
+                "{patterns:?} required={required} {from:?} authenticated={authenticated}"
+            );
+        }
+    }
+
+    #[test]
+    fn authserv_ids_are_hostname_like() {
+        assert_eq!(
+            AuthservId::parse(" MX.Google.com ").unwrap().as_str(),
+            "mx.google.com"
+        );
+        for ok in [
+            "mx",
+            "mail_filter.example.net",
+            "mx-1.example.co.uk",
+            "spf.protection.outlook.com",
+        ] {
+            assert!(AuthservId::parse(ok).is_ok(), "{ok}");
+        }
+        for (bad, needle) in [
+            ("mx google.com", "space"),
+            ("mx..example.net", "empty part"),
+            (".example.net", "empty part"),
+            ("mx.example.net;", "only letters"),
+            ("-mx.example.net", "only letters"),
+            ("mx.exämple.net", "only letters"),
+            ("", "empty part"),
+        ] {
+            let error = AuthservId::parse(bad).unwrap_err();
+            assert!(error.contains(needle), "{bad}: {error}");
+            assert!(error.contains("mx.google.com"), "{bad}: {error}");
+        }
+        assert!(AuthservId::parse(&"a".repeat(254)).is_err());
+    }
+
+    #[test]
+    fn an_email_draft_keeps_its_authentication_settings() {
+        let input = IntegrationInput {
+            name: "Inbox".into(),
+            trusted_authserv_ids: lines("MX.Google.com\n\nmx.google.com\nmx.example.net"),
+            require_authentication: false,
+            ..IntegrationInput::default()
+        };
+        let draft =
+            IntegrationDraft::validate(IntegrationKind::Email, &input, &local_agent()).unwrap();
+        assert_eq!(
+            draft.authserv_id_strings(),
+            vec!["mx.google.com", "mx.example.net"]
+        );
+        assert!(!draft.require_authentication);
+        // New integrations require authentication unless told otherwise.
+        assert!(IntegrationInput::default().require_authentication);
+        assert!(IntegrationDraft::named("x").require_authentication);
+        let bad = IntegrationInput {
+            name: "Inbox".into(),
+            trusted_authserv_ids: vec!["mx example".into()],
+            ..IntegrationInput::default()
+        };
+        let errors =
+            IntegrationDraft::validate(IntegrationKind::Email, &bad, &local_agent()).unwrap_err();
+        assert!(errors.has("trusted_authserv_ids"), "{errors:?}");
+        // A widget ignores them.
+        let widget =
+            IntegrationDraft::validate(IntegrationKind::Widget, &bad, &local_agent()).unwrap();
+        assert!(widget.trusted_authserv_ids.is_empty());
     }
 
     #[test]

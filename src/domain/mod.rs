@@ -43,9 +43,9 @@ pub use contact_source::ContactSource;
 pub use email::EmailAddress;
 pub use field_errors::{FieldError, FieldErrors};
 pub use ids::{
-    ApiTokenId, AuditEventId, ContactId, ConversationId, IntegrationId, InvalidId, MemoryId,
-    MessageId, RatingId, SecretId, SpaceFileId, SpaceId, StaffUserId, TaskId, WebhookDeliveryId,
-    WidgetSessionId,
+    ApiTokenId, AuditEventId, ContactId, ConversationId, IntegrationId, InvalidId, JobId, MemoryId,
+    MessageId, RatingId, SecretId, SpaceFileId, SpaceId, StaffUserId, TaskId, UploadId,
+    WebhookDeliveryId, WidgetSessionId,
 };
 pub use meta::{MetaFields, MetaRow};
 pub use phone::{PhoneNumber, PhoneRegion};

@@ -6,6 +6,9 @@
 //! updates). An IPv6 address that embeds an IPv4 one (IPv4-mapped `::ffff:a.b.c.d`, the NAT64
 //! prefix `64:ff9b::/96`, 6to4 `2002::/16`) is judged by the address it embeds, because that
 //! is where a packet to it ends up.
+//!
+//! Rate limits and throttles count a client by [`client_key`]: an IPv4 address, or the /64 an
+//! IPv6 address belongs to.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -164,14 +167,41 @@ pub fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// The prefix that stands for one IPv6 client. A host, or a whole household, is handed a /64
+/// (RFC 6177, RFC 7934) and may pick any of its 2^64 addresses for each request, so a limit
+/// per address would be no limit at all.
+pub const IPV6_CLIENT_PREFIX: u8 = 64;
+
+/// Who a request counts against in a rate limit or a throttle: the IPv4 address (an
+/// IPv4-mapped IPv6 address as the IPv4 address it maps), or the /64 of an IPv6 address.
+/// Shown as `192.0.2.7` or `2001:db8:1:2::/64`.
+pub fn client_key(ip: IpAddr) -> IpNet {
+    match canonical(ip) {
+        IpAddr::V4(v4) => IpNet {
+            network: IpAddr::V4(v4),
+            prefix: 32,
+        },
+        IpAddr::V6(v6) => IpNet::masked(v6, IPV6_CLIENT_PREFIX),
+    }
+}
+
 /// An address range as an operator writes it: `192.0.2.7`, `10.0.0.0/8`, `2001:db8::/32`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct IpNet {
     network: IpAddr,
     prefix: u8,
 }
 
 impl IpNet {
+    /// The `prefix`-bit range `ip` is in, its host bits cleared.
+    fn masked(ip: Ipv6Addr, prefix: u8) -> IpNet {
+        let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+        IpNet {
+            network: IpAddr::V6(Ipv6Addr::from(u128::from(ip) & mask)),
+            prefix,
+        }
+    }
+
     /// Whether `ip` is inside the range (IPv4-mapped IPv6 addresses count as IPv4).
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.network, canonical(ip)) {
@@ -341,6 +371,29 @@ mod tests {
         ] {
             assert_eq!(kind(address), Some(expected), "{address}");
         }
+    }
+
+    #[test]
+    fn a_client_is_its_ipv4_address_or_its_ipv6_64() {
+        let key = |address: &str| client_key(address.parse().unwrap());
+        assert_eq!(
+            key("2001:db8:1:2::1"),
+            key("2001:db8:1:2:ffff:ffff:ffff:ffff"),
+            "two addresses of one /64 are one client"
+        );
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db9:1:2::1"));
+        assert_eq!(key("2001:db8:1:2:abcd::9").to_string(), "2001:db8:1:2::/64");
+        assert!(key("2001:db8:1:2::1").contains("2001:db8:1:2:ffff::1".parse().unwrap()));
+        assert_eq!(key("::1").to_string(), "::/64");
+        assert_eq!(key("192.0.2.7"), key("::ffff:192.0.2.7"));
+        assert_ne!(
+            key("192.0.2.7"),
+            key("192.0.2.8"),
+            "IPv4 counts per address"
+        );
+        assert_eq!(key("::ffff:192.0.2.7").to_string(), "192.0.2.7");
+        assert_eq!(key("10.0.0.1").to_string(), "10.0.0.1");
     }
 
     #[test]

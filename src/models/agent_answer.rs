@@ -25,6 +25,9 @@ pub struct Answer<'a> {
     pub external_id: Option<String>,
     /// The meta of each memory stored (`{}`, or how it came about).
     pub memory_meta: Value,
+    /// Whether the memories are confirmed, or wait for staff (the writer only claimed the
+    /// contact).
+    pub memory_origin: memory::Origin,
 }
 
 /// What was stored.
@@ -65,7 +68,14 @@ pub fn store(
         let mut stored_memories = 0;
         if let Some(contact_id) = contact_id {
             for text in answer.memories {
-                memory::create_with_meta(connection, contact_id, text, &answer.memory_meta, actor)?;
+                memory::create_with(
+                    connection,
+                    contact_id,
+                    text,
+                    &answer.memory_meta,
+                    answer.memory_origin,
+                    actor,
+                )?;
                 stored_memories += 1;
             }
         }

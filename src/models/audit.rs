@@ -185,6 +185,46 @@ pub fn record(
     Ok(())
 }
 
+/// Appends one event per subject, all by `actor` with `action`, in one statement (bulk
+/// work: an import's batch). Call it inside the transaction of the changes.
+pub fn record_many(
+    connection: &mut PgConnection,
+    actor: &Actor,
+    action: &str,
+    events: &[(Subject<'_>, Changes)],
+) -> QueryResult<()> {
+    use diesel::sql_types::{Array, BigInt, Jsonb, Nullable, Text};
+    if events.is_empty() {
+        return Ok(());
+    }
+    let entities: Vec<&str> = events.iter().map(|(subject, _)| subject.entity).collect();
+    let ids: Vec<i64> = events.iter().map(|(subject, _)| subject.id).collect();
+    let contacts: Vec<Option<i64>> = events
+        .iter()
+        .map(|(subject, _)| subject.contact_id.map(|id| id.0))
+        .collect();
+    let changes: Vec<Value> = events
+        .iter()
+        .map(|(_, changes)| changes.clone().into_json())
+        .collect();
+    diesel::sql_query(
+        "INSERT INTO audit_events \
+             (actor_kind, actor_id, actor_name, action, entity, entity_id, contact_id, changes) \
+         SELECT $1, $2, $3, $4, e, i, c, ch \
+           FROM unnest($5::text[], $6::bigint[], $7::bigint[], $8::jsonb[]) AS t(e, i, c, ch)",
+    )
+    .bind::<Text, _>(actor.kind())
+    .bind::<Nullable<BigInt>, _>(actor.id())
+    .bind::<Text, _>(actor.name())
+    .bind::<Text, _>(action)
+    .bind::<Array<Text>, _>(&entities)
+    .bind::<Array<BigInt>, _>(&ids)
+    .bind::<Array<Nullable<BigInt>>, _>(&contacts)
+    .bind::<Array<Jsonb>, _>(&changes)
+    .execute(connection)?;
+    Ok(())
+}
+
 /// Events of a contact and of everything that belongs to it, newest first, `limit` at a
 /// time, continuing below `before_id`.
 pub fn for_contact(

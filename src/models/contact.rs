@@ -1,6 +1,11 @@
-//! Contacts: the row, the insert form, and the writes (create, edit one field, delete), each
-//! in one transaction with its audit entry. Editing several fields at once is in
-//! [`super::contact_update`], why a write is refused in [`super::contact_conflict`].
+//! Contacts: the row, the insert form, and the writes (create, edit one field, move to Trash,
+//! restore, purge), each in one transaction with its audit entry. Editing several fields at
+//! once is in [`super::contact_update`], why a write is refused in [`super::contact_conflict`].
+//!
+//! **Every query that lists, finds or matches contacts starts from [`live`]**: contacts in
+//! Trash are gone for the list, search, the API, agent contexts and intake matching (DESIGN
+//! §10 names the lifecycle). Only the Trash page, restore and purge look past it; a test in
+//! this module keeps `contacts::table` out of queries elsewhere.
 
 use super::audit::{self, Actor, Changes, Subject};
 use super::keyset::{self, Page};
@@ -163,48 +168,67 @@ pub fn insert(
     Ok(created)
 }
 
+/// The contacts that are live: not in Trash. The one place where the lifecycle of DESIGN §10
+/// is applied; every list, search and match starts here.
+pub fn live() -> Live {
+    contacts::table.filter(contacts::deleted_at.is_null())
+}
+
+/// The type of [`live`], for queries built on it elsewhere in `models/`.
+pub type Live = diesel::dsl::Filter<contacts::table, diesel::dsl::IsNull<contacts::deleted_at>>;
+
+/// A live contact by id (a contact in Trash is not found).
 pub fn find(connection: &mut PgConnection, id: ContactId) -> QueryResult<Contact> {
-    contacts::table
-        .find(id)
+    live()
+        .filter(contacts::id.eq(id))
         .select(Contact::as_select())
         .first(connection)
 }
 
-/// The contact with this email, ignoring case.
-/// Whether a contact with this id exists.
-pub fn exists(connection: &mut PgConnection, id: ContactId) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(contacts::table.find(id))).get_result(connection)
+/// A contact in Trash by id (for the purge confirmation).
+pub fn find_trashed(connection: &mut PgConnection, id: ContactId) -> QueryResult<Contact> {
+    contacts::table
+        .filter(contacts::id.eq(id))
+        .filter(contacts::deleted_at.is_not_null())
+        .select(Contact::as_select())
+        .first(connection)
 }
 
-/// A page of contacts in creation order (the API's list and its export).
+/// Whether a live contact with this id exists.
+pub fn exists(connection: &mut PgConnection, id: ContactId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(live().filter(contacts::id.eq(id)))).get_result(connection)
+}
+
+/// A page of live contacts in creation order (the API's list and its export).
 pub fn keyset_page(connection: &mut PgConnection, page: &Page) -> QueryResult<Vec<Contact>> {
-    let query = contacts::table.select(Contact::as_select()).into_boxed();
+    let query = live().select(Contact::as_select()).into_boxed();
     keyset::load(connection, contacts::table, query, page)
 }
 
+/// The live contact with this email, ignoring case.
 pub fn find_by_email(connection: &mut PgConnection, email: &str) -> QueryResult<Option<Contact>> {
-    contacts::table
+    live()
         .filter(lower(contacts::email).eq(email.trim().to_lowercase()))
         .select(Contact::as_select())
         .first(connection)
         .optional()
 }
 
-/// The contact with this fingerprint.
+/// The live contact with this fingerprint.
 pub fn find_by_fingerprint(
     connection: &mut PgConnection,
     fingerprint: &str,
 ) -> QueryResult<Option<Contact>> {
-    contacts::table
+    live()
         .filter(contacts::fingerprint.eq(fingerprint))
         .select(Contact::as_select())
         .first(connection)
         .optional()
 }
 
-/// The oldest contact with this phone number (E.164; phones are not unique).
+/// The oldest live contact with this phone number (E.164; phones are not unique).
 pub fn find_by_phone(connection: &mut PgConnection, e164: &str) -> QueryResult<Option<Contact>> {
-    contacts::table
+    live()
         .filter(contacts::phone.eq(e164))
         .select(Contact::as_select())
         .order(contacts::id)
@@ -212,10 +236,10 @@ pub fn find_by_phone(connection: &mut PgConnection, e164: &str) -> QueryResult<O
         .optional()
 }
 
-/// The contact, locked until the transaction ends.
+/// The live contact, locked until the transaction ends.
 pub fn find_for_update(connection: &mut PgConnection, id: ContactId) -> QueryResult<Contact> {
-    contacts::table
-        .find(id)
+    live()
+        .filter(contacts::id.eq(id))
         .select(Contact::as_select())
         .for_update()
         .first(connection)
@@ -298,11 +322,7 @@ pub fn update_field(
     };
     connection
         .transaction(|connection| {
-            let current: Contact = contacts::table
-                .find(id)
-                .select(Contact::as_select())
-                .for_update()
-                .first(connection)?;
+            let current = find_for_update(connection, id)?;
             if current.version != seen.version && current.field_fingerprint(field) != seen.value {
                 return Ok(FieldUpdate::Conflict(current));
             }
@@ -338,12 +358,131 @@ pub fn update_field(
         })
 }
 
-/// Deletes a contact, recording its last state in the audit trail. Returns what was deleted.
-pub fn delete(connection: &mut PgConnection, id: ContactId, actor: &Actor) -> QueryResult<Contact> {
+/// Moves a live contact to Trash (see the module documentation): it keeps everything linked
+/// to it, and [`restore`] brings it back. Returns the contact as it was.
+pub fn trash(connection: &mut PgConnection, id: ContactId, actor: &Actor) -> QueryResult<Contact> {
     connection.transaction(|connection| {
-        let deleted: Contact = diesel::delete(contacts::table.find(id))
+        let trashed: Contact = diesel::update(live().filter(contacts::id.eq(id)))
+            .set((
+                contacts::deleted_at.eq(diesel::dsl::now),
+                contacts::deleted_by.eq(actor.name()),
+                contacts::version.eq(contacts::version + 1),
+            ))
             .returning(Contact::as_returning())
             .get_result(connection)?;
+        audit::record(
+            connection,
+            actor,
+            "trash",
+            Subject::contact(trashed.id),
+            Changes::new(),
+        )?;
+        Ok(trashed)
+    })
+}
+
+/// A contact in Trash, as the Trash page lists it.
+#[derive(Queryable, Selectable, Debug, Clone, PartialEq)]
+#[diesel(table_name = contacts)]
+pub struct TrashedContact {
+    pub id: ContactId,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    #[diesel(select_expression = contacts::deleted_at.assume_not_null())]
+    pub deleted_at: DateTime<Utc>,
+    #[diesel(select_expression = contacts::deleted_by.assume_not_null())]
+    pub deleted_by: String,
+}
+
+/// Contacts in Trash, most recently deleted first, `limit` of them after `before` (the last
+/// row of the previous page).
+pub fn trashed_page(
+    connection: &mut PgConnection,
+    before: Option<(DateTime<Utc>, ContactId)>,
+    limit: i64,
+) -> QueryResult<Vec<TrashedContact>> {
+    let mut query = contacts::table
+        .filter(contacts::deleted_at.is_not_null())
+        .select(TrashedContact::as_select())
+        .order((contacts::deleted_at.desc(), contacts::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some((deleted_at, id)) = before {
+        query = query.filter(
+            contacts::deleted_at
+                .lt(deleted_at)
+                .or(contacts::deleted_at.eq(deleted_at).and(contacts::id.lt(id))),
+        );
+    }
+    query.load(connection)
+}
+
+/// How many contacts are in Trash.
+pub fn trashed_count(connection: &mut PgConnection) -> QueryResult<i64> {
+    contacts::table
+        .filter(contacts::deleted_at.is_not_null())
+        .count()
+        .get_result(connection)
+}
+
+/// Brings a contact back from Trash with everything linked to it. Refused, naming the other
+/// contact, when a live contact has taken its email or fingerprint meanwhile; `NotFound` when
+/// it is not in Trash (restored already, or purged).
+pub fn restore(
+    connection: &mut PgConnection,
+    id: ContactId,
+    actor: &Actor,
+) -> Result<Contact, WriteError> {
+    let restoring: Contact = contacts::table
+        .filter(contacts::id.eq(id))
+        .filter(contacts::deleted_at.is_not_null())
+        .select(Contact::as_select())
+        .first(connection)?;
+    connection
+        .transaction(|connection| {
+            let restored: Contact = diesel::update(
+                contacts::table
+                    .filter(contacts::id.eq(id))
+                    .filter(contacts::deleted_at.is_not_null()),
+            )
+            .set((
+                contacts::deleted_at.eq(None::<DateTime<Utc>>),
+                contacts::deleted_by.eq(None::<String>),
+                contacts::version.eq(contacts::version + 1),
+            ))
+            .returning(Contact::as_returning())
+            .get_result(connection)?;
+            audit::record(
+                connection,
+                actor,
+                "restore",
+                Subject::contact(restored.id),
+                Changes::new(),
+            )?;
+            Ok::<_, WriteError>(restored)
+        })
+        .map_err(|error| {
+            let values = UniqueValues {
+                email: restoring.email.clone(),
+                fingerprint: Some(restoring.fingerprint.clone()),
+            };
+            explain_duplicate(connection, error, &values)
+        })
+}
+
+/// Deletes a contact in Trash for good, as delete did before Trash (tasks, memories and
+/// secrets go; conversations, spaces and ratings stay, detached), recording its last state
+/// in the audit trail. Returns what was deleted; `NotFound` when it is not in Trash.
+pub fn purge(connection: &mut PgConnection, id: ContactId, actor: &Actor) -> QueryResult<Contact> {
+    connection.transaction(|connection| {
+        let deleted: Contact = diesel::delete(
+            contacts::table
+                .filter(contacts::id.eq(id))
+                .filter(contacts::deleted_at.is_not_null()),
+        )
+        .returning(Contact::as_returning())
+        .get_result(connection)?;
         let mut changes = Changes::new();
         for field in ContactField::ALL {
             changes.field(field.slug(), deleted.field_json(field), Value::Null);
@@ -357,6 +496,21 @@ pub fn delete(connection: &mut PgConnection, id: ContactId, actor: &Actor) -> Qu
         )?;
         Ok(deleted)
     })
+}
+
+/// Contacts that went to Trash before `cutoff`, oldest first, at most `limit` (the purge
+/// works through them in batches).
+pub fn trashed_before(
+    connection: &mut PgConnection,
+    cutoff: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<ContactId>> {
+    contacts::table
+        .filter(contacts::deleted_at.lt(cutoff))
+        .select(contacts::id)
+        .order((contacts::deleted_at, contacts::id))
+        .limit(limit)
+        .load(connection)
 }
 
 /// What deleting a contact takes with it and what it leaves, detached (ChatBotKit's rules:
@@ -393,7 +547,63 @@ pub fn deletion_impact(
     .get_result(connection)
 }
 
-/// Exact number of contacts (for small tables and tests; the list page estimates instead).
+/// Exact number of live contacts (for small tables and tests; the list page estimates
+/// instead).
 pub fn count(connection: &mut PgConnection) -> QueryResult<i64> {
-    contacts::table.count().get_result(connection)
+    live().count().get_result(connection)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// Reads every `.rs` file under `dir`, with its path relative to the crate root.
+    fn sources(dir: &Path, root: &Path, found: &mut Vec<(String, String)>) {
+        let entries = std::fs::read_dir(dir).expect("src is readable");
+        for entry in entries {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                sources(&path, root, found);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                let relative = path
+                    .strip_prefix(root)
+                    .expect("under the root")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let text = std::fs::read_to_string(&path).expect("a source file");
+                found.push((relative, text));
+            }
+        }
+    }
+
+    /// DESIGN's rule that every query listing or matching contacts goes through `live()`,
+    /// kept by a test rather than by memory: outside this module (and the schema and the
+    /// demo seed, which writes contacts before any can be in Trash) `contacts::table` may
+    /// appear only as the target of an update by id, or in a type.
+    #[test]
+    fn contacts_are_queried_through_live_only() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        sources(&root.join("src"), root, &mut files);
+        assert!(files.len() > 50, "found the sources");
+        let exempt = ["src/models/contact.rs", "src/models/schema.rs"];
+        let mut offending = Vec::new();
+        for (path, text) in &files {
+            if exempt.contains(&path.as_str()) || path.starts_with("src/seed/") {
+                continue;
+            }
+            for (number, line) in text.lines().enumerate() {
+                let allowed = line.contains("diesel::update(contacts::table.find(")
+                    || line.contains("BoxableExpression<contacts::table");
+                if line.contains("contacts::table") && !allowed {
+                    offending.push(format!("{path}:{}: {}", number + 1, line.trim()));
+                }
+            }
+        }
+        assert!(
+            offending.is_empty(),
+            "query contacts through models::contact::live():\n{}",
+            offending.join("\n")
+        );
+    }
 }

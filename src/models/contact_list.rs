@@ -11,7 +11,7 @@
 //! not run at all, because counting even a capped number of matches of a broad search builds
 //! a bitmap of every match first, which is what made broad searches slow.
 
-use super::contact::Contact;
+use super::contact::{self, Contact};
 use super::schema::contacts;
 use super::sql::{CountOf, CountRows, estimate_rows};
 use crate::domain::ContactSource;
@@ -154,7 +154,7 @@ fn cursor_of(sort: SortOrder, contact: &Contact, sort_name: &str) -> Cursor {
 pub(super) fn base(query: &ListQuery) -> contacts::BoxedQuery<'static, Pg> {
     filters(query)
         .into_iter()
-        .fold(contacts::table.into_boxed(), |q, f| q.filter(f))
+        .fold(contact::live().into_boxed(), |q, f| q.filter(f))
 }
 
 /// Loads one page and its total.

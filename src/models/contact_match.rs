@@ -4,7 +4,7 @@
 
 use super::schema::{conversation_contact_matches, conversations, integrations};
 use crate::domain::contact_match::{self, ClaimedBy, ContactMatch, Recorded, Restriction};
-use crate::domain::integration::{IntegrationKind, SenderPattern};
+use crate::domain::integration::IntegrationKind;
 use crate::domain::{ContactId, ConversationId};
 use diesel::prelude::*;
 
@@ -66,35 +66,26 @@ pub fn restriction(
     let Some(recorded) = find(connection, conversation_id)? else {
         return Ok(None);
     };
-    let integration: Option<(String, Vec<String>)> = conversations::table
+    let kind: Option<String> = conversations::table
         .inner_join(integrations::table)
         .filter(conversations::id.eq(conversation_id))
-        .select((integrations::kind, integrations::allowed_senders))
+        .select(integrations::kind)
         .first(connection)
         .optional()?;
-    // A deleted integration leaves no list to trust; the channel still says what was claimed.
-    let (kind, trusted_senders) = match integration {
-        Some((kind, senders)) => (
-            kind.parse().unwrap_or(IntegrationKind::Widget),
-            senders.iter().any(|s| SenderPattern::parse(s).is_ok()),
-        ),
+    // A deleted integration: the channel still says what was claimed.
+    let kind = match kind {
+        Some(kind) => kind.parse().unwrap_or(IntegrationKind::Widget),
         None => {
             let channel: String = conversations::table
                 .find(conversation_id)
                 .select(conversations::channel)
                 .first(connection)?;
-            let kind = if channel == "email" {
+            if channel == "email" {
                 IntegrationKind::Email
             } else {
                 IntegrationKind::Widget
-            };
-            (kind, false)
+            }
         }
     };
-    Ok(contact_match::restriction(
-        kind,
-        Some(recorded),
-        contact_id,
-        trusted_senders,
-    ))
+    Ok(contact_match::restriction(kind, Some(recorded), contact_id))
 }

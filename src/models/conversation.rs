@@ -462,8 +462,8 @@ pub fn move_to(
         lock_for_contact(connection, from_id, id)?;
         let from = contact::find(connection, from_id)?;
         // Locked so it cannot be deleted before the move commits.
-        let to: Contact = super::schema::contacts::table
-            .find(to_id)
+        let to: Contact = contact::live()
+            .filter(super::schema::contacts::id.eq(to_id))
             .select(Contact::as_select())
             .for_key_share()
             .first(connection)

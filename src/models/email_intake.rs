@@ -21,17 +21,18 @@ use sha2::{Digest, Sha256};
 /// The name of the space a contact's email attachments go to.
 pub const ATTACHMENTS_SPACE: &str = "Email attachments";
 
-/// Marks a contact this email just created as arrived by email, its address proven by the
-/// delivery (`verified_at`).
+/// Marks a contact this email just created as arrived by email, verified at `verified_at`
+/// when a trusted relay authenticated the sender (`None`: the From address is only claimed,
+/// and the contact stays unverified).
 pub fn mark_created_by_email(
     connection: &mut PgConnection,
     contact: ContactId,
-    at: DateTime<Utc>,
+    verified_at: Option<DateTime<Utc>>,
 ) -> QueryResult<()> {
     diesel::update(contacts::table.find(contact))
         .set((
             contacts::source.eq(ContactSource::Email.as_str()),
-            contacts::verified_at.eq(Some(at)),
+            contacts::verified_at.eq(verified_at),
         ))
         .execute(connection)?;
     Ok(())

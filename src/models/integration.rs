@@ -24,7 +24,8 @@
 //! - `verify_inbound_token(&row, token) -> bool`; on the row, `smtp_token()` (the secret part
 //!   of the SMTP address `<id>+<token>@domain`) and `accepts_smtp_token(token)`;
 //!   `secret(conn, &keyring, id, SecretPurpose) -> Result<Option<Zeroizing<String>>, _>`
-//! - on the row: `kind()`, `allows_sender(&EmailAddress)`, `allows_origin(origin_header)`
+//! - on the row: `kind()`, `allows_sender(&EmailAddress)`, `admit_sender(&from,
+//!   authenticated)` (the allowed-senders list with `require_authentication`), `allows_origin(origin_header)`
 //!   (an empty list allows no other site), `ask_name()`/`ask_email()`/`ask_phone()`, `draft()`
 //!
 //! Settings validation: `domain::integration::IntegrationDraft::validate(kind, &IntegrationInput)`.
@@ -35,8 +36,8 @@ use super::schema::{integration_secrets, integrations};
 use super::versioned::Versioned;
 use crate::domain::api_token;
 use crate::domain::integration::{
-    self as rules, FieldRequirement, INBOUND_TOKEN_PREFIX, IntegrationDraft, IntegrationKind,
-    Origin, SecretPurpose, SenderPattern,
+    self as rules, AuthservId, FieldRequirement, INBOUND_TOKEN_PREFIX, IntegrationDraft,
+    IntegrationKind, Origin, SecretPurpose, SenderAdmission, SenderPattern,
 };
 use crate::domain::secret_box::{self, IntegrationSecretIdentity, Keyring, Sealed, SecretBoxError};
 use crate::domain::{EmailAddress, IntegrationId};
@@ -73,6 +74,10 @@ pub struct Integration {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Email: the authserv-ids whose `Authentication-Results` prove a sender, lower-cased.
+    pub trusted_authserv_ids: Vec<String>,
+    /// Email: the allowed senders are checked against authenticated From addresses only.
+    pub require_authentication: bool,
 }
 
 impl Integration {
@@ -101,6 +106,25 @@ impl Integration {
     /// Whether mail from `address` is accepted (the allowed-senders list; empty = everyone).
     pub fn allows_sender(&self, address: &EmailAddress) -> bool {
         rules::sender_allowed(&self.sender_patterns(), address)
+    }
+
+    /// Whether mail from `from` passes the allowed-senders list, given whether a trusted
+    /// relay authenticated it (see `domain::integration::admit_sender`).
+    pub fn admit_sender(&self, from: &EmailAddress, authenticated: bool) -> SenderAdmission {
+        rules::admit_sender(
+            &self.sender_patterns(),
+            self.require_authentication,
+            from,
+            authenticated,
+        )
+    }
+
+    /// The stored trusted authserv-ids (entries that no longer parse are dropped).
+    pub fn authserv_ids(&self) -> Vec<AuthservId> {
+        self.trusted_authserv_ids
+            .iter()
+            .filter_map(|id| AuthservId::parse(id).ok())
+            .collect()
     }
 
     /// The stored origins.
@@ -162,6 +186,8 @@ impl Integration {
             agent_webhook_url: self.agent_webhook_url.clone(),
             allowed_senders: self.sender_patterns(),
             use_reply_to: self.use_reply_to,
+            trusted_authserv_ids: self.authserv_ids(),
+            require_authentication: self.require_authentication,
             allowed_origins: self.origins(),
             ask_name: self.ask_name(),
             ask_email: self.ask_email(),
@@ -236,6 +262,8 @@ struct NewIntegration<'a> {
     inbound_token_hash: Option<&'a str>,
     allowed_senders: Vec<String>,
     use_reply_to: bool,
+    trusted_authserv_ids: Vec<String>,
+    require_authentication: bool,
     allowed_origins: Vec<String>,
     ask_name: &'a str,
     ask_email: &'a str,
@@ -250,6 +278,8 @@ struct IntegrationChanges<'a> {
     agent_webhook_url: Option<&'a str>,
     allowed_senders: Vec<String>,
     use_reply_to: bool,
+    trusted_authserv_ids: Vec<String>,
+    require_authentication: bool,
     allowed_origins: Vec<String>,
     ask_name: &'a str,
     ask_email: &'a str,
@@ -264,6 +294,8 @@ impl<'a> IntegrationChanges<'a> {
             agent_webhook_url: draft.agent_webhook_url.as_deref(),
             allowed_senders: draft.sender_strings(),
             use_reply_to: draft.use_reply_to,
+            trusted_authserv_ids: draft.authserv_id_strings(),
+            require_authentication: draft.require_authentication,
             allowed_origins: draft.origin_strings(),
             ask_name: draft.ask_name.as_str(),
             ask_email: draft.ask_email.as_str(),
@@ -283,6 +315,8 @@ fn settings_json(kind: IntegrationKind, row: &Integration) -> Vec<(&'static str,
         IntegrationKind::Email => {
             fields.push(("allowed_senders", json!(row.allowed_senders)));
             fields.push(("use_reply_to", json!(row.use_reply_to)));
+            fields.push(("trusted_authserv_ids", json!(row.trusted_authserv_ids)));
+            fields.push(("require_authentication", json!(row.require_authentication)));
         }
         IntegrationKind::Widget => {
             fields.push(("allowed_origins", json!(row.allowed_origins)));
@@ -330,6 +364,8 @@ pub fn create(
                 inbound_token_hash: token_hash.as_deref(),
                 allowed_senders: changes.allowed_senders,
                 use_reply_to: changes.use_reply_to,
+                trusted_authserv_ids: changes.trusted_authserv_ids,
+                require_authentication: changes.require_authentication,
                 allowed_origins: changes.allowed_origins,
                 ask_name: changes.ask_name,
                 ask_email: changes.ask_email,
@@ -411,6 +447,8 @@ pub fn update(
             IntegrationKind::Widget => {
                 normalised.allowed_senders = defaults.allowed_senders;
                 normalised.use_reply_to = defaults.use_reply_to;
+                normalised.trusted_authserv_ids = defaults.trusted_authserv_ids;
+                normalised.require_authentication = defaults.require_authentication;
             }
         }
         if before.draft() == normalised {

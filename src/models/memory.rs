@@ -1,12 +1,18 @@
 //! A contact's memories: the row, the Memories tab's queries (newest first, keyset pages,
 //! substring search) and the writes, each in one transaction with its audit entry.
+//!
+//! A memory an agent wrote during a conversation whose writer only *claimed* the contact
+//! ([`Origin::Claim`]) is stored unconfirmed (issue 10): staff see it on the Memories tab,
+//! marked, and confirm or delete it; until they confirm it, no agent gets it. Everything that
+//! feeds agents reads through [`for_agents`] and [`search_ranked`], which leave unconfirmed
+//! memories out, so a new reader cannot forget to.
 
 use super::audit::{self, Actor, Changes, Subject};
 use super::keyset::{self, After, Page};
 use super::schema::memories;
 use super::sql::lower;
 use super::versioned::Versioned;
-use crate::domain::{ContactId, MemoryId};
+use crate::domain::{ContactId, ConversationId, MemoryId};
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
@@ -26,6 +32,20 @@ pub struct Memory {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// `false` until staff confirm a memory from a claimed conversation.
+    pub confirmed: bool,
+    /// The claimed conversation the memory was written in, while it exists.
+    pub claimed_conversation_id: Option<ConversationId>,
+}
+
+/// Where a new memory comes from, as far as trusting it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Staff, an API caller, or an agent answering someone known to be the contact.
+    Trusted,
+    /// An agent answering conversation `.0`, whose writer only claimed the contact: kept
+    /// unconfirmed until staff confirm it.
+    Claim(ConversationId),
 }
 
 impl Memory {
@@ -129,6 +149,44 @@ pub fn page(
     )
 }
 
+/// What agents get of a contact's memories: the confirmed ones only. The agent context (API,
+/// webhook payload, the Agent context tab) reads through here.
+pub mod for_agents {
+    use super::*;
+
+    /// Newest first, `limit` at a time, after `after`, confirmed memories only.
+    pub fn page(
+        connection: &mut PgConnection,
+        contact_id: ContactId,
+        after: Option<Cursor>,
+        limit: i64,
+    ) -> QueryResult<Vec<Memory>> {
+        let query = memories::table
+            .filter(memories::contact_id.eq(contact_id))
+            .filter(memories::confirmed)
+            .select(Memory::as_select())
+            .into_boxed();
+        let after = after.map_or(After::Start, |cursor| {
+            After::Row(cursor.created_at, cursor.id.0)
+        });
+        keyset::load(
+            connection,
+            memories::table,
+            query,
+            &Page::newest(limit).after(after),
+        )
+    }
+
+    /// How many confirmed memories the contact has.
+    pub fn count(connection: &mut PgConnection, contact_id: ContactId) -> QueryResult<i64> {
+        memories::table
+            .filter(memories::contact_id.eq(contact_id))
+            .filter(memories::confirmed)
+            .count()
+            .get_result(connection)
+    }
+}
+
 /// A page of a contact's memories in creation order (the API's list).
 pub fn keyset_page(
     connection: &mut PgConnection,
@@ -154,8 +212,9 @@ pub struct Match {
     pub text: String,
 }
 
-/// The contact's memories that best match `search`, at most `limit`, best first (the API's
-/// `memory/search`). A memory matches when it contains the query (ignoring case) or when some
+/// The contact's confirmed memories that best match `search`, at most `limit`, best first
+/// (the API's `memory/search`, which agents use to recall: an unconfirmed memory is not
+/// theirs yet). A memory matches when it contains the query (ignoring case) or when some
 /// stretch of it is trigram-similar to the query (pg_trgm's `<%`, above its
 /// `word_similarity_threshold`, 0.6 by default); containing it ranks first, then word
 /// similarity, then whole-text similarity, then the newest. Very short queries only match as
@@ -179,7 +238,7 @@ pub fn search_ranked(
     };
     diesel::sql_query(format!(
         "SELECT m.id, m.text FROM memories m \
-          WHERE m.contact_id = $1 AND (lower(m.text) LIKE $3 OR {similar}) \
+          WHERE m.contact_id = $1 AND m.confirmed AND (lower(m.text) LIKE $3 OR {similar}) \
           ORDER BY (lower(m.text) LIKE $3) DESC, \
                    word_similarity(lower($2), lower(m.text)) DESC, \
                    similarity(lower($2), lower(m.text)) DESC, \
@@ -236,6 +295,8 @@ struct NewMemory<'a> {
     contact_id: ContactId,
     text: &'a str,
     meta: &'a Value,
+    confirmed: bool,
+    claimed_conversation_id: Option<ConversationId>,
 }
 
 /// Adds a memory (text already validated) and its audit entry.
@@ -256,20 +317,82 @@ pub fn create_with_meta(
     meta: &Value,
     actor: &Actor,
 ) -> QueryResult<Memory> {
+    create_with(connection, contact_id, text, meta, Origin::Trusted, actor)
+}
+
+/// Adds a memory with its meta (both already validated) from `origin` (unconfirmed from a
+/// claim), and its audit entry.
+pub fn create_with(
+    connection: &mut PgConnection,
+    contact_id: ContactId,
+    text: &str,
+    meta: &Value,
+    origin: Origin,
+    actor: &Actor,
+) -> QueryResult<Memory> {
+    let claimed_conversation_id = match origin {
+        Origin::Trusted => None,
+        Origin::Claim(conversation_id) => Some(conversation_id),
+    };
     connection.transaction(|connection| {
         let memory: Memory = diesel::insert_into(memories::table)
             .values(NewMemory {
                 contact_id,
                 text,
                 meta,
+                confirmed: claimed_conversation_id.is_none(),
+                claimed_conversation_id,
             })
             .returning(Memory::as_returning())
             .get_result(connection)?;
         let mut changes = Changes::new();
         changes.field("text", Value::Null, json!(memory.text));
         changes.field("meta", json!({}), memory.meta.clone());
+        if !memory.confirmed {
+            changes.field("confirmed", Value::Null, json!(false));
+        }
         audit::record(connection, actor, "create", subject(&memory), changes)?;
         Ok(memory)
+    })
+}
+
+/// The meta key intake sets on memories from a claim (`{"unverified": true, …}`), for API
+/// callers that read meta only; confirming a memory removes it.
+pub const UNVERIFIED_META_KEY: &str = "unverified";
+
+/// Confirms a memory of this contact: agents get it from now on. A memory already confirmed
+/// is returned as it is, with nothing written or audited. The text and its version stay (an
+/// editor who has it open can still save). The meta's `unverified` marker goes; the rest of
+/// the meta (the conversation it came from) stays.
+pub fn confirm(
+    connection: &mut PgConnection,
+    contact_id: ContactId,
+    id: MemoryId,
+    actor: &Actor,
+) -> QueryResult<Memory> {
+    connection.transaction(|connection| {
+        let current: Memory = memories::table
+            .filter(memories::id.eq(id))
+            .filter(memories::contact_id.eq(contact_id))
+            .select(Memory::as_select())
+            .for_update()
+            .first(connection)?;
+        if current.confirmed {
+            return Ok(current);
+        }
+        let mut meta = current.meta.clone();
+        if let Value::Object(map) = &mut meta {
+            map.remove(UNVERIFIED_META_KEY);
+        }
+        let saved: Memory = diesel::update(memories::table.find(id))
+            .set((memories::confirmed.eq(true), memories::meta.eq(&meta)))
+            .returning(Memory::as_returning())
+            .get_result(connection)?;
+        let mut changes = Changes::new();
+        changes.field("confirmed", json!(false), json!(true));
+        changes.field("meta", current.meta.clone(), saved.meta.clone());
+        audit::record(connection, actor, "confirmed", subject(&saved), changes)?;
+        Ok(saved)
     })
 }
 

@@ -32,8 +32,8 @@ pub fn contact_with_counts(
     contact: ContactId,
 ) -> QueryResult<(Contact, TabCounts)> {
     let id = contact;
-    let (found, counted): (Contact, Counted) = contacts::table
-        .find(id)
+    let (found, counted): (Contact, Counted) = super::contact::live()
+        .filter(contacts::id.eq(id))
         .select((
             Contact::as_select(),
             (

@@ -45,6 +45,8 @@ diesel::table! {
         updated_at -> Timestamptz,
         sort_name -> Text,
         search_text -> Text,
+        deleted_at -> Nullable<Timestamptz>,
+        deleted_by -> Nullable<Text>,
     }
 }
 
@@ -120,6 +122,8 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        confirmed -> Bool,
+        claimed_conversation_id -> Nullable<Int8>,
     }
 }
 
@@ -216,6 +220,8 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        trusted_authserv_ids -> Array<Text>,
+        require_authentication -> Bool,
     }
 }
 
@@ -300,3 +306,45 @@ diesel::table! {
         created_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    uploads (id) {
+        id -> Int8,
+        storage_key -> Text,
+        file_name -> Text,
+        size -> Int8,
+        uploaded_by -> Nullable<Int8>,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> Int8,
+        kind -> Text,
+        state -> Text,
+        started_by -> Nullable<Int8>,
+        started_by_name -> Text,
+        upload_id -> Nullable<Int8>,
+        parameters -> Jsonb,
+        cursor -> Jsonb,
+        progress_done -> Int8,
+        progress_total -> Nullable<Int8>,
+        counts -> Jsonb,
+        report -> Jsonb,
+        error -> Nullable<Text>,
+        attempts -> Int4,
+        lease_token -> Nullable<Text>,
+        lease_until -> Nullable<Timestamptz>,
+        run_after -> Timestamptz,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(jobs -> uploads (upload_id));
+diesel::allow_tables_to_appear_in_same_query!(jobs, uploads);

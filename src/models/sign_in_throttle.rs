@@ -1,11 +1,15 @@
 //! Throttling of password guessing: attempts are counted over a sliding window, per email and
 //! per client address. Kept in PostgreSQL so it holds across app processes.
 //!
+//! A client address counts as [`network::client_key`] says: an IPv4 address, or the /64 of
+//! an IPv6 address (whose owner can pick any address in it for each guess).
+//!
 //! An attempt is recorded as a failure *before* its password is checked ([`begin_attempt`])
 //! and cleared when the password was right ([`clear`]), so a burst of parallel guesses
 //! cannot all pass the count before any of them is recorded.
 
 use super::schema::sign_in_failures;
+use crate::domain::network;
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
 
@@ -39,6 +43,7 @@ pub fn begin_attempt(
     client_ip: &str,
 ) -> QueryResult<Attempt> {
     let key = email_key(email);
+    let client_ip = &client_key(client_ip);
     let id: i64 = diesel::insert_into(sign_in_failures::table)
         .values((
             sign_in_failures::email_key.eq(&key),
@@ -88,4 +93,13 @@ pub fn clear(connection: &mut PgConnection, email: &str) -> QueryResult<()> {
 
 fn email_key(email: &str) -> String {
     email.trim().to_lowercase()
+}
+
+/// The client an attempt counts against: an address's [`network::client_key`]; anything that
+/// is not an address ("unknown", when the transport had none) as it is.
+fn client_key(client_ip: &str) -> String {
+    client_ip.parse().map_or_else(
+        |_| client_ip.to_string(),
+        |ip| network::client_key(ip).to_string(),
+    )
 }

@@ -5,7 +5,8 @@
 //! to start the same task at once get one "started" and one conflict, never two runs.
 
 use super::audit::{self, Actor, Changes};
-use super::schema::tasks;
+use super::contact;
+use super::schema::{contacts, tasks};
 use super::task::{Task, TaskStatus, subject, time_json};
 use crate::domain::task_run::RunOutcome;
 use crate::domain::{ContactId, TaskId};
@@ -51,9 +52,10 @@ pub fn count_scheduled(connection: &mut PgConnection, contact_id: ContactId) -> 
         .get_result(connection)
 }
 
-/// Idle tasks whose next run is at or before `now`, the longest overdue first (then by id),
-/// continuing after the task `after` (index `tasks_due_idx`). A cursor task that is no longer
-/// there ends the list.
+/// Idle tasks of live contacts (a contact in Trash runs nothing until it is restored) whose
+/// next run is at or before `now`, the longest overdue first (then by id), continuing after
+/// the task `after` (index `tasks_due_idx`). A cursor task that is no longer there ends the
+/// list.
 pub fn due(
     connection: &mut PgConnection,
     now: DateTime<Utc>,
@@ -63,6 +65,7 @@ pub fn due(
     let mut query = tasks::table
         .filter(tasks::status.eq(TaskStatus::Idle.as_str()))
         .filter(tasks::next_run_at.le(now))
+        .filter(tasks::contact_id.eq_any(contact::live().select(contacts::id)))
         .select(Task::as_select())
         .order((tasks::next_run_at.asc(), tasks::id.asc()))
         .limit(limit)
@@ -116,9 +119,11 @@ impl From<RunError> for crate::AppError {
     }
 }
 
+/// The task, locked, when its contact is live (a contact in Trash runs nothing).
 fn lock(connection: &mut PgConnection, id: TaskId) -> QueryResult<Task> {
     tasks::table
         .find(id)
+        .filter(tasks::contact_id.eq_any(contact::live().select(contacts::id)))
         .select(Task::as_select())
         .for_update()
         .first(connection)

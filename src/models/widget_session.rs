@@ -2,9 +2,13 @@
 //! contacts) its contact, started in one transaction; the messages the visitor sends and
 //! sees. The browser holds the session token; only its hash is stored.
 //!
-//! Contacts are matched by verified identity (the site's signed `userId` as fingerprint),
-//! then by email (ignoring case), then by phone, else created unverified with source "widget",
-//! so a known email never gets a second contact. A visitor who gives neither an email, a
+//! Contacts are matched by verified identity, then by email (ignoring case), then by phone,
+//! else created unverified with source "widget", so a known email never gets a second
+//! contact. A verified identity is the site's signed `userId` *of this widget*: its contact's
+//! fingerprint is `widget:<integration id>:<userId>` ([`Fingerprint::widget_user`]), so user
+//! "42" of one widget never finds the contact of user "42" of another (each site numbers its
+//! own users). Contacts verified before the prefix existed were rewritten by the migration
+//! `2026-12-04-000130_widget_identity_scope`. A visitor who gives neither an email, a
 //! phone nor a verified id gets no contact (a name alone identifies nobody, as in
 //! ChatBotKit); the name stays on the conversation's meta.
 //!
@@ -53,7 +57,8 @@ pub struct WidgetSession {
 pub struct Visitor {
     /// Name, email and phone as typed (validated like the dashboard's fields).
     pub details: ContactPatch,
-    /// The site's user id, when its `userHash` was verified.
+    /// The site's user id as it signed it (without the widget's prefix), when its
+    /// `userHash` was verified.
     pub verified_id: Option<Fingerprint>,
 }
 
@@ -266,14 +271,15 @@ fn resolve_contact(
     let actor = actor(integration);
     let mut request = visitor.details.clone();
     let mut by_verified_id = false;
-    if let Some(id) = &visitor.verified_id {
+    if let Some(user_id) = &visitor.verified_id {
+        let id = Fingerprint::widget_user(integration.id, user_id);
         // A verified id that is new to us, with an email or phone that a contact already
         // has: that contact it is. It keeps its own identity, because the site signs only
         // the id — an unsigned email must not move a contact to another id.
         let known_id = find_by_fingerprint(connection, id.as_str())?.is_some();
         let known_details = !known_id && known_by_details(connection, &visitor.details)?;
         if !known_details {
-            request.fingerprint = Some(Some(id.clone()));
+            request.fingerprint = Some(Some(id));
             by_verified_id = true;
         }
     }

@@ -12,6 +12,7 @@ pub const CONTACTS: &str = "/contacts";
 pub const NEW_CONTACT: &str = "/contacts/new";
 /// The download of what the contacts list shows (`?format=csv|vcard|jsonl` and its filters).
 pub const CONTACTS_EXPORT: &str = "/contacts/export";
+pub const TRASH: &str = "/contacts/trash";
 pub const SETTINGS: &str = "/settings";
 /// The signed-in user's own account page (every role).
 pub const ACCOUNT: &str = "/account";
@@ -92,6 +93,14 @@ pub fn contact_field_edit(id: ContactId, field: ContactField) -> String {
 
 pub fn contact_delete(id: ContactId) -> String {
     format!("/contacts/{id}/delete")
+}
+
+pub fn contact_restore(id: ContactId) -> String {
+    format!("/contacts/{id}/restore")
+}
+
+pub fn contact_purge(id: ContactId) -> String {
+    format!("/contacts/{id}/purge")
 }
 
 /// One conversation of a contact: its transcript.

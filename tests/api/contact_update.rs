@@ -160,7 +160,7 @@ async fn update_errors() {
 }
 
 #[actix_web::test]
-async fn delete_takes_tasks_and_memories_and_leaves_conversations() {
+async fn delete_moves_to_trash_and_the_purge_takes_tasks_and_memories_leaving_conversations() {
     let app = TestApp::spawn().await;
     let token = app.api_token(TokenRole::Editor);
     let jane = ContactBuilder::new("Jane").create(&mut app.conn());
@@ -180,27 +180,47 @@ async fn delete_takes_tasks_and_memories_and_leaves_conversations() {
         "NOT_FOUND",
         "",
     );
-    let left: Option<i64> = conversations::table
-        .find(conversation.id)
-        .select(conversations::contact_id)
-        .first(&mut app.conn())
+    let linked = |app: &TestApp| -> (Option<i64>, i64, i64) {
+        let contact_of_conversation: Option<i64> = conversations::table
+            .find(conversation.id)
+            .select(conversations::contact_id)
+            .first(&mut app.conn())
+            .unwrap();
+        let (tasks, memories): (i64, i64) = diesel::select((
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("(SELECT count(*) FROM tasks)"),
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("(SELECT count(*) FROM memories)"),
+        ))
+        .get_result(&mut app.conn())
         .unwrap();
-    assert_eq!(left, None, "the conversation stays, detached");
-    let counts: (i64, i64) = diesel::select((
-        diesel::dsl::sql::<diesel::sql_types::BigInt>("(SELECT count(*) FROM tasks)"),
-        diesel::dsl::sql::<diesel::sql_types::BigInt>("(SELECT count(*) FROM memories)"),
-    ))
-    .get_result(&mut app.conn())
-    .unwrap();
-    assert_eq!(counts, (0, 0), "tasks and memories go with the contact");
+        (contact_of_conversation, tasks, memories)
+    };
+    assert_eq!(
+        linked(&app),
+        (Some(jane.id.0), 1, 1),
+        "in Trash the contact keeps everything, so it can be restored"
+    );
     let (_, actor, action, _) = audit_events_of(&app, jane.id).pop().unwrap();
-    assert_eq!((actor.as_str(), action.as_str()), ("editor bot", "delete"));
-    // The SDK sends {}; an empty body works too. Gone is gone.
+    assert_eq!((actor.as_str(), action.as_str()), ("editor bot", "trash"));
+    // The SDK sends {}; an empty body works too. In Trash is gone for the API.
     let again = app
         .client()
         .api("POST", &path, Some(&token), &[], None)
         .await;
     assert_error(&again, 404, "NOT_FOUND", "");
+
+    rapport::models::contact::purge(
+        &mut app.conn(),
+        jane.id,
+        &rapport::models::Actor::System("test".into()),
+    )
+    .unwrap();
+    assert_eq!(
+        linked(&app),
+        (None, 0, 0),
+        "the purge takes tasks and memories; the conversation stays, detached"
+    );
+    let (_, _, action, _) = audit_events_of(&app, jane.id).pop().unwrap();
+    assert_eq!(action, "delete");
 }
 
 /// Pages through the whole list with `take=7`, creating contacts between pages: every contact

@@ -237,3 +237,48 @@ async fn viewers_cannot_write_and_writes_are_post_only() {
         "Keep me"
     );
 }
+
+#[actix_web::test]
+async fn lists_say_which_memories_await_confirmation_and_agents_get_only_confirmed_ones() {
+    let app = TestApp::spawn().await;
+    let ada = ContactBuilder::new("Ada").create(&mut app.conn());
+    let known = memory(&mut app.conn(), ada.id, "Prefers email");
+    let (conversation, _) =
+        crate::common::builders::ConversationBuilder::new(ada.id).create(&mut app.conn());
+    // Written by an agent in a conversation whose visitor only claimed Ada (issue 10).
+    let claimed = memories::create_with(
+        &mut app.conn(),
+        ada.id,
+        "Card ends 4242",
+        &json!({}),
+        memories::Origin::Claim(conversation.id),
+        &rapport::models::Actor::System("widget Shop".into()),
+    )
+    .unwrap();
+    let api = Api::new(&app, TokenRole::Viewer);
+    let list = api
+        .get(&format!("/contact/{}/memory/list?order=asc", ada.id))
+        .await
+        .json();
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "staff and API callers see both");
+    assert_eq!(items[0]["id"], known.id.to_string());
+    assert_eq!(items[0]["confirmed"], true);
+    assert_eq!(items[1]["id"], claimed.id.to_string());
+    assert_eq!(items[1]["confirmed"], false);
+    let context = api
+        .get(&format!("/contact/{}/context", ada.id))
+        .await
+        .json();
+    assert_eq!(context["memories"].as_array().unwrap().len(), 1);
+    assert_eq!(context["memories"][0]["text"], "Prefers email");
+    assert_eq!(context["omittedMemories"], 0);
+    let found = api
+        .post(
+            &format!("/contact/{}/memory/search", ada.id),
+            json!({"search": "card"}),
+        )
+        .await
+        .json();
+    assert_eq!(found["items"], json!([]));
+}

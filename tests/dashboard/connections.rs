@@ -1,12 +1,14 @@
 //! Dead pool connections: not pinged on checkout, but closed when a query finds them broken,
 //! with reads retried once on a fresh connection and writes answered 503.
 
+use crate::common::builders::ContactBuilder;
 use crate::common::{PASSWORD, TestApp, TestDb, test_settings};
-use diesel::connection::SimpleConnection;
+use diesel::connection::{InstrumentationEvent, SimpleConnection};
 use diesel::prelude::*;
 use diesel::sql_types::Integer;
 use rapport::db::{self, RequestDb};
 use rapport::error::AppError;
+use rapport::models::{Actor, memory};
 
 #[derive(QueryableByName)]
 struct Pid {
@@ -22,7 +24,11 @@ fn backend_pid(conn: &mut PgConnection) -> Result<i32, AppError> {
 
 /// Ends backend `pid` from another connection, as a database restart would.
 fn terminate(db: &TestDb, pid: i32) {
-    let mut admin = PgConnection::establish(&db.url).unwrap();
+    terminate_at(&db.url, pid);
+}
+
+fn terminate_at(url: &str, pid: i32) {
+    let mut admin = PgConnection::establish(url).unwrap();
     diesel::sql_query(format!("SELECT pg_terminate_backend({pid})"))
         .execute(&mut admin)
         .unwrap();
@@ -203,4 +209,61 @@ async fn migrating_on_a_pooled_connection_keeps_its_statement_timeout() {
     assert_eq!(timeout(&mut conn), "200ms");
     assert!(db::migrate(&mut conn).unwrap().is_empty());
     assert_eq!(timeout(&mut conn), "200ms", "put back after the migrations");
+}
+
+/// The restart drill's rarest case, made certain: the server goes away after a write's last
+/// statement and before its COMMIT. Nothing is committed, but a client cannot know that (the
+/// server may also go after COMMIT, before its answer), so the answer is a 503 like any lost
+/// connection, never a 500 (diesel's "rollback failed after a failed commit"), and the
+/// connection is closed.
+#[actix_web::test]
+async fn a_connection_lost_at_commit_answers_503_and_commits_nothing() {
+    let app = TestApp::spawn().await;
+    let ada = ContactBuilder::new("Ada").create(&mut app.conn());
+    let pool = db::pool(
+        &app.settings.database_url,
+        1,
+        app.settings.statement_timeout,
+    );
+    let request = RequestDb::new(pool.clone());
+    let pid = request.read(backend_pid).await.unwrap();
+    let db_url = app.db.url.clone();
+    let failed = request
+        .write(move |conn| {
+            // Ends this connection's backend when diesel is about to send COMMIT.
+            conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+                if matches!(event, InstrumentationEvent::CommitTransaction { .. }) {
+                    terminate_at(&db_url, pid);
+                }
+            });
+            let actor = Actor::System("test".into());
+            Ok(memory::create(
+                conn,
+                ada.id,
+                "written before COMMIT",
+                &actor,
+            )?)
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(failed, AppError::DatabaseUnavailable(_)),
+        "a lost COMMIT is a 503, got {failed:?}"
+    );
+    assert!(
+        failed.is_connection_failure(),
+        "and the connection is closed"
+    );
+
+    use rapport::models::schema::{audit_events, memories};
+    let mut conn = app.conn();
+    let stored: i64 = memories::table.count().get_result(&mut conn).unwrap();
+    let audited: i64 = audit_events::table
+        .filter(audit_events::entity.eq(memory::ENTITY))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!((stored, audited), (0, 0), "nothing committed");
+    // The next query of the same request gets a live connection.
+    assert_ne!(request.read(backend_pid).await.unwrap(), pid);
 }

@@ -602,3 +602,36 @@ async fn an_empty_export_is_a_well_formed_file() {
     assert_eq!(client.get("/contacts/export?format=jsonl").await.body, "");
     assert_eq!(flat(&exports(&app)[0].1)["count"], 0);
 }
+
+#[actix_web::test]
+async fn contacts_in_trash_are_not_exported() {
+    let (app, client, [ada, grace, alan]) = people().await;
+    rapport::models::contact::trash(
+        &mut app.conn(),
+        grace.id,
+        &rapport::models::Actor::System("test".into()),
+    )
+    .unwrap();
+    let download = client.get("/contacts/export?format=csv").await;
+    assert_eq!(
+        csv_ids(&download.body),
+        [alan.id, ada.id].map(|id| id.to_string())
+    );
+    let searched = client.get("/contacts/export?format=csv&q=grace").await;
+    assert!(csv_ids(&searched.body).is_empty());
+    let token = app.api_token(rapport::domain::api_token::TokenRole::Viewer);
+    let api = app
+        .client()
+        .api(
+            "GET",
+            "/api/v1/contact/export",
+            Some(&token),
+            &[("accept", "text/csv")],
+            None,
+        )
+        .await;
+    assert_eq!(
+        csv_ids(&api.body),
+        [alan.id, ada.id].map(|id| id.to_string())
+    );
+}

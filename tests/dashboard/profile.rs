@@ -353,12 +353,13 @@ async fn inline_edit_works_without_javascript() {
 }
 
 #[actix_web::test]
-async fn deleting_a_contact_after_confirmation() {
+async fn deleting_a_contact_after_confirmation_moves_it_to_trash() {
     let (app, client, id) = setup().await;
     let confirm = client.get(&format!("/contacts/{id}/delete")).await;
     assert_eq!(confirm.status, 200);
     confirm.assert_contains("Delete Ada Lovelace?");
-    confirm.assert_contains("Will be deleted");
+    confirm.assert_contains("moves to Trash");
+    confirm.assert_contains("Deleted for good after 30 days");
     confirm.assert_contains("1 custom field");
     confirm.assert_contains("Will stay");
 
@@ -368,7 +369,7 @@ async fn deleting_a_contact_after_confirmation() {
     assert_eq!(deleted.status, 303);
     assert_eq!(deleted.location(), Some("/contacts"));
     let list = client.get("/contacts").await;
-    list.assert_contains("Deleted Ada Lovelace");
+    list.assert_contains("Moved Ada Lovelace to Trash");
     list.assert_lacks("<span class=\"name\">Ada Lovelace");
 
     let mut conn = app.conn();
@@ -382,7 +383,7 @@ async fn deleting_a_contact_after_confirmation() {
         .order(audit_events::id)
         .load(&mut conn)
         .unwrap();
-    assert_eq!(events, ["create", "delete"]);
+    assert_eq!(events, ["create", "trash"]);
     assert_eq!(client.get(&format!("/contacts/{id}")).await.status, 404);
     assert_eq!(
         client

@@ -644,7 +644,7 @@ async fn staff_can_add_a_message_and_blank_ones_are_refused() {
 }
 
 #[actix_web::test]
-async fn deleting_the_contact_detaches_its_conversations_and_ratings() {
+async fn purging_the_contact_detaches_its_conversations_and_ratings() {
     let (app, client, ada) = setup(Role::Editor).await;
     let (conversation, messages) = ConversationBuilder::new(ada.id)
         .subject("Survives")
@@ -662,6 +662,12 @@ async fn deleting_the_contact_detaches_its_conversations_and_ratings() {
         .await;
     assert_eq!(deleted.status, 303);
     assert!(contact::find(&mut app.conn(), ada.id).is_err());
+    let in_trash = conversation_row(&app, conversation.id).expect("in Trash, linked still");
+    assert_eq!(in_trash.contact_id, Some(ada.id));
+    let purged = client
+        .post_form(&format!("/contacts/{}/purge", ada.id), &[])
+        .await;
+    assert_eq!(purged.status, 303);
 
     let stored = conversation_row(&app, conversation.id).expect("the conversation stays");
     assert_eq!(stored.contact_id, None);

@@ -1,11 +1,15 @@
 //! The Memories tab: add, edit in place with a version check, delete after a confirm step,
-//! search as you type, pagination, roles, escaping and the cascade on contact delete.
+//! search as you type, pagination, roles, escaping and the cascade on contact delete; and
+//! memories from unverified conversations, marked, waiting for an editor's Confirm (issue 10).
 
-use crate::common::builders::{ContactBuilder, memory};
+use crate::common::builders::{ContactBuilder, ConversationBuilder, memory};
 use crate::common::{TestApp, TestClient};
 use diesel::prelude::*;
-use rapport::domain::{ContactId, Role};
+use rapport::domain::{ContactId, ConversationId, Role};
+use rapport::models::Actor;
+use rapport::models::memory::{self as memory_model, Memory, Origin};
 use rapport::models::schema::{audit_events, memories};
+use serde_json::json;
 
 async fn setup(role: Role) -> (TestApp, TestClient, ContactId) {
     let app = TestApp::spawn().await;
@@ -464,6 +468,11 @@ async fn memories_go_with_their_contact() {
         .post_form(&format!("/contacts/{id}/delete"), &[])
         .await;
     assert_eq!(deleted.status, 303);
+    assert_eq!(texts(&app, id).len(), 3, "in Trash, kept for a restore");
+    let purged = client
+        .post_form(&format!("/contacts/{id}/purge"), &[])
+        .await;
+    assert_eq!(purged.status, 303);
     assert!(texts(&app, id).is_empty());
     assert_eq!(texts(&app, other.id), ["Grace's"]);
     // Their audit entries stay, for the record.
@@ -474,4 +483,170 @@ async fn memories_go_with_their_contact() {
         .get_result(&mut app.conn())
         .unwrap();
     assert_eq!(kept, 3);
+}
+
+/// A memory an agent wrote in a conversation of `contact` whose visitor only claimed it.
+fn unconfirmed(app: &TestApp, contact: ContactId, text: &str) -> (Memory, ConversationId) {
+    let (conversation, _) = ConversationBuilder::new(contact).create(&mut app.conn());
+    let memory = memory_model::create_with(
+        &mut app.conn(),
+        contact,
+        text,
+        &json!({"unverified": true, "conversationId": conversation.id.to_string()}),
+        Origin::Claim(conversation.id),
+        &Actor::System("widget Shop chat".into()),
+    )
+    .unwrap();
+    (memory, conversation.id)
+}
+
+fn is_confirmed(app: &TestApp, memory: &Memory) -> bool {
+    memories::table
+        .find(memory.id)
+        .select(memories::confirmed)
+        .first(&mut app.conn())
+        .unwrap()
+}
+
+const MARK: &str = "from an unverified conversation";
+
+#[actix_web::test]
+async fn an_unconfirmed_memory_is_marked_until_an_editor_confirms_it() {
+    let (app, client, id) = setup(Role::Editor).await;
+    memory(&mut app.conn(), id, "Prefers green tea");
+    let (claimed, conversation) = unconfirmed(&app, id, "Card ends 4242");
+    assert!(!claimed.confirmed);
+    assert_eq!(claimed.claimed_conversation_id, Some(conversation));
+    let element = format!("memory-{}", claimed.id);
+    let confirm_url = format!("/contacts/{id}/memories/{}/confirm", claimed.id);
+
+    let tab = client.get(&format!("/contacts/{id}/memories")).await;
+    assert_eq!(tab.status, 200);
+    assert_eq!(tab.body.matches(MARK).count(), 1, "only the claimed one");
+    tab.assert_contains(&format!(
+        "href=\"/contacts/{id}/conversations/{conversation}\""
+    ));
+    tab.assert_contains(&format!("action=\"{confirm_url}\""));
+    tab.assert_contains("Confirm<span class=\"visually-hidden\"> memory</span>");
+    tab.assert_contains(&format!("/contacts/{id}/memories/{}/delete", claimed.id));
+    // Both memories count; only the confirmed one reaches the agent.
+    tab.assert_contains("2 memories");
+    let context = client.get(&format!("/contacts/{id}/context")).await;
+    context.assert_contains("Prefers green tea");
+    context.assert_lacks("Card ends 4242");
+
+    let confirmed = client.post_htmx(&confirm_url, &[], &element).await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    confirmed.assert_lacks("<html");
+    confirmed.assert_contains(&format!("id=\"{element}\""));
+    confirmed.assert_contains("Card ends 4242");
+    confirmed.assert_lacks(MARK);
+    confirmed.assert_lacks("/confirm");
+    assert!(is_confirmed(&app, &claimed));
+    let events = app.audit_of("memory", claimed.id);
+    let (action, changes) = events.last().unwrap();
+    assert_eq!(action, "confirmed");
+    assert_eq!(
+        changes["confirmed"],
+        json!({"before": false, "after": true})
+    );
+    // The marker in the meta goes with the mark; the conversation it came from stays.
+    let row = memory_model::find(&mut app.conn(), id, claimed.id).unwrap();
+    assert_eq!(
+        row.meta,
+        json!({"conversationId": conversation.to_string()})
+    );
+    client
+        .get(&format!("/contacts/{id}/history"))
+        .await
+        .assert_contains("confirmed a memory");
+    client
+        .get(&format!("/contacts/{id}/context"))
+        .await
+        .assert_contains("Card ends 4242");
+    // Confirming again changes nothing and records nothing.
+    let again = client.post_htmx(&confirm_url, &[], &element).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(app.audit_of("memory", claimed.id).len(), events.len());
+
+    // Without JavaScript: a plain form, back to the list at the same place.
+    let (other, _) = unconfirmed(&app, id, "Lives in Leeds");
+    let plain = client
+        .post_form(
+            &format!("/contacts/{id}/memories/{}/confirm", other.id),
+            &[("q", "leeds"), ("before", "")],
+        )
+        .await;
+    assert_eq!(plain.status, 303);
+    assert_eq!(
+        plain.location(),
+        Some(format!("/contacts/{id}/memories?q=leeds").as_str())
+    );
+    assert!(is_confirmed(&app, &other));
+    client
+        .get(&format!("/contacts/{id}/memories?q=leeds"))
+        .await
+        .assert_contains("Memory confirmed");
+}
+
+#[actix_web::test]
+async fn an_unconfirmed_memory_can_be_deleted_instead() {
+    let (app, client, id) = setup(Role::Editor).await;
+    let (claimed, _) = unconfirmed(&app, id, "Card ends 4242");
+    let deleted = client
+        .post_htmx(
+            &format!("/contacts/{id}/memories/{}/delete", claimed.id),
+            &[("q", ""), ("before", "")],
+            "profile-tabs",
+        )
+        .await;
+    assert_eq!(deleted.status, 200);
+    deleted.assert_lacks("Card ends 4242");
+    assert!(texts(&app, id).is_empty());
+}
+
+#[actix_web::test]
+async fn without_its_conversation_the_mark_stays_without_a_link() {
+    let (app, client, id) = setup(Role::Editor).await;
+    let (claimed, conversation) = unconfirmed(&app, id, "Card ends 4242");
+    diesel::delete(rapport::models::schema::conversations::table.find(conversation))
+        .execute(&mut app.conn())
+        .unwrap();
+    assert!(!is_confirmed(&app, &claimed));
+    let tab = client.get(&format!("/contacts/{id}/memories")).await;
+    tab.assert_contains(MARK);
+    tab.assert_lacks(&format!("/conversations/{conversation}"));
+    tab.assert_contains("/confirm");
+}
+
+#[actix_web::test]
+async fn viewers_see_the_mark_but_cannot_confirm() {
+    let (app, viewer, id) = setup(Role::Viewer).await;
+    let (claimed, _) = unconfirmed(&app, id, "Card ends 4242");
+    let tab = viewer.get(&format!("/contacts/{id}/memories")).await;
+    tab.assert_contains(MARK);
+    tab.assert_lacks("/confirm");
+    tab.assert_lacks("/delete");
+    let response = viewer
+        .post_form(
+            &format!("/contacts/{id}/memories/{}/confirm", claimed.id),
+            &[],
+        )
+        .await;
+    assert_eq!(response.status, 403);
+    assert!(!is_confirmed(&app, &claimed));
+    assert_eq!(app.audit_of("memory", claimed.id).len(), 1);
+
+    // Another contact's memory is not confirmed through this one.
+    let editor = app.signed_in(Role::Editor).await;
+    editor.get("/contacts").await;
+    let grace = ContactBuilder::new("Grace").create(&mut app.conn());
+    let response = editor
+        .post_form(
+            &format!("/contacts/{}/memories/{}/confirm", grace.id, claimed.id),
+            &[],
+        )
+        .await;
+    assert_eq!(response.status, 404);
+    assert!(!is_confirmed(&app, &claimed));
 }

@@ -995,7 +995,7 @@ async fn long_lists_are_paginated_by_name() {
 }
 
 #[actix_web::test]
-async fn secrets_are_deleted_with_their_contact() {
+async fn secrets_are_purged_with_their_contact() {
     let (app, editor, id) = setup().await;
     let grace = ContactBuilder::new("Grace Hopper").create(&mut app.conn());
     add(&app, id, "Jira", bearer(TOKEN), None);
@@ -1007,6 +1007,11 @@ async fn secrets_are_deleted_with_their_contact() {
         .post_form(&format!("/contacts/{id}/delete"), &[])
         .await;
     assert_eq!(deleted.status, 303);
+    assert_eq!(stored(&app, id).len(), 2, "in Trash, kept for a restore");
+    let purged = editor
+        .post_form(&format!("/contacts/{id}/purge"), &[])
+        .await;
+    assert_eq!(purged.status, 303);
     assert!(stored(&app, id).is_empty());
     assert_eq!(stored(&app, grace.id).len(), 1);
     assert_eq!(audit_containing(&app, TOKEN), 0);

@@ -1239,7 +1239,7 @@ async fn uploads_without_a_valid_token_are_refused_before_anything_is_written() 
 }
 
 #[actix_web::test]
-async fn deleting_the_contact_leaves_its_spaces_detached() {
+async fn purging_the_contact_leaves_its_spaces_detached() {
     let (app, client, id) = setup_as(Role::Editor).await;
     let space_id = create_space(&client, id, "Contracts").await;
     let response = client
@@ -1257,6 +1257,10 @@ async fn deleting_the_contact_leaves_its_spaces_detached() {
         .post_form(&format!("/contacts/{id}/delete"), &[])
         .await;
     assert_eq!(deleted.status, 303);
+    let purged = client
+        .post_form(&format!("/contacts/{id}/purge"), &[])
+        .await;
+    assert_eq!(purged.status, 303);
 
     let contact_id: Option<i64> = spaces::table
         .find(space_id)

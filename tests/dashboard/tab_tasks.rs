@@ -674,7 +674,7 @@ async fn another_contacts_task_is_not_found_here() {
 }
 
 #[actix_web::test]
-async fn tasks_go_with_their_contact() {
+async fn tasks_are_purged_with_their_contact() {
     let (app, client, id) = setup(Role::Editor).await;
     let other = ContactBuilder::new("Grace").create(&mut app.conn());
     TaskBuilder::new(id, "One").create(&mut app.conn());
@@ -688,6 +688,11 @@ async fn tasks_go_with_their_contact() {
         .post_form(&format!("/contacts/{id}/delete"), &[])
         .await;
     assert_eq!(deleted.status, 303);
+    assert_eq!(stored(&app, id).len(), 2, "in Trash, kept for a restore");
+    let purged = client
+        .post_form(&format!("/contacts/{id}/purge"), &[])
+        .await;
+    assert_eq!(purged.status, 303);
     assert!(stored(&app, id).is_empty());
     assert_eq!(stored(&app, other.id).len(), 1);
 }

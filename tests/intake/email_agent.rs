@@ -53,13 +53,15 @@ async fn a_mail_is_answered_by_the_agent_and_shown_on_the_profile() {
     let posted = deliver(&app, &inbox, corpus("plain")).await;
     let (conversation_id, _, contact_id) = posted.ids();
     let contact_id = contact_id.expect("the sender became a contact");
+    // Unverified since issue 10 (no trusted relay), yet the agent gets the full context: the
+    // mail created the contact, so it holds nothing the sender did not give.
     assert_eq!(
         contact(&app, contact_id),
         (
             Some("Ada Lovelace".into()),
             Some("ada@example.com".into()),
             "email".into(),
-            true
+            false
         )
     );
     assert_eq!(

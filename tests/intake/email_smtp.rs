@@ -60,13 +60,14 @@ async fn the_corpus_over_smtp_makes_contacts_threads_and_attachments() {
     let (first_message, first) = stored_ids(&Smtp::send(&app, &to, &corpus("plain")).await);
     let (contact_id, channel, subject, integration_id) = conversation(&app, first);
     let ada = contact_id.expect("a contact");
+    // Unverified since issue 10: no trusted relay authenticated the sender.
     assert_eq!(
         contact(&app, ada),
         (
             Some("Ada Lovelace".into()),
             Some("ada@example.com".into()),
             "email".into(),
-            true
+            false
         )
     );
     assert_eq!(channel, "email");

@@ -10,7 +10,7 @@ use hyper::{Method, Request};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use rapport::domain::IntegrationId;
-use rapport::domain::integration::{IntegrationDraft, IntegrationKind, SenderPattern};
+use rapport::domain::integration::{AuthservId, IntegrationDraft, IntegrationKind, SenderPattern};
 use rapport::models::Actor;
 use rapport::models::integration;
 use rapport::models::schema::{
@@ -55,6 +55,12 @@ pub struct Options {
     pub allowed_senders: Vec<&'static str>,
     pub use_reply_to: bool,
     pub collect_contacts: bool,
+    /// The relays whose Authentication-Results the inbox believes.
+    pub trusted_authserv_ids: Vec<&'static str>,
+    /// Off by default here, as for integrations from before the setting (the migration's
+    /// value), so tests of other things deliver unauthenticated mail to allowed-senders
+    /// lists; the tests of authentication turn it on.
+    pub require_authentication: bool,
     /// The agent webhook the integration calls (its secret comes back in [`Inbox`]).
     pub agent_webhook_url: Option<String>,
 }
@@ -66,6 +72,8 @@ impl Default for Options {
             allowed_senders: Vec::new(),
             use_reply_to: false,
             collect_contacts: true,
+            trusted_authserv_ids: Vec::new(),
+            require_authentication: false,
             agent_webhook_url: None,
         }
     }
@@ -89,6 +97,12 @@ pub fn create_inbox(app: &TestApp, options: Options) -> Inbox {
         .map(|p| SenderPattern::parse(p).unwrap())
         .collect();
     draft.use_reply_to = options.use_reply_to;
+    draft.trusted_authserv_ids = options
+        .trusted_authserv_ids
+        .iter()
+        .map(|id| AuthservId::parse(id).unwrap())
+        .collect();
+    draft.require_authentication = options.require_authentication;
     draft.collect_contacts = options.collect_contacts;
     draft.agent_webhook_url = options.agent_webhook_url;
     let (row, credentials) = integration::create(

@@ -32,6 +32,8 @@ fn add(kind: IntegrationKind, name: &str) -> IntegrationCommand {
         webhook: None,
         allowed_origins: Vec::new(),
         allowed_senders: Vec::new(),
+        trusted_relays: Vec::new(),
+        no_require_authentication: false,
         public_url: None,
     }
 }
@@ -85,6 +87,8 @@ async fn add_and_list_from_the_command_line() {
             webhook: Some("https://agent.example.com/hook".into()),
             allowed_origins: vec!["https://shop.example.com".into()],
             allowed_senders: Vec::new(),
+            trusted_relays: Vec::new(),
+            no_require_authentication: false,
             public_url: Some("https://rapport.example.com/".into()),
         },
         Some("https://ignored.example.com"),
@@ -164,4 +168,47 @@ async fn bad_options_are_refused_by_name_and_create_nothing() {
             .starts_with("--public-url")
     );
     assert!(integration::list(&mut app.conn()).unwrap().is_empty());
+}
+
+#[actix_web::test]
+async fn email_integrations_from_the_command_line_require_authenticated_senders() {
+    let app = TestApp::spawn().await;
+    let mut command = add(IntegrationKind::Email, "Inbox");
+    if let IntegrationCommand::Add { trusted_relays, .. } = &mut command {
+        trusted_relays.push("MX.Google.com".into());
+    }
+    run(&app, command, None).unwrap();
+    let row = integration::find(&mut app.conn(), IntegrationId(1)).unwrap();
+    assert!(row.require_authentication);
+    assert_eq!(row.trusted_authserv_ids, vec!["mx.google.com"]);
+
+    let mut relaxed = add(IntegrationKind::Email, "Legacy");
+    if let IntegrationCommand::Add {
+        no_require_authentication,
+        ..
+    } = &mut relaxed
+    {
+        *no_require_authentication = true;
+    }
+    run(&app, relaxed, None).unwrap();
+    let row = integration::find(&mut app.conn(), IntegrationId(2)).unwrap();
+    assert!(!row.require_authentication);
+    assert!(row.trusted_authserv_ids.is_empty());
+
+    let mut bad = add(IntegrationKind::Email, "Bad");
+    if let IntegrationCommand::Add { trusted_relays, .. } = &mut bad {
+        trusted_relays.push("mx google.com".into());
+    }
+    let error = run(&app, bad, None).unwrap_err();
+    assert!(error.starts_with("--trusted-relay: "), "{error}");
+    let mut widget = add(IntegrationKind::Widget, "Shop");
+    if let IntegrationCommand::Add { trusted_relays, .. } = &mut widget {
+        trusted_relays.push("mx.google.com".into());
+    }
+    assert!(
+        run(&app, widget, None)
+            .unwrap_err()
+            .contains("are for email integrations")
+    );
+    assert_eq!(integration::list(&mut app.conn()).unwrap().len(), 2);
 }

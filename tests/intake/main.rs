@@ -7,7 +7,9 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod claims;
 mod email_agent;
+mod email_authentication;
 mod email_http;
 mod email_smtp;
 mod email_smtp_limits;
@@ -22,6 +24,7 @@ mod webhook_privacy;
 mod webhook_retry;
 mod webhook_support;
 mod widget_cors;
+mod widget_identity;
 mod widget_limits;
 mod widget_sessions;
 mod widget_support;

@@ -557,3 +557,110 @@ async fn disabling_enabling_and_deleting_with_confirmation() {
         404
     );
 }
+
+#[actix_web::test]
+async fn sender_authentication_settings_round_trip_through_the_form() {
+    // Seen failing before the form had the fields (issue 10).
+    let app = TestApp::spawn().await;
+    let admin = app.signed_in(Role::Admin).await;
+    admin.get(PAGE).await;
+    // New email integrations require authenticated senders; the page says what that means.
+    let form = admin.get("/settings/integrations/new/email").await;
+    form.assert_contains("name=\"require_authentication\" value=\"on\" checked");
+    form.assert_contains("Require authenticated senders");
+    form.assert_contains("Trusted relays (authserv-id)");
+    form.assert_contains("name=\"trusted_authserv_ids\"");
+    form.assert_contains("On (the default for new integrations)");
+    form.assert_contains("a new contact is created unverified");
+    // Widgets have no such settings.
+    let widget = admin.get("/settings/integrations/new/widget").await;
+    widget.assert_lacks("name=\"require_authentication\"");
+    widget.assert_lacks("name=\"trusted_authserv_ids\"");
+
+    // A bad entry: 422 with the error next to the field and every value kept.
+    let bad = admin
+        .post_form(
+            "/settings/integrations/new/email",
+            &[
+                ("name", "Inbox"),
+                ("collect_contacts", "on"),
+                (
+                    "trusted_authserv_ids",
+                    "mx.google.com\nmx..example.net\nmx example",
+                ),
+                ("require_authentication", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    bad.assert_contains("Please correct the 1 highlighted field");
+    bad.assert_contains("id=\"integration-relays-error\"");
+    bad.assert_contains("&#34;mx..example.net&#34; is not an authserv-id");
+    bad.assert_contains("&#34;mx example&#34; is not an authserv-id");
+    bad.assert_lacks("&#34;mx.google.com&#34; is not");
+    bad.assert_contains("mx.google.com\nmx..example.net\nmx example</textarea>");
+    bad.assert_contains("name=\"require_authentication\" value=\"on\" checked");
+    assert!(all(&app).is_empty());
+
+    let created = admin
+        .post_form(
+            "/settings/integrations/new/email",
+            &[
+                ("name", "Inbox"),
+                ("collect_contacts", "on"),
+                (
+                    "trusted_authserv_ids",
+                    " MX.Google.com \r\n\r\nmx.example.net\r\nmx.google.com",
+                ),
+                ("require_authentication", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let row = only(&app);
+    assert_eq!(
+        row.trusted_authserv_ids,
+        vec!["mx.google.com", "mx.example.net"]
+    );
+    assert!(row.require_authentication);
+    created.assert_contains("<code>mx.google.com</code>, <code>mx.example.net</code>");
+    created.assert_contains("Yes: allowed senders must be authenticated");
+    let audit = app.audit_of(integration::ENTITY, row.id);
+    assert_eq!(
+        audit[0].1["trusted_authserv_ids"]["after"],
+        serde_json::json!(["mx.google.com", "mx.example.net"])
+    );
+    assert_eq!(audit[0].1["require_authentication"]["after"], true);
+
+    // The edit form shows what is stored; unchecking turns the switch off.
+    let edit_path = format!("{PAGE}/{}/edit", row.id);
+    let form = admin.get(&edit_path).await;
+    form.assert_contains("mx.google.com\nmx.example.net</textarea>");
+    form.assert_contains("name=\"require_authentication\" value=\"on\" checked");
+    let version = form.hidden("version");
+    let saved = admin
+        .post_form(
+            &edit_path,
+            &[
+                ("name", "Inbox"),
+                ("collect_contacts", "on"),
+                ("trusted_authserv_ids", "mx.example.net"),
+                ("version", &version),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let row = only(&app);
+    assert_eq!(row.trusted_authserv_ids, vec!["mx.example.net"]);
+    assert!(!row.require_authentication);
+    let form = admin.get(&edit_path).await;
+    form.assert_lacks("name=\"require_authentication\" value=\"on\" checked");
+    admin
+        .get(&format!("{PAGE}/{}", row.id))
+        .await
+        .assert_contains("No: allowed senders are checked against the From address as written");
+    let audit = app.audit_of(integration::ENTITY, row.id);
+    let update = &audit.last().unwrap().1;
+    assert_eq!(update["require_authentication"]["before"], true);
+    assert_eq!(update["require_authentication"]["after"], false);
+}

@@ -184,3 +184,102 @@ async fn with_a_relay_the_reply_is_sent_in_the_thread() {
     drop(worker);
     agent.stop().await;
 }
+
+#[actix_web::test]
+async fn replies_go_to_reply_to_only_when_the_integration_says_so() {
+    // Seen failing before the fix: the reply went to Reply-To with the switch off.
+    let app = TestApp::spawn().await;
+    let relay = TestRelay::start();
+    let agent = TestAgent::start(
+        Vec::new(),
+        Behaviour::Reply(json!({"reply": "We will call you back."})),
+    );
+    let (plain, secret) = integration_with_webhook(
+        &app,
+        IntegrationKind::Email,
+        "Plain inbox",
+        Some(&agent.url),
+    );
+    agent.set_secret(&secret.unwrap());
+    let settings = settings_with(
+        &app,
+        &[
+            ("RAPPORT_SMTP_RELAY_URL", &relay.url),
+            ("RAPPORT_EMAIL_FROM", "Shop support <help@shop.example>"),
+        ],
+        Duration::from_secs(5),
+    );
+    let worker = start_worker(&app, &settings);
+    let ada = ada(&app);
+    let form_mail = json!({ "email": {
+        "from": "no-reply@forms.example.com",
+        "fromName": "Contact form",
+        "replyTo": "grace@example.net",
+        "replyToName": "Grace Hopper",
+        "subject": "Call me",
+    }});
+    let conversation = conversation_for(&app, &plain, Some(&ada), "email", Some("Call me"));
+    user_message(
+        &app,
+        &plain,
+        &conversation,
+        "Please call me back.",
+        form_mail.clone(),
+        Some("form-1@forms.example.com"),
+    );
+    wait_until(Duration::from_secs(10), "the first email", || {
+        transcript(&app, &conversation)
+            .get(1)
+            .is_some_and(|bot| bot.meta["email"]["sent"] == json!(true))
+    })
+    .await;
+    assert_eq!(
+        transcript(&app, &conversation)[1].meta["email"]["to"],
+        "no-reply@forms.example.com"
+    );
+
+    // The same mail through an integration that uses Reply-To.
+    {
+        use diesel::prelude::*;
+        use rapport::models::schema::integrations;
+        diesel::update(integrations::table.find(plain.id))
+            .set(integrations::use_reply_to.eq(true))
+            .execute(&mut app.conn())
+            .unwrap();
+    }
+    let second = conversation_for(&app, &plain, Some(&ada), "email", Some("Call me"));
+    user_message(
+        &app,
+        &plain,
+        &second,
+        "Please call me back.",
+        form_mail,
+        Some("form-2@forms.example.com"),
+    );
+    wait_until(Duration::from_secs(10), "the second email", || {
+        transcript(&app, &second)
+            .get(1)
+            .is_some_and(|bot| bot.meta["email"]["sent"] == json!(true))
+    })
+    .await;
+    assert_eq!(
+        transcript(&app, &second)[1].meta["email"]["to"],
+        "grace@example.net"
+    );
+    let sent = relay.messages.lock().unwrap().clone();
+    assert_eq!(sent.len(), 2);
+    // Each address with its own display name (never From's name on the Reply-To address).
+    assert!(
+        sent[0].contains("To: \"Contact form\" <no-reply@forms.example.com>"),
+        "{}",
+        sent[0]
+    );
+    assert!(
+        sent[1].contains("To: \"Grace Hopper\" <grace@example.net>"),
+        "{}",
+        sent[1]
+    );
+
+    drop(worker);
+    agent.stop().await;
+}

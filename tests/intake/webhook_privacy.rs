@@ -1,7 +1,8 @@
 //! The impostor risk: someone who only *claims* a known contact — types its email in the
 //! widget, or forges its From address — must not have the agent handed that contact's private
-//! context. Proven identities (a valid `userHash`), contacts the conversation itself created,
-//! and mail to an integration that names its allowed senders get the full context.
+//! context. Proven identities (a valid `userHash`, mail a trusted relay authenticated) and
+//! contacts the conversation itself created get the full context; an allowed-senders list
+//! alone no longer vouches for a From address (issue 10).
 
 use crate::common::TestApp;
 use crate::common::builders::{ContactBuilder, memory};
@@ -218,7 +219,8 @@ async fn a_verified_identity_and_a_contact_the_visitor_created_get_the_full_cont
     let worker = start_worker(&app, &settings_with(&app, &[], Duration::from_secs(5)));
     let ada = ada_with_secrets(&app);
     diesel::update(contacts::table.find(ada.id))
-        .set(contacts::fingerprint.eq("shop-user-17"))
+        // The fingerprint of this widget's user "shop-user-17".
+        .set(contacts::fingerprint.eq(format!("widget:{id}:shop-user-17")))
         .execute(&mut app.conn())
         .unwrap();
     let widget = Widget { id, secret };
@@ -291,8 +293,31 @@ async fn deliver(app: &TestApp, id: IntegrationId, token: &str, raw: Vec<u8>) ->
     posted.ids().0
 }
 
+/// [`mail`] as the trusted relay `mx.shop.example` hands it over: with its verdict on top.
+fn authenticated_mail(from: &str, subject: &str) -> Vec<u8> {
+    let mut raw = b"Authentication-Results: mx.shop.example; dkim=pass header.d=example.com; \
+                    dmarc=pass header.from=example.com\r\n"
+        .to_vec();
+    raw.extend(mail(from, subject));
+    raw
+}
+
+/// Sets an email integration's sender-authentication settings (the helper above creates it
+/// with the defaults: authentication required, no relay trusted).
+fn authentication(app: &TestApp, id: IntegrationId, relays: &[&str], required: bool) {
+    use rapport::models::schema::integrations;
+    let relays: Vec<String> = relays.iter().map(|r| r.to_string()).collect();
+    diesel::update(integrations::table.find(id))
+        .set((
+            integrations::trusted_authserv_ids.eq(relays),
+            integrations::require_authentication.eq(required),
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+}
+
 #[actix_web::test]
-async fn a_from_address_is_only_a_claim_unless_the_integration_names_its_senders() {
+async fn a_from_address_is_only_a_claim_unless_a_trusted_relay_authenticated_it() {
     // Anyone may write: a known From address gets the restricted context.
     let app = TestApp::spawn().await;
     let agent = refund_agent();
@@ -326,13 +351,35 @@ async fn a_from_address_is_only_a_claim_unless_the_integration_names_its_senders
     drop(worker);
     agent.stop().await;
 
-    // An allowed-senders list: the admin trusts the senders it names.
+    // An allowed-senders list no longer vouches for a From address (issue 10: seen failing
+    // before the fix, when the list gave the full context): without required
+    // authentication the list lets the mail in, but the sender is still only a claim.
     let app = TestApp::spawn().await;
     let agent = refund_agent();
     let (id, token) = integration(&app, &agent, IntegrationKind::Email, &["*@example.com"]);
+    authentication(&app, id, &["mx.shop.example"], false);
     let worker = start_worker(&app, &settings_with(&app, &[], Duration::from_secs(5)));
     let ada = ada_with_secrets(&app);
-    let conversation_id = deliver(&app, id, &token, mail("ada@example.com", "trusted")).await;
+    let conversation_id = deliver(&app, id, &token, mail("ada@example.com", "listed")).await;
+    let body = first_payload(&app, &agent, conversation_id).await;
+    assert_restricted(&body, &ada);
+    drop(worker);
+    agent.stop().await;
+
+    // The trusted relay authenticated the sender: the full context.
+    let app = TestApp::spawn().await;
+    let agent = refund_agent();
+    let (id, token) = integration(&app, &agent, IntegrationKind::Email, &["*@example.com"]);
+    authentication(&app, id, &["mx.shop.example"], true);
+    let worker = start_worker(&app, &settings_with(&app, &[], Duration::from_secs(5)));
+    let ada = ada_with_secrets(&app);
+    let conversation_id = deliver(
+        &app,
+        id,
+        &token,
+        authenticated_mail("ada@example.com", "trusted"),
+    )
+    .await;
     let body = first_payload(&app, &agent, conversation_id).await;
     assert_full(&body, "Ada Lovelace");
     assert_eq!(body["contact"]["id"], ada.id.to_string());

@@ -1,7 +1,7 @@
 //! Rate limits (per address, per widget), body size limits.
 
 use crate::common::{TestApp, TestDb};
-use crate::widget_support::{allow_origin, create, list, send, session, widget};
+use crate::widget_support::{Widget, allow_origin, create, list, send, session, widget};
 use rapport::config::Settings;
 use rapport::intake::widget::settings::WidgetSettings;
 use serde_json::json;
@@ -91,5 +91,51 @@ async fn bodies_are_limited_to_16_kib() {
     let (id, token, _) = session(&client, &shop, json!({})).await;
     let large = send(&client, &shop, &id, &token, &"x".repeat(17 * 1024)).await;
     assert_eq!(large.status, 413);
+    app.stop().await;
+}
+
+/// A session/create from `address`, as the trusted proxy forwards it.
+async fn create_from(client: &crate::common::TestClient, shop: &Widget, address: &str) -> u16 {
+    client
+        .api(
+            "POST",
+            &shop.url("session/create"),
+            None,
+            &[("x-forwarded-for", address)],
+            Some(&json!({})),
+        )
+        .await
+        .status
+}
+
+#[actix_web::test]
+async fn ipv6_clients_are_limited_per_64_and_mapped_ipv4_as_ipv4() {
+    let app = spawn_with_env(&[
+        ("RAPPORT_WIDGET_IP_RATE_LIMIT", "2"),
+        ("RAPPORT_WIDGET_IP_HEADER", "X-Forwarded-For"),
+    ]);
+    let shop = widget(&app, |_| {});
+    let client = app.client();
+    // One household or one host: every address of a /64 is one client.
+    assert_eq!(create_from(&client, &shop, "2001:db8:1:2::1").await, 200);
+    assert_eq!(create_from(&client, &shop, "2001:db8:1:2::2").await, 200);
+    assert_eq!(
+        create_from(&client, &shop, "2001:db8:1:2:ffff:ffff:ffff:ffff").await,
+        429,
+        "a new address in the same /64 does not get a new limit"
+    );
+    assert_eq!(
+        create_from(&client, &shop, "2001:db8:1:3::1").await,
+        200,
+        "the next /64 is another client"
+    );
+    assert_eq!(create_from(&client, &shop, "192.0.2.7").await, 200);
+    assert_eq!(create_from(&client, &shop, "::ffff:192.0.2.7").await, 200);
+    assert_eq!(
+        create_from(&client, &shop, "192.0.2.7").await,
+        429,
+        "an IPv4-mapped address is the IPv4 address it maps"
+    );
+    assert_eq!(create_from(&client, &shop, "192.0.2.8").await, 200);
     app.stop().await;
 }

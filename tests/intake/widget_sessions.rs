@@ -252,7 +252,8 @@ async fn a_signed_user_id_makes_a_verified_contact_keyed_by_it() {
     .await;
     let contacts = contacts_of(&app);
     assert_eq!(contacts.len(), 1);
-    assert_eq!(contacts[0].fingerprint, "42");
+    // Scoped to this widget: another widget's user "42" is someone else (issue 10).
+    assert_eq!(contacts[0].fingerprint, format!("widget:{}:42", shop.id));
     assert!(contacts[0].verified);
     assert_eq!(contacts[0].source, "widget");
     // The same user again, with another email typed: the same contact.

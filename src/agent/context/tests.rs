@@ -36,6 +36,8 @@ fn memory(id: i64, text: &str) -> Memory {
         version: 1,
         created_at: now() - Duration::minutes(id),
         updated_at: now(),
+        confirmed: true,
+        claimed_conversation_id: None,
     }
 }
 

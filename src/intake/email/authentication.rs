@@ -4,10 +4,8 @@
 //! A From header is a claim anyone can write. What proves it is the receiving relay's verdict
 //! on DMARC, DKIM or SPF for the From domain, which the relay records in an
 //! `Authentication-Results` header naming itself (the authserv-id, e.g. `mx.google.com`).
-//! Only headers whose authserv-id the integration trusts count: anyone can add such a header
-//! to a message before sending it, and a relay removes only those that claim its own name.
 //!
-//! The sender counts as authenticated when a trusted header says
+//! The sender counts as authenticated when a believed verdict says
 //! - `dmarc=pass` (DMARC already checks alignment with the From domain), or
 //! - `dkim=pass` with a signing domain (`header.d`, else the domain of `header.i`) aligned
 //!   with the From domain, or
@@ -15,6 +13,31 @@
 //!
 //! Aligned is relaxed alignment approximated without the public-suffix list: the same domain,
 //! or one a subdomain of the other (`mail.example.com` ~ `example.com`).
+//!
+//! # Which headers are believed
+//! Anyone can put an `Authentication-Results` header into a message before sending it, with
+//! any authserv-id, and every relay on the way adds its own *on top* (RFC 8601 §5: headers
+//! are prepended, like `Received`). So the headers are read from the top, and only:
+//! - **the topmost run**: the first header and those directly below it with the *same*
+//!   authserv-id (a relay that runs several checkers, e.g. OpenDKIM and OpenDMARC milters,
+//!   writes one header per checker), and only when that authserv-id is trusted. Everything
+//!   below was written before the last relay received the message — by an earlier hop or by
+//!   the sender — and proves nothing, even when it names a trusted relay. Trust the relay
+//!   that hands mail to Rapport (or to the provider whose webhook posts it).
+//! - **per method, the topmost verdict**: when two headers of the run both judge DMARC (or
+//!   DKIM, SPF), only the upper one counts. A relay judges each method once, so a second
+//!   verdict lower down is the sender's own, placed right below where the relay's will go:
+//!   `dmarc=fail` from the relay is not outvoted by a forged `dmarc=pass`.
+//!
+//! What remains is a forged verdict for a method the trusted relay does not judge at all,
+//! directly below its headers. RFC 8601 §5 closes it: a relay MUST remove (or rename)
+//! headers that claim its own authserv-id before adding its own, as the large providers and
+//! the usual milters (with their remove-forged-headers options) do. And a message with more
+//! than one From mailbox is never authenticated: which address a verdict is about is
+//! ambiguous (RFC 7489 §6.6.1).
+
+use super::parse::ParsedEmail;
+use crate::domain::EmailAddress;
 
 /// One `method=result` of a header, with the properties that name what was checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,14 +85,79 @@ impl Proof {
     }
 }
 
+/// What intake may believe about an email's sender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SenderTrust {
+    /// A trusted relay (`relay`, its authserv-id as the header wrote it, lower-cased) proved
+    /// that the From address's domain sent the message.
+    Authenticated {
+        address: EmailAddress,
+        proof: Proof,
+        relay: String,
+    },
+    /// The From address is only claimed.
+    Unauthenticated,
+}
+
+impl SenderTrust {
+    pub fn is_authenticated(&self) -> bool {
+        matches!(self, SenderTrust::Authenticated { .. })
+    }
+
+    /// The proof, for the message's meta (`None`: unauthenticated).
+    pub fn proof(&self) -> Option<Proof> {
+        match self {
+            SenderTrust::Authenticated { proof, .. } => Some(*proof),
+            SenderTrust::Unauthenticated => None,
+        }
+    }
+}
+
+/// Decides whether `email`'s From address is proven by the `Authentication-Results` of one
+/// of the `trusted` relays (authserv-ids, compared ignoring case), by the rules of the module
+/// documentation. The contact identity is always From: Reply-To is covered by no check.
+pub fn sender_trust(email: &ParsedEmail, trusted: &[String]) -> SenderTrust {
+    if email.from_mailboxes != 1 {
+        return SenderTrust::Unauthenticated;
+    }
+    let address = &email.from.address;
+    let domain = address
+        .as_str()
+        .rsplit_once('@')
+        .map_or("", |(_, domain)| domain);
+    match verdict(
+        email.authentication_results.iter().map(String::as_str),
+        trusted,
+        domain,
+    ) {
+        Some((proof, relay)) => SenderTrust::Authenticated {
+            address: address.clone(),
+            proof,
+            relay,
+        },
+        None => SenderTrust::Unauthenticated,
+    }
+}
+
 /// The proof that the From address's domain `from_domain` sent this message, found in the
-/// raw `Authentication-Results` header values `headers` from one of the `trusted` relays
-/// (authserv-ids, compared ignoring case). `None`: the sender only claims the address.
+/// raw `Authentication-Results` header values `headers` (topmost first) of one of the
+/// `trusted` relays (authserv-ids, compared ignoring case), believing only the topmost run
+/// of headers and per method its topmost verdict (see the module documentation). `None`: the
+/// sender only claims the address.
 pub fn sender_proof<'a>(
     headers: impl IntoIterator<Item = &'a str>,
     trusted: &[String],
     from_domain: &str,
 ) -> Option<Proof> {
+    verdict(headers, trusted, from_domain).map(|(proof, _)| proof)
+}
+
+/// [`sender_proof`], with the authserv-id of the relay whose verdict it is.
+fn verdict<'a>(
+    headers: impl IntoIterator<Item = &'a str>,
+    trusted: &[String],
+    from_domain: &str,
+) -> Option<(Proof, String)> {
     let from_domain = from_domain
         .trim()
         .trim_end_matches('.')
@@ -77,18 +165,14 @@ pub fn sender_proof<'a>(
     if from_domain.is_empty() {
         return None;
     }
+    let run = topmost_run(headers, trusted);
+    let mut judged: Vec<&str> = Vec::new();
     let mut best: Option<Proof> = None;
-    for header in headers {
-        let Some(parsed) = parse(header) else {
-            continue;
-        };
-        if !trusted
-            .iter()
-            .any(|id| id.trim().eq_ignore_ascii_case(&parsed.authserv_id))
-        {
-            continue;
-        }
-        for result in &parsed.results {
+    for header in &run {
+        for result in &header.results {
+            if judged.contains(&result.method.as_str()) {
+                continue;
+            }
             let Some(proof) = proves(result, &from_domain) else {
                 continue;
             };
@@ -99,8 +183,36 @@ pub fn sender_proof<'a>(
                 _ => proof,
             });
         }
+        // Methods this header judged are decided: lower verdicts on them are not the relay's.
+        judged.extend(header.results.iter().map(|result| result.method.as_str()));
     }
-    best
+    let relay = run.first()?.authserv_id.clone();
+    best.map(|proof| (proof, relay))
+}
+
+/// The first header and those directly below it with the same authserv-id, when that id is
+/// trusted; else nothing. A header without an authserv-id ends the run.
+fn topmost_run<'a>(
+    headers: impl IntoIterator<Item = &'a str>,
+    trusted: &[String],
+) -> Vec<AuthenticationResults> {
+    let mut run: Vec<AuthenticationResults> = Vec::new();
+    for header in headers {
+        let Some(parsed) = parse(header) else {
+            break;
+        };
+        match run.first() {
+            None if !trusted
+                .iter()
+                .any(|id| id.trim().eq_ignore_ascii_case(&parsed.authserv_id)) =>
+            {
+                break;
+            }
+            Some(first) if first.authserv_id != parsed.authserv_id => break,
+            _ => run.push(parsed),
+        }
+    }
+    run
 }
 
 /// Whether one verdict proves `from_domain` (already lower-cased).
@@ -382,6 +494,105 @@ mod tests {
             sender_proof([spf, dmarc], &relay, "example.com"),
             Some(Proof::Dmarc)
         );
+    }
+
+    #[test]
+    fn only_the_topmost_run_of_one_trusted_relay_counts() {
+        let relay = trusted(&["mx.example.net"]);
+        let forged = "mx.example.net; dmarc=pass header.from=example.com";
+        // Below another relay's header: written before that relay got the mail.
+        let other = "mx.elsewhere.test; spf=none";
+        assert_eq!(sender_proof([other, forged], &relay, "example.com"), None);
+        // Below a header without an authserv-id: the run ended there.
+        assert_eq!(
+            sender_proof(["dkim=pass", forged], &relay, "example.com"),
+            None
+        );
+        // Trusting the other relay too does not reach past its header to ours.
+        let both = trusted(&["mx.elsewhere.test", "mx.example.net"]);
+        assert_eq!(sender_proof([other, forged], &both, "example.com"), None);
+        // Several headers of the relay on top (one per checker) are read together.
+        let dkim = "mx.example.net; dkim=pass header.d=example.com";
+        let dmarc = "mx.example.net; dmarc=pass header.from=example.com";
+        assert_eq!(
+            sender_proof([dkim, dmarc, other], &relay, "example.com"),
+            Some(Proof::Dmarc)
+        );
+    }
+
+    #[test]
+    fn a_lower_verdict_never_outvotes_the_relays_own() {
+        let relay = trusted(&["mx.example.net"]);
+        let real = "mx.example.net; spf=fail smtp.mailfrom=example.com; dkim=none; dmarc=fail header.from=example.com";
+        let forged =
+            "mx.example.net; dkim=pass header.d=example.com; dmarc=pass header.from=example.com";
+        assert_eq!(sender_proof([real, forged], &relay, "example.com"), None);
+        // A method the upper header did not judge is still read from the lower one.
+        let upper = "mx.example.net; spf=pass smtp.mailfrom=example.com";
+        assert_eq!(
+            sender_proof([upper, forged], &relay, "example.com"),
+            Some(Proof::Dmarc)
+        );
+        // Within one header every signature counts (a message may carry several).
+        let two = "mx.example.net; dkim=fail header.d=other.test; dkim=pass header.d=example.com";
+        assert_eq!(
+            sender_proof([two], &relay, "example.com"),
+            Some(Proof::Dkim)
+        );
+    }
+
+    fn email(raw: &str) -> ParsedEmail {
+        super::super::parse::parse(raw.as_bytes(), 1 << 20).expect("parses")
+    }
+
+    #[test]
+    fn the_sender_is_trusted_by_the_from_address_and_a_trusted_relay() {
+        let relay = trusted(&["mx.google.com"]);
+        let raw = format!(
+            "Authentication-Results: {GMAIL}\r\nFrom: Ada <Ada@Example.com>\r\nReply-To: eve@evil.test\r\nSubject: hi\r\n\r\nbody\r\n"
+        );
+        let trust = sender_trust(&email(&raw), &relay);
+        assert_eq!(
+            trust,
+            SenderTrust::Authenticated {
+                address: EmailAddress::parse("Ada@Example.com").unwrap(),
+                proof: Proof::Dmarc,
+                relay: "mx.google.com".into(),
+            }
+        );
+        assert!(trust.is_authenticated());
+        assert_eq!(trust.proof(), Some(Proof::Dmarc));
+        assert_eq!(
+            sender_trust(&email(&raw), &trusted(&["mx.example.net"])),
+            SenderTrust::Unauthenticated
+        );
+        assert_eq!(
+            sender_trust(&email(&raw), &[]),
+            SenderTrust::Unauthenticated
+        );
+        let unsigned = "From: Ada <ada@example.com>\r\nSubject: hi\r\n\r\nbody\r\n";
+        assert_eq!(
+            sender_trust(&email(unsigned), &relay),
+            SenderTrust::Unauthenticated
+        );
+        assert_eq!(SenderTrust::Unauthenticated.proof(), None);
+    }
+
+    #[test]
+    fn several_from_mailboxes_are_never_authenticated() {
+        let relay = trusted(&["mx.google.com"]);
+        for from in [
+            "From: Ada <ada@example.com>, boss@bank.example\r\n",
+            "From: boss@bank.example\r\nFrom: Ada <ada@example.com>\r\n",
+        ] {
+            let raw =
+                format!("Authentication-Results: {GMAIL}\r\n{from}Subject: hi\r\n\r\nbody\r\n");
+            assert_eq!(
+                sender_trust(&email(&raw), &relay),
+                SenderTrust::Unauthenticated,
+                "{from}"
+            );
+        }
     }
 
     #[test]

@@ -125,12 +125,15 @@ async fn inbound(
         }
     };
 
-    match inbound::receive(&state, &integration, raw).await {
+    // The caller holds the inbound token: the provider (or relay) that received the mail,
+    // whose Authentication-Results verdict tops the message.
+    match inbound::receive(&state, &integration, raw, inbound::Handover::Endpoint).await {
         Ok(received) => json::ok(&json!({
             "conversationId": received.conversation_id.to_string(),
             "messageId": received.message_id.to_string(),
             "contactId": received.contact_id.map(|id| id.to_string()),
             "duplicate": received.duplicate,
+            "authenticated": received.authenticated,
         })),
         Err(ReceiveError::Refused(refusal)) => Ok(refused(&refusal)),
         Err(ReceiveError::Failed(error)) => Err(error),

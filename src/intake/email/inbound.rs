@@ -1,27 +1,41 @@
 //! One inbound email, stored: [`receive`] is shared by the HTTP endpoint and the SMTP
 //! listener, so both accept and refuse exactly the same mail.
 //!
-//! Steps: parse (off the reactor) → pick the sender (From, or Reply-To when the integration
-//! says so) and check it against the allowed senders → write the attachments to temporary
-//! files → in ONE transaction: skip a Message-ID already stored, find or create the contact
-//! (when the integration collects contacts), find the thread or start a conversation, store
-//! the message, place and record the attachments, queue the agent webhook. A failure at any
-//! step rolls everything back and removes every file written; a refusal leaves nothing.
+//! Steps: parse (off the reactor) → decide whether a trusted relay authenticated the From
+//! address ([`authentication::sender_trust`]) and check it against the allowed senders
+//! ([`Integration::admit_sender`]) → write the attachments to temporary files → in ONE
+//! transaction: skip a Message-ID already stored, find or create the contact (when the
+//! integration collects contacts), find the thread or start a conversation, store the
+//! message with the verdict on its meta, place and record the attachments, queue the agent
+//! webhook. A failure at any step rolls everything back and removes every file written; a
+//! refusal leaves nothing.
+//!
+//! The sender is always the From address: Reply-To is covered by no authentication check,
+//! so it is only where agent replies go when the integration says so (`use_reply_to`). An
+//! authenticated sender is a verified contact (a known one gets its empty fields filled); an
+//! unauthenticated one creates an unverified contact, or attaches the mail to the known
+//! contact with its address as a *claim* that changes nothing on it and gives the agent a
+//! restricted context (see `domain::contact_match`). A later message that joins a verified
+//! conversation's thread keeps it verified only when it is authenticated as the contact's
+//! own address; otherwise the conversation becomes a claim.
 
+use super::authentication::{self, SenderTrust};
 use super::parse::{self, Attachment, Mailbox, ParsedEmail};
 use super::refusal::Refusal;
 use crate::db;
 use crate::domain::contact_field::ContactField;
-use crate::domain::contact_match::{ClaimedBy, ContactMatch};
+use crate::domain::contact_match::{self as domain_match, ClaimedBy, ContactMatch};
 use crate::domain::contact_patch::{ContactPatch, ContactPatchInput, Purpose};
 use crate::domain::conversation::{Channel, MessageRole};
+use crate::domain::integration::SenderAdmission;
 use crate::domain::{ContactId, ConversationId, MessageId, SpaceId};
 use crate::error::AppError;
 use crate::models::audit::Actor;
+use crate::models::contact_ensure::{self, OnFound};
 use crate::models::email_intake::{self as store, NewEmailConversation, NewEmailMessage};
 use crate::models::integration::Integration;
 use crate::models::space_file::{self, NewUpload};
-use crate::models::{contact_ensure, contact_match, webhook_delivery};
+use crate::models::{contact, contact_match, webhook_delivery};
 use crate::startup::AppState;
 use crate::storage::{PlacedFile, SpaceStore, StagedFile};
 use chrono::Utc;
@@ -43,6 +57,8 @@ pub struct Received {
     pub contact_id: Option<ContactId>,
     /// The same Message-ID was already stored: nothing new was written.
     pub duplicate: bool,
+    /// A trusted relay authenticated the sender (of the stored message, for a duplicate).
+    pub authenticated: bool,
 }
 
 /// Why an email was not stored.
@@ -52,6 +68,39 @@ pub enum ReceiveError {
     Refused(Refusal),
     /// A fault on our side (database down, disk full): nothing was stored; try again.
     Failed(AppError),
+}
+
+/// Who handed the message to Rapport: that decides whether its topmost
+/// `Authentication-Results` header can be the verdict of a relay the integration trusts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handover {
+    /// The inbound endpoint, called with the integration's secret token: by the mail
+    /// provider (or the admin's own relay) that received the message and judged its sender.
+    Endpoint,
+    /// The SMTP listener, on a connection from a configured relay (`RAPPORT_SMTP_RELAYS`,
+    /// your MX): the relay that judged the sender.
+    SmtpRelay,
+    /// The SMTP listener, on a connection from anyone else: the sending server itself, which
+    /// wrote every header of the message, so none of them proves anything.
+    SmtpDirect,
+}
+
+impl Handover {
+    /// Whether the message's headers may hold a trusted relay's verdict.
+    fn believes_relay_headers(self) -> bool {
+        match self {
+            Handover::Endpoint | Handover::SmtpRelay => true,
+            Handover::SmtpDirect => false,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Handover::Endpoint => "endpoint",
+            Handover::SmtpRelay => "smtp relay",
+            Handover::SmtpDirect => "smtp direct",
+        }
+    }
 }
 
 impl From<AppError> for ReceiveError {
@@ -67,13 +116,15 @@ pub fn actor(integration: &Integration) -> Actor {
 }
 
 /// Receives one raw message for an enabled email integration (the caller checked the
-/// token or the SMTP recipient). Refusals and failures are logged here, once for both paths.
+/// token or the SMTP recipient, and says who handed the message over). Refusals and failures
+/// are logged here, once for both paths.
 pub async fn receive(
     state: &AppState,
     integration: &Integration,
     raw: Vec<u8>,
+    handover: Handover,
 ) -> Result<Received, ReceiveError> {
-    let outcome = receive_inner(state, integration, raw).await;
+    let outcome = receive_inner(state, integration, raw, handover).await;
     match &outcome {
         Ok(received) => tracing::info!(
             integration = integration.id.0,
@@ -81,10 +132,13 @@ pub async fn receive(
             message = received.message_id.0,
             contact = received.contact_id.map(|id| id.0),
             duplicate = received.duplicate,
+            authenticated = received.authenticated,
+            handover = handover.as_str(),
             "email received"
         ),
         Err(ReceiveError::Refused(refusal)) => tracing::warn!(
             integration = integration.id.0,
+            handover = handover.as_str(),
             code = refusal.code(),
             reason = %refusal,
             "email refused"
@@ -102,6 +156,7 @@ async fn receive_inner(
     state: &AppState,
     integration: &Integration,
     raw: Vec<u8>,
+    handover: Handover,
 ) -> Result<Received, ReceiveError> {
     let max_bytes = state.settings.email_max_bytes;
     // Parsing up to 25 MiB of MIME is CPU work: keep it off the reactor.
@@ -113,11 +168,26 @@ async fn receive_inner(
     .map_err(AppError::from)?
     .map_err(ReceiveError::Refused)?;
 
-    let sender = sender(integration, &email).clone();
-    if !integration.allows_sender(&sender.address) {
-        return Err(ReceiveError::Refused(Refusal::DisallowedSender {
-            address: sender.address.to_string(),
-        }));
+    let trusted: &[String] = if handover.believes_relay_headers() {
+        &integration.trusted_authserv_ids
+    } else {
+        &[]
+    };
+    let trust = authentication::sender_trust(&email, trusted);
+    let sender = email.from.clone();
+    let address = || sender.address.to_string();
+    match integration.admit_sender(&sender.address, trust.is_authenticated()) {
+        SenderAdmission::Allowed => {}
+        SenderAdmission::NotListed => {
+            return Err(ReceiveError::Refused(Refusal::DisallowedSender {
+                address: address(),
+            }));
+        }
+        SenderAdmission::NotAuthenticated => {
+            return Err(ReceiveError::Refused(Refusal::UnauthenticatedSender {
+                address: address(),
+            }));
+        }
     }
 
     let store = SpaceStore::new(&state.settings.data_dir);
@@ -144,6 +214,7 @@ async fn receive_inner(
                     integration: &integration,
                     email: &email,
                     sender: &sender,
+                    trust: &trust,
                     raw_sha256: &raw_sha256,
                     region,
                 },
@@ -159,19 +230,14 @@ async fn receive_inner(
     .map_err(ReceiveError::Failed)
 }
 
-/// Who the email is from, for the contact and the allowed-senders check.
-fn sender<'a>(integration: &Integration, email: &'a ParsedEmail) -> &'a Mailbox {
-    match (&email.reply_to, integration.use_reply_to) {
-        (Some(reply_to), true) => reply_to,
-        _ => &email.from,
-    }
-}
-
 /// Everything `store_email` needs to know about one delivery.
 struct Delivery<'a> {
     integration: &'a Integration,
     email: &'a ParsedEmail,
+    /// The From mailbox: the contact, whatever Reply-To says.
     sender: &'a Mailbox,
+    /// Whether a trusted relay authenticated `sender`.
+    trust: &'a SenderTrust,
     raw_sha256: &'a str,
     region: crate::domain::PhoneRegion,
 }
@@ -209,6 +275,7 @@ fn store_email(
             message_id: message.id,
             contact_id: conversation.contact_id,
             duplicate: true,
+            authenticated: authenticated_meta(&message.meta),
         });
     }
 
@@ -216,6 +283,7 @@ fn store_email(
         Some(ensure_contact(
             conn,
             delivery.sender,
+            delivery.trust,
             delivery.region,
             &actor,
         )?)
@@ -230,7 +298,10 @@ fn store_email(
             record_match(conn, &thread, contact, how)?;
             thread
         }
-        (Some(thread), _) => thread,
+        (Some(thread), _) => {
+            reassess_thread(conn, &thread, delivery.trust)?;
+            thread
+        }
         (None, contact) => {
             let conversation = store::insert_conversation(
                 conn,
@@ -276,12 +347,14 @@ fn store_email(
         message_id: message.id,
         contact_id: contact.or(conversation.contact_id),
         duplicate: false,
+        authenticated: delivery.trust.is_authenticated(),
     })
 }
 
 /// How the conversation got its contact, when this email gave it one (a thread keeps the
-/// contact it has). An existing contact matched by a From address is only a claim: From is
-/// easily forged (see `domain::contact_match` for what the agent webhook makes of it).
+/// contact it has). An existing contact matched by an unauthenticated From address is only a
+/// claim: From is easily forged (see `domain::contact_match` for what the agent webhook makes
+/// of it).
 fn record_match(
     conn: &mut PgConnection,
     conversation: &crate::models::conversation::Conversation,
@@ -294,12 +367,45 @@ fn record_match(
     Ok(())
 }
 
+/// A message joined a thread that has a contact: whether it was proven to come from that
+/// contact can change how far the conversation is believed (`after_thread_reply`). A thread
+/// whose contact staff or the API set (no record, or a record about another contact) is
+/// theirs to vouch for and stays as it is.
+fn reassess_thread(
+    conn: &mut PgConnection,
+    thread: &crate::models::conversation::Conversation,
+    trust: &SenderTrust,
+) -> Result<(), AppError> {
+    let Some(contact_id) = thread.contact_id else {
+        return Ok(());
+    };
+    let Some(recorded) = contact_match::find(conn, thread.id)? else {
+        return Ok(());
+    };
+    if recorded.contact_id != contact_id {
+        return Ok(());
+    }
+    let proven = match trust {
+        SenderTrust::Authenticated { address, .. } => contact::find(conn, contact_id)?
+            .email
+            .is_some_and(|email| email.to_lowercase() == address.as_str().to_lowercase()),
+        SenderTrust::Unauthenticated => false,
+    };
+    if let Some(how) = domain_match::after_thread_reply(recorded.how, proven) {
+        contact_match::record(conn, thread.id, contact_id, how)?;
+    }
+    Ok(())
+}
+
 /// Finds the sender's contact by address ignoring case, or creates it with the display
-/// name, source "email", verified (the address just sent us mail). A known contact only
-/// gets its empty fields filled (`contact_ensure`). Says whether this email created it.
+/// name and source "email", and says how it was matched. Only an authenticated sender speaks
+/// for the address: its new contact is verified and a known contact gets its empty fields
+/// filled (`contact_ensure`), a verified match. An unauthenticated sender's new contact is
+/// unverified, and a known contact is left exactly as it is: a claim.
 fn ensure_contact(
     conn: &mut PgConnection,
     sender: &Mailbox,
+    trust: &SenderTrust,
     region: crate::domain::PhoneRegion,
     actor: &Actor,
 ) -> Result<(ContactId, ContactMatch), AppError> {
@@ -315,12 +421,24 @@ fn ensure_contact(
     }
     .validate(region, Purpose::Create)
     .map_err(|errors| AppError::Unprocessable(errors.summary()))?;
-    let ensured = contact_ensure::ensure(conn, &patch, actor)?;
+    let authenticated = trust.is_authenticated();
+    let on_found = if authenticated {
+        OnFound::FillEmpty
+    } else {
+        OnFound::LeaveAlone
+    };
+    let ensured = contact_ensure::ensure_with(conn, &patch, actor, on_found)?;
+    let id = ensured.contact.id;
     if ensured.created {
-        store::mark_created_by_email(conn, ensured.contact.id, Utc::now())?;
-        return Ok((ensured.contact.id, ContactMatch::Created));
+        let verified_at = authenticated.then(Utc::now);
+        store::mark_created_by_email(conn, id, verified_at)?;
     }
-    Ok((ensured.contact.id, ContactMatch::Claimed(ClaimedBy::Email)))
+    let how = match (authenticated, ensured.created) {
+        (true, _) => ContactMatch::Verified,
+        (false, true) => ContactMatch::Created,
+        (false, false) => ContactMatch::Claimed(ClaimedBy::Email),
+    };
+    Ok((id, how))
 }
 
 /// A file of the email, recorded in the contact's space.
@@ -445,13 +563,39 @@ fn message_meta(delivery: &Delivery<'_>, files: &[SavedFile]) -> Value {
             "from": email.from.address.as_str(),
             "fromName": email.from.name,
             "replyTo": email.reply_to.as_ref().map(|m| m.address.as_str()),
+            "replyToName": email.reply_to.as_ref().and_then(|m| m.name.as_deref()),
             "subject": email.subject,
             "messageId": email.message_id,
             "inReplyTo": email.in_reply_to,
             "date": email.date.map(|d| d.timestamp_millis()),
             "attachments": attachments,
+            "authenticated": delivery.trust.is_authenticated(),
+            "authentication": authentication_meta(delivery.trust),
         }
     })
+}
+
+/// The proof of the sender, as the message keeps it (`null`: only claimed).
+fn authentication_meta(trust: &SenderTrust) -> Value {
+    match trust {
+        SenderTrust::Authenticated {
+            address,
+            proof,
+            relay,
+        } => json!({
+            "address": address.as_str(),
+            "method": proof.as_str(),
+            "relay": relay,
+        }),
+        SenderTrust::Unauthenticated => Value::Null,
+    }
+}
+
+/// Whether a stored message's meta says its sender was authenticated.
+fn authenticated_meta(meta: &Value) -> bool {
+    meta.pointer("/email/authenticated")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
 }
 
 fn hex(bytes: &[u8]) -> String {

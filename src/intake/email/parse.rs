@@ -12,7 +12,7 @@ use crate::domain::file_name::FileName;
 use crate::intake::email::refusal::Refusal;
 use chrono::{DateTime, Utc};
 use mail_parser::{
-    Address, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType,
+    Address, HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType,
 };
 
 /// The limit when `RAPPORT_EMAIL_MAX_BYTES` is not set: 25 MiB, what most providers allow.
@@ -53,7 +53,12 @@ pub struct Attachment {
 /// What Rapport keeps of a parsed email.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedEmail {
+    /// The sender as the message names it (the last From header's first mailbox).
     pub from: Mailbox,
+    /// How many mailboxes all From headers hold together (a header without a usable
+    /// address counts as one). More than one: which address a relay's DMARC verdict is
+    /// about is ambiguous, so no verdict authenticates [`Self::from`].
+    pub from_mailboxes: usize,
     /// The first Reply-To mailbox with a valid address, when there is one.
     pub reply_to: Option<Mailbox>,
     pub subject: Option<String>,
@@ -107,8 +112,17 @@ pub fn parse(raw: &[u8], max_bytes: usize) -> Result<ParsedEmail, Refusal> {
     let reply_to = message.reply_to().and_then(|address| {
         mailboxes(address).find_map(|(address, name)| mailbox(address, name).ok())
     });
+    let from_mailboxes = message
+        .header_values(HeaderName::From)
+        .map(|value| {
+            value
+                .as_address()
+                .map_or(1, |address| mailboxes(address).count().max(1))
+        })
+        .sum();
     Ok(ParsedEmail {
         from,
+        from_mailboxes,
         reply_to,
         subject: message
             .subject()
@@ -744,5 +758,18 @@ In-Reply-To: <a@x> <a@x> <b@x>\r\n\r\nbody\r\n";
         assert_eq!(email.authentication_results.len(), 2);
         assert!(email.authentication_results[0].starts_with("mx.example.net;"));
         assert_eq!(email.authentication_results[1], "evil.test; dmarc=pass");
+    }
+
+    #[test]
+    fn every_from_mailbox_is_counted() {
+        assert_eq!(ok(corpus!("plain")).from_mailboxes, 1);
+        let two_in_one =
+            ok(b"From: Ada <ada@example.com>, eve@evil.test\r\nSubject: hi\r\n\r\nbody\r\n");
+        assert_eq!(two_in_one.from_mailboxes, 2);
+        let two_headers = ok(
+            b"From: eve@evil.test\r\nFrom: Ada <ada@example.com>\r\nSubject: hi\r\n\r\nbody\r\n",
+        );
+        assert_eq!(two_headers.from_mailboxes, 2);
+        assert_eq!(two_headers.from.address.as_str(), "ada@example.com");
     }
 }

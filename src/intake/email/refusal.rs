@@ -17,11 +17,14 @@ pub enum Refusal {
     UnparsableHeaders,
     /// There is no `From` header, or it holds no address.
     NoFrom,
-    /// The sender address (From, or Reply-To when the integration uses it) is not a valid
-    /// address.
+    /// The From address is not a valid address.
     InvalidSender { address: String, reason: String },
     /// The integration's allowed-senders list does not include the sender.
     DisallowedSender { address: String },
+    /// The integration has an allowed-senders list and requires authenticated senders, and
+    /// no trusted relay authenticated this one. Refused as a sender not on the list is (same
+    /// status and code); the reason does not say whether the address is on the list.
+    UnauthenticatedSender { address: String },
 }
 
 impl Refusal {
@@ -29,7 +32,7 @@ impl Refusal {
     pub fn http_status(&self) -> u16 {
         match self {
             Refusal::TooLarge { .. } => 413,
-            Refusal::DisallowedSender { .. } => 403,
+            Refusal::DisallowedSender { .. } | Refusal::UnauthenticatedSender { .. } => 403,
             Refusal::Empty
             | Refusal::UnparsableHeaders
             | Refusal::NoFrom
@@ -42,7 +45,7 @@ impl Refusal {
     pub fn smtp_code(&self) -> u16 {
         match self {
             Refusal::TooLarge { .. } => 552,
-            Refusal::DisallowedSender { .. } => 550,
+            Refusal::DisallowedSender { .. } | Refusal::UnauthenticatedSender { .. } => 550,
             Refusal::Empty
             | Refusal::UnparsableHeaders
             | Refusal::NoFrom
@@ -58,7 +61,9 @@ impl Refusal {
             Refusal::UnparsableHeaders => "EMAIL_UNPARSABLE",
             Refusal::NoFrom => "EMAIL_NO_FROM",
             Refusal::InvalidSender { .. } => "EMAIL_INVALID_SENDER",
-            Refusal::DisallowedSender { .. } => "EMAIL_SENDER_NOT_ALLOWED",
+            Refusal::DisallowedSender { .. } | Refusal::UnauthenticatedSender { .. } => {
+                "EMAIL_SENDER_NOT_ALLOWED"
+            }
         }
     }
 }
@@ -86,6 +91,12 @@ impl fmt::Display for Refusal {
                 f,
                 "The sender {address} is not on this integration's allowed-senders list."
             ),
+            Refusal::UnauthenticatedSender { address } => write!(
+                f,
+                "The sender {address} is not accepted: this integration takes mail only from \
+                 allowed senders that a trusted relay authenticated (Authentication-Results), \
+                 and this message's sender was not authenticated."
+            ),
         }
     }
 }
@@ -111,6 +122,9 @@ mod tests {
                 reason: "no @".into(),
             },
             Refusal::DisallowedSender {
+                address: "eve@evil.test".into(),
+            },
+            Refusal::UnauthenticatedSender {
                 address: "eve@evil.test".into(),
             },
         ];

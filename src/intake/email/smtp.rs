@@ -3,7 +3,9 @@
 //! [`Integration::smtp_token`], shown on its settings page) is stored exactly as the inbound
 //! endpoint stores it, through the same [`inbound::receive`]. The plain
 //! `<integration id>@<domain>` is accepted only on connections from a configured relay
-//! (`RAPPORT_SMTP_RELAYS`, your MX): ids are small numbers, easy to guess.
+//! (`RAPPORT_SMTP_RELAYS`, your MX): ids are small numbers, easy to guess. Only a relay's
+//! connection may carry a sender verdict the integration believes ([`inbound::Handover`]):
+//! any other client wrote every header of its message itself.
 //!
 //! Each client gets bounded resources ([`SmtpLimits`]): a few connections at once per
 //! address, a maximum session length and number of messages, and an idle time for every
@@ -576,8 +578,15 @@ impl<'a> Session<'a> {
         let Some(integration) = integration else {
             return Ok(Reply::new(503, "5.5.1 No recipient"));
         };
+        // Only a configured relay's connection carries a verdict of the relay on top; anyone
+        // else wrote every header of the message themselves.
+        let handover = if self.limits.is_relay(self.peer) {
+            inbound::Handover::SmtpRelay
+        } else {
+            inbound::Handover::SmtpDirect
+        };
         Ok(
-            match inbound::receive(self.state, &integration, raw).await {
+            match inbound::receive(self.state, &integration, raw, handover).await {
                 Ok(received) if received.duplicate => Reply::new(
                     250,
                     format!(
@@ -588,8 +597,14 @@ impl<'a> Session<'a> {
                 Ok(received) => Reply::new(
                     250,
                     format!(
-                        "2.0.0 Stored as message {} in conversation {}",
-                        received.message_id, received.conversation_id
+                        "2.0.0 Stored as message {} in conversation {} (sender {})",
+                        received.message_id,
+                        received.conversation_id,
+                        if received.authenticated {
+                            "authenticated"
+                        } else {
+                            "not authenticated"
+                        }
                     ),
                 ),
                 Err(ReceiveError::Refused(refusal)) => refusal_reply(&refusal),

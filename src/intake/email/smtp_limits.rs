@@ -11,7 +11,8 @@
 //! - `RAPPORT_SMTP_DATA_TIMEOUT_SECONDS` (300): time for a whole message after `354`.
 //! - `RAPPORT_SMTP_RELAYS`: comma-separated addresses and ranges of mail relays (your MX)
 //!   allowed to deliver to the plain `<integration id>@domain` form; everyone else must use
-//!   `<integration id>+<token>@domain`.
+//!   `<integration id>+<token>@domain`. Only their mail may carry a trusted relay's
+//!   `Authentication-Results` verdict (see `inbound::Handover`).
 //!
 //! Going over a limit ends the connection with `421`, which tells an honest sender to come
 //! back later.

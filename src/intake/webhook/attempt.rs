@@ -22,6 +22,7 @@ use crate::models::audit::Actor;
 use crate::models::contact_match;
 use crate::models::conversation::{self, Conversation};
 use crate::models::integration::{self, Integration};
+use crate::models::memory::Origin;
 use crate::models::message::{self, Message};
 use crate::models::webhook_delivery::{self, WebhookDelivery};
 use crate::models::{Contact, contact};
@@ -257,9 +258,15 @@ async fn record_failure(
     }
 }
 
-/// Where an email reply goes: the Reply-To or From of the message answered, else the
-/// contact's address.
-fn reply_address(message: &Message, contact: Option<&Contact>) -> Option<(String, Option<String>)> {
+/// Where an email reply goes: the Reply-To of the message answered when the integration says
+/// so (`use_reply_to`: mail relayed by forms), else its From, else the contact's address.
+/// Reply-To is never the default: nothing authenticates it, so a forged one would send the
+/// agent's answer about a contact to whoever wrote it.
+fn reply_address(
+    message: &Message,
+    contact: Option<&Contact>,
+    use_reply_to: bool,
+) -> Option<(String, Option<String>)> {
     let email = message.meta.get("email");
     let field = |name: &str| {
         email
@@ -269,9 +276,11 @@ fn reply_address(message: &Message, contact: Option<&Contact>) -> Option<(String
             .filter(|s| !s.is_empty())
             .map(str::to_string)
     };
+    if use_reply_to && let Some(reply_to) = field("replyTo") {
+        return Some((reply_to, field("replyToName")));
+    }
     let name = field("fromName").or_else(|| contact.and_then(|c| c.name.clone()));
-    field("replyTo")
-        .or_else(|| field("from"))
+    field("from")
         .or_else(|| contact.and_then(|c| c.email.clone()))
         .map(|address| (address, name))
 }
@@ -295,7 +304,11 @@ async fn store_answer(
     if by_email {
         let email_meta = match (
             &context.email,
-            reply_address(&job.message, job.contact.as_ref()),
+            reply_address(
+                &job.message,
+                job.contact.as_ref(),
+                job.integration.use_reply_to,
+            ),
         ) {
             (None, _) => email_reply::not_sent(email_reply::NO_RELAY),
             (Some(_), None) => email_reply::not_sent("no address to reply to"),
@@ -333,12 +346,18 @@ async fn store_answer(
             );
         }
         // Memories from a conversation whose writer only claimed the contact are still about
-        // that contact (the agent decided they matter), so they are kept — marked, with the
-        // conversation, so staff and API callers (`meta.unverified=true`) can tell and check.
-        let memory_meta = if job.restricted {
-            json!({ "unverified": true, "conversationId": job.conversation.id.to_string() })
+        // that contact (the agent decided they matter), so they are kept — but unconfirmed:
+        // no agent gets them until staff confirm them on the Memories tab (what an impostor
+        // told the agent must not become what the agent "knows" about the real contact).
+        // They are also marked in their meta, with the conversation, for API callers
+        // (`meta.unverified=true`).
+        let (memory_meta, memory_origin) = if job.restricted {
+            (
+                json!({ "unverified": true, "conversationId": job.conversation.id.to_string() }),
+                Origin::Claim(job.conversation.id),
+            )
         } else {
-            json!({})
+            (json!({}), Origin::Trusted)
         };
         let text = reply.reply.clone();
         let message_id = job.message.id;
@@ -356,6 +375,7 @@ async fn store_answer(
                     meta,
                     external_id,
                     memory_meta,
+                    memory_origin,
                 },
                 &actor,
             )?;

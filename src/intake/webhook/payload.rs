@@ -23,7 +23,9 @@
 //! only claimed it (typed its email or phone in the widget, or sent mail with its From to an
 //! integration that accepts anyone), it is `false`, the contact carries only the name, email
 //! and phone they gave, and the context is [`super::restricted`]: no memories, tasks,
-//! description or preferences, `restricted: true` and the reason.
+//! description or preferences, `restricted: true` and the reason. A full context holds only
+//! confirmed memories: those an agent wrote during such a claimed conversation wait for staff
+//! to confirm them (`models::memory::for_agents`).
 
 use crate::agent::AgentContext;
 use crate::api::json::ms;

@@ -1,7 +1,8 @@
 //! Identity verification: a site that knows who its signed-in user is passes the user's id
 //! together with `userHash`, the HMAC-SHA256 of that id under the widget's identity secret,
 //! computed on the site's server (the secret never reaches the browser). A good hash makes
-//! the contact verified and keyed by the id; a bad one is refused.
+//! the contact verified and keyed by the id, scoped to this widget
+//! (`widget:<integration id>:<userId>`, see `models::widget_session`); a bad one is refused.
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;

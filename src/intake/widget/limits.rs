@@ -1,17 +1,23 @@
-//! Rate limits of the widget's public endpoints: per client address (every request, polls
-//! included) and per widget (sessions started and messages sent), counted in this process
-//! like the API's per-token limit.
+//! Rate limits of the widget's public endpoints: per client (every request, polls included)
+//! and per widget (sessions started and messages sent), counted in this process like the
+//! API's per-token limit (see [`crate::api::rate_limit`] for what that means with several
+//! processes).
+//!
+//! A client is its address as `web::context::real_client_ip` finds it (behind the trusted
+//! proxy of `RAPPORT_CLIENT_IP_HEADER`, the address that proxy forwarded), counted by
+//! [`network::client_key`]: an IPv4 address, or an IPv6 /64.
 
 use super::settings::WidgetSettings;
 use crate::api::rate_limit::RateLimiter;
 use crate::domain::IntegrationId;
+use crate::domain::network::{self, IpNet};
+use crate::web::context::real_client_ip;
 use actix_web::HttpRequest;
-use std::net::IpAddr;
 use std::time::Instant;
 
 /// The two counters, kept in the application state.
 pub struct WidgetLimits {
-    per_ip: RateLimiter<IpAddr>,
+    per_ip: RateLimiter<IpNet>,
     per_widget: RateLimiter<IntegrationId>,
     client_ip_header: Option<String>,
 }
@@ -40,11 +46,13 @@ impl WidgetLimits {
         write: bool,
     ) -> Result<(), Exceeded> {
         let now = Instant::now();
-        if let Some(ip) = self.client_ip(request) {
-            self.per_ip.check(ip, now).map_err(|wait| Exceeded {
-                retry_after_secs: wait,
-                per_widget: false,
-            })?;
+        if let Some(ip) = real_client_ip(request, self.client_ip_header.as_deref()) {
+            self.per_ip
+                .check(network::client_key(ip), now)
+                .map_err(|wait| Exceeded {
+                    retry_after_secs: wait,
+                    per_widget: false,
+                })?;
         }
         if write {
             self.per_widget
@@ -55,25 +63,6 @@ impl WidgetLimits {
                 })?;
         }
         Ok(())
-    }
-
-    /// The client's address: the right-most entry of the configured proxy header (the one
-    /// our proxy appended; entries to its left come from the client and prove nothing), else
-    /// the peer address.
-    fn client_ip(&self, request: &HttpRequest) -> Option<IpAddr> {
-        if let Some(name) = &self.client_ip_header {
-            let forwarded = request
-                .headers()
-                .get_all(name.as_str())
-                .filter_map(|value| value.to_str().ok())
-                .flat_map(|value| value.split(','))
-                .filter_map(|entry| entry.trim().parse::<IpAddr>().ok())
-                .last();
-            if forwarded.is_some() {
-                return forwarded;
-            }
-        }
-        request.peer_addr().map(|addr| addr.ip())
     }
 }
 

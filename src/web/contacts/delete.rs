@@ -1,4 +1,5 @@
-//! Deleting a contact: a confirmation that says what goes and what stays, then the delete.
+//! Deleting a contact: a confirmation that says it goes to Trash (and what a purge will take
+//! with it), then the move to Trash. Purging for good is in [`super::trash`].
 
 use super::super::context::Editor;
 use super::super::layout::{PageContext, Section};
@@ -19,6 +20,7 @@ struct ConfirmDeletePage {
     name: String,
     profile_url: String,
     delete_url: String,
+    retention_days: i64,
     goes: Vec<String>,
     stays: Vec<String>,
 }
@@ -41,13 +43,17 @@ pub async fn confirm(ctx: Editor, path: web::Path<ContactId>) -> Result<HttpResp
         name: views::display_name(contact.name.as_deref()),
         profile_url: routes::contact(id),
         delete_url: routes::contact_delete(id),
+        retention_days: ctx.state.settings.trash_retention.num_days(),
         goes,
         stays,
     })
 }
 
-/// What deleting `contact` removes, and what stays behind detached, as the page lists them.
-fn goes_and_stays(contact: &Contact, impact: &DeletionImpact) -> (Vec<String>, Vec<String>) {
+/// What purging `contact` removes, and what stays behind detached, as the pages list them.
+pub(super) fn goes_and_stays(
+    contact: &Contact,
+    impact: &DeletionImpact,
+) -> (Vec<String>, Vec<String>) {
     let mut goes = vec!["Name, description, email, phone, nick and preferences".to_string()];
     goes.extend(counted(
         contact.meta_fields().len() as i64,
@@ -83,17 +89,20 @@ fn counted(count: i64, one: &str, many: &str) -> Option<String> {
     }
 }
 
-/// `POST /contacts/{id}/delete`.
+/// `POST /contacts/{id}/delete`: to Trash.
 pub async fn delete(ctx: Editor, path: web::Path<ContactId>) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let actor = ctx.actor();
     let deleted = ctx
         .db
-        .write(move |conn| Ok(contact::delete(conn, id, &actor)?))
+        .write(move |conn| Ok(contact::trash(conn, id, &actor)?))
         .await?;
     Ok(ctx.redirect_with_notice(
         FlashKind::Success,
-        format!("Deleted {}", views::display_name(deleted.name.as_deref())),
+        format!(
+            "Moved {} to Trash",
+            views::display_name(deleted.name.as_deref())
+        ),
         routes::CONTACTS,
     ))
 }

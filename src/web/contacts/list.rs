@@ -187,6 +187,7 @@ pub struct ContactListView {
     pub export_links: Vec<ExportLink>,
     pub can_create: bool,
     pub new_contact_url: &'static str,
+    pub trash_url: &'static str,
     pub list_url: &'static str,
     /// This page's address without empty or default parameters, pushed into the browser's
     /// location bar by htmx so search results are linkable.
@@ -287,6 +288,7 @@ impl ContactListView {
                 .collect(),
             can_create,
             new_contact_url: routes::NEW_CONTACT,
+            trash_url: routes::TRASH,
             list_url: routes::CONTACTS,
         }
     }

@@ -1,5 +1,5 @@
 //! The contacts pages: list and search (and its export), Create Contact, the profile with its
-//! tabs, delete.
+//! tabs, delete, and Trash.
 
 pub mod create;
 pub mod delete;
@@ -7,6 +7,7 @@ pub mod export;
 pub mod form_view;
 pub mod list;
 pub mod profile;
+pub mod trash;
 
 use actix_web::web;
 
@@ -18,5 +19,10 @@ pub fn register(config: &mut web::ServiceConfig) {
         .route("/contacts/new", web::post().to(create::submit))
         .route("/contacts/{id}/delete", web::get().to(delete::confirm))
         .route("/contacts/{id}/delete", web::post().to(delete::delete))
+        // Before the profile's `/contacts/{id}`, which would read "trash" as an id.
+        .route("/contacts/trash", web::get().to(trash::list))
+        .route("/contacts/{id}/restore", web::post().to(trash::restore))
+        .route("/contacts/{id}/purge", web::get().to(trash::confirm_purge))
+        .route("/contacts/{id}/purge", web::post().to(trash::purge))
         .configure(profile::register);
 }

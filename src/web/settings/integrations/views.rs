@@ -24,6 +24,11 @@ pub struct IntegrationFormData {
     pub allowed_senders: String,
     #[serde(default)]
     pub use_reply_to: Option<String>,
+    /// One authserv-id per line.
+    #[serde(default)]
+    pub trusted_authserv_ids: String,
+    #[serde(default)]
+    pub require_authentication: Option<String>,
     #[serde(default)]
     pub allowed_origins: String,
     #[serde(default)]
@@ -45,6 +50,8 @@ impl IntegrationFormData {
             agent_webhook_url: self.agent_webhook_url.clone(),
             allowed_senders: rules::lines(&self.allowed_senders),
             use_reply_to: self.use_reply_to.is_some(),
+            trusted_authserv_ids: rules::lines(&self.trusted_authserv_ids),
+            require_authentication: self.require_authentication.is_some(),
             allowed_origins: rules::lines(&self.allowed_origins),
             ask_name: self.ask_name.clone(),
             ask_email: self.ask_email.clone(),
@@ -109,6 +116,9 @@ pub struct FormView {
     pub agent_webhook_url: String,
     pub allowed_senders: String,
     pub use_reply_to: bool,
+    /// One per line, as typed.
+    pub trusted_authserv_ids: String,
+    pub require_authentication: bool,
     pub allowed_origins: String,
     pub asks: Vec<AskField>,
     pub max_name_chars: usize,
@@ -117,12 +127,30 @@ pub struct FormView {
     pub conflict: bool,
 }
 
+/// The form's checkboxes: a posted form says them by presence, a blank or edit form by
+/// default or by the row.
+#[derive(Debug, Clone, Copy)]
+struct Checkboxes {
+    collect_contacts: bool,
+    use_reply_to: bool,
+    require_authentication: bool,
+}
+
+impl Checkboxes {
+    fn posted(data: &IntegrationFormData) -> Self {
+        Checkboxes {
+            collect_contacts: data.collect_contacts.is_some(),
+            use_reply_to: data.use_reply_to.is_some(),
+            require_authentication: data.require_authentication.is_some(),
+        }
+    }
+}
+
 impl FormView {
     fn build(
         kind: IntegrationKind,
         data: &IntegrationFormData,
-        collect_contacts: bool,
-        use_reply_to: bool,
+        checked: Checkboxes,
         errors: FieldErrors,
         csrf_token: String,
     ) -> Self {
@@ -166,10 +194,12 @@ impl FormView {
             csrf_token,
             version: None,
             name: data.name.clone(),
-            collect_contacts,
+            collect_contacts: checked.collect_contacts,
             agent_webhook_url: data.agent_webhook_url.clone(),
             allowed_senders: data.allowed_senders.clone(),
-            use_reply_to,
+            use_reply_to: checked.use_reply_to,
+            trusted_authserv_ids: data.trusted_authserv_ids.clone(),
+            require_authentication: checked.require_authentication,
             allowed_origins: data.allowed_origins.clone(),
             asks,
             max_name_chars: rules::MAX_NAME_CHARS,
@@ -178,13 +208,18 @@ impl FormView {
         }
     }
 
-    /// A blank create form: collect contacts on, the widget's default questions.
+    /// A blank create form: collect contacts and require authenticated senders on, the
+    /// widget's default questions.
     pub fn blank(kind: IntegrationKind, csrf_token: String) -> Self {
+        let defaults = IntegrationInput::default();
         Self::build(
             kind,
             &IntegrationFormData::default(),
-            true,
-            false,
+            Checkboxes {
+                collect_contacts: defaults.collect_contacts,
+                use_reply_to: defaults.use_reply_to,
+                require_authentication: defaults.require_authentication,
+            },
             FieldErrors::new(),
             csrf_token,
         )
@@ -197,14 +232,7 @@ impl FormView {
         errors: FieldErrors,
         csrf_token: String,
     ) -> Self {
-        Self::build(
-            kind,
-            data,
-            data.collect_contacts.is_some(),
-            data.use_reply_to.is_some(),
-            errors,
-            csrf_token,
-        )
+        Self::build(kind, data, Checkboxes::posted(data), errors, csrf_token)
     }
 
     /// The edit form of a stored integration.
@@ -214,6 +242,7 @@ impl FormView {
             name: draft.name.clone(),
             agent_webhook_url: draft.agent_webhook_url.clone().unwrap_or_default(),
             allowed_senders: draft.sender_strings().join("\n"),
+            trusted_authserv_ids: draft.authserv_id_strings().join("\n"),
             allowed_origins: draft.origin_strings().join("\n"),
             ask_name: draft.ask_name.as_str().into(),
             ask_email: draft.ask_email.as_str().into(),
@@ -223,8 +252,11 @@ impl FormView {
         let mut form = Self::build(
             row.kind(),
             &data,
-            draft.collect_contacts,
-            draft.use_reply_to,
+            Checkboxes {
+                collect_contacts: draft.collect_contacts,
+                use_reply_to: draft.use_reply_to,
+                require_authentication: draft.require_authentication,
+            },
             FieldErrors::new(),
             csrf_token,
         );
@@ -323,6 +355,8 @@ pub struct DetailView {
     pub webhook_url: String,
     pub senders: Vec<String>,
     pub use_reply_to: bool,
+    pub trusted_authserv_ids: Vec<String>,
+    pub require_authentication: bool,
     pub origins: Vec<String>,
     pub ask_name: &'static str,
     pub ask_email: &'static str,
@@ -378,6 +412,8 @@ impl DetailView {
             webhook_url: row.agent_webhook_url.clone().unwrap_or_default(),
             senders: row.allowed_senders.clone(),
             use_reply_to: row.use_reply_to,
+            trusted_authserv_ids: row.trusted_authserv_ids.clone(),
+            require_authentication: row.require_authentication,
             origins: row.allowed_origins.clone(),
             ask_name: row.ask_name().label(),
             ask_email: row.ask_email().label(),

@@ -61,6 +61,11 @@ impl EventView {
 
 /// "created the contact", "changed a memory", "revealed a secret".
 fn describe_action(action: &str, entity: &str) -> String {
+    match action {
+        "trash" => return "moved the contact to Trash".into(),
+        "restore" => return "restored the contact from Trash".into(),
+        _ => {}
+    }
     let verb = match action {
         "create" => "created",
         "update" => "changed",
@@ -150,6 +155,14 @@ mod tests {
         assert_eq!(describe_action("update", "memory"), "changed a memory");
         assert_eq!(describe_action("revealed", "secret"), "revealed a secret");
         assert_eq!(describe_action("delete", "space_file"), "deleted a file");
+        assert_eq!(
+            describe_action("trash", "contact"),
+            "moved the contact to Trash"
+        );
+        assert_eq!(
+            describe_action("restore", "contact"),
+            "restored the contact from Trash"
+        );
     }
 
     #[test]

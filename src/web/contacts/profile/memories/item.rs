@@ -1,4 +1,5 @@
-//! Click-to-edit for one memory, like the Overview's fields.
+//! Click-to-edit for one memory, like the Overview's fields, and Confirm for one from an
+//! unverified conversation.
 //!
 //! `GET …/memories/{memory}` shows it, `GET …/edit` opens the editor, `POST …` saves. htmx
 //! swaps just the memory; without JavaScript the editor opens on its own in the tab and a
@@ -164,4 +165,31 @@ pub async fn save(
             .await
         }
     }
+}
+
+/// `POST /contacts/{id}/memories/{memory}/confirm`: agents get the memory from now on
+/// (audited). htmx swaps the memory, now without its mark; without JavaScript it is back to
+/// the list at the same place. Confirming a confirmed memory changes nothing.
+pub async fn confirm(
+    ctx: Editor,
+    path: web::Path<(ContactId, MemoryId)>,
+    HtmlForm(form): HtmlForm<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (id, memory_id) = path.into_inner();
+    let list = form.state();
+    let actor = ctx.actor();
+    let confirmed = ctx
+        .db
+        .write(move |conn| Ok(memory::confirm(conn, id, memory_id, &actor)?))
+        .await?;
+    if !ctx.htmx.is_htmx {
+        return Ok(ctx.redirect_with_notice(
+            FlashKind::Success,
+            "Memory confirmed",
+            &list.list_url(id),
+        ));
+    }
+    ctx.ok(&MemoryFragment {
+        memory: ctx.memory_view(&confirmed, &list),
+    })
 }

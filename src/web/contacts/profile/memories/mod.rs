@@ -1,6 +1,8 @@
 //! The Memories tab: what agents keep about the contact, newest first. Add at the top, search
 //! as you type (`?q=` pushed into the URL), edit in place ([`item`]), delete after a confirm
-//! step.
+//! step. A memory an agent wrote in a conversation whose writer only claimed the contact is
+//! marked "from an unverified conversation" (linking it) until an editor confirms it
+//! ([`item::confirm`]); agents get it only then (see `models::memory`).
 //!
 //! Adding and deleting answer htmx with the whole tab (the count in the tab label changes);
 //! searching and paging answer with the results alone. Without JavaScript every action is a
@@ -43,6 +45,10 @@ pub fn register(config: &mut web::ServiceConfig) {
         .route(
             "/contacts/{id}/memories/{memory}/edit",
             web::get().to(item::edit),
+        )
+        .route(
+            "/contacts/{id}/memories/{memory}/confirm",
+            web::post().to(item::confirm),
         )
         .route(
             "/contacts/{id}/memories/{memory}/delete",

@@ -41,7 +41,7 @@ impl ListState {
     }
 }
 
-/// One memory: shown, being edited, or asking whether to delete it.
+/// One memory: shown (marked while unconfirmed), being edited, or asking whether to delete it.
 pub struct MemoryView {
     pub element_id: String,
     pub text: String,
@@ -50,6 +50,11 @@ pub struct MemoryView {
     /// "edited 3 days ago" when the text changed after it was written.
     pub edited: String,
     pub meta_pairs: Vec<(String, String)>,
+    /// Written by an agent in a conversation whose writer only claimed the contact, and not
+    /// confirmed yet: marked, with Confirm for editors; agents do not get it.
+    pub unconfirmed: bool,
+    /// That conversation's transcript, while it exists.
+    pub conversation_url: Option<String>,
     pub can_edit: bool,
     pub editing: bool,
     pub confirming: bool,
@@ -64,6 +69,8 @@ pub struct MemoryView {
     pub save_url: String,
     pub confirm_delete_url: String,
     pub delete_url: String,
+    /// Where Confirm posts (the form carries the list's position).
+    pub confirm_url: String,
     pub list_url: String,
     pub q: String,
     pub before: String,
@@ -100,6 +107,10 @@ impl MemoryView {
                         .collect()
                 })
                 .unwrap_or_default(),
+            unconfirmed: !memory.confirmed,
+            conversation_url: memory
+                .claimed_conversation_id
+                .map(|conversation| routes::contact_conversation(contact, conversation)),
             can_edit,
             editing: false,
             confirming: false,
@@ -118,6 +129,7 @@ impl MemoryView {
                 &state.before,
             ),
             delete_url: routes::memory_action(contact, memory.id, "delete", "", ""),
+            confirm_url: routes::memory_action(contact, memory.id, "confirm", "", ""),
             list_url: state.list_url(contact),
             q: state.q.clone(),
             before: state.before.clone(),
