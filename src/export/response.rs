@@ -116,8 +116,13 @@ where
         pool: db.pool().clone(),
         audited: false,
     };
-    if running.export.is_done() {
-        finish(db, &mut running).await?;
+    if running.export.is_done()
+        && let Err(error) = finish(db, &mut running).await
+    {
+        // Nothing has been sent: the error answers the request, and there is no export to
+        // audit.
+        running.audited = true;
+        return Err(error);
     }
     db.release();
     let db = db.clone();
