@@ -25,6 +25,7 @@
 //! | a JSON endpoint | [`api`], declared once in the `endpoints!` table of `api/mod.rs` |
 //! | mail, widget or webhook work | [`intake`] |
 //! | reading a contacts file to import (CSV, vCard): detection, streamed records, column mapping | [`domain::import`], the one part of `domain` that reads a file (the upload on disk; no database) |
+//! | exporting contacts (CSV, vCard, JSON Lines) | the writers in [`domain::export`], the batches along a keyset and the audit entry in [`models::contact_export`], and [`export`], which strings them together for the dashboard's download, the API and `rapport export` |
 //! | work that outlives a request (an import; later bulk actions, purges) | [`jobs`]: one module per kind, run in batches by the worker `serve` starts |
 //! | a person's data: the export's ZIP, removing an erased contact's files | [`personal_data`] (the rows: `models::personal_data`, `models::erasure`) |
 //! | start-up, settings, pool | [`startup`] (the app factory `main` and the tests share), [`config`] (every environment variable, validated once), [`db`] |
@@ -88,6 +89,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod export;
 pub mod intake;
 pub mod jobs;
 pub mod models;

@@ -3,42 +3,27 @@
 //! for: `application/json` (the default) → `{"items": [...]}`, `application/jsonl` → one
 //! `{"type":"item","data":{...}}` line each, `text/csv` → a header row and one row each.
 //!
-//! Exports can be large, so they are streamed page by page: memory stays flat whatever the
-//! number of contacts. Each page continues after the (created_at, id) of the last row sent, so
-//! a contact deleted meanwhile cannot end the export early, and contacts created meanwhile
-//! (newer than the start, in the default descending order) are not included.
+//! Streamed batch by batch along the creation-order keyset ([`crate::models::contact_export`],
+//! [`crate::export`]): memory stays
+//! flat whatever the number of contacts, a contact deleted meanwhile cannot end the export
+//! early, and contacts created meanwhile (newer than the start, in the default descending
+//! order) are not included. Each export is audited with the calling token as its actor.
 
 use super::caller::ApiReader;
 use super::json;
 use super::listing::ListParams;
-use super::objects::{self, Line};
-use crate::domain::spreadsheet::spreadsheet_safe;
+use super::objects::Line;
+use crate::domain::export::{ContactWriter, ExportFormat, ExportedContact};
 use crate::error::AppError;
-use crate::models::keyset::After;
-use crate::models::{Contact, contact};
+use crate::export::response::{self, Download};
+use crate::export::{Audit, Export};
+use crate::models::contact_export::Selection;
+use crate::models::keyset::Order;
 use actix_web::http::header;
-use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-/// Rows read per query.
-const PAGE_SIZE: i64 = 500;
-
-/// The CSV columns, in the order of ChatBotKit's contact object.
-pub const CSV_COLUMNS: [&str; 12] = [
-    "id",
-    "name",
-    "description",
-    "fingerprint",
-    "email",
-    "phone",
-    "nick",
-    "preferences",
-    "verifiedAt",
-    "meta",
-    "createdAt",
-    "updatedAt",
-];
+pub use crate::domain::export::CSV_COLUMNS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -61,78 +46,82 @@ impl Format {
         }
     }
 
+    fn as_str(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+            Format::Csv => "csv",
+        }
+    }
+
     fn content_type(self) -> &'static str {
         match self {
             Format::Json => "application/json",
             Format::Jsonl => "application/jsonl",
-            Format::Csv => "text/csv; charset=utf-8",
+            Format::Csv => ExportFormat::Csv.content_type(),
         }
-    }
-
-    fn opening(self) -> String {
-        match self {
-            Format::Json => "{\"items\":[".into(),
-            Format::Jsonl => String::new(),
-            Format::Csv => csv_row(CSV_COLUMNS.iter().map(|c| Some((*c).to_string()))),
-        }
-    }
-
-    fn closing(self) -> &'static str {
-        match self {
-            Format::Json => "]}",
-            Format::Jsonl | Format::Csv => "",
-        }
-    }
-
-    /// One contact; `first` tells JSON whether a comma goes before it.
-    fn item(self, contact: &Contact, first: bool) -> Result<String, AppError> {
-        let item = objects::Contact::from(contact);
-        Ok(match self {
-            Format::Json => {
-                let text = serde_json::to_string(&item).map_err(AppError::internal)?;
-                if first { text } else { format!(",{text}") }
-            }
-            Format::Jsonl => json::line(&Line::item(&item))?,
-            Format::Csv => {
-                let item = serde_json::to_value(&item).map_err(AppError::internal)?;
-                csv_row(CSV_COLUMNS.iter().map(|column| match &item[*column] {
-                    Value::Null => None,
-                    Value::String(text) => Some(text.clone()),
-                    other => Some(other.to_string()),
-                }))
-            }
-        })
     }
 }
 
-/// One CSV record per RFC 4180: every value quoted with inner quotes doubled (as ChatBotKit
-/// writes them), a missing value as an empty unquoted field so that it differs from `""`,
-/// CRLF at the end. A value a spreadsheet would run as a formula gets a leading `'`
-/// ([`spreadsheet_safe`]).
-pub fn csv_row(values: impl Iterator<Item = Option<String>>) -> String {
-    let mut row = values
-        .map(|value| {
-            value.map_or_else(String::new, |v| {
-                format!("\"{}\"", spreadsheet_safe(&v).replace('"', "\"\""))
-            })
-        })
-        .collect::<Vec<_>>()
-        .join(",");
-    row.push_str("\r\n");
-    row
-}
+/// The API's shapes around the shared contact object: a JSON array in an object, JSON lines
+/// in the list streams' `{"type":"item"}` envelope, and the shared CSV.
+impl ContactWriter for Format {
+    fn opening(&self, out: &mut Vec<u8>) {
+        match self {
+            Format::Json => out.extend_from_slice(b"{\"items\":["),
+            Format::Jsonl => {}
+            Format::Csv => ExportFormat::Csv.opening(out),
+        }
+    }
 
-/// What the stream has left to do.
-enum Progress {
-    /// A loaded page to send; `first` until the first item went out.
-    Page {
-        rows: Vec<Contact>,
+    fn contact(
+        &self,
+        contact: &ExportedContact<'_>,
         first: bool,
-    },
-    /// A page failed to load after the answer started: end the response abnormally, so the
-    /// client sees a broken transfer instead of a short export that looks complete.
-    Failed(AppError),
-    Done,
+        out: &mut Vec<u8>,
+    ) -> serde_json::Result<()> {
+        match self {
+            Format::Json => {
+                if !first {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut *out, contact)
+            }
+            Format::Jsonl => {
+                serde_json::to_writer(&mut *out, &Line::item(contact))?;
+                out.push(b'\n');
+                Ok(())
+            }
+            Format::Csv => ExportFormat::Csv.contact(contact, first, out),
+        }
+    }
+
+    fn closing(&self, out: &mut Vec<u8>) {
+        if *self == Format::Json {
+            out.extend_from_slice(b"]}");
+        }
+    }
+}
+
+/// The audit trail's account of the request's selection.
+fn filter(params: &ListParams) -> Value {
+    let mut filter = Map::new();
+    if let Some(cursor) = params.cursor {
+        filter.insert("cursor".into(), Value::String(cursor.to_string()));
+    }
+    if params.order == Order::Asc {
+        filter.insert("order".into(), Value::String("asc".into()));
+    }
+    if let Some(meta) = &params.meta {
+        filter.insert("meta".into(), meta.clone());
+    }
+    Value::Object(filter)
+}
+
+/// JSON lines report a failure in a line of their own, as list streams do; the other
+/// formats break the transfer.
+fn jsonl_failure(error: &AppError) -> Option<String> {
+    Some(json::error_line(error))
 }
 
 /// `GET contact/export`.
@@ -144,92 +133,34 @@ pub async fn export(api: ApiReader, request: HttpRequest) -> Result<HttpResponse
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok()),
     );
-    // The first page, after the request's cursor, is read before answering, so that its
-    // failure still gets a status. Each later page continues after the last row sent.
-    let page = params.page(PAGE_SIZE);
-    let first = page.clone();
-    let rows = api
-        .db
-        .read(move |conn| Ok(contact::keyset_page(conn, &first)?))
-        .await?;
-    // Each later page checks a connection out for its query only: an export can take long.
-    api.db.release();
-    let db = api.db.clone();
-    let opening = format.opening();
-    let stream = futures_util::stream::unfold(
-        (Progress::Page { rows, first: true }, Some(opening)),
-        move |(progress, opening)| {
-            let db = db.clone();
-            let page = page.clone();
-            async move {
-                let (rows, first) = match progress {
-                    Progress::Done => return None,
-                    Progress::Failed(error) => {
-                        tracing::error!(cause = %error.cause_chain(), "contact export failed mid-stream");
-                        return Some((
-                            Err(actix_web::error::ErrorInternalServerError(error)),
-                            (Progress::Done, None),
-                        ));
-                    }
-                    Progress::Page { rows, first } => (rows, first),
-                };
-                let mut chunk = opening.unwrap_or_default();
-                for (index, contact) in rows.iter().enumerate() {
-                    match format.item(contact, first && index == 0) {
-                        Ok(item) => chunk.push_str(&item),
-                        Err(error) => {
-                            let failed = (Progress::Failed(error), None);
-                            return Some((Ok(Bytes::from(chunk)), failed));
-                        }
-                    }
-                }
-                let next = match rows.last() {
-                    Some(last) if rows.len() as i64 == PAGE_SIZE => {
-                        let next = page.after(After::Row(last.created_at, last.id.0));
-                        let loaded = db
-                            .read(move |conn| Ok(contact::keyset_page(conn, &next)?))
-                            .await;
-                        db.release();
-                        match loaded {
-                            Ok(rows) if rows.is_empty() => {
-                                // A full page that happened to be the last.
-                                chunk.push_str(format.closing());
-                                Progress::Done
-                            }
-                            Ok(rows) => Progress::Page { rows, first: false },
-                            Err(error) if format == Format::Jsonl => {
-                                // JSON lines report in-band, as list streams do.
-                                chunk.push_str(&json::error_line(&error));
-                                Progress::Done
-                            }
-                            Err(error) => Progress::Failed(error),
-                        }
-                    }
-                    _ => {
-                        chunk.push_str(format.closing());
-                        Progress::Done
-                    }
-                };
-                Some((Ok::<_, actix_web::Error>(Bytes::from(chunk)), (next, None)))
-            }
-        },
-    );
-    let mut response = HttpResponse::Ok();
-    response
-        .insert_header((header::CONTENT_TYPE, format.content_type()))
-        .insert_header((header::CACHE_CONTROL, "no-store"));
-    if format == Format::Csv {
-        response.insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"contacts.csv\"",
-        ));
-    }
-    Ok(response.streaming(stream))
+    // The batch size is the selection's; the page gives the order, position and filter.
+    let page = params.page(crate::models::contact_export::BATCH_SIZE);
+    let audit = Audit {
+        actor: api.actor(),
+        format: format.as_str().into(),
+        filter: filter(&params),
+    };
+    let download = Download {
+        content_type: format.content_type(),
+        file_name: (format == Format::Csv).then(|| "contacts.csv".to_string()),
+    };
+    let on_failure: response::OnFailure = match format {
+        Format::Jsonl => jsonl_failure,
+        Format::Json | Format::Csv => |_| None,
+    };
+    let export = Export::new(Selection::api(page), format);
+    response::respond(&api.db, export, audit, download, on_failure).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::objects::{self, ApiSchema};
+    use crate::domain::ContactId;
+    use crate::domain::export::json_line;
+    use crate::models::Contact;
+    use chrono::DateTime;
+    use serde_json::json;
 
     #[test]
     fn the_accept_header_picks_the_format() {
@@ -248,7 +179,6 @@ mod tests {
 
     #[test]
     fn csv_columns_are_the_contact_objects_keys_in_order() {
-        use super::objects::ApiSchema;
         let keys: Vec<&str> = objects::Contact::properties()
             .iter()
             .map(|(key, _)| *key)
@@ -256,27 +186,54 @@ mod tests {
         assert_eq!(keys, CSV_COLUMNS);
     }
 
-    #[test]
-    fn csv_quotes_every_value_and_leaves_nulls_empty() {
-        assert_eq!(
-            csv_row(
-                [
-                    Some("1".to_string()),
-                    None,
-                    Some("say \"hi\", then\nleave".to_string()),
-                    Some(String::new()),
-                ]
-                .into_iter()
-            ),
-            "\"1\",,\"say \"\"hi\"\", then\nleave\",\"\"\r\n"
-        );
+    fn row(verified: bool) -> Contact {
+        let at = |ms: i64| DateTime::from_timestamp_millis(ms).unwrap();
+        Contact {
+            id: ContactId(42),
+            name: Some("Ada".into()),
+            description: None,
+            email: Some("ada@example.com".into()),
+            phone: None,
+            nick: Some("a".into()),
+            preferences: Some("Mornings".into()),
+            meta: json!({"plan": "pro", "n": 1}),
+            fingerprint: "user-1".into(),
+            verified_at: verified.then(|| at(1_700_000_000_000)),
+            source: "api".into(),
+            version: 3,
+            created_at: at(1_600_000_000_000),
+            updated_at: at(1_650_000_000_000),
+        }
     }
 
     #[test]
-    fn csv_prefixes_a_formula_before_quoting_it() {
-        assert_eq!(
-            csv_row([Some("=HYPERLINK(\"x\")".to_string())].into_iter()),
-            "\"'=HYPERLINK(\"\"x\"\")\"\r\n"
-        );
+    fn the_exported_object_is_the_api_contact_object() {
+        for verified in [true, false] {
+            let contact = row(verified);
+            let mut line = Vec::new();
+            json_line(&ExportedContact::from(&contact), &mut line).unwrap();
+            assert_eq!(
+                serde_json::from_slice::<Value>(&line).unwrap(),
+                serde_json::to_value(objects::Contact::from(&contact)).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn json_items_are_separated_by_commas() {
+        let contact = row(false);
+        let exported = ExportedContact::from(&contact);
+        let mut out = Vec::new();
+        Format::Json.opening(&mut out);
+        Format::Json.contact(&exported, true, &mut out).unwrap();
+        Format::Json.contact(&exported, false, &mut out).unwrap();
+        Format::Json.closing(&mut out);
+        let value: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(value["items"].as_array().unwrap().len(), 2);
+        let mut line = Vec::new();
+        Format::Jsonl.contact(&exported, true, &mut line).unwrap();
+        let value: Value = serde_json::from_slice(&line).unwrap();
+        assert_eq!(value["type"], "item");
+        assert_eq!(value["data"]["id"], "42");
     }
 }

@@ -1,7 +1,8 @@
 //! The command line: `serve`, `migrate`, `user add|reset-password|set-role|disable|enable`, `token create|list|revoke`,
-//! `integration add|list`, `contact export|erase`, `seed`, `secrets rotate-key`.
+//! `integration add|list`, `contact export|erase`, `export`, `seed`, `secrets rotate-key`.
 
 pub mod contact;
+pub mod export;
 pub mod integration;
 pub mod secrets;
 pub mod serve;
@@ -77,6 +78,9 @@ pub enum Command {
     /// Manage the encryption of contact secrets.
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Export contacts as CSV, vCard 4.0 or JSON Lines (every contact, or those the filters
+    /// select), to standard output or a file. Audited.
+    Export(export::ExportArgs),
     /// Fill the database with realistic demo contacts.
     Seed {
         /// How many contacts to create.
@@ -287,6 +291,17 @@ pub fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Secrets(command) => {
             secrets::run(command, &config::process_env, &mut std::io::stdout())
+        }
+        Command::Export(args) => {
+            let mut connection = connect()?;
+            db::migrate(&mut connection)
+                .map_err(|e| format!("migrations failed: {}", e.cause_chain()))?;
+            export::run(
+                &args,
+                &mut connection,
+                &mut std::io::stdout().lock(),
+                &mut std::io::stderr(),
+            )
         }
         Command::Seed {
             contacts,

@@ -154,6 +154,14 @@ impl SearchTerm {
     }
 }
 
+/// A `meta` filter as typed, `key=value` ("plan=pro" → ("plan", "pro")), both trimmed; `None`
+/// without a key.
+pub fn meta_filter(input: &str) -> Option<(String, String)> {
+    let (key, value) = input.split_once('=')?;
+    let key = key.trim();
+    (!key.is_empty()).then(|| (key.to_string(), value.trim().to_string()))
+}
+
 /// Escapes `\`, `%` and `_` so user text matches literally in LIKE.
 pub fn escape_like(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
@@ -205,6 +213,15 @@ pub fn round_for_people(n: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn meta_filters_need_a_key() {
+        assert_eq!(meta_filter("plan=pro"), Some(("plan".into(), "pro".into())));
+        assert_eq!(meta_filter(" plan = "), Some(("plan".into(), "".into())));
+        assert_eq!(meta_filter("a=b=c"), Some(("a".into(), "b=c".into())));
+        assert_eq!(meta_filter("=pro"), None);
+        assert_eq!(meta_filter("plan"), None);
+    }
 
     #[test]
     fn cursors_round_trip_per_sort() {

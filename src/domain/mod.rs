@@ -12,6 +12,7 @@ pub mod conversation;
 pub mod egress;
 pub mod email;
 pub mod erasure;
+pub mod export;
 pub mod field_errors;
 pub mod file_name;
 pub mod fingerprint;

@@ -111,6 +111,18 @@ impl<'a> Subject<'a> {
     }
 }
 
+impl Subject<'static> {
+    /// Something about many rows and no one of them (an export of contacts): there is no
+    /// row to name, so the id is 0, which no identity column hands out.
+    pub fn without_row(entity: &'static str) -> Self {
+        Subject {
+            entity,
+            id: 0,
+            contact_id: None,
+        }
+    }
+}
+
 /// Field-by-field changes: `{"field": {"before": …, "after": …}}`.
 #[derive(Debug, Clone, Default)]
 pub struct Changes(Map<String, Value>);

@@ -149,7 +149,9 @@ fn cursor_of(sort: SortOrder, contact: &Contact, sort_name: &str) -> Cursor {
     }
 }
 
-fn base(query: &ListQuery) -> contacts::BoxedQuery<'static, Pg> {
+/// The contacts the query's search and filters select, in no order: the list's pages, its
+/// totals and the export of the list ([`super::contact_export`]) all start here.
+pub(super) fn base(query: &ListQuery) -> contacts::BoxedQuery<'static, Pg> {
     filters(query)
         .into_iter()
         .fold(contact::live().into_boxed(), |q, f| q.filter(f))

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod contact;
 pub mod contact_conflict;
 pub mod contact_ensure;
+pub mod contact_export;
 pub mod contact_import;
 pub mod contact_list;
 pub mod contact_match;

@@ -10,6 +10,8 @@ pub const LOGIN: &str = "/login";
 pub const LOGOUT: &str = "/logout";
 pub const CONTACTS: &str = "/contacts";
 pub const NEW_CONTACT: &str = "/contacts/new";
+/// The download of what the contacts list shows (`?format=csv|vcard|jsonl` and its filters).
+pub const CONTACTS_EXPORT: &str = "/contacts/export";
 pub const TRASH: &str = "/contacts/trash";
 pub const SETTINGS: &str = "/settings";
 /// The signed-in user's own account page (every role).

@@ -254,3 +254,43 @@ async fn csv_cells_that_a_spreadsheet_would_run_as_formulas_are_prefixed() {
         "=HYPERLINK(\"http://evil.example\")"
     );
 }
+
+#[actix_web::test]
+async fn each_export_is_audited_with_the_token_its_filter_and_count() {
+    use rapport::models::schema::audit_events;
+    let app = TestApp::spawn().await;
+    let token = app.api_token(TokenRole::Viewer);
+    ContactBuilder::new("Ada")
+        .meta("plan", "pro")
+        .create(&mut app.conn());
+    ContactBuilder::new("Bob").create(&mut app.conn());
+    export(&app, &token, "?meta.plan=pro&order=asc", Some("text/csv")).await;
+    export(&app, &token, "", Some("application/jsonl")).await;
+    let events: Vec<(String, String, Option<i64>, Value)> = audit_events::table
+        .filter(audit_events::entity.eq("contact_export"))
+        .filter(audit_events::action.eq("export"))
+        .select((
+            audit_events::actor_kind,
+            audit_events::actor_name,
+            audit_events::contact_id,
+            audit_events::changes,
+        ))
+        .order(audit_events::id)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    let (kind, name, contact, changes) = &events[0];
+    assert_eq!(
+        (kind.as_str(), name.as_str(), *contact),
+        ("token", "viewer bot", None)
+    );
+    assert_eq!(changes["format"]["after"], "csv");
+    assert_eq!(
+        changes["filter"]["after"],
+        json!({"order": "asc", "meta": {"plan": "pro"}})
+    );
+    assert_eq!(changes["count"]["after"], 1);
+    assert_eq!(changes["complete"]["after"], true);
+    assert_eq!(events[1].3["format"]["after"], "jsonl");
+    assert_eq!(events[1].3["count"]["after"], 2);
+}

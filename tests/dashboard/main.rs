@@ -11,6 +11,8 @@ mod connections;
 mod contacts_create;
 mod contacts_list;
 mod errors;
+mod export;
+mod export_cli;
 mod ipv6_limits;
 mod migrations;
 mod personal_data;

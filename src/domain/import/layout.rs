@@ -75,7 +75,7 @@ impl fmt::Display for Layout {
 }
 
 /// The columns of a contact export, as Rapport writes them
-/// (`crate::api::contact_export::CSV_COLUMNS`, checked by a test) and ChatBotKit names them.
+/// (`crate::domain::export::CSV_COLUMNS`, checked by a test) and ChatBotKit names them.
 pub(super) const EXPORT_COLUMNS: [&str; 12] = [
     "id",
     "name",
@@ -168,7 +168,7 @@ mod tests {
 
     #[test]
     fn the_export_columns_are_rapports() {
-        assert_eq!(EXPORT_COLUMNS, crate::api::contact_export::CSV_COLUMNS);
+        assert_eq!(EXPORT_COLUMNS, crate::domain::export::CSV_COLUMNS);
     }
 
     #[test]

@@ -6,15 +6,18 @@ use super::super::render;
 use super::super::routes;
 use super::super::views;
 use crate::domain::ContactSource;
+use crate::domain::export::ExportFormat;
 use crate::domain::listing::{self, Cursor, Direction, SearchTerm, SortOrder};
 use crate::domain::phone::display_international;
 use crate::error::AppError;
 use crate::models::Contact;
+use crate::models::contact_export;
 use crate::models::contact_list::{self, ListPage, ListQuery};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
+use serde_json::Value;
 
 /// The query string, read leniently: anything unknown falls back to a default instead of
 /// failing the page.
@@ -60,7 +63,7 @@ impl ListParams {
                 "no" => Some(false),
                 _ => None,
             },
-            meta: parse_meta_filter(&self.meta),
+            meta: listing::meta_filter(&self.meta),
             sort,
             per_page: listing::page_size(self.per_page.parse().ok()),
             cursor,
@@ -68,11 +71,39 @@ impl ListParams {
     }
 }
 
-/// "plan=pro" → ("plan", "pro").
-fn parse_meta_filter(input: &str) -> Option<(String, String)> {
-    let (key, value) = input.split_once('=')?;
-    let key = key.trim();
-    (!key.is_empty()).then(|| (key.to_string(), value.trim().to_string()))
+impl ListParams {
+    /// The list's search and filters without its position: what an export of the list
+    /// selects (every match; sort and page size do not apply).
+    pub(super) fn filters(&self) -> ListQuery {
+        ListQuery {
+            cursor: None,
+            ..self.to_query()
+        }
+    }
+
+    /// The search and filters that apply, as the export's audit entry records them.
+    pub(super) fn described_filters(&self) -> Value {
+        contact_export::describe_filters(&self.filters(), &self.q)
+    }
+}
+
+/// The export's URL for `format` with the list's search and filters.
+fn export_url(params: &ListParams, query: &ListQuery, format: ExportFormat) -> String {
+    let verified = match query.verified {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "",
+    };
+    routes::with_query(
+        routes::CONTACTS_EXPORT,
+        &[
+            ("format", format.as_str()),
+            ("q", params.q.trim()),
+            ("source", query.source.map_or("", ContactSource::as_str)),
+            ("verified", verified),
+            ("meta", params.meta.trim()),
+        ],
+    )
 }
 
 /// An option of a `<select>`.
@@ -132,6 +163,12 @@ impl ContactRow {
     }
 }
 
+/// A link of the Export control.
+pub struct ExportLink {
+    pub label: &'static str,
+    pub url: String,
+}
+
 /// Everything the list shows.
 pub struct ContactListView {
     pub q: String,
@@ -145,6 +182,9 @@ pub struct ContactListView {
     pub verified_options: Vec<Choice>,
     pub per_page_options: Vec<Choice>,
     pub is_filtered: bool,
+    /// One download per format of every contact the search and filters select (rebuilt
+    /// with the results, so it follows the search as it is typed).
+    pub export_links: Vec<ExportLink>,
     pub can_create: bool,
     pub new_contact_url: &'static str,
     pub trash_url: &'static str,
@@ -239,6 +279,13 @@ impl ContactListView {
                 .map(|n| choice(&n.to_string(), &format!("{n} per page"), &per_page))
                 .collect(),
             is_filtered: query.is_filtered(),
+            export_links: ExportFormat::ALL
+                .into_iter()
+                .map(|format| ExportLink {
+                    label: format.label(),
+                    url: export_url(params, query, format),
+                })
+                .collect(),
             can_create,
             new_contact_url: routes::NEW_CONTACT,
             trash_url: routes::TRASH,
@@ -292,20 +339,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn meta_filters_need_a_key() {
-        assert_eq!(
-            parse_meta_filter("plan=pro"),
-            Some(("plan".into(), "pro".into()))
-        );
-        assert_eq!(
-            parse_meta_filter(" plan = "),
-            Some(("plan".into(), "".into()))
-        );
-        assert_eq!(parse_meta_filter("=pro"), None);
-        assert_eq!(parse_meta_filter("plan"), None);
-    }
-
-    #[test]
     fn unknown_parameters_fall_back_to_defaults() {
         let params = ListParams {
             sort: "sideways".into(),
@@ -319,5 +352,38 @@ mod tests {
         assert_eq!(query.per_page, 25);
         assert_eq!(query.verified, None);
         assert!(query.cursor.is_none());
+    }
+
+    #[test]
+    fn exports_keep_the_filters_but_not_the_position() {
+        let params = ListParams {
+            q: " smith ".into(),
+            sort: "name".into(),
+            source: "email".into(),
+            verified: "no".into(),
+            meta: "plan=pro".into(),
+            per_page: "50".into(),
+            after: Cursor {
+                key: listing::CursorKey::Text("a".into()),
+                id: crate::domain::ContactId(3),
+            }
+            .encode(SortOrder::Name),
+            ..Default::default()
+        };
+        let query = params.to_query();
+        assert!(query.cursor.is_some());
+        assert!(params.filters().cursor.is_none());
+        assert_eq!(
+            export_url(&params, &query, ExportFormat::VCard),
+            "/contacts/export?format=vcard&q=smith&source=email&verified=no&meta=plan%3Dpro"
+        );
+        assert_eq!(
+            params.described_filters(),
+            serde_json::json!({"q": "smith", "source": "email", "verified": "no", "meta": "plan=pro"})
+        );
+        assert_eq!(
+            ListParams::default().described_filters(),
+            serde_json::json!({})
+        );
     }
 }

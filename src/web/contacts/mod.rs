@@ -1,8 +1,9 @@
-//! The contacts pages: list and search, Create Contact, the profile with its tabs, delete,
-//! Trash, and personal data (export and erase).
+//! The contacts pages: list and search (and its export), Create Contact, the profile with its
+//! tabs, delete, Trash, and personal data (export and erase).
 
 pub mod create;
 pub mod delete;
+pub mod export;
 pub mod form_view;
 pub mod list;
 pub mod personal_data;
@@ -14,6 +15,7 @@ use actix_web::web;
 pub fn register(config: &mut web::ServiceConfig) {
     config
         .route("/contacts", web::get().to(list::list))
+        .route("/contacts/export", web::get().to(export::export))
         .route("/contacts/new", web::get().to(create::show_form))
         .route("/contacts/new", web::post().to(create::submit))
         .route("/contacts/{id}/delete", web::get().to(delete::confirm))
