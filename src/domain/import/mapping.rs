@@ -244,10 +244,11 @@ fn layout_target(layout: Layout, name: &str, has_full_name: bool) -> Option<Colu
             "organization title" | "organization 1 - title" => meta_key("title"),
             _ if numbered(name, "e-mail ", " - value") => field(Email),
             _ if numbered(name, "phone ", " - value") => field(Phone),
-            _ if numbered(name, "e-mail ", " - label")
-                || numbered(name, "e-mail ", " - type")
-                || numbered(name, "phone ", " - label")
-                || numbered(name, "phone ", " - type") =>
+            "address 1 - formatted" => meta_key("address"),
+            // Labels of values ("* Home", "Mobile"); a custom field's label names its value,
+            // so that one is kept.
+            _ if (name.ends_with(" - label") || name.ends_with(" - type"))
+                && !name.starts_with("custom field") =>
             {
                 Some(ColumnTarget::Ignore)
             }

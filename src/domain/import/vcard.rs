@@ -453,7 +453,8 @@ impl Card {
                 }
             }
             "TEL" => {
-                let phone = without_scheme(property.text(), "tel:");
+                // A tel: URI's extension reads as one a phone number parser knows.
+                let phone = without_scheme(property.text(), "tel:").replace(";ext=", " ext. ");
                 if !phone.is_empty() {
                     self.phones.push((property.is_preferred(), phone));
                 }
