@@ -1,6 +1,117 @@
-//! Contact import (kinds `import` and `import_dry_run`).
+//! Contact import: kind `import` writes a file's rows as contacts, kind `import_dry_run`
+//! counts what it would do without writing any (issue 11).
+//!
+//! Both read the file ([`rows`]) in batches of [`BATCH`] rows. For each batch one lookup
+//! finds every contact its rows could match, [`plan`] works out what each row does (new,
+//! updated, unchanged, skipped; invalid rows are counted with their reasons), and then:
+//! - the real run writes the batch (changed contacts, then new ones, one audit entry each)
+//!   in one transaction with the job's cursor (the last row number applied) and counts. A
+//!   resumed job skips the rows up to its cursor, so no row is applied twice, and a file
+//!   imported again finds everything it created: all unchanged.
+//! - the dry run keeps what the batch would have done in its session's shadow table
+//!   (`models::contact_import`), so its later batches see exactly what the real run's would,
+//!   and its counts are the real run's. Interrupted, it starts again from the top.
+//!
+//! A batch that loses a race with another writer (a contact changed or an email taken
+//! meanwhile) is rolled back and planned again, a few times at most.
+
+pub mod invalid_csv;
+pub mod plan;
+pub mod rows;
 
 use super::{JobError, JobKind, Run};
+use crate::domain::JobId;
+use crate::domain::import::{Detected, Mapping};
+use crate::models::contact_import::{self, Source};
+use crate::models::job::Progress;
+use plan::{OnMatch, Outcome, Planner};
+use rows::{Problem, Row, Rows};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::path::PathBuf;
+
+/// Rows per batch (and per transaction).
+pub const BATCH: usize = 1000;
+/// How many invalid rows the report keeps (all of them are in the CSV download).
+pub const INVALID_SAMPLE: usize = 20;
+/// Times a batch is planned again after losing a race with another writer.
+const RETRIES: usize = 3;
+
+/// What an import job is asked to do (its `parameters`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportParameters {
+    /// The file on disk: an upload under the data directory, or the command line's file.
+    pub file: PathBuf,
+    /// As uploaded or given (shown to people).
+    pub file_name: String,
+    pub detected: Detected,
+    /// The file's headers when the mapping was made (shown on the report).
+    pub headers: Vec<String>,
+    pub mapping: Mapping,
+    pub on_match: OnMatch,
+    /// The dry run this import was started from, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<JobId>,
+}
+
+/// An import's five counts (`counts`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportCounts {
+    pub new: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub skipped: i64,
+    pub invalid: i64,
+}
+
+impl ImportCounts {
+    fn add(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::New => self.new += 1,
+            Outcome::Updated => self.updated += 1,
+            Outcome::Unchanged => self.unchanged += 1,
+            Outcome::Skipped => self.skipped += 1,
+        }
+    }
+
+    /// Rows counted.
+    pub fn rows(&self) -> i64 {
+        self.new + self.updated + self.unchanged + self.skipped + self.invalid
+    }
+
+    /// In the order people read them, with their names.
+    pub fn named(&self) -> [(&'static str, i64); 5] {
+        [
+            ("new", self.new),
+            ("updated", self.updated),
+            ("unchanged", self.unchanged),
+            ("skipped", self.skipped),
+            ("invalid", self.invalid),
+        ]
+    }
+}
+
+/// One invalid row in the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvalidRow {
+    pub row: u64,
+    pub problems: Vec<Problem>,
+}
+
+/// An import's report (`report`): the first invalid rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    #[serde(default)]
+    pub invalid_rows: Vec<InvalidRow>,
+}
+
+/// How far an import got (`cursor`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct ImportCursor {
+    /// The number of the last row applied.
+    #[serde(default)]
+    row: u64,
+}
 
 /// Imports a file's rows as contacts.
 pub struct Import;
@@ -17,8 +128,8 @@ impl JobKind for Import {
         "Import"
     }
 
-    fn run(&self, _run: &mut Run<'_>) -> Result<(), JobError> {
-        Err(JobError::Failed("not yet".into()))
+    fn run(&self, run: &mut Run<'_>) -> Result<(), JobError> {
+        import(run, Mode::Write)
     }
 }
 
@@ -31,7 +142,194 @@ impl JobKind for DryRun {
         "Dry run"
     }
 
-    fn run(&self, _run: &mut Run<'_>) -> Result<(), JobError> {
-        Err(JobError::Failed("not yet".into()))
+    fn run(&self, run: &mut Run<'_>) -> Result<(), JobError> {
+        contact_import::create_shadow(run.connection())?;
+        let outcome = import(run, Mode::Count);
+        // The shadow goes with the connection anyway; a pooled one lives on, so drop it.
+        let dropped = contact_import::drop_shadow(run.connection());
+        outcome?;
+        dropped?;
+        Ok(())
+    }
+}
+
+/// Whether a run writes contacts or only counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Write,
+    Count,
+}
+
+/// Where an import stands after the last committed batch.
+#[derive(Debug, Clone, Default)]
+struct State {
+    cursor: ImportCursor,
+    done: i64,
+    counts: ImportCounts,
+    report: ImportReport,
+    /// The number the next new contact gets (a dry run numbers them across batches).
+    next_new: u64,
+}
+
+impl State {
+    fn progress(&self, total: i64) -> Progress {
+        Progress {
+            cursor: json!(self.cursor),
+            done: self.done,
+            total: Some(total),
+            counts: json!(self.counts),
+            report: json!(self.report),
+        }
+    }
+}
+
+/// The job's parameters, or why they cannot be used.
+pub fn parameters(run: &Run<'_>) -> Result<ImportParameters, JobError> {
+    serde_json::from_value(run.job.parameters.clone()).map_err(|error| {
+        JobError::Failed(format!("The import's settings are unreadable ({error})."))
+    })
+}
+
+fn import(run: &mut Run<'_>, mode: Mode) -> Result<(), JobError> {
+    let params = parameters(run)?;
+    if !params.file.is_file() {
+        return Err(JobError::Failed(
+            "The file is no longer kept on the server; upload it again.".into(),
+        ));
+    }
+    let region = run.settings.phone_region;
+    let mut rows = Rows::open(&params.file, &params.detected, &params.mapping, region)
+        .map_err(JobError::Failed)?;
+    // Resumed: from the last committed batch. A dry run's shadow did not survive, so it
+    // counts again from the top.
+    let mut state = match mode {
+        Mode::Count => State::default(),
+        Mode::Write => State {
+            cursor: serde_json::from_value(run.job.cursor.clone()).unwrap_or_default(),
+            done: run.job.progress_done,
+            counts: serde_json::from_value(run.job.counts.clone()).unwrap_or_default(),
+            report: serde_json::from_value(run.job.report.clone()).unwrap_or_default(),
+            next_new: 0,
+        },
+    };
+    let total = match run.job.progress_total {
+        Some(total) => total,
+        None => {
+            let counted = rows::count(&params.file, &params.detected)
+                .map_err(|refusal| JobError::Failed(refusal.to_string()))?;
+            i64::try_from(counted).unwrap_or(i64::MAX)
+        }
+    };
+    let job = run.job.id;
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        run.check_stop()?;
+        batch.clear();
+        while batch.len() < BATCH {
+            match rows.next_row() {
+                Some(row) if row.number <= state.cursor.row => {}
+                Some(row) => batch.push(row),
+                None => break,
+            }
+        }
+        if batch.is_empty() && state.done > 0 {
+            return Ok(());
+        }
+        let mut attempt = 0;
+        state = loop {
+            attempt += 1;
+            let applied = run.batch(|connection, actor| {
+                let next = apply(
+                    connection,
+                    &state,
+                    &batch,
+                    params.on_match,
+                    mode,
+                    job,
+                    actor,
+                )?;
+                let progress = next.progress(total);
+                Ok((next, progress))
+            });
+            match applied {
+                Err(JobError::Contended) if attempt <= RETRIES => continue,
+                Err(JobError::Contended) => {
+                    return Err(JobError::Failed(format!(
+                        "Rows {}–{} kept clashing with changes made meanwhile; import the file \
+                         again to apply the rest.",
+                        batch.first().map_or(0, |row| row.number),
+                        batch.last().map_or(0, |row| row.number),
+                    )));
+                }
+                other => break other?,
+            }
+        };
+        if batch.len() < BATCH {
+            return Ok(());
+        }
+    }
+}
+
+/// Plans a batch and writes it (or, counting, shadows it); returns the state it leaves.
+fn apply(
+    connection: &mut diesel::PgConnection,
+    state: &State,
+    batch: &[Row],
+    on_match: OnMatch,
+    mode: Mode,
+    job: JobId,
+    actor: &crate::models::Actor,
+) -> Result<State, JobError> {
+    let valid: Vec<&plan::RowContact> = batch
+        .iter()
+        .filter_map(|row| row.contact.as_ref().ok())
+        .collect();
+    let source = match mode {
+        Mode::Write => Source::Contacts,
+        Mode::Count => Source::Shadow,
+    };
+    let candidates = contact_import::lookup(connection, &plan::keys(&valid), source)?;
+    let mut planner = Planner::new(on_match, candidates, state.next_new);
+    let mut next = state.clone();
+    for row in batch {
+        match &row.contact {
+            Ok(contact) => next.counts.add(planner.apply(contact)),
+            Err(problems) => {
+                next.counts.invalid += 1;
+                if next.report.invalid_rows.len() < INVALID_SAMPLE {
+                    next.report.invalid_rows.push(InvalidRow {
+                        row: row.number,
+                        problems: problems.clone(),
+                    });
+                }
+            }
+        }
+    }
+    let planned = planner.finish();
+    match mode {
+        Mode::Count => contact_import::write_shadow(connection, &planned.shadow)?,
+        Mode::Write => {
+            // Changes first: a new contact may take an email a changed one gave up.
+            let changed = contact_import::update(connection, &planned.changed, job, actor)?;
+            if changed != planned.changed.len() {
+                return Err(JobError::Contended);
+            }
+            contact_import::insert(connection, &planned.new, job, actor).map_err(contended)?;
+        }
+    }
+    next.next_new = planned.next_new;
+    next.done += batch.len() as i64;
+    if let Some(last) = batch.last() {
+        next.cursor.row = last.number;
+    }
+    Ok(next)
+}
+
+/// A unique index refused a row: another writer took its email or fingerprint meanwhile.
+fn contended(error: diesel::result::Error) -> JobError {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => JobError::Contended,
+        other => JobError::Database(other),
     }
 }
