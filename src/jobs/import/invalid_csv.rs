@@ -9,17 +9,17 @@ use super::rows::Rows;
 use crate::domain::PhoneRegion;
 use crate::domain::spreadsheet::spreadsheet_safe;
 use std::io::Write;
+use std::path::Path;
 
-/// Writes the CSV to `out`; returns how many invalid rows it holds.
+/// Writes the CSV of the import's `file` (see [`super::source_file`]) to `out`; returns how
+/// many invalid rows it holds.
 pub fn write(
+    file: &Path,
     params: &ImportParameters,
     region: PhoneRegion,
     out: impl Write,
 ) -> Result<u64, String> {
-    if !params.file.is_file() {
-        return Err("The file is no longer kept on the server.".into());
-    }
-    let mut rows = Rows::open(&params.file, &params.detected, &params.mapping, region)?;
+    let mut rows = Rows::open(file, &params.detected, &params.mapping, region)?;
     let mut writer = csv::Writer::from_writer(out);
     let mut header = vec!["row".to_string()];
     header.extend(

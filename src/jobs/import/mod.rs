@@ -17,18 +17,29 @@
 
 pub mod invalid_csv;
 pub mod plan;
+pub mod preview;
 pub mod rows;
 
 use super::{JobError, JobKind, Run};
 use crate::domain::JobId;
 use crate::domain::import::{Detected, Mapping};
 use crate::models::contact_import::{self, Source};
-use crate::models::job::Progress;
+use super::upload_store::UploadStore;
+use crate::models::job::{Job, Progress};
+use crate::models::upload;
+use diesel::OptionalExtension;
 use plan::{OnMatch, Outcome, Planner};
 use rows::{Problem, Row, Rows};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// The kind of a real run.
+pub const IMPORT_KIND: &str = "import";
+/// The kind of a dry run.
+pub const DRY_RUN_KIND: &str = "import_dry_run";
+/// Both, for the import page's list.
+pub const KINDS: [&str; 2] = [IMPORT_KIND, DRY_RUN_KIND];
 
 /// Rows per batch (and per transaction).
 pub const BATCH: usize = 1000;
@@ -40,8 +51,11 @@ const RETRIES: usize = 3;
 /// What an import job is asked to do (its `parameters`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImportParameters {
-    /// The file on disk: an upload under the data directory, or the command line's file.
-    pub file: PathBuf,
+    /// The command line's file (an absolute path). `None` for the dashboard's: the job's
+    /// upload names it ([`source_file`]), so a process with another working directory, or
+    /// another process sharing the data directory, finds it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
     /// As uploaded or given (shown to people).
     pub file_name: String,
     pub detected: Detected,
@@ -121,7 +135,7 @@ pub struct DryRun;
 
 impl JobKind for Import {
     fn name(&self) -> &'static str {
-        "import"
+        IMPORT_KIND
     }
 
     fn label(&self) -> &'static str {
@@ -135,7 +149,7 @@ impl JobKind for Import {
 
 impl JobKind for DryRun {
     fn name(&self) -> &'static str {
-        "import_dry_run"
+        DRY_RUN_KIND
     }
 
     fn label(&self) -> &'static str {
@@ -190,15 +204,39 @@ pub fn parameters(run: &Run<'_>) -> Result<ImportParameters, JobError> {
     })
 }
 
+/// The file an import reads: its upload's under the data directory, else the command
+/// line's. Fails when it is gone (the upload expired and was purged).
+pub fn source_file(
+    connection: &mut diesel::PgConnection,
+    job: &Job,
+    params: &ImportParameters,
+    data_dir: &Path,
+) -> Result<PathBuf, JobError> {
+    let gone = || {
+        JobError::Failed("The file is no longer kept on the server; upload it again.".into())
+    };
+    let path = match (job.upload_id, &params.file) {
+        (Some(id), _) => {
+            let upload = upload::find(connection, id)
+                .optional()?
+                .ok_or_else(gone)?;
+            UploadStore::new(data_dir)
+                .path(&upload.storage_key)
+                .ok_or_else(gone)?
+        }
+        (None, Some(file)) => file.clone(),
+        (None, None) => return Err(JobError::Failed("The import names no file.".into())),
+    };
+    if path.is_file() { Ok(path) } else { Err(gone()) }
+}
+
 fn import(run: &mut Run<'_>, mode: Mode) -> Result<(), JobError> {
     let params = parameters(run)?;
-    if !params.file.is_file() {
-        return Err(JobError::Failed(
-            "The file is no longer kept on the server; upload it again.".into(),
-        ));
-    }
+    let data_dir = run.settings.data_dir.clone();
+    let job_row = run.job.clone();
+    let file = source_file(run.connection(), &job_row, &params, &data_dir)?;
     let region = run.settings.phone_region;
-    let mut rows = Rows::open(&params.file, &params.detected, &params.mapping, region)
+    let mut rows = Rows::open(&file, &params.detected, &params.mapping, region)
         .map_err(JobError::Failed)?;
     // Resumed: from the last committed batch. A dry run's shadow did not survive, so it
     // counts again from the top.
@@ -215,7 +253,7 @@ fn import(run: &mut Run<'_>, mode: Mode) -> Result<(), JobError> {
     let total = match run.job.progress_total {
         Some(total) => total,
         None => {
-            let counted = rows::count(&params.file, &params.detected)
+            let counted = rows::count(&file, &params.detected)
                 .map_err(|refusal| JobError::Failed(refusal.to_string()))?;
             i64::try_from(counted).unwrap_or(i64::MAX)
         }
