@@ -63,9 +63,10 @@ pub struct ImportParameters {
     pub headers: Vec<String>,
     pub mapping: Mapping,
     pub on_match: OnMatch,
-    /// The dry run this import was started from, if any.
+    /// The job this one was started from: an import's dry run, or the import it runs again
+    /// (`models::job::STARTED_FROM`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dry_run: Option<JobId>,
+    pub started_from: Option<JobId>,
 }
 
 /// An import's five counts (`counts`).

@@ -92,7 +92,7 @@ impl Preview {
             headers: self.headers.clone(),
             mapping,
             on_match,
-            dry_run: None,
+            started_from: None,
         }
     }
 

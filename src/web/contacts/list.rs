@@ -147,6 +147,8 @@ pub struct ContactListView {
     pub is_filtered: bool,
     pub can_create: bool,
     pub new_contact_url: &'static str,
+    /// The import page (shown to those who may create).
+    pub import_url: &'static str,
     pub list_url: &'static str,
     /// This page's address without empty or default parameters, pushed into the browser's
     /// location bar by htmx so search results are linkable.
@@ -240,6 +242,7 @@ impl ContactListView {
             is_filtered: query.is_filtered(),
             can_create,
             new_contact_url: routes::NEW_CONTACT,
+            import_url: routes::IMPORT,
             list_url: routes::CONTACTS,
         }
     }
