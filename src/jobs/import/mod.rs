@@ -237,7 +237,7 @@ fn import(run: &mut Run<'_>, mode: Mode) -> Result<(), JobError> {
     let job_row = run.job.clone();
     let file = source_file(run.connection(), &job_row, &params, &data_dir)?;
     let region = run.settings.phone_region;
-    let mut rows = Rows::open(&file, &params.detected, &params.mapping, region)
+    let rows = Rows::open(&file, &params.detected, &params.mapping, region)
         .map_err(JobError::Failed)?;
     // Resumed: from the last committed batch. A dry run's shadow did not survive, so it
     // counts again from the top.
@@ -251,60 +251,111 @@ fn import(run: &mut Run<'_>, mode: Mode) -> Result<(), JobError> {
             next_new: 0,
         },
     };
-    let total = match run.job.progress_total {
-        Some(total) => total,
+    // Three threads share the work, so the two cores are busy at once: one counts the
+    // file's rows for the progress bar (a quick pass), one reads and validates the rows
+    // (`reader`), and this one plans and writes them. Two batches at most wait between
+    // them, so memory stays flat whatever the file's size.
+    let mut counting = match run.job.progress_total {
+        Some(_) => None,
         None => {
-            let counted = rows::count(&file, &params.detected)
-                .map_err(|refusal| JobError::Failed(refusal.to_string()))?;
-            i64::try_from(counted).unwrap_or(i64::MAX)
+            let (file, detected) = (file.clone(), params.detected);
+            Some(std::thread::spawn(move || rows::count(&file, &detected)))
         }
     };
+    let mut total = run.job.progress_total;
+    let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<Row>>(2);
+    let skip_to = state.cursor.row;
+    let reader = std::thread::spawn(move || read_batches(rows, skip_to, &sender));
     let job = run.job.id;
-    let mut batch = Vec::with_capacity(BATCH);
-    loop {
+    let mut applied_any = false;
+    while let Ok(batch) = batches.recv() {
         run.check_stop()?;
-        batch.clear();
+        if counting.as_ref().is_some_and(|handle| handle.is_finished()) {
+            total = Some(counted(counting.take())?);
+        }
+        state = apply_batch(run, &state, &batch, &params, mode, job, total)?;
+        applied_any = true;
+    }
+    // A panic in the reader is a bug; its batches so far were applied, the rest are not.
+    reader
+        .join()
+        .map_err(|_| JobError::Failed("Reading the file stopped unexpectedly.".into()))?;
+    if counting.is_some() {
+        total = Some(counted(counting.take())?);
+    }
+    if !applied_any || total != run.job.progress_total {
+        // Nothing to apply (an empty file, or resumed after its last batch), or the count
+        // finished after the last batch: the job's row still gets its total.
+        let progress = state.progress(total.unwrap_or(state.done));
+        run.batch(|_, _| Ok(((), progress)))?;
+    }
+    Ok(())
+}
+
+/// The file's rows after `skip_to`, in batches of [`BATCH`], until the file ends or the
+/// receiving side stops listening.
+fn read_batches(mut rows: Rows, skip_to: u64, sender: &std::sync::mpsc::SyncSender<Vec<Row>>) {
+    loop {
+        let mut batch = Vec::with_capacity(BATCH);
         while batch.len() < BATCH {
             match rows.next_row() {
-                Some(row) if row.number <= state.cursor.row => {}
+                Some(row) if row.number <= skip_to => {}
                 Some(row) => batch.push(row),
                 None => break,
             }
         }
-        if batch.is_empty() && state.done > 0 {
-            return Ok(());
+        let last = batch.len() < BATCH;
+        if batch.is_empty() || sender.send(batch).is_err() || last {
+            return;
         }
-        let mut attempt = 0;
-        state = loop {
-            attempt += 1;
-            let applied = run.batch(|connection, actor| {
-                let next = apply(
-                    connection,
-                    &state,
-                    &batch,
-                    params.on_match,
-                    mode,
-                    job,
-                    actor,
-                )?;
-                let progress = next.progress(total);
-                Ok((next, progress))
-            });
-            match applied {
-                Err(JobError::Contended) if attempt <= RETRIES => continue,
-                Err(JobError::Contended) => {
-                    return Err(JobError::Failed(format!(
-                        "Rows {}–{} kept clashing with changes made meanwhile; import the file \
-                         again to apply the rest.",
-                        batch.first().map_or(0, |row| row.number),
-                        batch.last().map_or(0, |row| row.number),
-                    )));
-                }
-                other => break other?,
+    }
+}
+
+/// The counting thread's answer.
+fn counted(
+    handle: Option<std::thread::JoinHandle<Result<u64, crate::domain::import::FileRefusal>>>,
+) -> Result<i64, JobError> {
+    let Some(handle) = handle else {
+        return Ok(0);
+    };
+    let counted = handle
+        .join()
+        .map_err(|_| JobError::Failed("Counting the rows stopped unexpectedly.".into()))?
+        .map_err(|refusal| JobError::Failed(refusal.to_string()))?;
+    Ok(i64::try_from(counted).unwrap_or(i64::MAX))
+}
+
+/// Applies one batch in its own transaction with the job's progress, planning it again
+/// when it lost a race with another writer (a few times at most).
+fn apply_batch(
+    run: &mut Run<'_>,
+    state: &State,
+    batch: &[Row],
+    params: &ImportParameters,
+    mode: Mode,
+    job: JobId,
+    total: Option<i64>,
+) -> Result<State, JobError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let applied = run.batch(|connection, actor| {
+            let next = apply(connection, state, batch, params.on_match, mode, job, actor)?;
+            let mut progress = next.progress(total.unwrap_or(0));
+            progress.total = total;
+            Ok((next, progress))
+        });
+        match applied {
+            Err(JobError::Contended) if attempt <= RETRIES => continue,
+            Err(JobError::Contended) => {
+                return Err(JobError::Failed(format!(
+                    "Rows {}–{} kept clashing with changes made meanwhile; import the file \
+                     again to apply the rest.",
+                    batch.first().map_or(0, |row| row.number),
+                    batch.last().map_or(0, |row| row.number),
+                )));
             }
-        };
-        if batch.len() < BATCH {
-            return Ok(());
+            other => return other,
         }
     }
 }
