@@ -11,6 +11,8 @@ mod connections;
 mod contacts_create;
 mod contacts_list;
 mod errors;
+mod import_cli;
+mod import_resume;
 mod import_run;
 mod import_support;
 mod import_upload;
