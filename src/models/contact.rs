@@ -16,6 +16,12 @@ use serde_json::Value;
 /// The audit trail's name for this entity.
 pub const ENTITY: &str = "contact";
 
+/// Which contacts are live, as an SQL condition on `contacts` aliased `c`, for the raw-SQL
+/// statements in `models/` that match or change contacts in bulk (an import's batch lookup
+/// and update, `models::contact_import`). Every contact is live until contacts can be in
+/// Trash (DESIGN §10); then this becomes `c.deleted_at IS NULL`, in this one place.
+pub const LIVE_SQL: &str = "TRUE";
+
 pub use super::contact_conflict::{UniqueValues, WriteError, explain_duplicate};
 pub use super::contact_update::{apply_patch, update_fields};
 

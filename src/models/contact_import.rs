@@ -7,6 +7,8 @@
 //! batch's size (diesel's multi-row `VALUES` would need a dozen per row, and PostgreSQL takes
 //! at most 65,535).
 //!
+//! Only live contacts are matched and changed ([`super::contact::LIVE_SQL`]).
+//!
 //! A dry run writes none of this: its batches record what they would have done in a
 //! temporary table of its own session (the *shadow*, [`create_shadow`]), and its lookups
 //! see the contacts as the shadow says they would be ([`Source::Shadow`]). So a dry run
@@ -121,12 +123,15 @@ pub fn lookup(
     source: Source,
 ) -> QueryResult<Vec<Candidate>> {
     let matches = "lower(email) = ANY($1) OR phone = ANY($2) OR fingerprint = ANY($3)";
+    let live = super::contact::LIVE_SQL;
     let query = match source {
-        Source::Contacts => format!("SELECT {COLUMNS} FROM contacts WHERE {matches}"),
+        Source::Contacts => {
+            format!("SELECT {COLUMNS} FROM contacts c WHERE ({live}) AND ({matches})")
+        }
         Source::Shadow => format!(
             "SELECT {COLUMNS} FROM pg_temp.import_shadow WHERE {matches} \
              UNION ALL \
-             SELECT {COLUMNS} FROM contacts c WHERE ({matches}) \
+             SELECT {COLUMNS} FROM contacts c WHERE ({live}) AND ({matches}) \
                 AND NOT EXISTS (SELECT 1 FROM pg_temp.import_shadow s WHERE s.id = c.id)"
         ),
     };
@@ -259,15 +264,17 @@ pub fn update(
     let columns = Columns::of(rows.iter().map(|row| &row.after));
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
     let versions: Vec<i32> = rows.iter().map(|row| row.version).collect();
-    let changed = diesel::sql_query(
+    // A contact that left the live ones meanwhile counts as changed by someone else.
+    let changed = diesel::sql_query(format!(
         "UPDATE contacts c \
             SET name = t.n, description = t.d, email = t.e, phone = t.p, nick = t.k, \
                 preferences = t.pr, meta = t.m, verified_at = t.v, version = c.version + 1 \
            FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::text[], $5::text[], \
                        $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::timestamptz[]) \
                 AS t(id, ver, n, d, e, p, k, pr, m, v) \
-          WHERE c.id = t.id AND c.version = t.ver",
-    )
+          WHERE c.id = t.id AND c.version = t.ver AND ({})",
+        super::contact::LIVE_SQL
+    ))
     .bind::<Array<BigInt>, _>(&ids)
     .bind::<Array<Integer>, _>(&versions)
     .bind::<Array<Nullable<Text>>, _>(&columns.name)
