@@ -262,3 +262,48 @@ async fn a_mapping_that_cannot_work_comes_back_with_each_problem() {
     let queued: i64 = jobs::table.count().get_result(&mut app.conn()).unwrap();
     assert_eq!(queued, 0);
 }
+
+#[actix_web::test]
+async fn a_canceled_import_can_be_run_again() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in(Role::Editor).await;
+    let mapping = upload_ok(&client, "google.csv", &fixture("google.csv")).await;
+    let dry_run = start_dry_run(&client, &mapping, &[]).await;
+    let worker = app.start_job_worker();
+    wait_for_job(&app, dry_run).await;
+    drop(worker);
+    // No worker now: the import waits, and is canceled before it starts.
+    let import = run_import(&client, dry_run).await;
+    let waiting = client.get(&format!("/contacts/import/jobs/{import}")).await;
+    waiting.assert_contains(&format!("action=\"/contacts/import/jobs/{import}/cancel\""));
+    let canceled = client
+        .post_form(&format!("/contacts/import/jobs/{import}/cancel"), &[])
+        .await;
+    assert_eq!(canceled.status, 303);
+    let page = client.get(&format!("/contacts/import/jobs/{import}")).await;
+    page.assert_contains("Canceled. Rows imported so far stay.");
+    page.assert_contains("Run it again");
+    assert_eq!(
+        client
+            .post_form(&format!("/contacts/import/jobs/{import}/cancel"), &[])
+            .await
+            .location(),
+        Some(format!("/contacts/import/jobs/{import}").as_str())
+    );
+
+    let again = client
+        .post_form(&format!("/contacts/import/jobs/{import}/run"), &[])
+        .await;
+    assert_eq!(again.status, 303);
+    let rerun = crate::import_support::job_of(again.location().unwrap());
+    assert_ne!(rerun, import);
+    let _worker = app.start_job_worker();
+    let ended = wait_for_job(&app, rerun).await;
+    assert_eq!(counts(&ended), [3, 0, 0, 0, 0]);
+    assert_eq!(contact_count(&app), 3);
+    // An import that succeeded is not run again.
+    let refused = client
+        .post_form(&format!("/contacts/import/jobs/{rerun}/run"), &[])
+        .await;
+    assert_eq!(refused.status, 409);
+}
