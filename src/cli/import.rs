@@ -40,8 +40,8 @@ pub fn run(
     settings: &JobSettings,
     out: &mut dyn Write,
 ) -> Result<(), String> {
-    let file = std::path::absolute(&args.file)
-        .map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let file =
+        std::path::absolute(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
     let file_name = file_name(&file);
     let preview = preview::preview(&file, &file_name, settings.import_max_bytes, 1)
         .map_err(|refusal| refused(&file, &refusal))?;
@@ -70,7 +70,12 @@ pub fn run(
         if args.dry_run {
             writeln!(out, "Dry run (job {}): nothing was written.", job.id)?;
         } else {
-            writeln!(out, "Import job {}, on match: {}.", job.id, args.on_match.as_str())?;
+            writeln!(
+                out,
+                "Import job {}, on match: {}.",
+                job.id,
+                args.on_match.as_str()
+            )?;
         }
         let counts: ImportCounts = serde_json::from_value(job.counts.clone()).unwrap_or_default();
         for (name, count) in counts.named() {
@@ -105,7 +110,10 @@ pub fn run(
             .error
             .clone()
             .unwrap_or_else(|| format!("the job ended {}", job.state));
-        return Err(format!("{}: the import did not finish: {reason}", file.display()));
+        return Err(format!(
+            "{}: the import did not finish: {reason}",
+            file.display()
+        ));
     }
     write(out).map_err(|e| format!("could not write the output: {e}"))
 }
@@ -119,7 +127,10 @@ fn file_name(path: &Path) -> String {
 }
 
 fn refused(path: &Path, refusal: &FileRefusal) -> String {
-    format!("{}: not imported, nothing was written. {refusal}", path.display())
+    format!(
+        "{}: not imported, nothing was written. {refusal}",
+        path.display()
+    )
 }
 
 /// "CSV (comma-separated), UTF-8, Google Contacts layout; 11 columns".
@@ -134,4 +145,21 @@ fn preview_line(preview: &Preview) -> String {
 /// Parses `--on-match`.
 pub fn parse_on_match(text: &str) -> Result<OnMatch, String> {
     text.parse()
+}
+
+/// `rapport bench-import-file FILE --rows N` (hidden, for `./scripts/bench`): writes the
+/// sample (`domain::import::bench`) and prints one line with how fast it is detected, read
+/// and mapped, the import's database-free half.
+pub fn bench_file(path: &Path, rows: u64) -> Result<(), String> {
+    use crate::domain::import::bench;
+    bench::write_sample_csv(path, rows).map_err(|e| format!("{}: {e}", path.display()))?;
+    let pass = bench::read_and_map(path).map_err(|refusal| refusal.to_string())?;
+    println!(
+        "read and mapped {} rows ({} bytes) in {:.3} s: {:.0} rows/s",
+        pass.records,
+        pass.bytes,
+        pass.seconds,
+        pass.records_per_second()
+    );
+    Ok(())
 }

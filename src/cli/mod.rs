@@ -91,6 +91,17 @@ pub enum Command {
         #[arg(long, value_name = "RULE", default_value = "update-empty", value_parser = import::parse_on_match)]
         on_match: crate::jobs::import::plan::OnMatch,
     },
+    /// For `./scripts/bench`: write a sample file to import (every row a new contact) and
+    /// print how fast it is read and mapped, without a database.
+    #[command(hide = true)]
+    BenchImportFile {
+        /// Where to write it.
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
+        /// How many rows.
+        #[arg(long, value_name = "N", default_value_t = 100_000)]
+        rows: u64,
+    },
     /// Fill the database with realistic demo contacts.
     Seed {
         /// How many contacts to create.
@@ -283,6 +294,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
             };
             import::run(&args, &mut connection, &settings, &mut std::io::stdout())
         }
+        Command::BenchImportFile { file, rows } => import::bench_file(&file, rows),
         Command::Seed {
             contacts,
             with_activity,

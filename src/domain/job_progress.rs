@@ -25,15 +25,14 @@ const MIN_ELAPSED: Duration = Duration::from_millis(200);
 pub fn figures(done: i64, total: Option<i64>, elapsed: Duration) -> ProgressFigures {
     let done = u64::try_from(done).unwrap_or(0);
     let total = total.and_then(|total| u64::try_from(total).ok());
+    // done ≤ total in a sane job; clamped anyway. Nothing to do is all done.
     let percent = total.map(|total| {
-        if total == 0 {
-            100
-        } else {
-            // done ≤ total in a sane job; clamp anyway.
-            u8::try_from((done.min(total) * 100) / total).unwrap_or(100)
-        }
+        (done.min(total) * 100)
+            .checked_div(total)
+            .map_or(100, |share| u8::try_from(share).unwrap_or(100))
     });
-    let per_second = (elapsed >= MIN_ELAPSED && done > 0).then(|| done as f64 / elapsed.as_secs_f64());
+    let per_second =
+        (elapsed >= MIN_ELAPSED && done > 0).then(|| done as f64 / elapsed.as_secs_f64());
     let seconds_left = match (total, per_second) {
         (Some(total), Some(rate)) if rate > 0.0 => {
             Some(((total.saturating_sub(done)) as f64 / rate).ceil() as u64)

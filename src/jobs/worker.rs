@@ -171,7 +171,7 @@ impl Worker {
 
     /// Queues the periodic kinds that are due (one process wins each).
     async fn schedule_periodic(&self) {
-        for kind in KINDS.iter().copied() {
+        for &kind in KINDS {
             let Some(every) = kind.every() else {
                 continue;
             };

@@ -65,8 +65,7 @@ pub async fn verify(
         .get(HEADER)
         .and_then(|value| value.to_str().ok())
         .map(str::to_string);
-    if provided.is_none() && is_multipart_form(&request) && routes::takes_upload(request.path())
-    {
+    if provided.is_none() && is_multipart_form(&request) && routes::takes_upload(request.path()) {
         request.extensions_mut().insert(Unchecked { expected });
         return next
             .call(request)

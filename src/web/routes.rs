@@ -2,8 +2,8 @@
 //! receive ready-made strings.
 
 use crate::domain::{
-    ApiTokenId, ContactField, ContactId, ConversationId, IntegrationId, JobId, MemoryId,
-    MessageId, RatingId, SecretId, SpaceFileId, SpaceId, TaskId, UploadId,
+    ApiTokenId, ContactField, ContactId, ConversationId, IntegrationId, JobId, MemoryId, MessageId,
+    RatingId, SecretId, SpaceFileId, SpaceId, TaskId, UploadId,
 };
 
 pub const LOGIN: &str = "/login";

@@ -3,8 +3,8 @@
 //! only then), read the dry run's counts, start the import, and watch its progress bar
 //! (polled by htmx) fill up to the final report.
 
-use crate::chrome::Page;
 use crate::chrome::Browser;
+use crate::chrome::Page;
 use crate::common::{PASSWORD, TestApp};
 use diesel::prelude::*;
 use rapport::domain::Role;
@@ -23,7 +23,8 @@ struct ScratchCsv(PathBuf);
 
 impl ScratchCsv {
     fn new() -> ScratchCsv {
-        let dir = std::env::temp_dir().join(format!("rapport-browser-import-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("rapport-browser-import-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("people.csv");
         write_sample_csv(&path, ROWS).unwrap();
@@ -62,7 +63,11 @@ async fn import_a_csv_through_the_mapping_screen_and_watch_it_finish() {
 async fn until_text(page: &Page, css: &str, wanted: &str) -> String {
     page.until(&format!("{css} saying {wanted:?}"), async || {
         let text = page.text(css).await.unwrap_or_default();
-        if text.contains(wanted) { Ok(text) } else { Err(text) }
+        if text.contains(wanted) {
+            Ok(text)
+        } else {
+            Err(text)
+        }
     })
     .await
 }
@@ -83,7 +88,12 @@ async fn scenario(page: Page, app: Rc<TestApp>, file: Rc<ScratchCsv>) {
         .await
         .unwrap();
     until_text(&page, "h1", "Map the columns of people.csv").await;
-    assert!(page.location().await.path.starts_with("/contacts/import/uploads/"));
+    assert!(
+        page.location()
+            .await
+            .path
+            .starts_with("/contacts/import/uploads/")
+    );
     let about = page.text("main > p.muted").await.unwrap_or_default();
     assert!(about.contains("Google Contacts layout"), "{about}");
 
@@ -173,13 +183,14 @@ async fn scenario(page: Page, app: Rc<TestApp>, file: Rc<ScratchCsv>) {
     assert_eq!(company["company"], "Engines Ltd", "{company}");
 
     // Listed on the import page afterwards.
-    page.control("a", "All imports").await.click().await.unwrap();
+    page.control("a", "All imports")
+        .await
+        .click()
+        .await
+        .unwrap();
     until_text(&page, "#import-jobs", "3,000 new").await;
 }
 
 fn contact_count(app: &TestApp) -> i64 {
-    contacts::table
-        .count()
-        .get_result(&mut app.conn())
-        .unwrap()
+    contacts::table.count().get_result(&mut app.conn()).unwrap()
 }

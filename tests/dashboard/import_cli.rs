@@ -80,13 +80,31 @@ fn every_fixture_imports_with_the_dry_run_s_counts_and_again_unchanged() {
     // German one without its country code read as a US one.
     for (name, region, read_as, new, invalid) in [
         ("google.csv", "US", "Google Contacts layout", 3, 0),
-        ("outlook-1252.csv", "US", "Windows-1252 (Western European), Outlook layout", 1, 1),
+        (
+            "outlook-1252.csv",
+            "US",
+            "Windows-1252 (Western European), Outlook layout",
+            1,
+            1,
+        ),
         ("outlook-1252.csv", "DE", "Outlook layout", 2, 0),
-        ("semicolon-crlf.csv", "US", "CSV (semicolon-separated)", 2, 0),
+        (
+            "semicolon-crlf.csv",
+            "US",
+            "CSV (semicolon-separated)",
+            2,
+            0,
+        ),
         ("tabs.tsv", "US", "CSV (tab-separated)", 2, 0),
         ("utf16le-bom.csv", "US", "UTF-16 (little-endian)", 2, 0),
         ("hubspot.csv", "US", "HubSpot layout", 2, 0),
-        ("chatbotkit-export.csv", "US", "ChatBotKit export layout", 1, 1),
+        (
+            "chatbotkit-export.csv",
+            "US",
+            "ChatBotKit export layout",
+            1,
+            1,
+        ),
         ("contacts-2.1.vcf", "US", "vCard", 1, 1),
         ("contacts-3.0.vcf", "US", "vCard", 2, 0),
         ("contacts-4.0.vcf", "US", "vCard", 1, 0),
@@ -104,7 +122,11 @@ fn every_fixture_imports_with_the_dry_run_s_counts_and_again_unchanged() {
         let imported = cli(&db, &path, false, OnMatch::UpdateEmpty).unwrap();
         let counts = printed_counts(&imported);
         assert_eq!(counts, printed_counts(&checked), "{name}:\n{imported}");
-        assert_eq!((counts[0], counts[4]), (new, invalid), "{name}:\n{imported}");
+        assert_eq!(
+            (counts[0], counts[4]),
+            (new, invalid),
+            "{name}:\n{imported}"
+        );
         assert_eq!(contact_count(&db), new, "{name}: grew by exactly new");
         let again = printed_counts(&cli(&db, &path, false, OnMatch::UpdateEmpty).unwrap());
         assert_eq!(
@@ -131,7 +153,13 @@ fn the_output_is_one_line_per_count_then_the_first_invalid_rows() {
     assert!(lines[1].starts_with("Import job 1, on match: update-empty."));
     assert_eq!(
         &lines[2..7],
-        &["new: 2", "updated: 0", "unchanged: 0", "skipped: 0", "invalid: 5"]
+        &[
+            "new: 2",
+            "updated: 0",
+            "unchanged: 0",
+            "skipped: 0",
+            "invalid: 5"
+        ]
     );
     assert_eq!(lines[7], "First invalid rows (5 of 5):");
     assert!(lines[8].starts_with("  row 3, email: "), "{output}");

@@ -73,7 +73,11 @@ fn assert_whole_file_imported(app: &TestApp, ended: &Job) {
     assert_eq!(ended.progress_done, ROWS as i64);
     assert_eq!(ended.progress_total, Some(ROWS as i64));
     assert_eq!(contact_count(app), ROWS as i64, "no row lost, none twice");
-    assert_eq!(created_entries(app), ROWS as i64, "one audit entry per contact");
+    assert_eq!(
+        created_entries(app),
+        ROWS as i64,
+        "one audit entry per contact"
+    );
 }
 
 #[actix_web::test]
@@ -107,7 +111,10 @@ async fn a_worker_that_stops_gives_the_import_back_and_the_next_one_finishes_it(
     let deadline = Instant::now() + Duration::from_secs(30);
     let given_back = loop {
         let found = find(&app, queued.id);
-        if found.lease_until.is_some_and(|until| until <= chrono::Utc::now()) {
+        if found
+            .lease_until
+            .is_some_and(|until| until <= chrono::Utc::now())
+        {
             break found;
         }
         assert!(Instant::now() < deadline, "not given back: {found:?}");
@@ -155,7 +162,10 @@ async fn a_killed_command_line_import_resumes_in_a_worker_and_a_rerun_is_unchang
         if let Some(id) = started {
             break id;
         }
-        assert!(Instant::now() < deadline, "the command did not start importing");
+        assert!(
+            Instant::now() < deadline,
+            "the command did not start importing"
+        );
         std::thread::sleep(Duration::from_millis(2));
     };
     // As a crash or `kill -9` would: no chance to give the job back.

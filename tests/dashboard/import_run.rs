@@ -55,14 +55,18 @@ async fn a_dry_run_then_the_import_with_honest_counts_audit_and_invalid_rows() {
     assert_eq!(counts(&checked), [1, 1, 0, 0, 5]);
     assert_eq!(contact_count(&app), 1, "a dry run writes nothing");
 
-    let report = client.get(&format!("/contacts/import/jobs/{dry_run}")).await;
+    let report = client
+        .get(&format!("/contacts/import/jobs/{dry_run}"))
+        .await;
     report.assert_contains("The dry run wrote nothing.");
     report.assert_contains("<div class=\"count count-new\"><dt>new</dt><dd>1</dd></div>");
     report.assert_contains("<div class=\"count count-invalid\"><dt>invalid</dt><dd>5</dd></div>");
     // The first invalid rows: row number, column, message.
     report.assert_contains("<tr><td>3</td><td>email</td>");
     report.assert_contains("<tr><td>4</td><td>phone</td>");
-    report.assert_contains("<tr><td>5</td><td></td><td>This row has 2 cells but the header has 4 columns");
+    report.assert_contains(
+        "<tr><td>5</td><td></td><td>This row has 2 cells but the header has 4 columns",
+    );
     report.assert_contains("Download invalid rows (CSV)");
     report.assert_contains("Change the mapping");
 
@@ -71,11 +75,19 @@ async fn a_dry_run_then_the_import_with_honest_counts_audit_and_invalid_rows() {
         .await;
     assert_eq!(csv.status, 200);
     assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
-    assert!(csv.header("content-disposition").unwrap().starts_with("attachment"));
+    assert!(
+        csv.header("content-disposition")
+            .unwrap()
+            .starts_with("attachment")
+    );
     let lines: Vec<&str> = csv.body.lines().collect();
     assert_eq!(lines[0], "row,name,email,phone,plan,reason");
     assert_eq!(lines.len(), 6, "{}", csv.body);
-    assert!(lines[1].starts_with("3,Bad Email,not-an-email,,free,email: "), "{}", lines[1]);
+    assert!(
+        lines[1].starts_with("3,Bad Email,not-an-email,,free,email: "),
+        "{}",
+        lines[1]
+    );
     assert!(lines[5].starts_with("9,,,,orphan-plan,"), "{}", lines[5]);
 
     let import = run_import(&client, dry_run).await;
@@ -117,7 +129,9 @@ async fn a_dry_run_then_the_import_with_honest_counts_audit_and_invalid_rows() {
     done.assert_contains("Show imported contacts");
     done.assert_lacks("Import these rows");
     // The dry run now points at its import instead of offering another.
-    let dry = client.get(&format!("/contacts/import/jobs/{dry_run}")).await;
+    let dry = client
+        .get(&format!("/contacts/import/jobs/{dry_run}"))
+        .await;
     dry.assert_contains(&format!("href=\"/contacts/import/jobs/{import}\""));
     dry.assert_lacks("Import these rows");
 
@@ -254,11 +268,16 @@ async fn a_mapping_that_cannot_work_comes_back_with_each_problem() {
     let (_, unidentified) = send_mapping(
         &client,
         &mapping,
-        &[("column_0", "ignore"), ("column_1", "ignore"), ("column_2", "description")],
+        &[
+            ("column_0", "ignore"),
+            ("column_1", "ignore"),
+            ("column_2", "description"),
+        ],
     )
     .await;
     assert_eq!(unidentified.status, 422);
-    unidentified.assert_contains("Map at least one column to Name, Email, Phone, Nick or Fingerprint");
+    unidentified
+        .assert_contains("Map at least one column to Name, Email, Phone, Nick or Fingerprint");
     let queued: i64 = jobs::table.count().get_result(&mut app.conn()).unwrap();
     assert_eq!(queued, 0);
 }

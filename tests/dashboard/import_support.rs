@@ -159,15 +159,14 @@ pub fn counts(found: &Job) -> [i64; 5] {
 }
 
 pub fn contact_count(app: &TestApp) -> i64 {
-    contacts::table
-        .count()
-        .get_result(&mut app.conn())
-        .unwrap()
+    contacts::table.count().get_result(&mut app.conn()).unwrap()
 }
 
 /// Presses "Import these rows" on a finished dry run; returns the import's id.
 pub async fn run_import(client: &TestClient, dry_run: JobId) -> JobId {
-    let page = client.get(&format!("/contacts/import/jobs/{dry_run}")).await;
+    let page = client
+        .get(&format!("/contacts/import/jobs/{dry_run}"))
+        .await;
     page.assert_contains("Import these rows");
     let answer = client
         .post_form(&format!("/contacts/import/jobs/{dry_run}/run"), &[])

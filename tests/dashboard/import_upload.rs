@@ -2,7 +2,7 @@
 //! too large, no contacts, no token) that keep nothing.
 
 use crate::common::client::Part;
-use crate::common::{TestApp, test_settings, TestDb};
+use crate::common::{TestApp, TestDb, test_settings};
 use crate::import_support::{fixture, upload, upload_ok};
 use diesel::prelude::*;
 use rapport::domain::Role;
@@ -41,12 +41,20 @@ async fn editors_find_the_import_from_the_list_and_viewers_cannot_import() {
     page.assert_contains("No imports yet.");
 
     let viewer = app.signed_in(Role::Viewer).await;
-    viewer.get("/contacts").await.assert_lacks("/contacts/import");
+    viewer
+        .get("/contacts")
+        .await
+        .assert_lacks("/contacts/import");
     assert_eq!(viewer.get("/contacts/import").await.status, 403);
     let refused = viewer
         .post_multipart(
             "/contacts/import",
-            &[Part::file("file", "google.csv", "text/csv", &fixture("google.csv"))],
+            &[Part::file(
+                "file",
+                "google.csv",
+                "text/csv",
+                &fixture("google.csv"),
+            )],
         )
         .await;
     assert_eq!(refused.status, 403);
@@ -104,7 +112,12 @@ async fn refused_files_say_why_next_to_the_field_and_leave_nothing() {
             413,
             "The file is larger than 200 B",
         ),
-        ("data.json", b"[{\"name\": \"Ada\"}]".to_vec(), 422, "looks like JSON"),
+        (
+            "data.json",
+            b"[{\"name\": \"Ada\"}]".to_vec(),
+            422,
+            "looks like JSON",
+        ),
     ] {
         let refused = upload(&client, name, &bytes).await;
         assert_eq!(refused.status, status, "{name}: {}", refused.body);
@@ -147,7 +160,12 @@ async fn with_htmx_only_the_message_is_swapped_in() {
     let accepted = client
         .post_multipart_htmx(
             "/contacts/import",
-            &[Part::file("file", "tabs.tsv", "text/tab-separated-values", &fixture("tabs.tsv"))],
+            &[Part::file(
+                "file",
+                "tabs.tsv",
+                "text/tab-separated-values",
+                &fixture("tabs.tsv"),
+            )],
             "import-feedback",
         )
         .await;

@@ -20,11 +20,11 @@ pub mod plan;
 pub mod preview;
 pub mod rows;
 
+use super::upload_store::UploadStore;
 use super::{JobError, JobKind, Run};
 use crate::domain::JobId;
 use crate::domain::import::{Detected, Mapping};
 use crate::models::contact_import::{self, Source};
-use super::upload_store::UploadStore;
 use crate::models::job::{Job, Progress};
 use crate::models::upload;
 use diesel::OptionalExtension;
@@ -213,14 +213,11 @@ pub fn source_file(
     params: &ImportParameters,
     data_dir: &Path,
 ) -> Result<PathBuf, JobError> {
-    let gone = || {
-        JobError::Failed("The file is no longer kept on the server; upload it again.".into())
-    };
+    let gone =
+        || JobError::Failed("The file is no longer kept on the server; upload it again.".into());
     let path = match (job.upload_id, &params.file) {
         (Some(id), _) => {
-            let upload = upload::find(connection, id)
-                .optional()?
-                .ok_or_else(gone)?;
+            let upload = upload::find(connection, id).optional()?.ok_or_else(gone)?;
             UploadStore::new(data_dir)
                 .path(&upload.storage_key)
                 .ok_or_else(gone)?
@@ -228,7 +225,11 @@ pub fn source_file(
         (None, Some(file)) => file.clone(),
         (None, None) => return Err(JobError::Failed("The import names no file.".into())),
     };
-    if path.is_file() { Ok(path) } else { Err(gone()) }
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(gone())
+    }
 }
 
 fn import(run: &mut Run<'_>, mode: Mode) -> Result<(), JobError> {
@@ -237,8 +238,8 @@ fn import(run: &mut Run<'_>, mode: Mode) -> Result<(), JobError> {
     let job_row = run.job.clone();
     let file = source_file(run.connection(), &job_row, &params, &data_dir)?;
     let region = run.settings.phone_region;
-    let rows = Rows::open(&file, &params.detected, &params.mapping, region)
-        .map_err(JobError::Failed)?;
+    let rows =
+        Rows::open(&file, &params.detected, &params.mapping, region).map_err(JobError::Failed)?;
     // Resumed: from the last committed batch. A dry run's shadow did not survive, so it
     // counts again from the top.
     let mut state = match mode {

@@ -10,8 +10,8 @@
 use super::mapping_form::{
     self, ColumnChoice, META_KEY, TargetOption, WHOLE, choices_of, mapping_of, read_form,
 };
-use crate::domain::{FieldErrors, UploadId};
 use crate::domain::byte_size;
+use crate::domain::{FieldErrors, UploadId};
 use crate::error::AppError;
 use crate::jobs::import::DRY_RUN_KIND;
 use crate::jobs::import::plan::OnMatch;
@@ -150,8 +150,14 @@ fn one_line(value: &str) -> String {
 impl Dashboard {
     /// The upload and a fresh look at its file; when the file is no longer kept, the
     /// import page with a notice instead.
-    async fn upload_preview(&self, id: UploadId) -> Result<Result<(Upload, Preview), HttpResponse>, AppError> {
-        let found = self.db.read(move |conn| Ok(upload::find(conn, id)?)).await?;
+    async fn upload_preview(
+        &self,
+        id: UploadId,
+    ) -> Result<Result<(Upload, Preview), HttpResponse>, AppError> {
+        let found = self
+            .db
+            .read(move |conn| Ok(upload::find(conn, id)?))
+            .await?;
         self.db.release();
         let store = UploadStore::new(&self.state.settings.data_dir);
         let Some(path) = store.path(&found.storage_key) else {
@@ -267,7 +273,10 @@ mod tests {
 
     #[test]
     fn samples_are_one_short_line() {
-        assert_eq!(one_line(" Met at the fair\nsecond line "), "Met at the fair ⏎ second line");
+        assert_eq!(
+            one_line(" Met at the fair\nsecond line "),
+            "Met at the fair ⏎ second line"
+        );
         let long = "x".repeat(100);
         assert_eq!(one_line(&long).chars().count(), 61);
     }

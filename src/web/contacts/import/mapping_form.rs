@@ -188,7 +188,10 @@ mod tests {
         };
         let choices = choices_of(&mapping, &headers);
         assert_eq!(choices[1].target, META_KEY);
-        assert_eq!(choices[2].meta_key, "notes", "ready for a switch to Meta key");
+        assert_eq!(
+            choices[2].meta_key, "notes",
+            "ready for a switch to Meta key"
+        );
         assert_eq!(mapping_of(&choices).unwrap(), mapping);
     }
 
@@ -238,7 +241,11 @@ mod tests {
         assert_eq!(errors.message("column_4"), "Choose where this column goes.");
 
         let nothing = mapping_of(&[choice("description", ""), choice("ignore", "")]).unwrap_err();
-        assert!(nothing.message(WHOLE).starts_with("Map at least one column"));
+        assert!(
+            nothing
+                .message(WHOLE)
+                .starts_with("Map at least one column")
+        );
     }
 
     #[test]

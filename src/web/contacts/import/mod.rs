@@ -25,7 +25,10 @@ pub fn register(config: &mut web::ServiceConfig) {
     config
         .route("/contacts/import", web::get().to(upload::show))
         .route("/contacts/import", web::post().to(upload::upload))
-        .route("/contacts/import/uploads/{id}", web::get().to(mapping::show))
+        .route(
+            "/contacts/import/uploads/{id}",
+            web::get().to(mapping::show),
+        )
         .route(
             "/contacts/import/uploads/{id}",
             web::post().to(mapping::start_dry_run),

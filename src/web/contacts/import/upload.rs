@@ -169,14 +169,8 @@ pub async fn upload(
 
 /// What the body brought.
 enum Received {
-    File {
-        stored: StoredFile,
-        name: FileName,
-    },
-    Refused {
-        problem: String,
-        status: StatusCode,
-    },
+    File { stored: StoredFile, name: FileName },
+    Refused { problem: String, status: StatusCode },
 }
 
 /// Reads the body: the one file into the store (at most `limit` bytes), other fields

@@ -48,7 +48,12 @@ pub fn counts_label(counts: &ImportCounts) -> String {
     counts
         .named()
         .iter()
-        .map(|(name, count)| format!("{} {name}", group_thousands(u64::try_from(*count).unwrap_or(0))))
+        .map(|(name, count)| {
+            format!(
+                "{} {name}",
+                group_thousands(u64::try_from(*count).unwrap_or(0))
+            )
+        })
         .collect::<Vec<_>>()
         .join(" · ")
 }
@@ -115,7 +120,9 @@ pub struct ProgressView {
 impl ProgressView {
     fn new(figures: &ProgressFigures, finished: bool) -> Self {
         ProgressView {
-            value: figures.total.map_or_else(String::new, |_| figures.done.to_string()),
+            value: figures
+                .total
+                .map_or_else(String::new, |_| figures.done.to_string()),
             max: figures
                 .total
                 .map_or_else(String::new, |total| total.to_string()),
@@ -186,7 +193,11 @@ impl StatusView {
         let is_dry_run = job.kind == DRY_RUN_KIND;
         let elapsed = job
             .started_at
-            .map(|started| (job.finished_at.unwrap_or(context.now) - started).to_std().unwrap_or_default())
+            .map(|started| {
+                (job.finished_at.unwrap_or(context.now) - started)
+                    .to_std()
+                    .unwrap_or_default()
+            })
             .unwrap_or_default();
         let figures = job_progress::figures(job.progress_done, job.progress_total, elapsed);
         let counts = counts(job);
@@ -234,7 +245,10 @@ impl StatusView {
             waiting: job.state == state::QUEUED,
             progress: ProgressView::new(&figures, finished),
             took: if finished && job.started_at.is_some() {
-                format!("in {}", job_progress::duration_label(elapsed.as_secs().max(1)))
+                format!(
+                    "in {}",
+                    job_progress::duration_label(elapsed.as_secs().max(1))
+                )
             } else {
                 String::new()
             },
