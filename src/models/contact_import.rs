@@ -117,7 +117,7 @@ pub enum Source {
 const COLUMNS: &str = "id, version, fingerprint, name, description, email, phone, nick, preferences, meta, verified_at";
 
 /// Every contact with one of `keys`' emails (ignoring case), phones or fingerprints, each
-/// once. Call it inside a transaction (a batch's).
+/// once.
 ///
 /// One `SELECT` per key kind, joined by `UNION ALL`, rather than one `SELECT` with `OR`:
 /// given a batch's thousand values the planner judges the `OR` form by its combined
@@ -148,22 +148,48 @@ pub fn lookup(
             ),
         })
         .collect();
-    // A thousand keys are a small share of any table worth indexing, but an import grows the
-    // table faster than its statistics follow: into an empty one, the planner still thinks it
-    // tiny at 100,000 rows and scans it whole for every batch. Inside the batch's
-    // transaction only, it is told to use the indexes.
-    connection.batch_execute("SET LOCAL enable_seqscan = off")?;
-    let found: QueryResult<Vec<Candidate>> = diesel::sql_query(parts.join(" UNION ALL "))
+    let mut found: Vec<Candidate> = diesel::sql_query(parts.join(" UNION ALL "))
         .bind::<Array<Text>, _>(&keys.emails)
         .bind::<Array<Text>, _>(&keys.phones)
         .bind::<Array<Text>, _>(&keys.fingerprints)
-        .load(connection);
-    connection.batch_execute("SET LOCAL enable_seqscan TO DEFAULT")?;
-    let mut found = found?;
+        .load(connection)?;
     // A contact found by two of its keys comes once.
     found.sort_unstable_by_key(|candidate| candidate.id);
     found.dedup_by_key(|candidate| candidate.id);
     Ok(found)
+}
+
+/// The table a lookup of `source` grows with the batches: `contacts`, or the dry run's shadow.
+fn grown_table(source: Source) -> &'static str {
+    match source {
+        Source::Contacts => "contacts",
+        Source::Shadow => "pg_temp.import_shadow",
+    }
+}
+
+#[derive(QueryableByName)]
+struct Estimate {
+    #[diesel(sql_type = BigInt)]
+    rows: i64,
+}
+
+/// How many rows the planner believes the table of `source` has (0 before its first
+/// statistics), for [`refresh_statistics`].
+pub fn estimated_rows(connection: &mut PgConnection, source: Source) -> QueryResult<i64> {
+    let estimate: Estimate = diesel::sql_query(
+        "SELECT greatest(reltuples, 0)::bigint AS rows FROM pg_class WHERE oid = to_regclass($1)",
+    )
+    .bind::<Text, _>(grown_table(source))
+    .get_result(connection)?;
+    Ok(estimate.rows)
+}
+
+/// Refreshes the planner's statistics of the table of `source`. An import can grow a table
+/// far faster than autovacuum follows (and never does for the dry run's temporary shadow):
+/// a planner that still believes `contacts` empty at 100,000 rows scans it whole for each
+/// batch's lookup instead of using its indexes.
+pub fn refresh_statistics(connection: &mut PgConnection, source: Source) -> QueryResult<()> {
+    connection.batch_execute(&format!("ANALYZE {}", grown_table(source)))
 }
 
 /// A contact to create.
