@@ -326,3 +326,40 @@ async fn a_canceled_import_can_be_run_again() {
         .await;
     assert_eq!(refused.status, 409);
 }
+
+#[actix_web::test]
+async fn the_invalid_rows_download_neutralises_formulas_and_needs_the_file() {
+    let app = TestApp::spawn().await;
+    let _worker = app.start_job_worker();
+    let client = app.signed_in(Role::Editor).await;
+    let file =
+        b"Name,Email\n=HYPERLINK(\"http://evil.example\"),not-an-email\nAda,ada@example.com\n";
+    let mapping = upload_ok(&client, "formulas.csv", file).await;
+    let dry_run = start_dry_run(&client, &mapping, &[]).await;
+    assert_eq!(counts(&wait_for_job(&app, dry_run).await), [1, 0, 0, 0, 1]);
+    let url = format!("/contacts/import/jobs/{dry_run}/invalid-rows.csv");
+    let csv = client.get(&url).await;
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.body
+            .contains("2,\"'=HYPERLINK(\"\"http://evil.example\"\")\",not-an-email,Email: "),
+        "{}",
+        csv.body
+    );
+
+    // Once the upload is gone (purged), neither the download nor the mapping screen can
+    // read it, and both say so.
+    diesel::delete(rapport::models::schema::uploads::table)
+        .execute(&mut app.conn())
+        .unwrap();
+    let gone = client.get(&url).await;
+    assert_eq!(gone.status, 409);
+    gone.assert_contains("no longer kept on the server");
+    let screen = client.get(&mapping).await;
+    assert_eq!(screen.status, 404);
+    let report = client
+        .get(&format!("/contacts/import/jobs/{dry_run}"))
+        .await;
+    report.assert_lacks("Download invalid rows");
+    report.assert_lacks("Import these rows");
+}

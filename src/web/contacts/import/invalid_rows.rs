@@ -18,6 +18,8 @@ use actix_web::{HttpResponse, web};
 use std::io::{self, Write};
 use tokio::sync::mpsc;
 
+const GONE: &str = "The file is no longer kept on the server; upload it again.";
+
 /// Bytes sent at a time.
 const CHUNK: usize = 64 * 1024;
 /// Chunks waiting for the client before the writer waits too.
@@ -31,12 +33,20 @@ pub async fn download(ctx: Editor, path: web::Path<JobId>) -> Result<HttpRespons
         .db
         .read(move |conn| {
             let found = job::find(conn, id)?;
-            if found.kind != IMPORT_KIND && found.kind != DRY_RUN_KIND || found.upload_id.is_none()
-            {
+            if found.kind != IMPORT_KIND && found.kind != DRY_RUN_KIND {
                 return Err(AppError::NotFound);
             }
             let params: ImportParameters = serde_json::from_value(found.parameters.clone())
                 .map_err(|e| AppError::internal(format!("job {id}: {e}")))?;
+            // The command line's file is its own (it prints the invalid rows); an upload
+            // whose row is gone was purged.
+            if found.upload_id.is_none() {
+                return Err(if params.file.is_some() {
+                    AppError::NotFound
+                } else {
+                    AppError::Conflict(GONE.into())
+                });
+            }
             match import::source_file(conn, &found, &params, &data_dir) {
                 Ok(file) => Ok((params, file)),
                 Err(JobError::Failed(reason)) => Err(AppError::Conflict(reason)),
