@@ -203,10 +203,7 @@ impl Settings {
             MILLISECONDS,
         )?
         .map_or(DEFAULT_SLOW_REQUEST, Duration::from_millis);
-        let trash_retention = bounded_number(&lookup, "RAPPORT_TRASH_DAYS", 1..=3650, " of days")?
-            .map_or(DEFAULT_TRASH_RETENTION, |days| {
-                chrono::Duration::days(days as i64)
-            });
+        let trash_retention = trash_retention(&lookup)?;
         let webhook = WebhookSettings::from_env(&lookup)?;
         let email = email_settings(&lookup)?;
         let smtp_limits = crate::intake::email::smtp_limits::SmtpLimits::from_env(&lookup)?;
@@ -307,6 +304,19 @@ fn client_ip_header(
 /// `RAPPORT_STATEMENT_TIMEOUT_MS`: 1 ms to an hour; PostgreSQL's 0, "no limit", is refused
 /// for the statement timeout because the point is that every pooled statement has one).
 const MILLISECONDS: &str = " of milliseconds";
+
+/// `RAPPORT_TRASH_DAYS`: 1 to 3650 days; default 30. Read by `serve` and by the commands that
+/// run jobs.
+pub fn trash_retention(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<chrono::Duration, ConfigError> {
+    Ok(
+        bounded_number(lookup, "RAPPORT_TRASH_DAYS", 1..=3650, " of days")?
+            .map_or(DEFAULT_TRASH_RETENTION, |days| {
+                chrono::Duration::days(days as i64)
+            }),
+    )
+}
 
 /// `RAPPORT_IMPORT_MAX_BYTES`: bytes, 1 to 16 GiB; default 100 MiB. Read by `serve` and by
 /// `rapport import`.

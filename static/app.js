@@ -122,6 +122,29 @@
     if (tooLarge.length) input.reportValidity();
   });
 
+  // The import's mapping screen: a column's meta key box shows only while its select says
+  // "Meta key…" (without JavaScript both stay visible; the box is then used only for that).
+  function syncMetaKey(select) {
+    var box = select.parentNode && select.parentNode.querySelector(".mapping-meta-key");
+    if (box) box.hidden = select.value !== "meta-key";
+  }
+  function syncMetaKeys(root) {
+    if (!root || !root.querySelectorAll) return;
+    Array.prototype.forEach.call(root.querySelectorAll("select.mapping-target"), syncMetaKey);
+  }
+  document.addEventListener("DOMContentLoaded", function () { syncMetaKeys(document); });
+  document.addEventListener("htmx:load", function (event) { syncMetaKeys(event.target); });
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select.matches && select.matches("select.mapping-target")) {
+      syncMetaKey(select);
+      if (select.value === "meta-key") {
+        var input = select.parentNode.querySelector(".mapping-meta-key input");
+        if (input) input.focus();
+      }
+    }
+  });
+
   // Copy buttons (data-copy="<element id>"): shown only with JavaScript, they put the
   // element's text on the clipboard, exactly as shown. Where the Clipboard API is missing
   // (pages served over plain http from another host) the text is selected and copied the

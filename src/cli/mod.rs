@@ -1,8 +1,10 @@
 //! The command line: `serve`, `migrate`, `user add|reset-password|set-role|disable|enable`, `token create|list|revoke`,
-//! `integration add|list`, `contact export|erase`, `export`, `seed`, `secrets rotate-key`.
+//! `integration add|list`, `import`, `export`, `contact export|erase`, `seed`,
+//! `secrets rotate-key`.
 
 pub mod contact;
 pub mod export;
+pub mod import;
 pub mod integration;
 pub mod secrets;
 pub mod serve;
@@ -29,6 +31,7 @@ Environment:
   RAPPORT_SECRETS_PREVIOUS_KEY  with RAPPORT_SECRETS_KEY: an older key still used to decrypt
   RAPPORT_NEW_SECRETS_KEY for `secrets rotate-key`: the key to rotate to
   RAPPORT_PHONE_REGION    region for phone numbers typed without +country (default US)
+  RAPPORT_IMPORT_MAX_BYTES  the largest file an import takes, in bytes (default 104857600, 100 MiB)
   RAPPORT_COOKIE_SECURE   true|false: send the session cookie only over HTTPS (default true)
   RAPPORT_SESSION_IDLE_MINUTES  a staff session unused this long ends (default 120)
   RAPPORT_SESSION_MAX_HOURS     a staff session ends this long after sign-in (default 12)
@@ -81,6 +84,33 @@ pub enum Command {
     /// Export contacts as CSV, vCard 4.0 or JSON Lines (every contact, or those the filters
     /// select), to standard output or a file. Audited.
     Export(export::ExportArgs),
+    /// Import contacts from a CSV or vCard file, as the dashboard's import does: the format
+    /// and layout are detected, the columns mapped as the mapping screen suggests. Prints
+    /// the counts (new, updated, unchanged, skipped, invalid) and the first invalid rows.
+    Import {
+        /// The CSV (`,` `;` or tab) or vCard (.vcf) file.
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
+        /// Count what the import would do without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// What a row matching an existing contact (by email, phone or fingerprint) does:
+        /// update-empty fills its empty fields, overwrite sets the file's values, skip leaves
+        /// it alone.
+        #[arg(long, value_name = "RULE", default_value = "update-empty", value_parser = import::parse_on_match)]
+        on_match: crate::jobs::import::plan::OnMatch,
+    },
+    /// For `./scripts/bench`: write a sample file to import (every row a new contact) and
+    /// print how fast it is read and mapped, without a database.
+    #[command(hide = true)]
+    BenchImportFile {
+        /// Where to write it.
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
+        /// How many rows.
+        #[arg(long, value_name = "N", default_value_t = 100_000)]
+        rows: u64,
+    },
     /// Fill the database with realistic demo contacts.
     Seed {
         /// How many contacts to create.
@@ -303,6 +333,29 @@ pub fn run(cli: Cli) -> Result<(), String> {
                 &mut std::io::stderr(),
             )
         }
+        Command::Import {
+            file,
+            dry_run,
+            on_match,
+        } => {
+            let env = config::process_env;
+            let settings = crate::jobs::JobSettings {
+                data_dir: config::data_dir(&env),
+                phone_region: config::phone_region(&env).map_err(|e| e.to_string())?,
+                import_max_bytes: config::import_max_bytes(&env).map_err(|e| e.to_string())?,
+                trash_retention: config::trash_retention(&env).map_err(|e| e.to_string())?,
+            };
+            let mut connection = connect()?;
+            db::migrate(&mut connection)
+                .map_err(|e| format!("migrations failed: {}", e.cause_chain()))?;
+            let args = import::ImportArgs {
+                file,
+                dry_run,
+                on_match,
+            };
+            import::run(&args, &mut connection, &settings, &mut std::io::stdout())
+        }
+        Command::BenchImportFile { file, rows } => import::bench_file(&file, rows),
         Command::Seed {
             contacts,
             with_activity,

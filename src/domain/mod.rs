@@ -19,6 +19,7 @@ pub mod fingerprint;
 pub mod ids;
 pub mod import;
 pub mod integration;
+pub mod job_progress;
 pub mod keyset;
 pub mod listing;
 pub mod memory_text;

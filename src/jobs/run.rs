@@ -24,6 +24,10 @@ pub enum JobError {
     /// This process is stopping: give the job back for another worker to resume.
     #[error("stopping")]
     Stopping,
+    /// Another writer got in the way of a batch (changed a contact, took an email): the
+    /// kind rolls the batch back and plans it again.
+    #[error("a concurrent change got in the way")]
+    Contended,
     /// The database failed (it may be restarting): the job is retried when its lease runs out.
     #[error("database error: {0}")]
     Database(#[from] diesel::result::Error),
@@ -166,6 +170,10 @@ pub fn execute(
         Err(JobError::Failed(reason)) => {
             tracing::info!(job = id.0, %reason, "job failed");
             job::finish(connection, &lease, &Ending::Failed(reason), &actor).map(|_| ())
+        }
+        Err(JobError::Contended) => {
+            let reason = "The work kept clashing with changes made meanwhile; start it again.";
+            job::finish(connection, &lease, &Ending::Failed(reason.into()), &actor).map(|_| ())
         }
         Err(JobError::LeaseLost) => {
             tracing::info!(job = id.0, "job stopped: canceled or taken over");

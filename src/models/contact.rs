@@ -21,6 +21,12 @@ use serde_json::Value;
 /// The audit trail's name for this entity.
 pub const ENTITY: &str = "contact";
 
+/// Which contacts are live, as an SQL condition on `contacts` aliased `c`, for the raw-SQL
+/// statements in `models/` that match or change contacts in bulk (an import's batch lookup
+/// and update, `models::contact_import`): the same rule as [`live`] (DESIGN §10), kept next
+/// to it so the two change together.
+pub const LIVE_SQL: &str = "c.deleted_at IS NULL";
+
 pub use super::contact_conflict::{UniqueValues, WriteError, explain_duplicate};
 pub use super::contact_update::{apply_patch, update_fields};
 

@@ -7,6 +7,8 @@
 //! batch's size (diesel's multi-row `VALUES` would need a dozen per row, and PostgreSQL takes
 //! at most 65,535).
 //!
+//! Only live contacts are matched and changed ([`super::contact::LIVE_SQL`]).
+//!
 //! A dry run writes none of this: its batches record what they would have done in a
 //! temporary table of its own session (the *shadow*, [`create_shadow`]), and its lookups
 //! see the contacts as the shadow says they would be ([`Source::Shadow`]). So a dry run
@@ -114,27 +116,80 @@ pub enum Source {
 
 const COLUMNS: &str = "id, version, fingerprint, name, description, email, phone, nick, preferences, meta, verified_at";
 
-/// Every contact with one of `keys`' emails (ignoring case), phones or fingerprints.
+/// Every contact with one of `keys`' emails (ignoring case), phones or fingerprints, each
+/// once.
+///
+/// One `SELECT` per key kind, joined by `UNION ALL`, rather than one `SELECT` with `OR`:
+/// given a batch's thousand values the planner judges the `OR` form by its combined
+/// selectivity and may scan the whole table, or answer `phone = ANY(…)` from the trigram
+/// index the search box uses (seconds per batch); each part alone goes to its own b-tree.
 pub fn lookup(
     connection: &mut PgConnection,
     keys: &Keys,
     source: Source,
 ) -> QueryResult<Vec<Candidate>> {
-    let matches = "lower(email) = ANY($1) OR phone = ANY($2) OR fingerprint = ANY($3)";
-    let query = match source {
-        Source::Contacts => format!("SELECT {COLUMNS} FROM contacts WHERE {matches}"),
-        Source::Shadow => format!(
-            "SELECT {COLUMNS} FROM pg_temp.import_shadow WHERE {matches} \
-             UNION ALL \
-             SELECT {COLUMNS} FROM contacts c WHERE ({matches}) \
-                AND NOT EXISTS (SELECT 1 FROM pg_temp.import_shadow s WHERE s.id = c.id)"
-        ),
-    };
-    diesel::sql_query(query)
+    let live = super::contact::LIVE_SQL;
+    let conditions = [
+        "lower(email) = ANY($1)",
+        "phone = ANY($2)",
+        "fingerprint = ANY($3)",
+    ];
+    let parts: Vec<String> = conditions
+        .iter()
+        .map(|condition| match source {
+            Source::Contacts => {
+                format!("SELECT {COLUMNS} FROM contacts c WHERE ({live}) AND {condition}")
+            }
+            Source::Shadow => format!(
+                "SELECT {COLUMNS} FROM pg_temp.import_shadow WHERE {condition} \
+                 UNION ALL \
+                 SELECT {COLUMNS} FROM contacts c WHERE ({live}) AND {condition} \
+                    AND NOT EXISTS (SELECT 1 FROM pg_temp.import_shadow s WHERE s.id = c.id)"
+            ),
+        })
+        .collect();
+    let mut found: Vec<Candidate> = diesel::sql_query(parts.join(" UNION ALL "))
         .bind::<Array<Text>, _>(&keys.emails)
         .bind::<Array<Text>, _>(&keys.phones)
         .bind::<Array<Text>, _>(&keys.fingerprints)
-        .load(connection)
+        .load(connection)?;
+    // A contact found by two of its keys comes once.
+    found.sort_unstable_by_key(|candidate| candidate.id);
+    found.dedup_by_key(|candidate| candidate.id);
+    Ok(found)
+}
+
+/// The table a lookup of `source` grows with the batches: `contacts`, or the dry run's shadow.
+fn grown_table(source: Source) -> &'static str {
+    match source {
+        Source::Contacts => "contacts",
+        Source::Shadow => "pg_temp.import_shadow",
+    }
+}
+
+#[derive(QueryableByName)]
+struct Estimate {
+    #[diesel(sql_type = BigInt)]
+    rows: i64,
+}
+
+/// How many rows the planner believes the table of `source` has (0 before its first
+/// statistics), for [`refresh_statistics`].
+pub fn estimated_rows(connection: &mut PgConnection, source: Source) -> QueryResult<i64> {
+    let estimate: Estimate = diesel::sql_query(
+        "SELECT greatest(reltuples, 0)::bigint AS rows FROM pg_class WHERE oid = to_regclass($1)",
+    )
+    .bind::<Text, _>(grown_table(source))
+    .get_result(connection)?;
+    Ok(estimate.rows)
+}
+
+/// Refreshes the planner's statistics of the table of `source`. An import can grow a table
+/// far faster than autovacuum follows (and never does for the dry run's temporary shadow):
+/// a planner that still believes `contacts` empty at 100,000 rows scans it whole for each
+/// batch's lookup instead of using its indexes.
+pub fn refresh_statistics(connection: &mut PgConnection, source: Source) -> QueryResult<()> {
+    connection.batch_execute(&format!("ANALYZE {}", grown_table(source)))
 }
 
 /// A contact to create.
@@ -259,15 +314,17 @@ pub fn update(
     let columns = Columns::of(rows.iter().map(|row| &row.after));
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
     let versions: Vec<i32> = rows.iter().map(|row| row.version).collect();
-    let changed = diesel::sql_query(
+    // A contact that left the live ones meanwhile counts as changed by someone else.
+    let changed = diesel::sql_query(format!(
         "UPDATE contacts c \
             SET name = t.n, description = t.d, email = t.e, phone = t.p, nick = t.k, \
                 preferences = t.pr, meta = t.m, verified_at = t.v, version = c.version + 1 \
            FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::text[], $5::text[], \
                        $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::timestamptz[]) \
                 AS t(id, ver, n, d, e, p, k, pr, m, v) \
-          WHERE c.id = t.id AND c.version = t.ver",
-    )
+          WHERE c.id = t.id AND c.version = t.ver AND ({})",
+        super::contact::LIVE_SQL
+    ))
     .bind::<Array<BigInt>, _>(&ids)
     .bind::<Array<Integer>, _>(&versions)
     .bind::<Array<Nullable<Text>>, _>(&columns.name)

@@ -169,6 +169,43 @@ pub fn enqueue(connection: &mut PgConnection, job: &NewJob, actor: &Actor) -> Qu
     })
 }
 
+/// The `parameters` key naming the job a job was started from (an import from its dry run,
+/// an import run again after it failed).
+pub const STARTED_FROM: &str = "started_from";
+
+/// Queues `job` as the follow-up of `source` unless `source` has one already (two clicks on
+/// "Run the import" start one import). The source's row is locked first, so requests racing
+/// for the same source decide one after the other. Returns the follow-up, and whether it was
+/// queued now. `job.parameters` must name `source` under [`STARTED_FROM`].
+pub fn enqueue_follow_up(
+    connection: &mut PgConnection,
+    source: JobId,
+    job: &NewJob,
+    actor: &Actor,
+) -> QueryResult<(Job, bool)> {
+    connection.transaction(|connection| {
+        jobs::table
+            .find(source)
+            .select(jobs::id)
+            .for_update()
+            .first::<JobId>(connection)?;
+        if let Some(existing) = follow_up(connection, source)? {
+            return Ok((existing, false));
+        }
+        Ok((enqueue(connection, job, actor)?, true))
+    })
+}
+
+/// The newest job started from `source`, if any.
+pub fn follow_up(connection: &mut PgConnection, source: JobId) -> QueryResult<Option<Job>> {
+    jobs::table
+        .filter(jobs::parameters.contains(json!({ STARTED_FROM: source.0 })))
+        .order(jobs::id.desc())
+        .select(Job::as_select())
+        .first(connection)
+        .optional()
+}
+
 /// Creates a job already claimed by the caller, for work that runs in the process that asks
 /// for it (the command line): no worker takes it while the lease is renewed, and one resumes
 /// it if the caller dies.

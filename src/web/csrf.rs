@@ -8,12 +8,13 @@
 //!
 //! Multipart uploads are the one exception to "checked before any handler runs". With htmx
 //! they carry the header like everything else. A plain form without JavaScript can only put
-//! the token in the body, and an upload body is far too large to buffer here, so for the one
-//! upload route ([`routes::is_space_upload`]) the middleware lets a multipart request without
-//! the header through, marked as unchecked, and the handler calls [`verify_multipart`] before
-//! it reads or writes anything else: the token must be the body's FIRST field (the upload form
-//! puts its hidden `csrf_token` input first). Multipart requests to any other route, and any
-//! request the handler did not mark as checked, are refused.
+//! the token in the body, and an upload body is far too large to buffer here, so for the
+//! upload routes ([`routes::takes_upload`]: a space's files, an import's file) the middleware
+//! lets a multipart request without the header through, marked as unchecked, and the handler
+//! calls [`verify_multipart`] before it reads or writes anything else: the token must be the
+//! body's FIRST field (the upload form puts its hidden `csrf_token` input first). Multipart
+//! requests to any other route, and any request the handler did not mark as checked, are
+//! refused.
 
 use super::routes;
 use super::session::TypedSession;
@@ -64,8 +65,7 @@ pub async fn verify(
         .get(HEADER)
         .and_then(|value| value.to_str().ok())
         .map(str::to_string);
-    if provided.is_none() && is_multipart_form(&request) && routes::is_space_upload(request.path())
-    {
+    if provided.is_none() && is_multipart_form(&request) && routes::takes_upload(request.path()) {
         request.extensions_mut().insert(Unchecked { expected });
         return next
             .call(request)

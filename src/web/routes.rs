@@ -2,8 +2,8 @@
 //! receive ready-made strings.
 
 use crate::domain::{
-    ApiTokenId, ContactField, ContactId, ConversationId, IntegrationId, MemoryId, MessageId,
-    RatingId, SecretId, SpaceFileId, SpaceId, TaskId,
+    ApiTokenId, ContactField, ContactId, ConversationId, IntegrationId, JobId, MemoryId, MessageId,
+    RatingId, SecretId, SpaceFileId, SpaceId, TaskId, UploadId,
 };
 
 pub const LOGIN: &str = "/login";
@@ -13,6 +13,8 @@ pub const NEW_CONTACT: &str = "/contacts/new";
 /// The download of what the contacts list shows (`?format=csv|vcard|jsonl` and its filters).
 pub const CONTACTS_EXPORT: &str = "/contacts/export";
 pub const TRASH: &str = "/contacts/trash";
+/// The import page: upload a file (POST), and the imports so far.
+pub const IMPORT: &str = "/contacts/import";
 pub const SETTINGS: &str = "/settings";
 /// The signed-in user's own account page (every role).
 pub const ACCOUNT: &str = "/account";
@@ -286,6 +288,32 @@ pub fn is_space_upload(path: &str) -> bool {
     )
 }
 
+/// An uploaded file's mapping screen (GET); POST starts its dry run.
+pub fn import_upload(id: UploadId) -> String {
+    format!("{IMPORT}/uploads/{id}")
+}
+
+/// One import or dry run: its progress while it runs, its report afterwards.
+pub fn import_job(id: JobId) -> String {
+    format!("{IMPORT}/jobs/{id}")
+}
+
+/// `run` (the import after its dry run, or again after it failed) or `cancel` of one job.
+pub fn import_job_action(id: JobId, action: &str) -> String {
+    format!("{IMPORT}/jobs/{id}/{action}")
+}
+
+/// The invalid rows of a job's file as CSV, with their reasons.
+pub fn import_job_invalid_rows(id: JobId) -> String {
+    format!("{IMPORT}/jobs/{id}/invalid-rows.csv")
+}
+
+/// Whether `path` takes a multipart upload whose handler checks the CSRF token itself (see
+/// `web::csrf`): a space's upload URL ([`space_upload`]) or the import's ([`IMPORT`]).
+pub fn takes_upload(path: &str) -> bool {
+    is_space_upload(path) || path == IMPORT
+}
+
 /// Revoking one API token: GET asks for confirmation, POST revokes.
 pub fn api_token_revoke(id: ApiTokenId) -> String {
     format!("{API_TOKENS}/{id}/revoke")
@@ -460,6 +488,24 @@ mod tests {
         assert!(!is_space_upload("/contacts/3/spaces/x/files"));
         assert!(!is_space_upload("/contacts/3/delete"));
         assert!(!is_space_upload("/contacts//spaces/4/files"));
+        assert!(takes_upload(IMPORT));
+        assert!(takes_upload(&space_upload(ContactId(3), SpaceId(41))));
+        assert!(!takes_upload("/contacts/import/uploads/3"));
+        assert!(!takes_upload("/contacts/import/"));
+    }
+
+    #[test]
+    fn import_urls() {
+        assert_eq!(import_upload(UploadId(4)), "/contacts/import/uploads/4");
+        assert_eq!(import_job(JobId(9)), "/contacts/import/jobs/9");
+        assert_eq!(
+            import_job_action(JobId(9), "run"),
+            "/contacts/import/jobs/9/run"
+        );
+        assert_eq!(
+            import_job_invalid_rows(JobId(9)),
+            "/contacts/import/jobs/9/invalid-rows.csv"
+        );
     }
 
     #[test]

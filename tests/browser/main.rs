@@ -14,6 +14,7 @@ mod agent_context;
 mod api_tokens;
 mod chrome;
 mod create_edit_search;
+mod import_csv;
 mod integrations_settings;
 mod reveal_secret;
 mod spaces;

@@ -312,6 +312,13 @@ impl TestApp {
         rapport::intake::webhook::worker::spawn(self.pool.clone(), &self.settings).unwrap()
     }
 
+    /// Starts the background job worker (imports) on this app's database and settings, as
+    /// `rapport serve` does (the test server alone does not run it). Jobs run for as long as
+    /// the handle is kept; dropping it gives running jobs back after their current batch.
+    pub fn start_job_worker(&self) -> rapport::jobs::worker::WorkerHandle {
+        rapport::jobs::worker::spawn(self.pool.clone(), &self.settings).unwrap()
+    }
+
     /// A new browser-like client with an empty cookie jar.
     pub fn client(&self) -> TestClient {
         TestClient::new(&self.address)

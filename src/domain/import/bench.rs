@@ -21,8 +21,13 @@ impl Throughput {
     }
 }
 
+/// US area codes for the sample's phones: with the 10,000 line numbers of each, 100,000
+/// different numbers, so a sample of up to that many rows is that many new contacts.
+const AREAS: [u16; 10] = [201, 202, 203, 205, 206, 207, 208, 209, 210, 212];
+
 /// Writes a Google Contacts-style CSV of `rows` contacts (names, two emails in one cell,
-/// a phone, a note with a comma and a quoted newline, a label).
+/// a phone, a note with a comma and a quoted newline, a label). Every row is a different
+/// contact (up to 100,000 rows; emails stay different beyond).
 pub fn write_sample_csv(path: &Path, rows: u64) -> io::Result<()> {
     let mut out = BufWriter::new(std::fs::File::create(path)?);
     writeln!(
@@ -31,10 +36,11 @@ pub fn write_sample_csv(path: &Path, rows: u64) -> io::Result<()> {
          Phone 1 - Label,Phone 1 - Value,Organization Name,Labels"
     )?;
     for i in 0..rows {
+        let area = AREAS[(i / 10_000) as usize % AREAS.len()];
         writeln!(
             out,
             "Ada{i},,Lovelace,ada{i},\"Met at the fair, row {i}\nsecond line\",* Home,\
-             ada{i}@example.com ::: ada{i}@work.example,Mobile,+1 202 555 {:04},\
+             ada{i}@example.com ::: ada{i}@work.example,Mobile,+1 {area} 555 {:04},\
              Engines Ltd,* myContacts",
             i % 10_000
         )?;

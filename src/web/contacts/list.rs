@@ -188,6 +188,8 @@ pub struct ContactListView {
     pub can_create: bool,
     pub new_contact_url: &'static str,
     pub trash_url: &'static str,
+    /// The import page (shown to those who may create).
+    pub import_url: &'static str,
     pub list_url: &'static str,
     /// This page's address without empty or default parameters, pushed into the browser's
     /// location bar by htmx so search results are linkable.
@@ -289,6 +291,7 @@ impl ContactListView {
             can_create,
             new_contact_url: routes::NEW_CONTACT,
             trash_url: routes::TRASH,
+            import_url: routes::IMPORT,
             list_url: routes::CONTACTS,
         }
     }

@@ -1,10 +1,11 @@
-//! The contacts pages: list and search (and its export), Create Contact, the profile with its
-//! tabs, delete, Trash, and personal data (export and erase).
+//! The contacts pages: list and search (and its export), Create Contact, import, the profile
+//! with its tabs, delete, Trash, and personal data (export and erase).
 
 pub mod create;
 pub mod delete;
 pub mod export;
 pub mod form_view;
+pub mod import;
 pub mod list;
 pub mod personal_data;
 pub mod profile;
@@ -18,6 +19,7 @@ pub fn register(config: &mut web::ServiceConfig) {
         .route("/contacts/export", web::get().to(export::export))
         .route("/contacts/new", web::get().to(create::show_form))
         .route("/contacts/new", web::post().to(create::submit))
+        .configure(import::register)
         .route("/contacts/{id}/delete", web::get().to(delete::confirm))
         .route("/contacts/{id}/delete", web::post().to(delete::delete))
         // Before the profile's `/contacts/{id}`, which would read "trash" as an id.
