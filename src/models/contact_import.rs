@@ -125,7 +125,8 @@ const COLUMNS: &str = "id, version, fingerprint, name, description, email, phone
 /// them by their combined selectivity: it scans the whole table while it is below a few
 /// hundred thousand rows, or answers `phone = ANY(…)` from the search box's trigram index,
 /// a second or more per batch either way. One probe per key is a few milliseconds for a
-/// thousand, whatever the table's size and however stale its statistics.
+/// thousand, whatever the table's size and however stale its statistics. Call it inside the
+/// batch's transaction.
 pub fn lookup(
     connection: &mut PgConnection,
     keys: &Keys,
@@ -153,6 +154,11 @@ pub fn lookup(
             ),
         })
         .collect();
+    // The shadow has no statistics (temporary tables are never analysed), so its probes are
+    // costed as if each found a hundred rows, which is past the cost at which PostgreSQL
+    // JIT-compiles a query: a few hundred milliseconds per batch to compile what runs in ten.
+    // Within the batch's transaction, the lookup runs uncompiled.
+    connection.batch_execute("SET LOCAL jit = off")?;
     let mut found: Vec<Candidate> = diesel::sql_query(parts.join(" UNION ALL "))
         .bind::<Array<Text>, _>(&keys.emails)
         .bind::<Array<Text>, _>(&keys.phones)
