@@ -119,35 +119,46 @@ const COLUMNS: &str = "id, version, fingerprint, name, description, email, phone
 /// Every contact with one of `keys`' emails (ignoring case), phones or fingerprints, each
 /// once.
 ///
-/// One `SELECT` per key kind, joined by `UNION ALL`, rather than one `SELECT` with `OR`:
-/// given a batch's thousand values the planner judges the `OR` form by its combined
-/// selectivity and may scan the whole table, or answer `phone = ANY(…)` from the trigram
-/// index the search box uses (seconds per batch); each part alone goes to its own b-tree.
+/// Each key is looked up on its own, by its b-tree (`unnest` of the batch's keys, each
+/// probing the index in a `LATERAL` subquery that `OFFSET 0` keeps from being flattened into
+/// a join). Handed a thousand values at once (`email = ANY($1) OR …`), the planner judges
+/// them by their combined selectivity: it scans the whole table while it is below a few
+/// hundred thousand rows, or answers `phone = ANY(…)` from the search box's trigram index,
+/// a second or more per batch either way. One probe per key is a few milliseconds for a
+/// thousand, whatever the table's size and however stale its statistics. Call it inside the
+/// batch's transaction.
 pub fn lookup(
     connection: &mut PgConnection,
     keys: &Keys,
     source: Source,
 ) -> QueryResult<Vec<Candidate>> {
     let live = super::contact::LIVE_SQL;
-    let conditions = [
-        "lower(email) = ANY($1)",
-        "phone = ANY($2)",
-        "fingerprint = ANY($3)",
-    ];
-    let parts: Vec<String> = conditions
-        .iter()
-        .map(|condition| match source {
-            Source::Contacts => {
-                format!("SELECT {COLUMNS} FROM contacts c WHERE ({live}) AND {condition}")
-            }
+    let probe = |table: &str, column: &str, param: usize, also: &str| {
+        format!(
+            "SELECT c.* FROM unnest(${param}::text[]) AS k(v) CROSS JOIN LATERAL \
+             (SELECT {COLUMNS} FROM {table} c WHERE {column} = k.v{also} OFFSET 0) c"
+        )
+    };
+    let live_contacts = format!(" AND ({live})");
+    let not_shadowed = format!(
+        " AND ({live}) AND NOT EXISTS (SELECT 1 FROM pg_temp.import_shadow s WHERE s.id = c.id)"
+    );
+    let parts: Vec<String> = [("lower(c.email)", 1), ("c.phone", 2), ("c.fingerprint", 3)]
+        .into_iter()
+        .map(|(column, param)| match source {
+            Source::Contacts => probe("contacts", column, param, &live_contacts),
             Source::Shadow => format!(
-                "SELECT {COLUMNS} FROM pg_temp.import_shadow WHERE {condition} \
-                 UNION ALL \
-                 SELECT {COLUMNS} FROM contacts c WHERE ({live}) AND {condition} \
-                    AND NOT EXISTS (SELECT 1 FROM pg_temp.import_shadow s WHERE s.id = c.id)"
+                "{} UNION ALL {}",
+                probe("pg_temp.import_shadow", column, param, ""),
+                probe("contacts", column, param, &not_shadowed)
             ),
         })
         .collect();
+    // The shadow has no statistics (temporary tables are never analysed), so its probes are
+    // costed as if each found a hundred rows, which is past the cost at which PostgreSQL
+    // JIT-compiles a query: a few hundred milliseconds per batch to compile what runs in ten.
+    // Within the batch's transaction, the lookup runs uncompiled.
+    connection.batch_execute("SET LOCAL jit = off")?;
     let mut found: Vec<Candidate> = diesel::sql_query(parts.join(" UNION ALL "))
         .bind::<Array<Text>, _>(&keys.emails)
         .bind::<Array<Text>, _>(&keys.phones)
@@ -157,39 +168,6 @@ pub fn lookup(
     found.sort_unstable_by_key(|candidate| candidate.id);
     found.dedup_by_key(|candidate| candidate.id);
     Ok(found)
-}
-
-/// The table a lookup of `source` grows with the batches: `contacts`, or the dry run's shadow.
-fn grown_table(source: Source) -> &'static str {
-    match source {
-        Source::Contacts => "contacts",
-        Source::Shadow => "pg_temp.import_shadow",
-    }
-}
-
-#[derive(QueryableByName)]
-struct Estimate {
-    #[diesel(sql_type = BigInt)]
-    rows: i64,
-}
-
-/// How many rows the planner believes the table of `source` has (0 before its first
-/// statistics), for [`refresh_statistics`].
-pub fn estimated_rows(connection: &mut PgConnection, source: Source) -> QueryResult<i64> {
-    let estimate: Estimate = diesel::sql_query(
-        "SELECT greatest(reltuples, 0)::bigint AS rows FROM pg_class WHERE oid = to_regclass($1)",
-    )
-    .bind::<Text, _>(grown_table(source))
-    .get_result(connection)?;
-    Ok(estimate.rows)
-}
-
-/// Refreshes the planner's statistics of the table of `source`. An import can grow a table
-/// far faster than autovacuum follows (and never does for the dry run's temporary shadow):
-/// a planner that still believes `contacts` empty at 100,000 rows scans it whole for each
-/// batch's lookup instead of using its indexes.
-pub fn refresh_statistics(connection: &mut PgConnection, source: Source) -> QueryResult<()> {
-    connection.batch_execute(&format!("ANALYZE {}", grown_table(source)))
 }
 
 /// A contact to create.

@@ -176,40 +176,6 @@ fn source_of(mode: Mode) -> Source {
     }
 }
 
-/// When the planner's statistics of the table an import grows are due for a refresh: once
-/// the rows added since the last ones exceed what they knew of (at least
-/// [`Statistics::MIN_GROWTH`]). From an empty table that is at 1,000, 2,000, 4,000, …
-/// rows, seven cheap refreshes for 100,000; a table of millions is never refreshed by an
-/// import that adds a few percent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Statistics {
-    known: i64,
-    grown: i64,
-}
-
-impl Statistics {
-    const MIN_GROWTH: i64 = 1_000;
-
-    fn new(known: i64) -> Self {
-        Statistics {
-            known: known.max(0),
-            grown: 0,
-        }
-    }
-
-    /// Counts `rows` more; `true` when a refresh is due (and counted as done).
-    fn grew(&mut self, rows: i64) -> bool {
-        self.grown += rows.max(0);
-        if self.grown >= self.known.max(Self::MIN_GROWTH) {
-            self.known += self.grown;
-            self.grown = 0;
-            true
-        } else {
-            false
-        }
-    }
-}
-
 /// Whether a run writes contacts or only counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -310,19 +276,13 @@ fn import(run: &mut Run<'_>, mode: Mode) -> Result<(), JobError> {
     let skip_to = state.cursor.row;
     let reader = std::thread::spawn(move || read_batches(rows, skip_to, &sender));
     let job = run.job.id;
-    let source = source_of(mode);
-    let mut statistics = Statistics::new(contact_import::estimated_rows(run.connection(), source)?);
     let mut applied_any = false;
     while let Ok(batch) = batches.recv() {
         run.check_stop()?;
         if counting.as_ref().is_some_and(|handle| handle.is_finished()) {
             total = Some(counted(counting.take())?);
         }
-        let next = apply_batch(run, &state, &batch, &params, mode, job, total)?;
-        if statistics.grew(next.counts.new - state.counts.new) {
-            contact_import::refresh_statistics(run.connection(), source)?;
-        }
-        state = next;
+        state = apply_batch(run, &state, &batch, &params, mode, job, total)?;
         applied_any = true;
     }
     // A panic in the reader is a bug; its batches so far were applied, the rest are not.
@@ -473,23 +433,6 @@ fn contended(error: diesel::result::Error) -> JobError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn statistics_are_refreshed_each_time_the_table_doubled() {
-        let mut empty = Statistics::new(0);
-        let refreshed: Vec<i64> = (1..=100)
-            .filter(|_| empty.grew(1_000))
-            .map(|batch| batch * 1_000)
-            .collect();
-        assert_eq!(
-            refreshed,
-            [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000]
-        );
-        let mut large = Statistics::new(1_000_000);
-        assert!(!(0..100).any(|_| large.grew(1_000)), "a few percent more");
-        let mut unknown = Statistics::new(-1);
-        assert!(!unknown.grew(-5) && !unknown.grew(999) && unknown.grew(1));
-    }
 
     #[test]
     fn the_job_started_from_is_where_the_job_model_looks_for_it() {
